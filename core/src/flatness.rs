@@ -1,0 +1,1 @@
+//! Local energy, maximal-variation flatness and distance to level sets (ALGORITHMS §f).

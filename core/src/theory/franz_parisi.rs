@@ -1,0 +1,1 @@
+//! Franz–Parisi local entropy around typical κ̃-margin references (THEORY §S3).

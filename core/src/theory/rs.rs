@@ -1,0 +1,1 @@
+//! Equilibrium RS entropy of κ-margin solutions (THEORY §S2).

@@ -1,0 +1,1 @@
+//! Symmetric binary perceptron: first and second moments, pair and y-tuple entropies (THEORY §S6).

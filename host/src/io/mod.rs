@@ -1,0 +1,1 @@
+//! Instance I/O.

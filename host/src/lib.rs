@@ -1,0 +1,13 @@
+//! # flatmin-host
+//!
+//! The experiment library behind the `flatmin` command: instance I/O, the harness every experiment
+//! writes through (output directory, CSV, metadata, SVG plots, progress, sweeps), and one module per
+//! figure or study. The library never prints; the binary parses arguments, calls it and prints.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod experiments;
+pub mod harness;
+pub mod io;
+
+pub use error::{Error, Result};
