@@ -18,42 +18,73 @@ const NS: [usize; 10] = [1, 63, 64, 65, 127, 128, 129, 1001, 8192, 65537];
 /// ±1 spins, −1 with probability `q` (q = 0 and q = 1 give the constant vectors).
 fn random_signs(seed: u64, len: usize, q: f64) -> Vec<i8> {
     let mut rng = rng_from_seed(seed);
-    (0..len).map(|_| if uniform(&mut rng) < q { -1 } else { 1 }).collect()
+    (0..len)
+        .map(|_| if uniform(&mut rng) < q { -1 } else { 1 })
+        .collect()
 }
 
 fn naive_dot(a: &[i8], b: &[i8]) -> i64 {
-    a.iter().zip(b).map(|(&x, &y)| i64::from(x) * i64::from(y)).sum()
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| i64::from(x) * i64::from(y))
+        .sum()
 }
 
 /// Builds w and ξ, and checks every backend against the naive sums.
-fn check_all_backends(n: usize, p: usize, seed: u64, qw: f64, qx: f64) -> Result<(), TestCaseError> {
+fn check_all_backends(
+    n: usize,
+    p: usize,
+    seed: u64,
+    qw: f64,
+    qx: f64,
+) -> Result<(), TestCaseError> {
     let w_signs = random_signs(seed, n, qw);
     let x_signs = random_signs(seed ^ 0x9e37_79b9_7f4a_7c15, n * p, qx);
     let nw = words_for(n);
 
     let mut w_words = vec![0u64; nw];
-    SpinsMut::new(n, &mut w_words).unwrap().set_from_signs(&w_signs).unwrap();
+    SpinsMut::new(n, &mut w_words)
+        .unwrap()
+        .set_from_signs(&w_signs)
+        .unwrap();
     let mut x_words = vec![0u64; nw * p];
     {
         let mut pm = PatternsMut::new(n, p, &mut x_words).unwrap();
         for mu in 0..p {
-            pm.row_mut(mu).set_from_signs(&x_signs[mu * n..(mu + 1) * n]).unwrap();
+            pm.row_mut(mu)
+                .set_from_signs(&x_signs[mu * n..(mu + 1) * n])
+                .unwrap();
         }
     }
     let w = Spins::new(n, &w_words).unwrap();
     let xi = Patterns::new(n, p, &x_words).unwrap();
 
-    let expect: Vec<i32> =
-        x_signs.chunks_exact(n).map(|row| naive_dot(&w_signs, row) as i32).collect();
+    let expect: Vec<i32> = x_signs
+        .chunks_exact(n)
+        .map(|row| naive_dot(&w_signs, row) as i32)
+        .collect();
     for b in Backend::ALL {
         let mut out = vec![i32::MIN; p];
         kernel::stabilities_with(b, &w, &xi, &mut out).unwrap();
-        prop_assert_eq!(&out, &expect, "backend {} (runs as {}), N={}, P={}", b, b.effective(), n, p);
+        prop_assert_eq!(
+            &out,
+            &expect,
+            "backend {} (runs as {}), N={}, P={}",
+            b,
+            b.effective(),
+            n,
+            p
+        );
         for mu in 0..p.min(3) {
             let d = kernel::dot_with(b, &w, &xi.row(mu)).unwrap();
             prop_assert_eq!(d, i64::from(expect[mu]), "dot, backend {}, N={}", b, n);
             let h = kernel::hamming_with(b, &w, &xi.row(mu)).unwrap();
-            prop_assert_eq!(h as i64, (n as i64 - i64::from(expect[mu])) / 2, "hamming, {}", b);
+            prop_assert_eq!(
+                h as i64,
+                (n as i64 - i64::from(expect[mu])) / 2,
+                "hamming, {}",
+                b
+            );
         }
     }
     let mut out = vec![0i32; p];
@@ -109,10 +140,16 @@ fn shape_errors_are_results() {
     let w = Spins::new(100, &w_words).unwrap();
     let xi = Patterns::new(100, 3, &x_words).unwrap();
     let mut out = [0i32; 2];
-    assert!(kernel::stabilities(&w, &xi, &mut out).is_err(), "out too short");
+    assert!(
+        kernel::stabilities(&w, &xi, &mut out).is_err(),
+        "out too short"
+    );
     let w65 = Spins::new(65, &w_words).unwrap();
     let mut out3 = [0i32; 3];
-    assert!(kernel::stabilities(&w65, &xi, &mut out3).is_err(), "N mismatch");
+    assert!(
+        kernel::stabilities(&w65, &xi, &mut out3).is_err(),
+        "N mismatch"
+    );
     assert!(kernel::dot(&w, &w65).is_err());
     assert!(kernel::hamming(&w, &w65).is_err());
 }
@@ -127,7 +164,10 @@ fn detection_is_consistent() {
     }
     #[cfg(target_arch = "x86_64")]
     {
-        assert_eq!(Backend::Popcnt.is_available(), std::is_x86_feature_detected!("popcnt"));
+        assert_eq!(
+            Backend::Popcnt.is_available(),
+            std::is_x86_feature_detected!("popcnt")
+        );
         assert_eq!(
             Backend::Avx512.is_available(),
             std::is_x86_feature_detected!("avx512f")

@@ -52,8 +52,13 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, in order of increasing sophistication.
-    pub const ALL: [Backend; 5] =
-        [Backend::Portable, Backend::Popcnt, Backend::Avx2, Backend::Avx512, Backend::Blocked];
+    pub const ALL: [Backend; 5] = [
+        Backend::Portable,
+        Backend::Popcnt,
+        Backend::Avx2,
+        Backend::Avx512,
+        Backend::Blocked,
+    ];
 
     /// Short name used on the command line and in benchmark ids.
     pub const fn name(self) -> &'static str {
@@ -122,13 +127,21 @@ impl core::fmt::Display for Backend {
 
 fn check(w: &Spins<'_>, xi: &Patterns<'_>, out_len: usize) -> Result<()> {
     if w.len() != xi.n() {
-        return Err(ShapeError::LengthMismatch { expected: xi.n(), got: w.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: xi.n(),
+            got: w.len(),
+        });
     }
     if out_len != xi.p() {
-        return Err(ShapeError::LengthMismatch { expected: xi.p(), got: out_len });
+        return Err(ShapeError::LengthMismatch {
+            expected: xi.p(),
+            got: out_len,
+        });
     }
     if i32::try_from(w.len()).is_err() {
-        return Err(ShapeError::InvalidParameter("N exceeds the i32 range of a stability"));
+        return Err(ShapeError::InvalidParameter(
+            "N exceeds the i32 range of a stability",
+        ));
     }
     Ok(())
 }
@@ -155,7 +168,9 @@ pub fn stabilities_with(
     let mask = last_word_mask(n);
     debug_assert!(
         w.words().last().is_none_or(|l| l & !mask == 0)
-            && xi.rows().all(|r| r.words().last().is_none_or(|l| l & !mask == 0)),
+            && xi
+                .rows()
+                .all(|r| r.words().last().is_none_or(|l| l & !mask == 0)),
         "padding bits past N must be zero (ALGORITHMS §a.3)"
     );
     rows_dispatch(backend, w.words(), xi.words(), mask, n, out);
@@ -189,7 +204,10 @@ pub fn hamming(a: &Spins<'_>, b: &Spins<'_>) -> Result<usize> {
 /// Errors: `LengthMismatch` when the lengths differ.
 pub fn hamming_with(backend: Backend, a: &Spins<'_>, b: &Spins<'_>) -> Result<usize> {
     if a.len() != b.len() {
-        return Err(ShapeError::LengthMismatch { expected: a.len(), got: b.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: a.len(),
+            got: b.len(),
+        });
     }
     Ok(pair_dispatch(backend, a.words(), b.words(), last_word_mask(a.len())) as usize)
 }

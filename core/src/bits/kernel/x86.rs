@@ -77,7 +77,11 @@ pub(super) fn detect_cpuid() -> Features {
     let popcnt = l1.ecx & (1 << 23) != 0;
     let osxsave = l1.ecx & (1 << 27) != 0;
     let avx = l1.ecx & (1 << 28) != 0;
-    let mut f = Features { popcnt, avx2: false, avx512: false };
+    let mut f = Features {
+        popcnt,
+        avx2: false,
+        avx512: false,
+    };
     if !(osxsave && avx) || max_leaf < 7 {
         return f;
     }
@@ -198,7 +202,10 @@ struct Lut {
 #[target_feature(enable = "avx2")]
 fn lut() -> Lut {
     let t = _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
-    Lut { table: _mm256_broadcastsi128_si256(t), low: _mm256_set1_epi8(0x0f) }
+    Lut {
+        table: _mm256_broadcastsi128_si256(t),
+        low: _mm256_set1_epi8(0x0f),
+    }
 }
 
 /// Per-byte popcount of `x`.
@@ -207,7 +214,10 @@ fn lut() -> Lut {
 fn popcnt_bytes(l: Lut, x: __m256i) -> __m256i {
     let lo = _mm256_and_si256(x, l.low);
     let hi = _mm256_and_si256(_mm256_srli_epi16::<4>(x), l.low);
-    _mm256_add_epi8(_mm256_shuffle_epi8(l.table, lo), _mm256_shuffle_epi8(l.table, hi))
+    _mm256_add_epi8(
+        _mm256_shuffle_epi8(l.table, lo),
+        _mm256_shuffle_epi8(l.table, hi),
+    )
 }
 
 #[inline]
@@ -236,7 +246,10 @@ fn row_ones_avx2(l: Lut, w: &[u64], row: &[u64], mask: u64) -> u64 {
     let body = (w.len() - 1) / 4 * 4;
     let zero = _mm256_setzero_si256();
     let mut total = zero;
-    for (wc, rc) in w[..body].chunks(4 * AVX2_FLUSH).zip(row[..body].chunks(4 * AVX2_FLUSH)) {
+    for (wc, rc) in w[..body]
+        .chunks(4 * AVX2_FLUSH)
+        .zip(row[..body].chunks(4 * AVX2_FLUSH))
+    {
         let mut bytes = zero;
         for (a, b) in wc.chunks_exact(4).zip(rc.chunks_exact(4)) {
             let (a, b) = (a.try_into().unwrap(), b.try_into().unwrap());
@@ -269,7 +282,12 @@ fn blocked_avx2(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) {
     let mut blocks = pat.chunks_exact(4 * nw);
     let mut outs = out.chunks_exact_mut(4);
     for (blk, o) in (&mut blocks).zip(&mut outs) {
-        let r: [&[u64]; 4] = [&blk[..nw], &blk[nw..2 * nw], &blk[2 * nw..3 * nw], &blk[3 * nw..]];
+        let r: [&[u64]; 4] = [
+            &blk[..nw],
+            &blk[nw..2 * nw],
+            &blk[2 * nw..3 * nw],
+            &blk[3 * nw..],
+        ];
         let mut total = [zero; 4];
         let mut start = 0;
         while start < body {
@@ -293,7 +311,11 @@ fn blocked_avx2(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) {
             o[j] = stability(n, hsum256(total[j]) + scalar_tail(w, r[j], body, mask));
         }
     }
-    for (row, s) in blocks.remainder().chunks_exact(nw).zip(outs.into_remainder()) {
+    for (row, s) in blocks
+        .remainder()
+        .chunks_exact(nw)
+        .zip(outs.into_remainder())
+    {
         *s = stability(n, row_ones_avx2(l, w, row, mask));
     }
 }
@@ -385,7 +407,12 @@ fn blocked_avx512(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) 
     let mut blocks = pat.chunks_exact(4 * nw);
     let mut outs = out.chunks_exact_mut(4);
     for (blk, o) in (&mut blocks).zip(&mut outs) {
-        let r: [&[u64]; 4] = [&blk[..nw], &blk[nw..2 * nw], &blk[2 * nw..3 * nw], &blk[3 * nw..]];
+        let r: [&[u64]; 4] = [
+            &blk[..nw],
+            &blk[nw..2 * nw],
+            &blk[2 * nw..3 * nw],
+            &blk[3 * nw..],
+        ];
         let mut acc = [
             popcnt_tail(tl, wt, load_tail(tl, r[0])),
             popcnt_tail(tl, wt, load_tail(tl, r[1])),
@@ -405,7 +432,11 @@ fn blocked_avx512(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) 
             o[j] = stability(n, _mm512_reduce_add_epi64(acc[j]) as u64);
         }
     }
-    for (row, s) in blocks.remainder().chunks_exact(nw).zip(outs.into_remainder()) {
+    for (row, s) in blocks
+        .remainder()
+        .chunks_exact(nw)
+        .zip(outs.into_remainder())
+    {
         *s = stability(n, row_ones_avx512(tl, w, wt, row));
     }
 }
