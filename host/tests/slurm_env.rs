@@ -24,7 +24,10 @@ fn shard_from_slurm_array_variables() {
     assert_eq!(SweepOpts::from_process(None, true, 1).unwrap().shard, None);
     // sbatch --array=0-3: tasks 0..3 of 4.
     set(Some("3"), Some("4"), Some("0"));
-    assert_eq!(Shard::from_slurm_env().unwrap(), Some(Shard { index: 3, count: 4 }));
+    assert_eq!(
+        Shard::from_slurm_env().unwrap(),
+        Some(Shard { index: 3, count: 4 })
+    );
     // sbatch --array=1-4: task 4 is the last of 4 shards.
     set(Some("4"), Some("4"), Some("1"));
     let s = SweepOpts::from_process(Some(2), true, 1).unwrap().shard;

@@ -98,7 +98,10 @@ fn killed_sweep_resumes_without_recomputing() {
         (done.computed, done.skipped),
         (POINTS - present.len(), present.len())
     );
-    assert_eq!(read(&dir.join("data.csv")), read(&reference.join("data.csv")));
+    assert_eq!(
+        read(&dir.join("data.csv")),
+        read(&reference.join("data.csv"))
+    );
     assert_eq!(done.rows, full.rows);
     let meta: serde_json::Value = serde_json::from_str(&read(&dir.join("meta.json"))).unwrap();
     assert_eq!(meta["sweep"]["complete"], true);
@@ -142,11 +145,7 @@ fn shards_merge_into_the_unsharded_result() {
         assert!(d.is_shard());
         assert_eq!(d.dir, dir.join(format!("shard-{i}-of-3")));
         assert_eq!(d.computed, POINTS / 3);
-        assert!(d
-            .f64s("k")
-            .unwrap()
-            .iter()
-            .all(|&k| k as usize % 3 == i));
+        assert!(d.f64s("k").unwrap().iter().all(|&k| k as usize % 3 == i));
     }
     let shards: Vec<PathBuf> = (0..3)
         .map(|i| dir.join(format!("shard-{i}-of-3")))
@@ -154,7 +153,10 @@ fn shards_merge_into_the_unsharded_result() {
 
     // A missing shard is refused unless --partial.
     let e = merge(&shards[..2], &dir, false).unwrap_err();
-    assert!(e.is_input() && e.to_string().contains("shard 2/3 is missing"), "{e}");
+    assert!(
+        e.is_input() && e.to_string().contains("shard 2/3 is missing"),
+        "{e}"
+    );
     // The same shard twice is refused.
     let e = merge(&[shards[0].clone(), shards[0].clone()], &dir, true).unwrap_err();
     assert!(e.is_input() && e.to_string().contains("given twice"), "{e}");
@@ -162,7 +164,10 @@ fn shards_merge_into_the_unsharded_result() {
     let r = merge(&shards, &dir, false).unwrap();
     assert!(r.complete);
     assert_eq!((r.points, r.points_done, r.rows), (POINTS, POINTS, POINTS));
-    assert_eq!(read(&dir.join("data.csv")), read(&reference.join("data.csv")));
+    assert_eq!(
+        read(&dir.join("data.csv")),
+        read(&reference.join("data.csv"))
+    );
     let meta: serde_json::Value = serde_json::from_str(&read(&dir.join("meta.json"))).unwrap();
     assert_eq!(meta["shards"].as_array().unwrap().len(), 3);
     assert_eq!(meta["sweep"]["complete"], true);
@@ -189,14 +194,20 @@ fn mismatched_reruns_and_shards_are_rejected() {
     let mut m = meta();
     m.param("samples", 8);
     let e = Sweep::open(&dir, &["k", "mean"], m, &opts(1, None)).unwrap_err();
-    assert!(e.is_input() && e.to_string().contains("different params"), "{e}");
+    assert!(
+        e.is_input() && e.to_string().contains("different params"),
+        "{e}"
+    );
     // Other seed.
     let o = SweepOpts {
         seed: 43,
         ..opts(1, None)
     };
     let e = Sweep::open(&dir, &["k", "mean"], meta(), &o).unwrap_err();
-    assert!(e.is_input() && e.to_string().contains("different seeds"), "{e}");
+    assert!(
+        e.is_input() && e.to_string().contains("different seeds"),
+        "{e}"
+    );
     // Other columns.
     let e = Sweep::open(&dir, &["k", "median"], meta(), &opts(1, None)).unwrap_err();
     assert!(e.is_input() && e.to_string().contains("columns"), "{e}");
@@ -206,7 +217,10 @@ fn mismatched_reruns_and_shards_are_rejected() {
         .unwrap()
         .run(&fewer, row)
         .unwrap_err();
-    assert!(e.is_input() && e.to_string().contains("not in this sweep"), "{e}");
+    assert!(
+        e.is_input() && e.to_string().contains("not in this sweep"),
+        "{e}"
+    );
     // Shards of different sweeps do not merge.
     let s0 = Shard::new(0, 2).unwrap();
     let s1 = Shard::new(1, 2).unwrap();
@@ -223,7 +237,10 @@ fn mismatched_reruns_and_shards_are_rejected() {
         .unwrap();
     let out = tmp("mismatch-out");
     let e = merge(&[a.join(s0.dir_name()), b.join(s1.dir_name())], &out, false).unwrap_err();
-    assert!(e.is_input() && e.to_string().contains("different params"), "{e}");
+    assert!(
+        e.is_input() && e.to_string().contains("different params"),
+        "{e}"
+    );
     assert!(!out.exists(), "a refused merge writes nothing");
     for d in [dir, a, b] {
         std::fs::remove_dir_all(d).unwrap();
