@@ -178,6 +178,12 @@ fn shards_merge_into_the_unsharded_result() {
     let d = toy(&dir, &opts(2, None), None, &calls).unwrap();
     assert_eq!(calls.load(Ordering::Relaxed), 0);
     assert_eq!(d.skipped, POINTS);
+    let meta: serde_json::Value = serde_json::from_str(&read(&dir.join("meta.json"))).unwrap();
+    assert_eq!(
+        meta["shards"].as_array().unwrap().len(),
+        3,
+        "the merge record survives"
+    );
     for d in [reference, dir] {
         std::fs::remove_dir_all(d).unwrap();
     }

@@ -127,7 +127,7 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
             seed: a.seed,
         })
     } else {
-        if !g.quiet && a.teacher && a.n % 2 == 0 {
+        if !g.quiet && a.teacher && a.n & 1 == 0 {
             eprintln!(
                 "flatmin: note: even N: stabilities can be 0, which counts as correct (sign(0) = +1)"
             );

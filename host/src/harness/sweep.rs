@@ -199,6 +199,8 @@ pub struct Sweep {
     shard: Option<Shard>,
     existing: Vec<Vec<String>>,
     resumed: Vec<Value>,
+    /// Keys of an earlier meta.json that [`Meta`] does not produce (e.g. `shards` after a merge).
+    extra: serde_json::Map<String, Value>,
 }
 
 fn meta_value(meta: &Meta) -> Result<Value> {
@@ -369,9 +371,17 @@ impl Sweep {
         let data = dir.join(DATA_FILE);
         let mut existing = Vec::new();
         let mut resumed = Vec::new();
+        let mut extra = serde_json::Map::new();
         match read_meta(&dir)? {
             Some(old) => {
                 let new = meta_value(&meta)?;
+                if !old["sweep"].is_object() {
+                    return Err(Error::Input(format!(
+                        "{} holds results that are not a sweep (no \"sweep\" block in {META_FILE}); \
+                         use another output directory or remove it",
+                        dir.display()
+                    )));
+                }
                 for key in ["experiment", "params", "seeds"] {
                     if old[key] != new[key] {
                         return Err(Error::Input(format!(
@@ -385,7 +395,7 @@ impl Sweep {
                 }
                 let old_shard = &old["sweep"]["shard"];
                 let new_shard = json!(shard);
-                if !old["sweep"].is_object() || *old_shard != new_shard {
+                if *old_shard != new_shard {
                     return Err(Error::Input(format!(
                         "{} holds a different shard layout ({old_shard} there, {new_shard} now)",
                         dir.display()
@@ -398,6 +408,12 @@ impl Sweep {
                     resumed = r.clone();
                 }
                 resumed.push(json!(rfc3339(SystemTime::now())));
+                if let Value::Object(map) = old {
+                    extra = map
+                        .into_iter()
+                        .filter(|(k, _)| k != "sweep" && new.get(k).is_none())
+                        .collect();
+                }
                 if data.exists() {
                     recover_partial_line(&data)?;
                     let (h, rows) = read_data(&data)?;
@@ -438,6 +454,7 @@ impl Sweep {
             shard,
             existing,
             resumed,
+            extra,
         })
     }
 
@@ -473,6 +490,9 @@ impl Sweep {
             }
         }
         let mut v = meta_value(&meta)?;
+        for (k, x) in &self.extra {
+            v[k] = x.clone();
+        }
         v["sweep"] = json!({
             "points": points,
             "shard": self.shard,
