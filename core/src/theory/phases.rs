@@ -127,6 +127,7 @@ pub fn phase_grid(d_star: f64) -> [f64; GRID_LEN] {
     for (i, v) in g.iter_mut().take(GRID_LOG).enumerate() {
         *v = libm::exp(l0 + (la - l0) * i as f64 / GRID_LOG as f64);
     }
+    g[0] = D_MIN;
     let b = 0.98 * d_star;
     for i in 0..GRID_LIN {
         g[GRID_LOG + i] = a + (b - a) * i as f64 / (GRID_LIN - 1) as f64;
