@@ -148,3 +148,105 @@ fn sbp_rejects_bad_parameters() {
     assert!(sbp.tuple_entropy(0, 1.0, 1.0, 0.1).is_err());
     assert!(sbp.tuple_entropy(3, 1.0, 1.0, 0.7).is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// §S5 tree committee machine, K → ∞
+
+mod committee {
+    use super::close;
+    use flatmin_core::quad::GaussLegendre;
+    use flatmin_core::special::{gauss_density, h};
+    use flatmin_core::theory::committee::{self, Activation};
+    use flatmin_core::theory::rs::{Kernel, RsQuadrature};
+
+    /// E[φ(λa)φ(λb)] − E[φ]² by quadrature: λb = Q λa + √(1−Q²) z; the z-average is done in closed
+    /// form (E sign(m + s z) = 1 − 2H(m/s), E relu(m + s z) = m(1 − H(m/s)) + s G(m/s)) and the λa
+    /// integral by 8 Gauss–Legendre(64) panels on [−16, 16]. Independent of the closed forms of §S5.
+    fn kernel_by_quadrature(act: Activation, q: f64) -> f64 {
+        let gl = GaussLegendre::<64>::new();
+        let s = (1.0 - q * q).sqrt();
+        let inner = |x: f64| -> f64 {
+            let m = q * x;
+            match act {
+                Activation::Sign => x.signum() * (1.0 - 2.0 * h(m / s)),
+                Activation::Relu => {
+                    if x <= 0.0 {
+                        0.0
+                    } else {
+                        x * (m * (1.0 - h(m / s)) + s * gauss_density(m / s))
+                    }
+                }
+            }
+        };
+        let mut tot = 0.0;
+        for p in 0..8 {
+            let a = -16.0 + 4.0 * p as f64;
+            tot += gl.integrate(a, a + 4.0, |x: f64| gauss_density(x) * inner(x));
+        }
+        let mean_sq = match act {
+            Activation::Sign => 0.0,
+            Activation::Relu => 1.0 / (2.0 * std::f64::consts::PI),
+        };
+        tot - mean_sq
+    }
+
+    #[test]
+    fn kernels_match_quadrature_and_derivatives_match_differences() {
+        // §S5 check C7: kernels vs 2-D quadrature (oracle 1e-15; ours 1e-13 with the panel rule above),
+        // k' vs the 5-point central difference (step 1e-4, tolerance 1e-8)
+        for act in [Activation::Sign, Activation::Relu] {
+            for q in [0.05, 0.2, 0.5, 0.8, 0.95] {
+                close(act.k(q), kernel_by_quadrature(act, q), 1e-13, "k(Q) vs quadrature");
+                let e = 1e-4;
+                let fd = (-act.k(q + 2.0 * e) + 8.0 * act.k(q + e) - 8.0 * act.k(q - e)
+                    + act.k(q - 2.0 * e))
+                    / (12.0 * e);
+                close(act.dk(q), fd, 1e-8, "k'(Q) vs finite difference");
+            }
+        }
+        // §S5: Q_eff(ReLU) = (π−1)/(2π) = 0.3408451 (7 digits)
+        close(Activation::Relu.q_eff(), 0.3408451, 5e-8, "Q_eff relu");
+        close(Activation::Sign.q_eff(), 1.0, 0.0, "Q_eff sign");
+    }
+
+    #[test]
+    fn committee_rs_matches_s5_values() {
+        let quad = RsQuadrature::new();
+        // source: THEORY §S5 values [oracle], κ = 0, 8 decimals → tolerance 6e-9
+        for (act, alpha, s, q) in [
+            (Activation::Sign, 0.3, 0.48153751, Some(0.11193978)),
+            (Activation::Sign, 0.5, 0.33639785, Some(0.17819205)),
+            (Activation::Sign, 0.7, 0.18795881, None),
+            (Activation::Relu, 0.3, 0.47973785, Some(0.14168962)),
+            (Activation::Relu, 0.5, 0.33006865, Some(0.23917873)),
+            (Activation::Relu, 0.7, 0.17234864, None),
+        ] {
+            let r = committee::rs(&quad, act, alpha, 0.0).unwrap();
+            close(r.s, s, 6e-9, "committee s_RS");
+            if let Some(q) = q {
+                close(r.q, q, 6e-9, "committee q");
+            }
+        }
+    }
+
+    #[test]
+    fn committee_capacity_and_kappa_max_match_s5() {
+        let quad = RsQuadrature::new();
+        // source: THEORY §S5, "s_RS = 0 at α = 0.946952 (sign), 0.903986 (ReLU)"; 6 decimals → 6e-7
+        close(committee::alpha_c(&quad, Activation::Sign, 0.0).unwrap(), 0.946952, 6e-7, "alpha_c sign");
+        close(committee::alpha_c(&quad, Activation::Relu, 0.0).unwrap(), 0.903986, 6e-7, "alpha_c relu");
+        // source: THEORY §S5 κ_max table [oracle], 6 decimals → tolerance 6e-7
+        for (act, alpha, km) in [
+            (Activation::Sign, 0.3, 1.153537),
+            (Activation::Sign, 0.4, 0.823187),
+            (Activation::Sign, 0.5, 0.588227),
+            (Activation::Sign, 0.6, 0.408451),
+            (Activation::Relu, 0.3, 0.606063),
+            (Activation::Relu, 0.4, 0.428879),
+            (Activation::Relu, 0.5, 0.301648),
+            (Activation::Relu, 0.6, 0.203572),
+        ] {
+            close(committee::kappa_max(&quad, act, alpha).unwrap(), km, 6e-7, "committee kappa_max");
+        }
+    }
+}
