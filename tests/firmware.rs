@@ -1,0 +1,355 @@
+//! The Cortex-M programs of `firmware/` (issue 6), checked against the host library.
+//!
+//! Each program is built for the Cortex-M3 (`thumbv7m-none-eabi`, QEMU `lm3s6965evb`) and the
+//! Cortex-M4F (`thumbv7em-none-eabihf`, QEMU `mps2-an386`), run under `qemu-system-arm` with a timeout
+//! and `-icount shift=0` (deterministic), and its defmt frames are decoded with the ELF's own defmt
+//! table. The program logs one `key value` pair per frame; the test asserts the exit code and compares
+//! the values with what `flatmin-core` computes on x86-64 from the same seed: instance bits, integer
+//! results and solutions must be identical on the three machines.
+//!
+//! Needs the thumb targets and `qemu-system-arm`: `scripts/firmware-deps` installs both (idempotent).
+//! When either is missing the tests fail and say so; they never pass silently.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use flatmin_core::bits::{words_for, PatternBuf, SpinBuf};
+use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+
+const INSTALL_HINT: &str =
+    "run `scripts/firmware-deps` from the repository root (installs the thumb \
+     targets with rustup and qemu-system-arm with apt-get)";
+/// Wall-clock limit of one QEMU run (the programs take well under a second of emulated time).
+const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An emulated machine and the target its programs are built for.
+#[derive(Clone, Copy, Debug)]
+struct Machine {
+    target: &'static str,
+    qemu_machine: &'static str,
+    cpu: &'static str,
+}
+
+const M3: Machine = Machine {
+    target: "thumbv7m-none-eabi",
+    qemu_machine: "lm3s6965evb",
+    cpu: "cortex-m3",
+};
+const M4F: Machine = Machine {
+    target: "thumbv7em-none-eabihf",
+    qemu_machine: "mps2-an386",
+    cpu: "cortex-m4",
+};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn firmware_target_dir() -> PathBuf {
+    root().join("firmware").join("target")
+}
+
+/// Builds every program for both targets once (one cargo invocation), or returns why it could not.
+fn build_all() -> &'static Result<(), String> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let qemu = Command::new("qemu-system-arm").arg("--version").output();
+        if !matches!(&qemu, Ok(o) if o.status.success()) {
+            return Err(format!("qemu-system-arm is not installed: {INSTALL_HINT}"));
+        }
+        let installed = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output();
+        if let Ok(out) = installed {
+            let list = String::from_utf8_lossy(&out.stdout);
+            for t in [M3.target, M4F.target] {
+                if !list.lines().any(|l| l.trim() == t) {
+                    return Err(format!(
+                        "the Rust target {t} is not installed: {INSTALL_HINT}"
+                    ));
+                }
+            }
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(root())
+            .args([
+                "build",
+                "--release",
+                "--bins",
+                "--manifest-path",
+                "firmware/Cargo.toml",
+            ])
+            .args(["--target", M3.target, "--target", M4F.target])
+            .arg("--target-dir")
+            .arg(firmware_target_dir())
+            // The outer `cargo test` must not leak its flags into a thumb build.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "building the firmware failed ({INSTALL_HINT} if a target is missing):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// What a program run produced.
+#[derive(Debug)]
+struct Run {
+    machine: Machine,
+    exit_code: i32,
+    /// `key → value` of every frame, in the text the decoder renders.
+    values: BTreeMap<String, String>,
+    /// Every decoded frame, for failure messages.
+    log: Vec<String>,
+}
+
+impl Run {
+    fn get(&self, key: &str) -> &str {
+        self.values.get(key).unwrap_or_else(|| {
+            panic!(
+                "{:?}: no `{key}` in the program's output:\n{}",
+                self.machine,
+                self.log.join("\n")
+            )
+        })
+    }
+    fn int(&self, key: &str) -> i64 {
+        let v = self.get(key);
+        v.parse()
+            .unwrap_or_else(|_| panic!("{key}: `{v}` is not an integer"))
+    }
+    fn float(&self, key: &str) -> f64 {
+        let v = self.get(key);
+        v.parse()
+            .unwrap_or_else(|_| panic!("{key}: `{v}` is not a number"))
+    }
+    fn ints(&self, key: &str) -> Vec<i128> {
+        let v = self.get(key);
+        let inner = v.trim().strip_prefix('[').and_then(|s| s.strip_suffix(']'));
+        let inner = inner.unwrap_or_else(|| panic!("{key}: `{v}` is not a list"));
+        inner
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .unwrap_or_else(|_| panic!("{key}: `{s}` is not an integer"))
+            })
+            .collect()
+    }
+    fn words(&self, key: &str) -> Vec<u64> {
+        self.ints(key).into_iter().map(|x| x as u64).collect()
+    }
+    /// Prints the budget measures (visible with `--nocapture`).
+    fn report(&self, program: &str) {
+        eprintln!(
+            "{program} on {} ({}): {} instructions, stack peak {} B, static RAM {} B",
+            self.machine.qemu_machine,
+            self.machine.target,
+            self.get("instructions"),
+            self.get("stack_peak"),
+            self.get("ram_static")
+        );
+    }
+}
+
+/// Builds (once), runs `program` on `machine` under QEMU and decodes its frames.
+fn run(program: &str, machine: Machine) -> Run {
+    if let Err(e) = build_all() {
+        panic!("{e}");
+    }
+    let elf = firmware_target_dir()
+        .join(machine.target)
+        .join("release")
+        .join(program);
+    let elf_bytes = std::fs::read(&elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let table = defmt_decoder::Table::parse(&elf_bytes)
+        .unwrap_or_else(|e| panic!("{}: bad defmt table: {e}", elf.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no defmt table (linked without -Tdefmt.x?)",
+                elf.display()
+            )
+        });
+
+    let mut child = Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            machine.cpu,
+            "-machine",
+            machine.qemu_machine,
+            "-nographic",
+        ])
+        .args([
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+        ])
+        .arg("-kernel")
+        .arg(&elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start qemu-system-arm ({INSTALL_HINT}): {e}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > QEMU_TIMEOUT {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{program} on {machine:?}: no exit after {QEMU_TIMEOUT:?} (hung?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let bytes = reader.join().unwrap().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .ok();
+
+    let mut decoder = table.new_stream_decoder();
+    decoder.received(&bytes);
+    let (mut values, mut log) = (BTreeMap::new(), Vec::new());
+    loop {
+        match decoder.decode() {
+            Ok(frame) => {
+                let text = frame.display_message().to_string();
+                let (key, value) = text.split_once(' ').unwrap_or((&text, ""));
+                let previous = values.insert(key.to_string(), value.to_string());
+                assert!(previous.is_none(), "{program}: key `{key}` logged twice");
+                log.push(text);
+            }
+            Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
+            Err(defmt_decoder::DecodeError::Malformed) => {
+                panic!(
+                    "{program} on {machine:?}: malformed defmt frame after:\n{}",
+                    log.join("\n")
+                )
+            }
+        }
+    }
+    let exit_code = status.code().unwrap_or(-1);
+    assert!(
+        !log.is_empty() || exit_code != 0,
+        "{program} on {machine:?}: exit 0 without a single frame (empty image?); stderr: {stderr}"
+    );
+    Run {
+        machine,
+        exit_code,
+        values,
+        log,
+    }
+}
+
+fn assert_exit(run: &Run, program: &str, code: i32) {
+    assert_eq!(
+        run.exit_code,
+        code,
+        "{program} on {:?}: exit code; its log:\n{}",
+        run.machine,
+        run.log.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// solve
+// ---------------------------------------------------------------------------------------------
+
+/// The instance of `firmware/src/bin/solve.rs`, generated here on x86-64.
+mod solve {
+    pub const N: usize = 127;
+    pub const ALPHA: f64 = 0.5;
+    pub const SEED: u64 = 7;
+}
+
+fn check_solve(machine: Machine) {
+    use solve::*;
+    let run = run("solve", machine);
+    run.report("solve");
+    assert_exit(&run, "solve", 0);
+
+    // Same instance, generated by the host library.
+    let p = num_patterns(ALPHA, N).unwrap();
+    let mut xi = PatternBuf::<{ 64 * 2 }>::new(N, p).unwrap();
+    let mut labels = [0u64; 1];
+    generate_random(SEED, &mut xi.as_patterns_mut(), &mut labels).unwrap();
+    gauge(&mut xi.as_patterns_mut(), &labels).unwrap();
+    let inst = Instance::new(xi.as_patterns(), 0.0).unwrap();
+    assert_eq!(run.int("n"), N as i64);
+    assert_eq!(run.int("p"), p as i64);
+    assert_eq!(
+        run.words("xi"),
+        inst.patterns.words(),
+        "gauged pattern bits differ from the host"
+    );
+
+    // Clipped Hebb on the host.
+    let mut sums = [0i32; N];
+    for row in inst.patterns.rows() {
+        for (i, s) in sums.iter_mut().enumerate() {
+            *s += i32::from(row.get(i));
+        }
+    }
+    let mut w = SpinBuf::<{ words_for(N) }>::new(N).unwrap();
+    w.as_spins_mut().set_from_signs(&sums).unwrap();
+    let mut stabs = vec![0i32; p];
+    let errors = inst.errors(&w.as_spins(), &mut stabs).unwrap();
+    assert_eq!(run.words("hebb"), w.as_spins().words());
+    let logged: Vec<i32> = run
+        .ints("hebb_stabilities")
+        .into_iter()
+        .map(|x| x as i32)
+        .collect();
+    assert_eq!(logged, stabs);
+    assert_eq!(run.int("hebb_errors"), errors as i64);
+    assert_eq!(
+        run.float("hebb_margin"),
+        flatmin_core::stability::margin(&stabs, N)
+    );
+    assert_budget(&run);
+}
+
+/// Static RAM + peak stack within the 32 KiB budget, with paint left (no overflow into the statics).
+fn assert_budget(run: &Run) {
+    let (stack, statics) = (run.int("stack_peak"), run.int("ram_static"));
+    if run.machine.target == M4F.target {
+        assert!(
+            stack + statics < 32 * 1024,
+            "RAM budget: stack {stack} + static {statics} B ≥ 32 KiB"
+        );
+    }
+}
+
+#[test]
+fn solve_cortex_m3() {
+    check_solve(M3);
+}
+
+#[test]
+fn solve_cortex_m4f() {
+    check_solve(M4F);
+}
