@@ -30,10 +30,7 @@ impl<const N: usize> GaussHermite<N> {
         let mut z: f64 = 0.0;
         for i in 0..n.div_ceil(2) {
             z = match i {
-                0 => {
-                    libm::sqrt(2.0 * n as f64 + 1.0)
-                        - 1.855_75 * libm::pow(2.0 * n as f64 + 1.0, -1.0 / 6.0)
-                }
+                0 => libm::sqrt(2.0 * n as f64 + 1.0) - 1.855_75 * libm::pow(2.0 * n as f64 + 1.0, -1.0 / 6.0),
                 1 => z - 1.14 * libm::pow(n as f64, 0.426) / z,
                 2 => 1.86 * z - 0.86 * x[0],
                 3 => 1.91 * z - 0.91 * x[1],
@@ -70,10 +67,7 @@ impl<const N: usize> GaussHermite<N> {
         for wi in w.iter_mut() {
             *wi /= total;
         }
-        GaussHermite {
-            nodes: x,
-            weights: w,
-        }
+        GaussHermite { nodes: x, weights: w }
     }
     /// Nodes zₖ (descending).
     #[inline]
@@ -138,10 +132,7 @@ impl<const N: usize> GaussLegendre<N> {
             w[i] = 2.0 / ((1.0 - z * z) * pp * pp);
             w[n - 1 - i] = w[i];
         }
-        GaussLegendre {
-            nodes: x,
-            weights: w,
-        }
+        GaussLegendre { nodes: x, weights: w }
     }
     /// Nodes on [−1, 1] (ascending).
     #[inline]
@@ -306,10 +297,7 @@ mod tests {
         assert!((m8 - 105.0).abs() < 1e-10);
         let gh150 = GaussHermite::<150>::new();
         let c: f64 = gh150.expect(|z: f64| libm::cos(z));
-        assert!(
-            (c - libm::exp(-0.5)).abs() < 1e-13,
-            "E cos z = e^(-1/2), got {c}"
-        );
+        assert!((c - libm::exp(-0.5)).abs() < 1e-13, "E cos z = e^(-1/2), got {c}");
     }
 
     #[test]

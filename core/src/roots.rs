@@ -78,24 +78,13 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
         return Err(RootError::NonFinite { x: b.to_f64() });
     }
     if fa == T::ZERO {
-        return Ok(Root {
-            x: a,
-            fx: fa,
-            iterations: 2,
-        });
+        return Ok(Root { x: a, fx: fa, iterations: 2 });
     }
     if fb == T::ZERO {
-        return Ok(Root {
-            x: b,
-            fx: fb,
-            iterations: 2,
-        });
+        return Ok(Root { x: b, fx: fb, iterations: 2 });
     }
     if (fa > T::ZERO) == (fb > T::ZERO) {
-        return Err(RootError::NoBracket {
-            fa: fa.to_f64(),
-            fb: fb.to_f64(),
-        });
+        return Err(RootError::NoBracket { fa: fa.to_f64(), fb: fb.to_f64() });
     }
     let (mut c, mut fc) = (a, fa);
     let mut d = b - a;
@@ -120,11 +109,7 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
         let tol1 = two * T::EPSILON * b.abs() + T::HALF * xtol;
         let xm = T::HALF * (c - b);
         if xm.abs() <= tol1 || fb == T::ZERO {
-            return Ok(Root {
-                x: b,
-                fx: fb,
-                iterations: it + 2,
-            });
+            return Ok(Root { x: b, fx: fb, iterations: it + 2 });
         }
         if e.abs() >= tol1 && fa.abs() > fb.abs() {
             let s = fb / fa;
@@ -167,10 +152,7 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
             return Err(RootError::NonFinite { x: b.to_f64() });
         }
     }
-    Err(RootError::MaxIterations {
-        x: b.to_f64(),
-        width: (c - b).abs().to_f64(),
-    })
+    Err(RootError::MaxIterations { x: b.to_f64(), width: (c - b).abs().to_f64() })
 }
 
 
@@ -451,10 +433,7 @@ mod tests {
         assert!((r.x - core::f64::consts::SQRT_2).abs() < 1e-13);
         let r = brent(|x: f64| libm::cos(x) - x, 0.0, 1.0, 1e-14, 100).unwrap();
         assert!((r.x - 0.739_085_133_215_160_6).abs() < 1e-13);
-        assert!(matches!(
-            brent(|x: f64| x * x + 1.0, -1.0, 1.0, 1e-12, 100),
-            Err(RootError::NoBracket { .. })
-        ));
+        assert!(matches!(brent(|x: f64| x * x + 1.0, -1.0, 1.0, 1e-12, 100), Err(RootError::NoBracket { .. })));
         let r32 = brent(|x: f32| x * x - 2.0, 0.0, 2.0, 1e-6, 100).unwrap();
         assert!((r32.x - core::f32::consts::SQRT_2).abs() < 1e-6);
     }

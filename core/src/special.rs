@@ -138,10 +138,7 @@ mod tests {
         for (x, want) in LOG_H {
             let got = log_h(x);
             let rel = ((got - want) / want).abs();
-            assert!(
-                rel <= 1e-12,
-                "log_h({x}) = {got:e}, want {want:e}, rel {rel:e}"
-            );
+            assert!(rel <= 1e-12, "log_h({x}) = {got:e}, want {want:e}, rel {rel:e}");
         }
     }
 
@@ -172,10 +169,7 @@ mod tests {
             let got = log_h(*x as f32) as f64;
             let rel = ((got - want) / want).abs();
             // small-|value| entries compare absolutely
-            assert!(
-                rel <= 2e-5 || (got - want).abs() < 1e-7,
-                "f32 log_h({x}) = {got}, want {want}"
-            );
+            assert!(rel <= 2e-5 || (got - want).abs() < 1e-7, "f32 log_h({x}) = {got}, want {want}");
         }
     }
 

@@ -26,13 +26,8 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, in order of increasing sophistication.
-    pub const ALL: [Backend; 5] = [
-        Backend::Portable,
-        Backend::Popcnt,
-        Backend::Avx2,
-        Backend::Avx512,
-        Backend::Blocked,
-    ];
+    pub const ALL: [Backend; 5] =
+        [Backend::Portable, Backend::Popcnt, Backend::Avx2, Backend::Avx512, Backend::Blocked];
 
     /// Short name used on the command line and in benchmark ids.
     pub const fn name(self) -> &'static str {
@@ -66,16 +61,10 @@ impl Backend {
 
 fn check(w: &Spins<'_>, xi: &Patterns<'_>, out_len: usize) -> Result<()> {
     if w.len() != xi.n() {
-        return Err(ShapeError::LengthMismatch {
-            expected: xi.n(),
-            got: w.len(),
-        });
+        return Err(ShapeError::LengthMismatch { expected: xi.n(), got: w.len() });
     }
     if out_len != xi.p() {
-        return Err(ShapeError::LengthMismatch {
-            expected: xi.p(),
-            got: out_len,
-        });
+        return Err(ShapeError::LengthMismatch { expected: xi.p(), got: out_len });
     }
     Ok(())
 }
