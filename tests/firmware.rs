@@ -155,10 +155,12 @@ impl Run {
     /// Prints the budget measures (visible with `--nocapture`).
     fn report(&self, program: &str) {
         eprintln!(
-            "{program} on {} ({}): {} instructions, stack peak {} B, static RAM {} B",
+            "{program} on {} ({}): {} instructions ({} ticks, cal {}), stack peak {} B, static RAM {} B",
             self.machine.qemu_machine,
             self.machine.target,
             self.get("instructions"),
+            self.get("ticks"),
+            self.get("calibration_ticks"),
             self.get("stack_peak"),
             self.get("ram_static")
         );
@@ -352,4 +354,122 @@ fn solve_cortex_m3() {
 #[test]
 fn solve_cortex_m4f() {
     check_solve(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// count
+// ---------------------------------------------------------------------------------------------
+
+fn check_count(machine: Machine) {
+    use flatmin_core::enumerate::*;
+    use flatmin_core::instance::generate_teacher;
+    // The instance of firmware/src/bin/count.rs: teacher–student, N = 19, α = 0.5, seed 11.
+    const N: usize = 19;
+    const P: usize = 10;
+    let run = run("count", machine);
+    run.report("count");
+    assert_exit(&run, "count", 0);
+
+    let mut teacher = SpinBuf::<1>::new(N).unwrap();
+    let mut xi = PatternBuf::<P>::new(N, P).unwrap();
+    let mut labels = [0u64; 1];
+    assert_eq!(num_patterns(0.5, N), Ok(P));
+    generate_teacher(
+        11,
+        &mut teacher.as_spins_mut(),
+        &mut xi.as_patterns_mut(),
+        &mut labels,
+    )
+    .unwrap();
+    gauge(&mut xi.as_patterns_mut(), &labels).unwrap();
+    assert_eq!(
+        run.words("xi"),
+        xi.as_patterns().words(),
+        "gauged pattern bits differ from the host"
+    );
+    assert_eq!(run.int("teacher") as u64, teacher.as_spins().words()[0]);
+
+    // The host enumerates the same cube (with a different low-bit split than the firmware's 8: the
+    // counts are exact integers and must not depend on it).
+    let mut scratch = vec![0u8; scratch_len(N, P, 4)];
+    let e = Enumerator::new(&xi.as_patterns(), &teacher.as_spins(), 4, &mut scratch).unwrap();
+    let mut hist_err = vec![0u64; hist_err_len(N, P)];
+    let mut hist_smin = vec![0u64; hist_smin_len(N)];
+    e.accumulate(Chunk::ALL, &mut hist_err, &mut hist_smin)
+        .unwrap();
+    assert_eq!(run.words("hist_err"), hist_err);
+    assert_eq!(run.words("hist_smin"), hist_smin);
+    let mut counts = vec![0u64; N + 1];
+    counts_by_distance(&hist_smin, N, 0, &mut counts).unwrap();
+    let total = total_solutions(&hist_smin, N, 0).unwrap();
+    assert_eq!(run.words("counts"), counts);
+    assert_eq!(run.int("total") as u64, total);
+    // The configuration a seed picks is the k-th in enumeration order, and that order depends on the
+    // low-bit split: draw it with the firmware's split (8).
+    let mut scratch8 = vec![0u8; scratch_len(N, P, 8)];
+    let e8 = Enumerator::new(&xi.as_patterns(), &teacher.as_spins(), 8, &mut scratch8).unwrap();
+    let drawn = random_solution(&e8, 0, total, 5).unwrap().unwrap();
+    assert_eq!(run.int("random_solution") as u64, drawn);
+    // ... and it is a κ = 0 solution (checked with the stability kernel, not the enumerator).
+    let w = [drawn];
+    let inst = Instance::new(xi.as_patterns(), 0.0).unwrap();
+    let mut stabs = [0i32; P];
+    assert_eq!(inst.errors(&flatmin_core::bits::Spins::new(N, &w).unwrap(), &mut stabs).unwrap(), 0);
+    // Independent of the enumerator: every one of the 2^19 configurations is counted once (§e check).
+    assert_eq!(hist_err.iter().sum::<u64>(), 1 << N);
+}
+
+#[test]
+fn count_cortex_m3() {
+    check_count(M3);
+}
+
+#[test]
+fn count_cortex_m4f() {
+    check_count(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// theory
+// ---------------------------------------------------------------------------------------------
+
+fn check_theory(machine: Machine) {
+    use flatmin_core::theory::rs::{solve, RsQuadrature};
+    let run = run("theory", machine);
+    run.report("theory");
+    assert_exit(&run, "theory", 0);
+    let quad = RsQuadrature::new();
+    let host64 = solve::<f64>(&quad, 0.5, 0.0).unwrap();
+    let host32 = solve::<f32>(&quad, 0.5, 0.0).unwrap();
+    let (s, q) = (run.float("s"), run.float("q"));
+    // ALGORITHMS §i: s_RS(α = 0.5, κ = 0) = 0.3144, q = 0.322 (the digits given).
+    assert!((s - 0.3144).abs() < 1e-4, "s = {s}, table 0.3144");
+    assert!((q - 0.322).abs() < 1e-3, "q = {q}, table 0.322");
+    // f32 on the Cortex-M against f64 on the host: f32 accuracy of a Brent root (xtol 2e-7) and
+    // 64-point quadratures, a few ulps of s amplified by the saddle: 2e-6.
+    assert!(
+        (s - host64.s).abs() < 2e-6,
+        "s: firmware f32 {s} vs host f64 {}",
+        host64.s
+    );
+    assert!(
+        (q - host64.q).abs() < 2e-6,
+        "q: firmware f32 {q} vs host f64 {}",
+        host64.q
+    );
+    // Same f32 arithmetic (IEEE, libm in software, no FMA contraction) on x86-64, M3 (soft float) and
+    // M4F (FPU): the same bits.
+    assert_eq!(s as f32, host32.s, "s: firmware f32 vs host f32");
+    assert_eq!(q as f32, host32.q, "q: firmware f32 vs host f32");
+    assert_eq!(run.int("evaluations"), i64::from(host32.iterations));
+}
+
+#[test]
+fn theory_cortex_m3() {
+    check_theory(M3);
+}
+
+#[test]
+fn theory_cortex_m4f() {
+    check_theory(M4F);
 }

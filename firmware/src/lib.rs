@@ -45,6 +45,7 @@ pub fn exit(code: i32) -> ! {
 pub fn finish(meter: Meter, ok: bool) -> ! {
     let ticks = meter.ticks();
     defmt::println!("ticks {=u64}", ticks);
+    defmt::println!("calibration_ticks {=u64}", meter.calibration_ticks);
     defmt::println!("instructions {=u64}", meter.instructions(ticks));
     defmt::println!("stack_peak {=u32}", stack_peak_bytes());
     defmt::println!("ram_static {=u32}", static_ram_bytes());
@@ -115,6 +116,9 @@ impl Meter {
         syst.clear_current();
         syst.enable_interrupt();
         syst.enable_counter();
+        // The counter holds 0 until its first reload: wait for it, or the first reading is off by a
+        // whole period.
+        while SYST::get_current() == 0 {}
         let t0 = now_ticks();
         spin((CALIBRATION_INSNS / 2) as u32);
         let calibration_ticks = now_ticks() - t0;
@@ -168,10 +172,8 @@ pub fn static_ram_bytes() -> u32 {
         static __sdata: u32;
         static _stack_end: u32;
     }
-    // SAFETY: only the addresses of linker symbols are taken.
-    unsafe {
-        (core::ptr::addr_of!(_stack_end) as usize - core::ptr::addr_of!(__sdata) as usize) as u32
-    }
+    // Only the addresses of the linker symbols are taken (safe).
+    (core::ptr::addr_of!(_stack_end) as usize - core::ptr::addr_of!(__sdata) as usize) as u32
 }
 
 // ---------------------------------------------------------------------------------------------
