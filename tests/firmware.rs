@@ -414,7 +414,11 @@ fn check_count(machine: Machine) {
     let w = [drawn];
     let inst = Instance::new(xi.as_patterns(), 0.0).unwrap();
     let mut stabs = [0i32; P];
-    assert_eq!(inst.errors(&flatmin_core::bits::Spins::new(N, &w).unwrap(), &mut stabs).unwrap(), 0);
+    assert_eq!(
+        inst.errors(&flatmin_core::bits::Spins::new(N, &w).unwrap(), &mut stabs)
+            .unwrap(),
+        0
+    );
     // Independent of the enumerator: every one of the 2^19 configurations is counted once (§e check).
     assert_eq!(hist_err.iter().sum::<u64>(), 1 << N);
 }
@@ -472,4 +476,78 @@ fn theory_cortex_m3() {
 #[test]
 fn theory_cortex_m4f() {
     check_theory(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// failure path and portability
+// ---------------------------------------------------------------------------------------------
+
+/// A panicking program exits with 101 (not 0, not a hang) and its message reaches the host.
+fn check_fault(machine: Machine) {
+    let run = run("fault", machine);
+    assert_exit(&run, "fault", 101);
+    assert_eq!(run.int("before"), 3);
+    assert!(!run.values.contains_key("unreachable"));
+    assert!(
+        run.log
+            .iter()
+            .any(|l| l.contains("index 3 is out of range on purpose")),
+        "the panic message is not in the log:\n{}",
+        run.log.join("\n")
+    );
+    assert!(
+        run.values.contains_key("panic"),
+        "no HardFault frame:\n{}",
+        run.log.join("\n")
+    );
+}
+
+#[test]
+fn fault_cortex_m3() {
+    check_fault(M3);
+}
+
+#[test]
+fn fault_cortex_m4f() {
+    check_fault(M4F);
+}
+
+/// flatmin-core builds for the smallest Cortex-M (thumbv6m: no atomic compare-and-swap), with and
+/// without defmt.
+#[test]
+fn core_builds_for_thumbv6m() {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let has_v6m = matches!(&installed, Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "thumbv6m-none-eabi"));
+    assert!(
+        has_v6m,
+        "the Rust target thumbv6m-none-eabi is not installed: {INSTALL_HINT}"
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for features in [&[][..], &["--features", "defmt"][..]] {
+        let out = Command::new(&cargo)
+            .current_dir(root())
+            .args([
+                "build",
+                "-p",
+                "flatmin-core",
+                "--target",
+                "thumbv6m-none-eabi",
+            ])
+            .args(features)
+            .arg("--target-dir")
+            .arg(firmware_target_dir().join("core-thumbv6m"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .expect("cannot run cargo");
+        assert!(
+            out.status.success(),
+            "flatmin-core {features:?} does not build for thumbv6m-none-eabi:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
