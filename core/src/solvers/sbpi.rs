@@ -9,6 +9,9 @@
 //!   p_s, h_i ← h_i + 2ξ_i only where ξ_i h_i ≥ 1 (metaplastic: no sign changes);
 //! * CP+R, otherwise: with probability p_s, h_i ← h_i + 2 sign(h_i) for all i (clipped).
 //!
+//! CP+R needs a small rate: measured at N = 1001, p_s = 0.003 solves α = 0.5 while p_s ≥ 0.01 freezes
+//! the hidden states before a solution is reached (tests/solvers.rs); the spec's [REC] 0.1–0.3 is too large.
+//!
 //! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`,
 //! `perm: [u32; P]`, `stabilities: [i32; P]`.
 
