@@ -1,19 +1,228 @@
-//! Placeholder for the `solve` command family; its issue replaces this file with the real commands.
+//! `solve`, `capacity`: the solvers of ALGORITHMS §c–d on one instance, and the algorithmic threshold
+//! (success probability against α).
 
-use super::Global;
-use clap::Subcommand;
+use super::{input_error, print_json, print_line, Global};
+use clap::{Args, Subcommand};
+use flatmin_host::experiments::capacity::{self as cap, Algo, CapacityParams, ProtocolName, SolveOpts};
+use flatmin_host::harness::progress::bar;
+use flatmin_host::io::{InstanceFile, Problem};
+use serde::Serialize;
+use std::path::PathBuf;
 
 /// Commands of this family.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Not implemented yet.
-    #[command(hide = true)]
-    TodoSolve,
+    /// Find a solution of one instance (a file, or a random instance from --n --alpha --seed) with
+    /// focusing BP (fbp), reinforced BP (rbp), SBPI (sbpi), CP+R (cpr), simulated annealing (sa) or
+    /// clipped Hebb (hebb).
+    ///
+    /// JSON: {"solved","errors","margin","weights":"+-…","sweeps","seconds"}; errors = #{μ : s_μ < T(κ)}
+    /// of the returned weights, margin = min_μ s_μ/√N.
+    Solve(SolveArgs),
+    /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
+    /// instances, the same ones for every algorithm, samples in parallel. Writes
+    /// DIR/capacity/{data.csv, meta.json, capacity.svg}.
+    ///
+    /// JSON: [{"algo","alpha","success","solved","samples","mean_error_fraction","mean_seconds"},…].
+    Capacity(CapacityArgs),
+}
+
+/// Solver options shared by `solve` and `capacity`.
+#[derive(Debug, Clone, Args)]
+pub struct SolverFlags {
+    /// fBP protocol: paper (the §c.4 reconstruction of SM II.3: y = 7, γ_k = atanh(k/20), cap 5, then
+    /// reinforcement), reinforcement (StandardReinforcement(0.01)), scoping (Scoping(0:0.1:10, 21)),
+    /// pseudo (PseudoReinforcement(0:0.01:0.99)).
+    #[arg(long, default_value = "paper", value_name = "NAME")]
+    pub protocol: String,
+    /// fBP: BP sweeps per protocol step (ε = 1e-3).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub step_sweeps: usize,
+    /// fBP: run the whole protocol instead of stopping at the first solution.
+    #[arg(long)]
+    pub full_protocol: bool,
+    /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.
+    #[arg(long, default_value_t = 1e-3, value_name = "DR")]
+    pub dr: f64,
+    /// SBPI / CP+R: presentation sweeps before giving up.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_sweeps: usize,
+    /// SBPI: probability of the metaplastic rule on barely correct patterns.
+    #[arg(long, default_value_t = 0.3, value_name = "P")]
+    pub ps: f64,
+    /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
+    #[arg(long, default_value_t = 0.003, value_name = "P")]
+    pub cpr_ps: f64,
+    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub sa_sweeps: usize,
+}
+
+impl SolverFlags {
+    fn opts(&self, algo: Algo) -> anyhow::Result<SolveOpts> {
+        if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
+            return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
+        }
+        Ok(SolveOpts {
+            algo,
+            protocol: ProtocolName::parse(&self.protocol)?,
+            max_sweeps_per_step: self.step_sweeps,
+            full_protocol: self.full_protocol,
+            rbp_dr: self.dr,
+            max_sweeps: self.max_sweeps,
+            p_s: self.ps,
+            cpr_p_s: self.cpr_ps,
+            sa_sweeps: self.sa_sweeps,
+        })
+    }
+}
+
+/// Arguments of `solve`.
+#[derive(Debug, Clone, Args)]
+pub struct SolveArgs {
+    /// Instance file (text format of ALGORITHMS §a.4); omit to generate one with --n --alpha --seed.
+    #[arg(required_unless_present = "alpha", conflicts_with_all = ["n", "alpha"])]
+    pub file: Option<PathBuf>,
+    /// N of a generated random instance.
+    #[arg(long, default_value_t = 1001, value_name = "N")]
+    pub n: usize,
+    /// α of a generated random instance (P = ⌊αN + ½⌋).
+    #[arg(long, value_name = "A")]
+    pub alpha: Option<f64>,
+    /// Seed of the generated instance and of the solver.
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Algorithm: fbp, rbp, sbpi, cpr, sa, hebb.
+    #[arg(long, default_value = "fbp", value_name = "ALGO")]
+    pub algo: String,
+    /// Margin κ (default: the file's, or 0).
+    #[arg(long, value_name = "K")]
+    pub kappa: Option<f64>,
+    /// Solver options.
+    #[command(flatten)]
+    pub flags: SolverFlags,
+}
+
+/// Arguments of `capacity`.
+#[derive(Debug, Clone, Args)]
+pub struct CapacityArgs {
+    /// Algorithms, comma-separated (fbp, rbp, sbpi, cpr, sa, hebb).
+    #[arg(long, value_delimiter = ',', default_value = "fbp", value_name = "ALGO,…")]
+    pub algo: Vec<String>,
+    /// N (odd for κ = 0).
+    #[arg(long, default_value_t = 1001, value_name = "N")]
+    pub n: usize,
+    /// α values, comma-separated.
+    #[arg(long, value_delimiter = ',', required = true, value_name = "A,…")]
+    pub alphas: Vec<f64>,
+    /// Instances per (algorithm, α).
+    #[arg(long, default_value_t = 10, value_name = "M")]
+    pub samples: usize,
+    /// Margin κ.
+    #[arg(long, default_value_t = 0.0, value_name = "K")]
+    pub kappa: f64,
+    /// Base seed (instance i at α index a: derive_seed(seed, a·samples + i)).
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+    /// Output directory (writes DIR/capacity/).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Solver options.
+    #[command(flatten)]
+    pub flags: SolverFlags,
 }
 
 /// Runs a command of this family.
-pub fn run(cmd: Cmd, _g: &Global) -> anyhow::Result<()> {
+pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
     match cmd {
-        Cmd::TodoSolve => anyhow::bail!("not implemented yet"),
+        Cmd::Solve(a) => solve(a, g),
+        Cmd::Capacity(a) => capacity(a, g),
+    }
+}
+
+/// Output of `solve --json`.
+#[derive(Serialize)]
+struct SolveJson {
+    solved: bool,
+    errors: usize,
+    margin: Option<f64>,
+    weights: String,
+    sweeps: usize,
+    seconds: f64,
+}
+
+fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
+    let algo = Algo::parse(&a.algo)?;
+    let opts = a.flags.opts(algo)?;
+    if let Some(k) = a.kappa {
+        if !k.is_finite() {
+            return Err(input_error("--kappa must be finite"));
+        }
+    }
+    let file = match (&a.file, a.alpha) {
+        (Some(path), _) => InstanceFile::read(path)?,
+        (None, Some(alpha)) => {
+            if !(alpha.is_finite() && alpha >= 0.0) {
+                return Err(input_error("--alpha must be finite and >= 0"));
+            }
+            InstanceFile::generate(a.n, alpha, a.kappa.unwrap_or(0.0), false, a.seed)?
+        }
+        (None, None) => return Err(input_error("give an instance FILE or --alpha (with --n, --seed)")),
+    };
+    let problem = Problem::from_file(&file, a.kappa)?;
+    let inst = problem.instance()?;
+    let r = cap::solve(&inst, &opts, a.seed)?;
+    let j = SolveJson { solved: r.solved, errors: r.errors, margin: r.margin, weights: r.weights, sweeps: r.sweeps, seconds: r.seconds };
+    if g.json {
+        print_json(&j)
+    } else {
+        print_line(&format!(
+            "{}: solved = {}  errors = {}  margin = {}  sweeps = {}  seconds = {:.3}",
+            algo.name(),
+            j.solved,
+            j.errors,
+            j.margin.map_or("-".into(), |m| format!("{m:.6}")),
+            j.sweeps,
+            j.seconds
+        ))?;
+        print_line(&j.weights)
+    }
+}
+
+fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
+    let algos = a.algo.iter().map(|s| Algo::parse(s.trim())).collect::<Result<Vec<_>, _>>()?;
+    if !a.kappa.is_finite() {
+        return Err(input_error("--kappa must be finite"));
+    }
+    let params = CapacityParams {
+        algos: algos.clone(),
+        n: a.n,
+        alphas: a.alphas.clone(),
+        samples: a.samples,
+        kappa: a.kappa,
+        seed: a.seed,
+        opts: a.flags.opts(Algo::Fbp)?,
+    };
+    let total = (algos.len() * a.alphas.len() * a.samples) as u64;
+    let pb = bar(total, "capacity", g.quiet);
+    let (points, dir) = cap::capacity(&params, &a.out, g.threads, &|done, _| pb.set_position(done))?;
+    pb.finish_and_clear();
+    if g.json {
+        print_json(&points)
+    } else {
+        print_line("algo  alpha   success  solved/samples  mean_error_fraction  mean_seconds")?;
+        for p in &points {
+            print_line(&format!(
+                "{:<5} {:<7} {:<8.3} {:>3}/{:<11} {:<20.5} {:.3}",
+                p.algo.name(),
+                p.alpha,
+                p.success,
+                p.solved,
+                p.samples,
+                p.mean_error_fraction,
+                p.mean_seconds
+            ))?;
+        }
+        print_line(&format!("wrote {}", dir.display()))
     }
 }
