@@ -30,12 +30,20 @@ fn sweep(c: &mut Criterion, name: &str, n: usize, alpha: f64, factor: FactorKind
     ws.init(&inst, None, 0.0, 0.01, &mut rng).unwrap();
     let mut g = c.benchmark_group("bp_sweep");
     g.throughput(Throughput::Elements((n * p) as u64));
-    g.bench_function(name, |b| b.iter(|| ws.sweep(&inst, 0.0, 50.0, None, &mut rng)));
+    g.bench_function(name, |b| {
+        b.iter(|| ws.sweep(&inst, 0.0, 50.0, None, &mut rng))
+    });
     g.finish();
 }
 
 fn bp_sweeps(c: &mut Criterion) {
-    sweep(c, "gaussian_f64_N1001_a0.6", 1001, 0.6, FactorKind::Gaussian);
+    sweep(
+        c,
+        "gaussian_f64_N1001_a0.6",
+        1001,
+        0.6,
+        FactorKind::Gaussian,
+    );
     sweep(c, "exact_f64_N21_a0.5", 21, 0.5, FactorKind::Exact);
 }
 

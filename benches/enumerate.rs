@@ -33,14 +33,17 @@ fn bench_enumerate(c: &mut Criterion) {
         let mut he = vec![0u64; hist_err_len(n, p)];
         let mut hs = vec![0u64; hist_smin_len(n)];
         g.throughput(Throughput::Elements(1u64 << n));
-        g.bench_function(BenchmarkId::new("one_thread", format!("N={n},P={p}")), |b| {
-            b.iter(|| {
-                he.fill(0);
-                hs.fill(0);
-                e.accumulate(Chunk::ALL, &mut he, &mut hs).unwrap();
-                hs[0]
-            })
-        });
+        g.bench_function(
+            BenchmarkId::new("one_thread", format!("N={n},P={p}")),
+            |b| {
+                b.iter(|| {
+                    he.fill(0);
+                    hs.fill(0);
+                    e.accumulate(Chunk::ALL, &mut he, &mut hs).unwrap();
+                    hs[0]
+                })
+            },
+        );
     }
     g.finish();
 }

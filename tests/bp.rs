@@ -48,10 +48,16 @@ fn pack(s: &str) -> Vec<u64> {
 
 fn read_fixture(name: &str) -> Fixture {
     let text = std::fs::read_to_string(fixtures_dir().join(format!("{name}.txt"))).unwrap();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
     let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    let (n, p, kappa): (usize, usize, f64) =
-        (head[0].parse().unwrap(), head[1].parse().unwrap(), head[2].parse().unwrap());
+    let (n, p, kappa): (usize, usize, f64) = (
+        head[0].parse().unwrap(),
+        head[1].parse().unwrap(),
+        head[2].parse().unwrap(),
+    );
     let nw = words_for(n);
     let mut xi = Vec::with_capacity(p * nw);
     for _ in 0..p {
@@ -62,16 +68,31 @@ fn read_fixture(name: &str) -> Fixture {
     let labels = pack(lines.next().unwrap());
     let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
     gauge(&mut pm, &labels).unwrap();
-    let refs = lines.filter_map(|l| l.strip_prefix("R ")).map(|r| pack(r.trim())).collect();
-    Fixture { n, p, kappa, xi, refs }
+    let refs = lines
+        .filter_map(|l| l.strip_prefix("R "))
+        .map(|r| pack(r.trim()))
+        .collect();
+    Fixture {
+        n,
+        p,
+        kappa,
+        xi,
+        refs,
+    }
 }
 
 fn answers(name: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(fixtures_dir().join(format!("{name}.answers.json"))).unwrap();
+    let text =
+        std::fs::read_to_string(fixtures_dir().join(format!("{name}.answers.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
-const NAMES: [&str; 4] = ["N15_a30_k030", "N15_a50_k000", "N15_a60_k000", "N21_a30_k030"];
+const NAMES: [&str; 4] = [
+    "N15_a30_k030",
+    "N15_a50_k000",
+    "N15_a60_k000",
+    "N21_a30_k030",
+];
 
 /// Owned buffers for a BP workspace.
 struct Buffers<T> {
@@ -108,9 +129,13 @@ fn oracle_params(lambda: f64) -> BpParams<f64> {
 /// the marginals; compared at 1e-10 for several N, κ, λ.
 #[test]
 fn single_pattern_tree_is_exact() {
-    for &(n, kappa, lambda, seed) in
-        &[(9usize, 0.0, 0.0, 1u64), (9, 0.0, 0.7, 2), (10, 0.0, 0.3, 3), (11, 0.6, 0.4, 4), (12, 0.9, 1.5, 5)]
-    {
+    for &(n, kappa, lambda, seed) in &[
+        (9usize, 0.0, 0.0, 1u64),
+        (9, 0.0, 0.7, 2),
+        (10, 0.0, 0.3, 3),
+        (11, 0.6, 0.4, 4),
+        (12, 0.9, 1.5, 5),
+    ] {
         let mut xi = vec![0u64; 1];
         let mut labels = vec![0u64; 1];
         let mut pm = PatternsMut::new(n, 1, &mut xi).unwrap();
@@ -140,10 +165,18 @@ fn single_pattern_tree_is_exact() {
         let out = run_bp(&inst, &mut ws, &oracle_params(lambda), Some(&r), 7).unwrap();
         assert!(out.convergence.converged);
         assert!(!out.bethe.contradiction);
-        assert!((out.bethe.phi - phi_exact).abs() < 1e-10, "phi {} vs exact {phi_exact}", out.bethe.phi);
+        assert!(
+            (out.bethe.phi - phi_exact).abs() < 1e-10,
+            "phi {} vs exact {phi_exact}",
+            out.bethe.phi
+        );
         for (i, mi) in m.iter().enumerate() {
             let bp = ws.magnetization(i);
-            assert!((bp - mi / z).abs() < 1e-10, "m_{i}: {bp} vs exact {}", mi / z);
+            assert!(
+                (bp - mi / z).abs() < 1e-10,
+                "m_{i}: {bp} vs exact {}",
+                mi / z
+            );
         }
     }
 }
@@ -157,23 +190,35 @@ fn exact_bp_matches_fixture_fixed_points() {
     for name in NAMES {
         let fx = read_fixture(name);
         let ans = answers(name);
-        let lambdas: Vec<f64> =
-            ans["lambdas"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let lambdas: Vec<f64> = ans["lambdas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         for (r, rj) in fx.refs.iter().zip(ans["refs"].as_array().unwrap()) {
             let reference = Spins::new(fx.n, r).unwrap();
             for block in rj["by_kappa"].as_array().unwrap() {
                 let kappa = block["kappa"].as_f64().unwrap();
-                let inst = Instance::new(Patterns::new(fx.n, fx.p, &fx.xi).unwrap(), kappa).unwrap();
+                let inst =
+                    Instance::new(Patterns::new(fx.n, fx.p, &fx.xi).unwrap(), kappa).unwrap();
                 for (lam, run) in lambdas.iter().zip(block["bp_exact"].as_array().unwrap()) {
-                    if !(run["converged"].as_bool().unwrap() && !run["damped_retry"].as_bool().unwrap()) {
+                    if !(run["converged"].as_bool().unwrap()
+                        && !run["damped_retry"].as_bool().unwrap())
+                    {
                         continue;
                     }
                     let mut buf = Buffers::<f64>::new(fx.n, fx.p, FactorKind::Exact);
                     let mut ws = buf.ws(fx.n, fx.p, FactorKind::Exact);
-                    let out = run_bp(&inst, &mut ws, &oracle_params(*lam), Some(&reference), 0).unwrap();
+                    let out =
+                        run_bp(&inst, &mut ws, &oracle_params(*lam), Some(&reference), 0).unwrap();
                     compared += 1;
                     let mut err = 0.0f64;
-                    for (key, ours) in [("phi", out.bethe.phi), ("q", out.bethe.q), ("S", out.bethe.s)] {
+                    for (key, ours) in [
+                        ("phi", out.bethe.phi),
+                        ("q", out.bethe.q),
+                        ("S", out.bethe.s),
+                    ] {
                         err = err.max((ours - run[key].as_f64().unwrap()).abs());
                     }
                     for (i, mv) in run["m"].as_array().unwrap().iter().enumerate() {
@@ -183,14 +228,20 @@ fn exact_bp_matches_fixture_fixed_points() {
                     if out.convergence.converged && err < 1e-6 {
                         agreed += 1;
                     } else {
-                        eprintln!("{name} kappa={kappa} lambda={lam}: max diff {err:e}, converged {}", out.convergence.converged);
+                        eprintln!(
+                            "{name} kappa={kappa} lambda={lam}: max diff {err:e}, converged {}",
+                            out.convergence.converged
+                        );
                     }
                 }
             }
         }
     }
     eprintln!("fixture fixed points: {agreed}/{compared} agree to 1e-6 (worst {worst:e})");
-    assert_eq!(compared, 156, "converged oracle runs without damped retry in the four fixtures");
+    assert_eq!(
+        compared, 156,
+        "converged oracle runs without damped retry in the four fixtures"
+    );
     assert_eq!(agreed, compared);
 }
 
@@ -203,13 +254,18 @@ fn exact_bp_local_entropy_agrees_with_enumeration() {
     for name in NAMES {
         let fx = read_fixture(name);
         let ans = answers(name);
-        let lambdas: Vec<f64> =
-            ans["lambdas"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let lambdas: Vec<f64> = ans["lambdas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         for (r, rj) in fx.refs.iter().zip(ans["refs"].as_array().unwrap()) {
             let reference = Spins::new(fx.n, r).unwrap();
             for block in rj["by_kappa"].as_array().unwrap() {
                 let kappa = block["kappa"].as_f64().unwrap();
-                let inst = Instance::new(Patterns::new(fx.n, fx.p, &fx.xi).unwrap(), kappa).unwrap();
+                let inst =
+                    Instance::new(Patterns::new(fx.n, fx.p, &fx.xi).unwrap(), kappa).unwrap();
                 let mut scratch = vec![0i32; fx.p];
                 if inst.errors(&reference, &mut scratch).unwrap() != 0 {
                     continue; // solution references only
@@ -220,7 +276,8 @@ fn exact_bp_local_entropy_agrees_with_enumeration() {
                     }
                     let mut buf = Buffers::<f64>::new(fx.n, fx.p, FactorKind::Exact);
                     let mut ws = buf.ws(fx.n, fx.p, FactorKind::Exact);
-                    let out = run_bp(&inst, &mut ws, &oracle_params(*lam), Some(&reference), 0).unwrap();
+                    let out =
+                        run_bp(&inst, &mut ws, &oracle_params(*lam), Some(&reference), 0).unwrap();
                     if !out.convergence.converged || out.bethe.contradiction {
                         continue;
                     }
@@ -232,7 +289,10 @@ fn exact_bp_local_entropy_agrees_with_enumeration() {
             }
         }
     }
-    eprintln!("BP vs enumeration on solution references: n = {n_cmp}, mean |dS| = {:.4}, max {worst:.4}", sum / n_cmp as f64);
+    eprintln!(
+        "BP vs enumeration on solution references: n = {n_cmp}, mean |dS| = {:.4}, max {worst:.4}",
+        sum / n_cmp as f64
+    );
     assert!(n_cmp >= 100, "too few comparable runs: {n_cmp}");
     assert!(worst <= 0.06, "max |dS| = {worst}");
 }
@@ -261,22 +321,39 @@ fn bethe_entropy_matches_replica_symmetric_value() {
         let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
         let mut buf = Buffers::<f64>::new(n, p, FactorKind::Gaussian);
         let mut ws = buf.ws(n, p, FactorKind::Gaussian);
-        let params = BpParams::<f64> { tol: 1e-8, ..BpParams::default() };
+        let params = BpParams::<f64> {
+            tol: 1e-8,
+            ..BpParams::default()
+        };
         let out = run_bp(&inst, &mut ws, &params, None, seed).unwrap();
         assert!(out.convergence.converged && !out.bethe.contradiction);
-        eprintln!("seed {seed}: S = {:.4}, self-overlap {:.4}, sweeps {}", out.bethe.s, out.bethe.self_overlap, out.convergence.sweeps);
+        eprintln!(
+            "seed {seed}: S = {:.4}, self-overlap {:.4}, sweeps {}",
+            out.bethe.s, out.bethe.self_overlap, out.convergence.sweeps
+        );
         total += out.bethe.s;
         if seed == seeds[0] {
             let mut b32 = Buffers::<f32>::new(n, p, FactorKind::Gaussian);
             let mut w32 = b32.ws(n, p, FactorKind::Gaussian);
-            let p32 = BpParams::<f32> { tol: 1e-5, ..BpParams::default() };
+            let p32 = BpParams::<f32> {
+                tol: 1e-5,
+                ..BpParams::default()
+            };
             let o32 = run_bp(&inst, &mut w32, &p32, None, seed).unwrap();
             assert!(o32.convergence.converged && !o32.bethe.contradiction);
-            assert!((o32.bethe.s - out.bethe.s).abs() < 1e-3, "f32 S {} vs f64 {}", o32.bethe.s, out.bethe.s);
+            assert!(
+                (o32.bethe.s - out.bethe.s).abs() < 1e-3,
+                "f32 S {} vs f64 {}",
+                o32.bethe.s,
+                out.bethe.s
+            );
         }
     }
     let mean = total / seeds.len() as f64;
-    assert!((mean - 0.3144).abs() < 0.02, "mean Bethe entropy {mean} vs RS 0.3144");
+    assert!(
+        (mean - 0.3144).abs() < 0.02,
+        "mean Bethe entropy {mean} vs RS 0.3144"
+    );
 }
 
 fn fbp_solves(n: usize, alpha: f64, seed: u64, protocol: Protocol<'static>) {
@@ -330,14 +407,31 @@ fn local_entropy_profile_around_fbp_solution() {
     {
         let mut ws = buf.ws(n, p, FactorKind::Gaussian);
         let mut w = SpinsMut::new(n, &mut wbuf).unwrap();
-        let out = focusing_bp(&inst, &mut ws, &FbpParams::new(Protocol::PAPER), 31, &mut w, &mut stabs).unwrap();
+        let out = focusing_bp(
+            &inst,
+            &mut ws,
+            &FbpParams::new(Protocol::PAPER),
+            31,
+            &mut w,
+            &mut stabs,
+        )
+        .unwrap();
         assert!(out.solved);
     }
     let reference = Spins::new(n, &wbuf).unwrap();
     let lambdas = [5.0, 3.0, 2.0, 1.0, 0.5, 0.2, 0.0];
     let mut points = [ProfilePoint::default(); 7];
     let mut ws = buf.ws(n, p, FactorKind::Gaussian);
-    local_entropy_profile(&inst, &mut ws, &BpParams::default(), &reference, &lambdas, 5, &mut points).unwrap();
+    local_entropy_profile(
+        &inst,
+        &mut ws,
+        &BpParams::default(),
+        &reference,
+        &lambdas,
+        5,
+        &mut points,
+    )
+    .unwrap();
     for pt in &points {
         eprintln!("{pt:?}");
         assert!(pt.converged && !pt.contradiction, "{pt:?}");

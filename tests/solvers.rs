@@ -5,7 +5,9 @@
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, SpinsMut};
 use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams};
 use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
-use flatmin_core::solvers::{anneal, clipped_hebb, cpr, sbpi, AnnealParams, SbpiParams, SolverOutcome};
+use flatmin_core::solvers::{
+    anneal, clipped_hebb, cpr, sbpi, AnnealParams, SbpiParams, SolverOutcome,
+};
 use flatmin_core::stability::{margin, min_stability};
 
 fn random_instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
@@ -21,7 +23,12 @@ fn random_instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
 /// The outcome agrees with a fresh evaluation of the weights.
 fn check_outcome(inst: &Instance<'_>, w: &[u64], out: &SolverOutcome) {
     let mut s = vec![0i32; inst.p()];
-    let e = inst.errors(&flatmin_core::bits::Spins::new(inst.n(), w).unwrap(), &mut s).unwrap();
+    let e = inst
+        .errors(
+            &flatmin_core::bits::Spins::new(inst.n(), w).unwrap(),
+            &mut s,
+        )
+        .unwrap();
     assert_eq!(out.errors, e);
     assert_eq!(out.solved, e == 0);
     assert_eq!(out.min_stability, min_stability(&s).unwrap());
@@ -32,12 +39,25 @@ fn check_outcome(inst: &Instance<'_>, w: &[u64], out: &SolverOutcome) {
 /// κ > 0 the margin is respected.
 #[test]
 fn sbpi_solves_easy_instances() {
-    for &(n, alpha, kappa, seed) in &[(1001usize, 0.3, 0.0, 1u64), (501, 0.3, 0.0, 2), (501, 0.1, 0.5, 3)] {
+    for &(n, alpha, kappa, seed) in &[
+        (1001usize, 0.3, 0.0, 1u64),
+        (501, 0.3, 0.0, 2),
+        (501, 0.1, 0.5, 3),
+    ] {
         let (p, xi) = random_instance(n, alpha, seed);
         let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), kappa).unwrap();
         let mut wb = vec![0u64; words_for(n)];
         let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-        let out = sbpi(&inst, &SbpiParams::default(), seed, &mut SpinsMut::new(n, &mut wb).unwrap(), &mut hidden, &mut perm, &mut stabs).unwrap();
+        let out = sbpi(
+            &inst,
+            &SbpiParams::default(),
+            seed,
+            &mut SpinsMut::new(n, &mut wb).unwrap(),
+            &mut hidden,
+            &mut perm,
+            &mut stabs,
+        )
+        .unwrap();
         eprintln!("SBPI N={n} alpha={alpha} kappa={kappa}: {out:?}");
         check_outcome(&inst, &wb, &out);
         assert!(out.solved);
@@ -45,7 +65,10 @@ fn sbpi_solves_easy_instances() {
         // Hidden states stay odd and inside ±(2K−1); the weights are their signs.
         for (i, &h) in hidden.iter().enumerate() {
             assert!(h % 2 != 0 && (-39..=39).contains(&h));
-            assert_eq!(SpinsMut::new(n, &mut wb.clone()).unwrap().get(i), if h < 0 { -1 } else { 1 });
+            assert_eq!(
+                SpinsMut::new(n, &mut wb.clone()).unwrap().get(i),
+                if h < 0 { -1 } else { 1 }
+            );
         }
     }
 }
@@ -61,8 +84,20 @@ fn cpr_solves_easy_instances() {
     let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
     let mut wb = vec![0u64; words_for(n)];
     let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-    let params = SbpiParams { p_s: 0.003, ..SbpiParams::default() };
-    let out = cpr(&inst, &params, seed, &mut SpinsMut::new(n, &mut wb).unwrap(), &mut hidden, &mut perm, &mut stabs).unwrap();
+    let params = SbpiParams {
+        p_s: 0.003,
+        ..SbpiParams::default()
+    };
+    let out = cpr(
+        &inst,
+        &params,
+        seed,
+        &mut SpinsMut::new(n, &mut wb).unwrap(),
+        &mut hidden,
+        &mut perm,
+        &mut stabs,
+    )
+    .unwrap();
     eprintln!("CP+R: {out:?}");
     check_outcome(&inst, &wb, &out);
     assert!(out.solved);
@@ -72,7 +107,11 @@ fn cpr_solves_easy_instances() {
 /// energy stays equal to a full recount (checked through the outcome on an unsolved run).
 #[test]
 fn annealing_solves_easy_and_reports_honestly() {
-    for &(n, alpha, sweeps, seed) in &[(201usize, 0.2, 2000usize, 5u64), (201, 0.8, 20, 6), (129, 0.5, 50, 7)] {
+    for &(n, alpha, sweeps, seed) in &[
+        (201usize, 0.2, 2000usize, 5u64),
+        (201, 0.8, 20, 6),
+        (129, 0.5, 50, 7),
+    ] {
         let (p, xi) = random_instance(n, alpha, seed);
         let pats = Patterns::new(n, p, &xi).unwrap();
         let inst = Instance::new(pats, 0.0).unwrap();
@@ -81,15 +120,30 @@ fn annealing_solves_easy_and_reports_honestly() {
         let mut wb = vec![0u64; words_for(n)];
         let mut stabs = vec![0i32; p];
         let mut sets = vec![0u64; 2 * words_for(p)];
-        let params = AnnealParams { sweeps, ..AnnealParams::default() };
-        let out = anneal(&inst, &cols, &params, seed, &mut SpinsMut::new(n, &mut wb).unwrap(), &mut stabs, &mut sets).unwrap();
+        let params = AnnealParams {
+            sweeps,
+            ..AnnealParams::default()
+        };
+        let out = anneal(
+            &inst,
+            &cols,
+            &params,
+            seed,
+            &mut SpinsMut::new(n, &mut wb).unwrap(),
+            &mut stabs,
+            &mut sets,
+        )
+        .unwrap();
         eprintln!("SA N={n} alpha={alpha}: {out:?}");
         check_outcome(&inst, &wb, &out);
         if alpha <= 0.2 {
             assert!(out.solved);
         }
         if alpha >= 0.8 {
-            assert!(!out.solved, "20 sweeps of annealing should not solve alpha = 0.8");
+            assert!(
+                !out.solved,
+                "20 sweeps of annealing should not solve alpha = 0.8"
+            );
         }
     }
 }
@@ -105,7 +159,13 @@ fn clipped_hebb_is_sign_of_column_sums() {
         let inst = Instance::new(pats, 0.0).unwrap();
         let mut wb = vec![0u64; words_for(n)];
         let (mut counts, mut stabs) = (vec![0i32; n], vec![0i32; p]);
-        let out = clipped_hebb(&inst, &mut SpinsMut::new(n, &mut wb).unwrap(), &mut counts, &mut stabs).unwrap();
+        let out = clipped_hebb(
+            &inst,
+            &mut SpinsMut::new(n, &mut wb).unwrap(),
+            &mut counts,
+            &mut stabs,
+        )
+        .unwrap();
         check_outcome(&inst, &wb, &out);
         let w = flatmin_core::bits::Spins::new(n, &wb).unwrap();
         for i in 0..n {
@@ -128,11 +188,22 @@ fn reinforced_bp_solves_alpha_05() {
     let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm).unwrap();
     let mut wb = vec![0u64; words_for(n)];
     let mut stabs = vec![0i32; p];
-    let out = focusing_bp(&inst, &mut ws, &FbpParams::rbp(1e-3), seed, &mut SpinsMut::new(n, &mut wb).unwrap(), &mut stabs).unwrap();
+    let out = focusing_bp(
+        &inst,
+        &mut ws,
+        &FbpParams::rbp(1e-3),
+        seed,
+        &mut SpinsMut::new(n, &mut wb).unwrap(),
+        &mut stabs,
+    )
+    .unwrap();
     eprintln!("RBP: {out:?}");
     assert!(out.solved);
     assert_eq!(out.sweeps, out.steps, "one sweep per step");
     let mut s = vec![0i32; p];
-    assert_eq!(inst.errors(&flatmin_core::bits::Spins::new(n, &wb).unwrap(), &mut s).unwrap(), 0);
+    assert_eq!(
+        inst.errors(&flatmin_core::bits::Spins::new(n, &wb).unwrap(), &mut s)
+            .unwrap(),
+        0
+    );
 }
-

@@ -26,7 +26,10 @@ const RS_TABLE: [(f64, f64, f64, f64, f64, f64); 13] = [
 ];
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!((got - want).abs() <= tol, "{what}: got {got:.10}, want {want:.10} (tol {tol:e})");
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got:.10}, want {want:.10} (tol {tol:e})"
+    );
 }
 
 #[test]
@@ -45,10 +48,17 @@ fn rs_table_s2() {
     }
 }
 
-use flatmin_core::theory::franz_parisi::{self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle};
+use flatmin_core::theory::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
+};
 
 /// FP curve at the given distances by continuation from the maximum (§S1.3).
-fn fp_curve(alpha: f64, kref: f64, kappa: f64, ds: &[f64]) -> (FpSaddle, Vec<Result<FpSaddle, FpError>>) {
+fn fp_curve(
+    alpha: f64,
+    kref: f64,
+    kappa: f64,
+    ds: &[f64],
+) -> (FpSaddle, Vec<Result<FpSaddle, FpError>>) {
     let quad = FpQuadratureFast::new();
     let prob = FpProblem::perceptron(&quad, alpha, kref, kappa).unwrap();
     let max = fp::maximum(&quad, &prob).unwrap();
@@ -114,7 +124,14 @@ fn scratch_phase_timing() {
         let t = std::time::Instant::now();
         let prob = FpProblem::perceptron(&quad, 0.5, kr, 0.0).unwrap();
         let r = phases::classify(&quad, &prob).unwrap();
-        println!("kr={kr} {:?} {:?} {:?} {:?} {:?}", r.phase, r.min_phi, r.min_dphi, r.branch_end, t.elapsed());
+        println!(
+            "kr={kr} {:?} {:?} {:?} {:?} {:?}",
+            r.phase,
+            r.min_phi,
+            r.min_dphi,
+            r.branch_end,
+            t.elapsed()
+        );
     }
     let _ = Phase::Dense;
 }

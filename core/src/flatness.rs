@@ -25,7 +25,10 @@ use crate::rng::{below, derive_seed, rng_from_seed, uniform};
 
 fn check_hist(hist_err: &[u64], n: usize, p: usize) -> Result<()> {
     if hist_err.len() != hist_err_len(n, p) {
-        return Err(ShapeError::LengthMismatch { expected: hist_err_len(n, p), got: hist_err.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: hist_err_len(n, p),
+            got: hist_err.len(),
+        });
     }
     Ok(())
 }
@@ -50,7 +53,11 @@ pub fn mean_err_at_distance(hist_err: &[u64], n: usize, p: usize, out: &mut [f64
             cnt += c;
             sum += c * e as u64;
         }
-        *o = if cnt == 0 { f64::NAN } else { sum as f64 / (cnt as f64 * p as f64) };
+        *o = if cnt == 0 {
+            f64::NAN
+        } else {
+            sum as f64 / (cnt as f64 * p as f64)
+        };
     }
     Ok(())
 }
@@ -61,7 +68,9 @@ pub fn mean_err_at_distance(hist_err: &[u64], n: usize, p: usize, out: &mut [f64
 pub fn local_energy_exact(hist_err: &[u64], n: usize, p: usize, prob: f64) -> Result<f64> {
     check_hist(hist_err, n, p)?;
     if !(0.0..=1.0).contains(&prob) {
-        return Err(ShapeError::InvalidParameter("flip probability must be in [0, 1]"));
+        return Err(ShapeError::InvalidParameter(
+            "flip probability must be in [0, 1]",
+        ));
     }
     let stride = hist_err_stride(p);
     let mut acc = 0.0;
@@ -90,8 +99,14 @@ pub fn errors_by_distance(
     let stride = hist_err_stride(p);
     for d in 0..=n {
         let row = &hist_err[d * stride..(d + 1) * stride];
-        let mut it = row.iter().enumerate().filter(|(_, &c)| c > 0).map(|(e, _)| e as u32);
-        let first = it.next().ok_or(ShapeError::InvalidParameter("hist_err row is empty"))?;
+        let mut it = row
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(e, _)| e as u32);
+        let first = it
+            .next()
+            .ok_or(ShapeError::InvalidParameter("hist_err row is empty"))?;
         min_e[d] = first;
         max_e[d] = it.last().unwrap_or(first);
     }
@@ -103,7 +118,9 @@ pub fn errors_by_distance(
 /// max_e.len()`.
 pub fn max_variation(max_e: &[u32], out: &mut [u32]) -> Result<()> {
     check_len(out.len(), max_e.len())?;
-    let Some(&e0) = max_e.first() else { return Ok(()) };
+    let Some(&e0) = max_e.first() else {
+        return Ok(());
+    };
     let mut best = e0;
     for (o, &m) in out.iter_mut().zip(max_e) {
         best = best.max(m);
@@ -122,7 +139,10 @@ pub fn level_set_distances(max_e: &[u32], out: &mut [u32]) -> usize {
     for (l, o) in out[..levels].iter_mut().enumerate() {
         let target = e0 + l as u32 + 1;
         // reachable by construction of `levels`
-        *o = max_e.iter().position(|&m| m >= target).unwrap_or(max_e.len()) as u32;
+        *o = max_e
+            .iter()
+            .position(|&m| m >= target)
+            .unwrap_or(max_e.len()) as u32;
     }
     levels
 }
@@ -142,7 +162,12 @@ pub fn robustness_radius(stabilities: &[i32], t0: i32) -> u32 {
 /// among the satisfied patterns (`s ≥ t0`; for a solution, simply the ℓ-th smallest). Raising E by ℓ
 /// needs at least ℓ newly violated patterns and each flip moves every stability by 2. `None` when
 /// fewer than ℓ patterns are satisfied (the level is unreachable) or ℓ = 0. `scratch.len() == P`.
-pub fn level_set_lower_bound(stabilities: &[i32], t0: i32, l: usize, scratch: &mut [i32]) -> Result<Option<u32>> {
+pub fn level_set_lower_bound(
+    stabilities: &[i32],
+    t0: i32,
+    l: usize,
+    scratch: &mut [i32],
+) -> Result<Option<u32>> {
     check_len(scratch.len(), stabilities.len())?;
     let mut m = 0;
     for &s in stabilities {
@@ -163,7 +188,10 @@ pub fn level_set_lower_bound(stabilities: &[i32], t0: i32, l: usize, scratch: &m
 /// `F(w; r) ≤` this minus E(w).
 pub fn max_errors_upper_bound(stabilities: &[i32], t0: i32, r: u32) -> u32 {
     let shift = 2 * r as i64;
-    stabilities.iter().filter(|&&s| (s as i64) - shift < t0 as i64).count() as u32
+    stabilities
+        .iter()
+        .filter(|&&s| (s as i64) - shift < t0 as i64)
+        .count() as u32
 }
 
 /// Greedy worst case (§f.2, a lower bound on F): starting from `w`, flip `out.len() − 1` weights, one at
@@ -185,12 +213,16 @@ pub fn greedy_worst(
     check_len(w.len(), n)?;
     check_len(stabs.len(), p)?;
     if out.len() > n + 1 {
-        return Err(ShapeError::InvalidParameter("greedy_worst: more flips than weights"));
+        return Err(ShapeError::InvalidParameter(
+            "greedy_worst: more flips than weights",
+        ));
     }
     let mut cur = SpinsMut::new(n, w_scratch)?;
     cur.copy_from(w)?;
     kernel::stabilities(&cur.as_spins(), patterns, stabs)?;
-    let Some(first) = out.first_mut() else { return Ok(()) };
+    let Some(first) = out.first_mut() else {
+        return Ok(());
+    };
     *first = crate::stability::errors(stabs, t0) as u32;
     let flipped_from = |cur: &SpinsMut<'_>, i: usize| cur.get(i) != w.get(i);
     for r in 1..out.len() {
@@ -257,10 +289,14 @@ pub fn local_energy_mc(
     }
     match perturbation {
         Perturbation::Bernoulli(q) if !(0.0..=1.0).contains(&q) => {
-            return Err(ShapeError::InvalidParameter("flip probability must be in [0, 1]"))
+            return Err(ShapeError::InvalidParameter(
+                "flip probability must be in [0, 1]",
+            ))
         }
         Perturbation::Fixed(k) if k > n => {
-            return Err(ShapeError::InvalidParameter("cannot flip more weights than N"))
+            return Err(ShapeError::InvalidParameter(
+                "cannot flip more weights than N",
+            ))
         }
         _ => {}
     }
@@ -308,7 +344,16 @@ pub fn local_energy_mc_fixed(
     w_scratch: &mut [u64],
     stabs: &mut [i32],
 ) -> Result<f64> {
-    local_energy_mc(patterns, w, t0, Perturbation::Fixed(k), samples, seed, w_scratch, stabs)
+    local_energy_mc(
+        patterns,
+        w,
+        t0,
+        Perturbation::Fixed(k),
+        samples,
+        seed,
+        w_scratch,
+        stabs,
+    )
 }
 
 /// `Σ_E hist_err[d][E] == C(N, d)` for every d: the consistency check of §e.

@@ -90,5 +90,13 @@ pub(super) fn bethe<T: Real>(
         }
         None => (f64::NAN, f64::NAN, phi),
     };
-    BetheStats { phi, q, d, s, self_overlap: self_overlap / nf, min_log_z, contradiction }
+    BetheStats {
+        phi,
+        q,
+        d,
+        s,
+        self_overlap: self_overlap / nf,
+        min_log_z,
+        contradiction,
+    }
 }

@@ -29,7 +29,7 @@ fn xi_of(row: &[u64], i: usize) -> bool {
 #[inline(always)]
 pub(crate) fn exp_nonpos_f64(x: f64) -> f64 {
     const LOG2E: f64 = core::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²: adding it rounds to an integer
     let x = if x < -708.0 { -708.0 } else { x };
@@ -107,7 +107,11 @@ pub(crate) fn clamp<T: Real>(x: T, g_max: T) -> T {
 #[inline(always)]
 fn commit<T: Real>(g: &mut T, h: &mut T, cavity: T, new: T, damping: T, residual: T) -> T {
     let old = *g;
-    let new = if damping > T::ZERO { (T::ONE - damping) * new + damping * old } else { new };
+    let new = if damping > T::ZERO {
+        (T::ONE - damping) * new + damping * old
+    } else {
+        new
+    };
     *g = new;
     *h = cavity + new;
     let dg = (new - old).abs();
@@ -145,7 +149,9 @@ pub const CHEB_K: usize = 16;
 pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
     let k = CHEB_K;
     for i in 0..k {
-        let x = T::from_f64(libm::cos(core::f64::consts::PI * (i as f64 + 0.5) / k as f64));
+        let x = T::from_f64(libm::cos(
+            core::f64::consts::PI * (i as f64 + 0.5) / k as f64,
+        ));
         table[i] = x;
         let mut t0 = T::ONE;
         let mut t1 = x;
@@ -216,7 +222,7 @@ pub fn gaussian_update<T: Real>(
             }
             *cj = acc * norm;
         }
-        c[0] = c[0] * T::HALF;
+        c[0] *= T::HALF;
         let tail = c[CHEB_K - 1].abs() + c[CHEB_K - 2].abs();
         let tol = T::from_f64(256.0) * T::EPSILON * scale;
         if tail.is_finite() && tail <= tol {
@@ -305,7 +311,11 @@ pub fn gaussian_log_z<T: Real>(row: &[u64], g: &[T], h: &[T], scratch: &mut [T],
     let mean = signed_sum(row, ms, sm);
     let theta = T::from_i32(theta);
     if sv <= T::from_f64(TINY_VAR) {
-        return if mean > theta { T::ZERO } else { T::NEG_INFINITY };
+        return if mean > theta {
+            T::ZERO
+        } else {
+            T::NEG_INFINITY
+        };
     }
     log_h((theta - mean) / sv.sqrt())
 }
@@ -378,7 +388,16 @@ fn tail<T: Real>(rt: &[T], n: usize, k: usize, c: i64) -> T {
     }
 }
 
-fn split_exact<T>(scratch: &mut [T], n: usize) -> (&mut [T], &mut [T], &mut [T], &mut [T], &mut [T]) {
+/// The five scratch arrays of the exact update: ln P(x=+1), ln P(x=−1), suffix table, two prefixes.
+type ExactScratch<'s, T> = (
+    &'s mut [T],
+    &'s mut [T],
+    &'s mut [T],
+    &'s mut [T],
+    &'s mut [T],
+);
+
+fn split_exact<T>(scratch: &mut [T], n: usize) -> ExactScratch<'_, T> {
     let (lp, rest) = scratch.split_at_mut(n);
     let (lm, rest) = rest.split_at_mut(n);
     let (rt, rest) = rest.split_at_mut((n + 1) * (n + 2));
@@ -430,7 +449,11 @@ pub fn exact_update<T: Real>(
         next[0] = prev[0] + lm[i];
         for a in 1..=i + 1 {
             let take = prev[a - 1] + lp[i];
-            let skip = if a <= i { prev[a] + lm[i] } else { T::NEG_INFINITY };
+            let skip = if a <= i {
+                prev[a] + lm[i]
+            } else {
+                T::NEG_INFINITY
+            };
             next[a] = log_add(take, skip);
         }
         core::mem::swap(&mut prev, &mut next);

@@ -109,14 +109,18 @@ impl<T: Real> BpParams<T> {
     pub fn validate(&self) -> Result<()> {
         let ok = |x: T| x.is_finite();
         if !(ok(self.lambda) && self.lambda >= T::ZERO) {
-            return Err(ShapeError::InvalidParameter("lambda must be finite and >= 0"));
+            return Err(ShapeError::InvalidParameter(
+                "lambda must be finite and >= 0",
+            ));
         }
         if !(ok(self.damping) && self.damping >= T::ZERO && self.damping < T::ONE) {
             return Err(ShapeError::InvalidParameter("damping must be in [0, 1)"));
         }
         if let Some(r) = self.retry_damping {
             if !(ok(r) && r >= T::ZERO && r < T::ONE) {
-                return Err(ShapeError::InvalidParameter("retry damping must be in [0, 1)"));
+                return Err(ShapeError::InvalidParameter(
+                    "retry damping must be in [0, 1)",
+                ));
             }
         }
         if !(ok(self.tol) && self.tol > T::ZERO) {
@@ -128,8 +132,10 @@ impl<T: Real> BpParams<T> {
         if !(ok(self.init_range) && self.init_range >= T::ZERO && self.init_range < T::ONE) {
             return Err(ShapeError::InvalidParameter("init range must be in [0, 1)"));
         }
-        if !(self.contradiction_log_z > T::ZERO) {
-            return Err(ShapeError::InvalidParameter("contradiction threshold must be > 0"));
+        if self.contradiction_log_z.is_nan() || self.contradiction_log_z <= T::ZERO {
+            return Err(ShapeError::InvalidParameter(
+                "contradiction threshold must be > 0",
+            ));
         }
         Ok(())
     }
@@ -229,10 +235,16 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
             .and_then(|pn| pn.checked_add(2 * n + Self::scratch_len(n, factor)))
             .ok_or(ShapeError::InvalidParameter("P·N overflows"))?;
         if reals.len() < need {
-            return Err(ShapeError::BufferTooSmall { needed: need, capacity: reals.len() });
+            return Err(ShapeError::BufferTooSmall {
+                needed: need,
+                capacity: reals.len(),
+            });
         }
         if perm.len() < p + n {
-            return Err(ShapeError::BufferTooSmall { needed: p + n, capacity: perm.len() });
+            return Err(ShapeError::BufferTooSmall {
+                needed: p + n,
+                capacity: perm.len(),
+            });
         }
         let (g, rest) = reals.split_at_mut(p * n);
         let (h, rest) = rest.split_at_mut(n);
@@ -245,7 +257,17 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
             factor::fill_cheb_table(&mut scratch[2 * n..]);
         }
         let perm = &mut perm[..p + n];
-        Ok(BpWorkspace { n, p, factor, g, h, ux, scratch, perm, lambda: T::ZERO })
+        Ok(BpWorkspace {
+            n,
+            p,
+            factor,
+            g,
+            h,
+            ux,
+            scratch,
+            perm,
+            lambda: T::ZERO,
+        })
     }
 
     /// N.
@@ -291,7 +313,10 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
     /// Writes all marginals m_i = tanh H_i into `out` (length N).
     pub fn magnetizations(&self, out: &mut [T]) -> Result<()> {
         if out.len() != self.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: out.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: out.len(),
+            });
         }
         for (o, &h) in out.iter_mut().zip(self.h.iter()) {
             *o = h.tanh();
@@ -301,14 +326,23 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
 
     fn check_instance(&self, inst: &Instance<'_>, reference: Option<&Spins<'_>>) -> Result<()> {
         if inst.n() != self.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: inst.n() });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: inst.n(),
+            });
         }
         if inst.p() != self.p {
-            return Err(ShapeError::LengthMismatch { expected: self.p, got: inst.p() });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.p,
+                got: inst.p(),
+            });
         }
         if let Some(r) = reference {
             if r.len() != self.n {
-                return Err(ShapeError::LengthMismatch { expected: self.n, got: r.len() });
+                return Err(ShapeError::LengthMismatch {
+                    expected: self.n,
+                    got: r.len(),
+                });
             }
         }
         Ok(())
@@ -379,15 +413,9 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
                 let row = inst.patterns.row(node).words();
                 let g = &mut self.g[node * self.n..(node + 1) * self.n];
                 match self.factor {
-                    FactorKind::Gaussian => factor::gaussian_update(
-                        row,
-                        g,
-                        self.h,
-                        self.scratch,
-                        theta,
-                        damping,
-                        g_max,
-                    ),
+                    FactorKind::Gaussian => {
+                        factor::gaussian_update(row, g, self.h, self.scratch, theta, damping, g_max)
+                    }
                     FactorKind::Exact => {
                         factor::exact_update(row, g, self.h, self.scratch, t, damping, g_max)
                     }
@@ -395,7 +423,10 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
             } else {
                 let i = node - self.p;
                 // `focus` is Some whenever nodes > p.
-                let f = focus.unwrap_or(Focus { pol: T::ZERO, r: T::ZERO });
+                let f = focus.unwrap_or(Focus {
+                    pol: T::ZERO,
+                    r: T::ZERO,
+                });
                 focusing::focus_update(&mut self.h[i], &mut self.ux[i], f, damping, g_max)
             };
             residual = residual.max(d);
@@ -435,7 +466,12 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
                 converged = attempt(rho, &mut sweeps, &mut residual);
             }
         }
-        Convergence { converged, sweeps, damped_retry, residual: residual.to_f64() }
+        Convergence {
+            converged,
+            sweeps,
+            damped_retry,
+            residual: residual.to_f64(),
+        }
     }
 
     /// Bethe free entropy and local-entropy quantities at the current messages (§b.6). `reference`
@@ -462,7 +498,9 @@ pub fn run_bp<T: Real>(
 ) -> Result<BpOutcome> {
     params.validate()?;
     if ws.factor != params.factor {
-        return Err(ShapeError::InvalidParameter("workspace sized for another factor kind"));
+        return Err(ShapeError::InvalidParameter(
+            "workspace sized for another factor kind",
+        ));
     }
     let mut rng = crate::rng::rng_from_seed(seed);
     ws.init(inst, reference, params.lambda, params.init_range, &mut rng)?;

@@ -45,13 +45,20 @@ pub fn local_entropy_profile<T: Real>(
 ) -> Result<()> {
     params.validate()?;
     if ws.factor() != params.factor {
-        return Err(ShapeError::InvalidParameter("workspace sized for another factor kind"));
+        return Err(ShapeError::InvalidParameter(
+            "workspace sized for another factor kind",
+        ));
     }
     if out.len() != lambdas.len() {
-        return Err(ShapeError::LengthMismatch { expected: lambdas.len(), got: out.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: lambdas.len(),
+            got: out.len(),
+        });
     }
     if lambdas.iter().any(|&l| !(l.is_finite() && l >= T::ZERO)) {
-        return Err(ShapeError::InvalidParameter("lambdas must be finite and >= 0"));
+        return Err(ShapeError::InvalidParameter(
+            "lambdas must be finite and >= 0",
+        ));
     }
     let Some(&first) = lambdas.first() else {
         return Ok(());

@@ -31,7 +31,11 @@ pub struct AnnealParams {
 impl Default for AnnealParams {
     /// β from 0.5 to 10 over 10⁴ sweeps (§d.4).
     fn default() -> Self {
-        AnnealParams { beta_start: 0.5, beta_end: 10.0, sweeps: 10_000 }
+        AnnealParams {
+            beta_start: 0.5,
+            beta_end: 10.0,
+            sweeps: 10_000,
+        }
     }
 }
 
@@ -46,16 +50,27 @@ pub fn anneal(
     sets: &mut [u64],
 ) -> Result<SolverOutcome> {
     let (n, p) = (inst.n(), inst.p());
-    if !(params.beta_start > 0.0 && params.beta_end >= params.beta_start && params.beta_end.is_finite()) {
-        return Err(ShapeError::InvalidParameter("need 0 < beta_start <= beta_end < inf"));
+    if !(params.beta_start > 0.0
+        && params.beta_end >= params.beta_start
+        && params.beta_end.is_finite())
+    {
+        return Err(ShapeError::InvalidParameter(
+            "need 0 < beta_start <= beta_end < inf",
+        ));
     }
     if columns.n() != p || columns.p() != n {
-        return Err(ShapeError::LengthMismatch { expected: n * words_for(p), got: columns.words().len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n * words_for(p),
+            got: columns.words().len(),
+        });
     }
     let pw = words_for(p);
     for (len, want) in [(w.len(), n), (stabilities.len(), p), (sets.len(), 2 * pw)] {
         if len != want {
-            return Err(ShapeError::LengthMismatch { expected: want, got: len });
+            return Err(ShapeError::LengthMismatch {
+                expected: want,
+                got: len,
+            });
         }
     }
     let mut rng = rng_from_seed(seed);
@@ -77,7 +92,10 @@ pub fn anneal(
     }
     let mask = last_word_mask(p);
     let ratio = if params.sweeps > 1 {
-        libm::pow(params.beta_end / params.beta_start, 1.0 / (params.sweeps - 1) as f64)
+        libm::pow(
+            params.beta_end / params.beta_start,
+            1.0 / (params.sweeps - 1) as f64,
+        )
     } else {
         1.0
     };

@@ -16,7 +16,10 @@ pub fn clipped_hebb(
     let (n, p) = (inst.n(), inst.p());
     for (len, want) in [(w.len(), n), (counts.len(), n), (stabilities.len(), p)] {
         if len != want {
-            return Err(ShapeError::LengthMismatch { expected: want, got: len });
+            return Err(ShapeError::LengthMismatch {
+                expected: want,
+                got: len,
+            });
         }
     }
     // counts[i] = #{μ : ξ^μ_i = −1}, read from the set bits.

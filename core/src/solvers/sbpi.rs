@@ -38,7 +38,12 @@ pub struct SbpiParams {
 impl Default for SbpiParams {
     /// K = 20, θ_m = 1, p_s = 0.3, 10⁴ sweeps.
     fn default() -> Self {
-        SbpiParams { k: 20, theta_m: 1, p_s: 0.3, max_sweeps: 10_000 }
+        SbpiParams {
+            k: 20,
+            theta_m: 1,
+            p_s: 0.3,
+            max_sweeps: 10_000,
+        }
     }
 }
 
@@ -95,9 +100,17 @@ fn run(
     if !(0.0..=1.0).contains(&params.p_s) {
         return Err(ShapeError::InvalidParameter("p_s must be in [0, 1]"));
     }
-    for (len, want) in [(w.len(), n), (hidden.len(), n), (perm.len(), p), (stabilities.len(), p)] {
+    for (len, want) in [
+        (w.len(), n),
+        (hidden.len(), n),
+        (perm.len(), p),
+        (stabilities.len(), p),
+    ] {
         if len != want {
-            return Err(ShapeError::LengthMismatch { expected: want, got: len });
+            return Err(ShapeError::LengthMismatch {
+                expected: want,
+                got: len,
+            });
         }
     }
     let hmax = 2 * i16::from(params.k) - 1;
@@ -138,7 +151,11 @@ fn run(
             } else if rule == Rule::Sbpi {
                 if s <= barely_top && uniform(&mut rng) < params.p_s {
                     for (i, hv) in hidden.iter_mut().enumerate() {
-                        let xi: i16 = if (row[i / 64] >> (i % 64)) & 1 == 1 { -1 } else { 1 };
+                        let xi: i16 = if (row[i / 64] >> (i % 64)) & 1 == 1 {
+                            -1
+                        } else {
+                            1
+                        };
                         if xi * i16::from(*hv) >= 1 {
                             *hv = (i16::from(*hv) + 2 * xi).clamp(-hmax, hmax) as i8;
                         }

@@ -16,7 +16,9 @@
 //! minimization for dφ/dd). Thresholds are found by bisection on the phase ([`kappa_min`],
 //! [`kappa_le`], [`alpha_le`], [`alpha_min`]).
 
-use super::franz_parisi::{self as fp, FpError, FpProblem, FpQuadrature, FpSaddle, WarmStart, FP_SOLVE};
+use super::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadrature, FpSaddle, WarmStart, FP_SOLVE,
+};
 use super::rs::{self, Kernel, RsError};
 use crate::roots::{brent, brent_min};
 use core::fmt;
@@ -342,7 +344,12 @@ fn bisect<P: FnMut(f64) -> Result<(bool, u8), PhaseError>>(
     let (plo, phase_lo) = pred(lo)?;
     let (phi, phase_hi) = pred(hi)?;
     if !plo || phi {
-        return Err(PhaseError::NoBracket { lo, hi, phase_lo, phase_hi });
+        return Err(PhaseError::NoBracket {
+            lo,
+            hi,
+            phase_lo,
+            phase_hi,
+        });
     }
     let (mut a, mut b) = (lo, hi);
     let mut count = 2;
@@ -355,7 +362,12 @@ fn bisect<P: FnMut(f64) -> Result<(bool, u8), PhaseError>>(
             b = m;
         }
     }
-    Ok(Threshold { value: 0.5 * (a + b), lo: a, hi: b, classifications: count })
+    Ok(Threshold {
+        value: 0.5 * (a + b),
+        lo: a,
+        hi: b,
+        classifications: count,
+    })
 }
 
 fn phase_of<K: Kernel, const A: usize, const B: usize, const C: usize>(

@@ -170,10 +170,27 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
         Some(k) => Some(file.reference(k)?.words().to_vec()),
         None => None,
     };
-    let factor = c.factor.map(FactorArg::kind).unwrap_or(if file.n <= 100 { FactorKind::Exact } else { FactorKind::Gaussian });
-    let params = BpParams { factor, lambda, tol: c.tol, max_sweeps: c.max_sweeps, damping: c.damping, ..BpParams::default() };
-    params.validate().map_err(|e| input_error(format!("bad BP parameters: {e}")))?;
-    Ok(Loaded { problem, reference, params })
+    let factor = c.factor.map(FactorArg::kind).unwrap_or(if file.n <= 100 {
+        FactorKind::Exact
+    } else {
+        FactorKind::Gaussian
+    });
+    let params = BpParams {
+        factor,
+        lambda,
+        tol: c.tol,
+        max_sweeps: c.max_sweeps,
+        damping: c.damping,
+        ..BpParams::default()
+    };
+    params
+        .validate()
+        .map_err(|e| input_error(format!("bad BP parameters: {e}")))?;
+    Ok(Loaded {
+        problem,
+        reference,
+        params,
+    })
 }
 
 /// Output of `bp --json`.
@@ -248,7 +265,9 @@ struct LeJson {
 
 fn check_lambdas(ls: &[f64]) -> anyhow::Result<()> {
     if ls.is_empty() || ls.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
-        return Err(input_error("--lambdas must be a non-empty list of finite values >= 0"));
+        return Err(input_error(
+            "--lambdas must be a non-empty list of finite values >= 0",
+        ));
     }
     Ok(())
 }
@@ -257,11 +276,17 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
     let Some(k) = a.common.reference else {
         return Err(input_error("local-entropy needs a reference (--ref K)"));
     };
-    let lambdas = a.lambdas.clone().unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
+    let lambdas = a
+        .lambdas
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
     check_lambdas(&lambdas)?;
     let l = load(&a.common, 0.0)?;
     let inst = l.problem.instance()?;
-    let w = l.reference.as_ref().ok_or_else(|| input_error("missing reference"))?;
+    let w = l
+        .reference
+        .as_ref()
+        .ok_or_else(|| input_error("missing reference"))?;
     let r = Spins::new(inst.n(), w)?;
     let points = pr::local_entropy(&inst, &r, &lambdas, &l.params, a.common.seed)?;
     if let Some(dir) = &a.out {
@@ -269,7 +294,10 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
             ("file", serde_json::json!(a.common.file)),
             ("ref", serde_json::json!(k)),
             ("kappa", serde_json::json!(inst.threshold.kappa)),
-            ("factor", serde_json::json!(format!("{:?}", l.params.factor))),
+            (
+                "factor",
+                serde_json::json!(format!("{:?}", l.params.factor)),
+            ),
             ("seed", serde_json::json!(a.common.seed)),
             ("tol", serde_json::json!(a.common.tol)),
             ("lambdas", serde_json::json!(lambdas)),
@@ -278,7 +306,12 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
     }
     let js: Vec<LeJson> = points
         .iter()
-        .map(|p| LeJson { lambda: p.lambda, d: p.d, s: (!p.contradiction).then_some(p.s), converged: p.converged })
+        .map(|p| LeJson {
+            lambda: p.lambda,
+            d: p.d,
+            s: (!p.contradiction).then_some(p.s),
+            converged: p.converged,
+        })
         .collect();
     if g.json {
         print_json(&js)
@@ -298,7 +331,10 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
-    let lambdas = a.lambdas.clone().unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
+    let lambdas = a
+        .lambdas
+        .clone()
+        .unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
     check_lambdas(&lambdas)?;
     if !(a.tol > 0.0 && a.tol.is_finite()) {
         return Err(input_error("--tol must be > 0"));

@@ -36,7 +36,14 @@ pub enum Algo {
 
 impl Algo {
     /// Every algorithm, in display order.
-    pub const ALL: [Algo; 6] = [Algo::Fbp, Algo::Rbp, Algo::Sbpi, Algo::Cpr, Algo::Sa, Algo::Hebb];
+    pub const ALL: [Algo; 6] = [
+        Algo::Fbp,
+        Algo::Rbp,
+        Algo::Sbpi,
+        Algo::Cpr,
+        Algo::Sa,
+        Algo::Hebb,
+    ];
     /// Command-line name.
     pub fn name(self) -> &'static str {
         match self {
@@ -53,7 +60,11 @@ impl Algo {
         Algo::ALL
             .into_iter()
             .find(|a| a.name() == s)
-            .ok_or_else(|| Error::Input(format!("unknown algorithm '{s}' (expected fbp, rbp, sbpi, cpr, sa or hebb)")))
+            .ok_or_else(|| {
+                Error::Input(format!(
+                    "unknown algorithm '{s}' (expected fbp, rbp, sbpi, cpr, sa or hebb)"
+                ))
+            })
     }
 }
 
@@ -83,10 +94,19 @@ impl ProtocolName {
     }
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Result<ProtocolName> {
-        [ProtocolName::Paper, ProtocolName::Reinforcement, ProtocolName::Scoping, ProtocolName::Pseudo]
-            .into_iter()
-            .find(|p| p.name() == s)
-            .ok_or_else(|| Error::Input(format!("unknown protocol '{s}' (expected paper, reinforcement, scoping or pseudo)")))
+        [
+            ProtocolName::Paper,
+            ProtocolName::Reinforcement,
+            ProtocolName::Scoping,
+            ProtocolName::Pseudo,
+        ]
+        .into_iter()
+        .find(|p| p.name() == s)
+        .ok_or_else(|| {
+            Error::Input(format!(
+                "unknown protocol '{s}' (expected paper, reinforcement, scoping or pseudo)"
+            ))
+        })
     }
     /// The core protocol.
     pub fn protocol(self) -> Protocol<'static> {
@@ -127,7 +147,7 @@ impl Default for SolveOpts {
         SolveOpts {
             algo: Algo::Fbp,
             protocol: ProtocolName::Paper,
-            max_sweeps_per_step: 100,
+            max_sweeps_per_step: 10,
             full_protocol: false,
             rbp_dr: 1e-3,
             max_sweeps: 10_000,
@@ -190,11 +210,27 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                 (o.solved, o.errors, o.margin, o.sweeps, Some(o.steps))
             }
             Algo::Sbpi | Algo::Cpr => {
-                let p_s = if opts.algo == Algo::Sbpi { opts.p_s } else { opts.cpr_p_s };
-                let params = SbpiParams { p_s, max_sweeps: opts.max_sweeps, ..SbpiParams::default() };
+                let p_s = if opts.algo == Algo::Sbpi {
+                    opts.p_s
+                } else {
+                    opts.cpr_p_s
+                };
+                let params = SbpiParams {
+                    p_s,
+                    max_sweeps: opts.max_sweeps,
+                    ..SbpiParams::default()
+                };
                 let (mut hidden, mut perm) = (vec![0i8; n], vec![0u32; p]);
                 let f = if opts.algo == Algo::Sbpi { sbpi } else { cpr };
-                let o = f(inst, &params, seed, &mut w, &mut hidden, &mut perm, &mut stabs)?;
+                let o = f(
+                    inst,
+                    &params,
+                    seed,
+                    &mut w,
+                    &mut hidden,
+                    &mut perm,
+                    &mut stabs,
+                )?;
                 (o.solved, o.errors, o.margin, o.sweeps, None)
             }
             Algo::Sa => {
@@ -205,7 +241,10 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                     let mut tbuf = vec![0u64; inst.patterns.transposed_len()];
                     let cols = inst.patterns.transpose_into(&mut tbuf)?;
                     let mut sets = vec![0u64; 2 * words_for(p)];
-                    let params = AnnealParams { sweeps: opts.sa_sweeps, ..AnnealParams::default() };
+                    let params = AnnealParams {
+                        sweeps: opts.sa_sweeps,
+                        ..AnnealParams::default()
+                    };
                     let o = anneal(inst, &cols, &params, seed, &mut w, &mut stabs, &mut sets)?;
                     (o.solved, o.errors, o.margin, o.sweeps, None)
                 }
@@ -280,7 +319,9 @@ pub fn capacity(
         return Err(Error::Input("--n must be at least 1".into()));
     }
     if params.samples == 0 || params.alphas.is_empty() || params.algos.is_empty() {
-        return Err(Error::Input("need at least one algorithm, one alpha and one sample".into()));
+        return Err(Error::Input(
+            "need at least one algorithm, one alpha and one sample".into(),
+        ));
     }
     if params.alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
         return Err(Error::Input("alphas must be finite and > 0".into()));
@@ -295,11 +336,15 @@ pub fn capacity(
     let mut points = Vec::new();
     for &algo in &params.algos {
         for (ai, &alpha) in params.alphas.iter().enumerate() {
-            let opts = SolveOpts { algo, ..params.opts };
+            let opts = SolveOpts {
+                algo,
+                ..params.opts
+            };
             let base = params.seed;
             let runs = with_threads(threads, || {
                 par_samples(params.samples, 0, |i, _| {
-                    let iseed = flatmin_core::rng::derive_seed(base, (ai * params.samples + i) as u64);
+                    let iseed =
+                        flatmin_core::rng::derive_seed(base, (ai * params.samples + i) as u64);
                     let file = InstanceFile::generate(params.n, alpha, params.kappa, false, iseed)?;
                     let g = file.gauged_patterns()?;
                     let inst = Instance::new(Patterns::new(file.n, file.p, &g)?, params.kappa)?;
@@ -321,7 +366,18 @@ pub fn capacity(
             });
         }
     }
-    let mut csv = out.csv("data.csv", &["algo", "alpha", "success", "solved", "samples", "mean_error_fraction", "mean_seconds"])?;
+    let mut csv = out.csv(
+        "data.csv",
+        &[
+            "algo",
+            "alpha",
+            "success",
+            "solved",
+            "samples",
+            "mean_error_fraction",
+            "mean_seconds",
+        ],
+    )?;
     for pt in &points {
         csv.fields(&[
             pt.algo.name().to_string(),
@@ -335,13 +391,20 @@ pub fn capacity(
     }
     csv.finish()?;
     let mut chart = Chart::new(
-        format!("Algorithmic threshold, N = {}, κ = {}", params.n, params.kappa),
+        format!(
+            "Algorithmic threshold, N = {}, κ = {}",
+            params.n, params.kappa
+        ),
         "α = P/N",
         "success probability",
     );
     chart.y_range = Some((0.0, 1.0));
     for &algo in &params.algos {
-        let pts = points.iter().filter(|p| p.algo == algo).map(|p| (p.alpha, p.success)).collect();
+        let pts = points
+            .iter()
+            .filter(|p| p.algo == algo)
+            .map(|p| (p.alpha, p.success))
+            .collect();
         chart = chart.with(Series::new(algo.name(), pts, Style::LineMarkers));
     }
     out.plot("capacity.svg", &[chart], 1)?;

@@ -3,11 +3,11 @@
 
 pub mod bench;
 pub mod capacity;
-pub mod profile;
+pub mod committee_sbp;
 pub mod enumeration;
 pub mod local_energy;
-pub mod committee_sbp;
 pub mod perceptron_theory;
+pub mod profile;
 
 use crate::error::Result;
 use std::path::PathBuf;

@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The default λ schedule [REC]: warm-started from large λ (d → 0) down to λ = 0.
-pub const DEFAULT_LAMBDAS: [f64; 19] =
-    [10.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.75, 1.5, 1.25, 1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05, 0.0];
+pub const DEFAULT_LAMBDAS: [f64; 19] = [
+    10.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.75, 1.5, 1.25, 1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05,
+    0.0,
+];
 
 /// One point of a profile, as printed by `flatmin local-entropy --json`.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -78,32 +80,67 @@ pub fn local_entropy(
 }
 
 /// Writes one profile as `<parent>/local_entropy/` (data.csv, meta.json, local_entropy.svg).
-pub fn write_local_entropy(parent: &Path, points: &[Point], params: &[(&str, serde_json::Value)]) -> Result<PathBuf> {
+pub fn write_local_entropy(
+    parent: &Path,
+    points: &[Point],
+    params: &[(&str, serde_json::Value)],
+) -> Result<PathBuf> {
     let mut meta = Meta::new("local_entropy");
     for (k, v) in params {
         meta.param(k, v);
     }
-    let unconverged = points.iter().filter(|p| !p.converged || p.contradiction).count();
+    let unconverged = points
+        .iter()
+        .filter(|p| !p.converged || p.contradiction)
+        .count();
     meta.converge("unconverged_or_contradictory_points", unconverged);
     let mut out = OutDir::create(parent, "local_entropy", meta)?;
     let rows: Vec<Vec<f64>> = points
         .iter()
-        .map(|p| vec![p.lambda, p.d, p.s, p.q, p.phi, f64::from(u8::from(p.converged)), f64::from(u8::from(p.contradiction))])
+        .map(|p| {
+            vec![
+                p.lambda,
+                p.d,
+                p.s,
+                p.q,
+                p.phi,
+                f64::from(u8::from(p.converged)),
+                f64::from(u8::from(p.contradiction)),
+            ]
+        })
         .collect();
-    out.write_csv("data.csv", &["lambda", "d", "S", "q", "phi", "converged", "contradiction"], &rows)?;
-    let good: Vec<(f64, f64)> =
-        points.iter().filter(|p| p.converged && !p.contradiction).map(|p| (p.d, p.s)).collect();
-    let chart = entropy_chart("Local entropy around the reference", vec![Series::new("BP S(d)", good, Style::LineMarkers)], points);
+    out.write_csv(
+        "data.csv",
+        &["lambda", "d", "S", "q", "phi", "converged", "contradiction"],
+        &rows,
+    )?;
+    let good: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|p| p.converged && !p.contradiction)
+        .map(|p| (p.d, p.s))
+        .collect();
+    let chart = entropy_chart(
+        "Local entropy around the reference",
+        vec![Series::new("BP S(d)", good, Style::LineMarkers)],
+        points,
+    );
     out.plot("local_entropy.svg", &[chart], 1)?;
     out.finish()
 }
 
 fn entropy_chart(title: &str, series: Vec<Series>, points: &[Point]) -> Chart {
-    let dmax = points.iter().map(|p| p.d).filter(|d| d.is_finite()).fold(0.0f64, f64::max).clamp(0.01, 0.5);
-    let bound: Vec<(f64, f64)> = (0..=200).map(|k| {
-        let d = dmax * k as f64 / 200.0;
-        (d, h2(d))
-    }).collect();
+    let dmax = points
+        .iter()
+        .map(|p| p.d)
+        .filter(|d| d.is_finite())
+        .fold(0.0f64, f64::max)
+        .clamp(0.01, 0.5);
+    let bound: Vec<(f64, f64)> = (0..=200)
+        .map(|k| {
+            let d = dmax * k as f64 / 200.0;
+            (d, h2(d))
+        })
+        .collect();
     let mut chart = Chart::new(title, "distance d", "local entropy S(d)");
     for s in series {
         chart = chart.with(s);
@@ -157,7 +194,11 @@ fn mean_std(xs: &[f64]) -> (f64, f64) {
     }
     let k = xs.len() as f64;
     let m = xs.iter().sum::<f64>() / k;
-    let v = if xs.len() > 1 { xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0) } else { 0.0 };
+    let v = if xs.len() > 1 {
+        xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0)
+    } else {
+        0.0
+    };
     (m, v.sqrt())
 }
 
@@ -169,7 +210,9 @@ pub fn profile(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<(Vec<ProfileRow>, PathBuf)> {
     if params.n == 0 || params.samples == 0 || params.lambdas.is_empty() {
-        return Err(Error::Input("need N >= 1, at least one sample and one lambda".into()));
+        return Err(Error::Input(
+            "need N >= 1, at least one sample and one lambda".into(),
+        ));
     }
     if !(params.alpha.is_finite() && params.alpha > 0.0) {
         return Err(Error::Input("--alpha must be finite and > 0".into()));
@@ -181,7 +224,11 @@ pub fn profile(
     let mut out = OutDir::create(parent, "profile", meta)?;
     let done = AtomicU64::new(0);
     let total = params.samples as u64;
-    let bp = BpParams::<f64> { factor: FactorKind::Gaussian, tol: params.tol, ..BpParams::default() };
+    let bp = BpParams::<f64> {
+        factor: FactorKind::Gaussian,
+        tol: params.tol,
+        ..BpParams::default()
+    };
     let samples = with_threads(threads, || {
         par_samples(params.samples, params.seed, |_, seed| {
             let file = InstanceFile::generate(params.n, params.alpha, params.kappa, false, seed)?;
@@ -195,7 +242,13 @@ pub fn profile(
             };
             let r = solve(&inst, &opts, seed)?;
             let pts = if r.solved {
-                Some(local_entropy(&inst, &Spins::new(file.n, &r.words)?, &params.lambdas, &bp, seed)?)
+                Some(local_entropy(
+                    &inst,
+                    &Spins::new(file.n, &r.words)?,
+                    &params.lambdas,
+                    &bp,
+                    seed,
+                )?)
             } else {
                 None
             };
@@ -220,15 +273,57 @@ pub fn profile(
         }
         let (d_mean, d_std) = mean_std(&ds);
         let (s_mean, s_std) = mean_std(&ss);
-        rows.push(ProfileRow { lambda, d_mean, d_std, s_mean, s_std, samples: ds.len() });
+        rows.push(ProfileRow {
+            lambda,
+            d_mean,
+            d_std,
+            s_mean,
+            s_std,
+            samples: ds.len(),
+        });
     }
-    out.meta().converge("excluded_points_unconverged_or_contradictory", bad);
+    out.meta()
+        .converge("excluded_points_unconverged_or_contradictory", bad);
     let table: Vec<Vec<f64>> = rows
         .iter()
-        .map(|r| vec![r.lambda, r.d_mean, r.d_std, r.s_mean, r.s_std, r.samples as f64, h2(r.d_mean)])
+        .map(|r| {
+            vec![
+                r.lambda,
+                r.d_mean,
+                r.d_std,
+                r.s_mean,
+                r.s_std,
+                r.samples as f64,
+                h2(r.d_mean),
+            ]
+        })
         .collect();
-    out.write_csv("data.csv", &["lambda", "d_mean", "d_std", "S_mean", "S_std", "samples", "H2_d_mean"], &table)?;
-    let mut per = out.csv("samples.csv", &["sample", "solved", "margin", "lambda", "d", "S", "converged", "contradiction"])?;
+    out.write_csv(
+        "data.csv",
+        &[
+            "lambda",
+            "d_mean",
+            "d_std",
+            "S_mean",
+            "S_std",
+            "samples",
+            "H2_d_mean",
+        ],
+        &table,
+    )?;
+    let mut per = out.csv(
+        "samples.csv",
+        &[
+            "sample",
+            "solved",
+            "margin",
+            "lambda",
+            "d",
+            "S",
+            "converged",
+            "contradiction",
+        ],
+    )?;
     for (i, s) in samples.iter().enumerate() {
         let margin = s.1.map(format_f64).unwrap_or_default();
         match &s.2 {
@@ -246,22 +341,46 @@ pub fn profile(
                     ])?;
                 }
             }
-            None => per.fields(&[i.to_string(), "false".into(), margin, String::new(), String::new(), String::new(), String::new(), String::new()])?,
+            None => per.fields(&[
+                i.to_string(),
+                "false".into(),
+                margin,
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ])?,
         }
     }
     per.finish()?;
     let pts: Vec<Point> = rows
         .iter()
-        .map(|r| Point { lambda: r.lambda, d: r.d_mean, s: r.s_mean, q: 1.0 - 2.0 * r.d_mean, phi: f64::NAN, converged: true, contradiction: false, sweeps: 0 })
+        .map(|r| Point {
+            lambda: r.lambda,
+            d: r.d_mean,
+            s: r.s_mean,
+            q: 1.0 - 2.0 * r.d_mean,
+            phi: f64::NAN,
+            converged: true,
+            contradiction: false,
+            sweeps: 0,
+        })
         .collect();
     let series = Series::new(
-        format!("BP around fBP solutions (mean ± std, {} samples)", params.samples - unsolved),
+        format!(
+            "BP around fBP solutions (mean ± std, {} samples)",
+            params.samples - unsolved
+        ),
         rows.iter().map(|r| (r.d_mean, r.s_mean)).collect(),
         Style::LineMarkers,
     )
     .with_errors(rows.iter().map(|r| r.s_std).collect());
     let chart = entropy_chart(
-        &format!("Local entropy, N = {}, α = {}, κ = {}", params.n, params.alpha, params.kappa),
+        &format!(
+            "Local entropy, N = {}, α = {}, κ = {}",
+            params.n, params.alpha, params.kappa
+        ),
         vec![series],
         &pts,
     );
