@@ -307,9 +307,20 @@ pub struct CapacityPoint {
     pub mean_seconds: f64,
 }
 
+/// Runs the capacity experiment into `<parent>/capacity/`. `progress(done, total)` after each finished sample.
+pub fn capacity(
+    params: &CapacityParams,
+    parent: &Path,
+    threads: Option<usize>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<(Vec<CapacityPoint>, PathBuf)> {
+    capacity_into("capacity", params, parent, threads, progress)
+}
+
 /// Runs the capacity experiment, writing `<parent>/capacity/` (data.csv, meta.json, capacity.svg).
 /// `progress` is called after each finished sample with (done, total).
-pub fn capacity(
+fn capacity_into(
+    dir_name: &str,
     params: &CapacityParams,
     parent: &Path,
     threads: Option<usize>,
@@ -330,7 +341,7 @@ pub fn capacity(
     meta.param("params", params);
     meta.seeds.push(params.seed);
     meta.note("instance seed of sample i at alpha index a: derive_seed(seed, a*samples + i), shared by all algorithms");
-    let mut out = OutDir::create(parent, "capacity", meta)?;
+    let mut out = OutDir::create(parent, dir_name, meta)?;
     let total = (params.algos.len() * params.alphas.len() * params.samples) as u64;
     let done = AtomicU64::new(0);
     let mut points = Vec::new();
@@ -410,4 +421,43 @@ pub fn capacity(
     out.plot("capacity.svg", &[chart], 1)?;
     let dir = out.finish()?;
     Ok((points, dir))
+}
+
+/// Figure `capacity` (the algorithmic threshold): success probability against α at κ = 0 for fBP
+/// (§c.4 protocol), RBP and SBPI; N = 1001 and 10 samples per point (quick: N = 201, 2 samples).
+pub fn figure_capacity(opts: &super::FigureOpts) -> Result<super::FigureReport> {
+    let (n, samples, alphas, algos) = if opts.quick {
+        (201, 2, vec![0.5, 0.7], vec![Algo::Fbp, Algo::Sbpi])
+    } else {
+        (
+            1001,
+            10,
+            vec![0.5, 0.6, 0.65, 0.7, 0.72, 0.74, 0.76, 0.78, 0.8],
+            vec![Algo::Fbp, Algo::Rbp, Algo::Sbpi],
+        )
+    };
+    let params = CapacityParams {
+        algos,
+        n,
+        alphas,
+        samples,
+        kappa: 0.0,
+        seed: opts.seed,
+        opts: SolveOpts::default(),
+    };
+    let total = (params.algos.len() * params.alphas.len() * samples) as u64;
+    let pb = crate::harness::progress::bar(total, "capacity", opts.quiet);
+    let (points, dir) = capacity_into(
+        "figure-capacity",
+        &params,
+        &opts.out,
+        opts.threads,
+        &|d, _| pb.set_position(d),
+    )?;
+    pb.finish_and_clear();
+    Ok(super::FigureReport {
+        name: "capacity".into(),
+        dir,
+        summary: serde_json::to_value(&points).map_err(|e| Error::Other(e.to_string()))?,
+    })
 }

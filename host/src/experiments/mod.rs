@@ -86,6 +86,16 @@ pub const FIGURES: &[FigureSpec] = &[
         about: "symmetric binary perceptron: pair entropy vs distance and capacity bounds vs kappa",
         run: committee_sbp::figure_sbp,
     },
+    FigureSpec {
+        name: "capacity",
+        about: "algorithmic threshold: success probability of fBP, RBP, SBPI vs alpha (N = 1001)",
+        run: capacity::figure_capacity,
+    },
+    FigureSpec {
+        name: "profile",
+        about: "BP local-entropy profiles around fBP solutions, mean +- std (SM II.3, N = 1001)",
+        run: profile::figure_profile,
+    },
 ];
 
 /// Looks a figure up by name.

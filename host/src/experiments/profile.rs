@@ -202,8 +202,19 @@ fn mean_std(xs: &[f64]) -> (f64, f64) {
     (m, v.sqrt())
 }
 
-/// Runs the profile experiment into `<parent>/profile/`. `progress(done, total)` after each sample.
+/// Runs the profile experiment into `<parent>/profile/`. `progress(done, total)` after each finished sample.
 pub fn profile(
+    params: &ProfileParams,
+    parent: &Path,
+    threads: Option<usize>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<(Vec<ProfileRow>, PathBuf)> {
+    profile_into("profile", params, parent, threads, progress)
+}
+
+/// Runs the profile experiment into `<parent>/profile/`. `progress(done, total)` after each sample.
+fn profile_into(
+    dir_name: &str,
     params: &ProfileParams,
     parent: &Path,
     threads: Option<usize>,
@@ -221,7 +232,7 @@ pub fn profile(
     meta.param("params", params);
     meta.seeds.push(params.seed);
     meta.note("sample i: instance, fBP and BP seeded by derive_seed(seed, i); references are fBP solutions (ALGORITHMS §c.4 reconstruction unless --protocol says otherwise); lambda schedule [REC]");
-    let mut out = OutDir::create(parent, "profile", meta)?;
+    let mut out = OutDir::create(parent, dir_name, meta)?;
     let done = AtomicU64::new(0);
     let total = params.samples as u64;
     let bp = BpParams::<f64> {
@@ -387,4 +398,39 @@ pub fn profile(
     out.plot("profile.svg", &[chart], 1)?;
     let dir = out.finish()?;
     Ok((rows, dir))
+}
+
+/// Figure `profile` (SM II.3 validation, the points of the paper's Fig. 3): BP local-entropy profiles
+/// around fBP solutions at N = 1001, α = 0.6, κ = 0, 10 samples (quick: N = 201, α = 0.5, 2 samples).
+pub fn figure_profile(opts: &super::FigureOpts) -> Result<super::FigureReport> {
+    let (n, alpha, samples) = if opts.quick {
+        (201, 0.5, 2)
+    } else {
+        (1001, 0.6, 10)
+    };
+    let params = ProfileParams {
+        n,
+        alpha,
+        kappa: 0.0,
+        samples,
+        seed: opts.seed,
+        lambdas: DEFAULT_LAMBDAS.to_vec(),
+        protocol: ProtocolName::Paper,
+        full_protocol: false,
+        tol: 1e-8,
+    };
+    let pb = crate::harness::progress::bar(samples as u64, "profile", opts.quiet);
+    let (rows, dir) = profile_into(
+        "figure-profile",
+        &params,
+        &opts.out,
+        opts.threads,
+        &|d, _| pb.set_position(d),
+    )?;
+    pb.finish_and_clear();
+    Ok(super::FigureReport {
+        name: "profile".into(),
+        dir,
+        summary: serde_json::to_value(&rows).map_err(|e| Error::Other(e.to_string()))?,
+    })
 }
