@@ -621,9 +621,13 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                     out[i] = Ok(sol);
                     ok += 1;
                 }
-                Err(_) => {
-                    ended = Some(cur.d);
-                    out[i] = Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                Err(e) => {
+                    let last = match e {
+                        FpError::BranchEnds { last_d, .. } => last_d,
+                        _ => cur.d,
+                    };
+                    ended = Some(last);
+                    out[i] = Err(FpError::BranchEnds { d: target, last_d: last });
                 }
             }
         }
