@@ -44,3 +44,77 @@ fn rs_table_s2() {
         assert!(r.residual <= 1e-14, "{tag} residual {}", r.residual);
     }
 }
+
+use flatmin_core::theory::franz_parisi::{self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle};
+
+/// FP curve at the given distances by continuation from the maximum (§S1.3).
+fn fp_curve(alpha: f64, kref: f64, kappa: f64, ds: &[f64]) -> (FpSaddle, Vec<Result<FpSaddle, FpError>>) {
+    let quad = FpQuadratureFast::new();
+    let prob = FpProblem::perceptron(&quad, alpha, kref, kappa).unwrap();
+    let max = fp::maximum(&quad, &prob).unwrap();
+    let mut out = vec![Err(FpError::NotComputed); ds.len()];
+    fp::curve(&quad, &prob, &max, ds, &mut out).unwrap();
+    (max, out)
+}
+
+/// Compares (d, φ, dφ/dd) triples; tolerances = half a unit of the last printed digit + 1e-6.
+fn check_profile(tag: &str, out: &[Result<FpSaddle, FpError>], want: &[(f64, f64, f64, f64, f64)]) {
+    for (o, &(d, phi, tphi, dphi, tdphi)) in out.iter().zip(want) {
+        let s = o.as_ref().unwrap_or_else(|e| panic!("{tag} d={d}: {e}"));
+        close(s.phi, phi, tphi, &format!("{tag} φ(d={d})"));
+        if tdphi > 0.0 {
+            close(s.dphi_dd, dphi, tdphi, &format!("{tag} dφ/dd(d={d})"));
+        }
+    }
+}
+
+#[test]
+fn fp_profile_isolated_kappa_equal_kref() {
+    // THEORY §S3.6 FP profiles, (α, κ̃, κ) = (0.5, 0, 0) [oracle]: d* = 0.338807, φ* = 0.31439007;
+    // d: φ / dφ/dd = 0.0015: −0.00846/0.370; 0.004227: −0.00519/1.678; 0.007097: +0.00019/2.005;
+    // 0.02: 0.02760/2.124; 0.1269: 0.19832/1.155; 0.45: 0.28254/−0.587.
+    let want = [
+        (0.0015, -0.00846, 6e-6, 0.370, 6e-4),
+        (0.004227, -0.00519, 6e-6, 1.678, 6e-4),
+        (0.007097, 0.00019, 6e-6, 2.005, 6e-4),
+        (0.02, 0.02760, 6e-6, 2.124, 6e-4),
+        // d printed with 4 digits (0.1269 ± 5e-5): φ tolerance widened by |dφ/dd|·5e-5 = 5.8e-5.
+        (0.1269, 0.19832, 6.4e-5, 1.155, 6e-4),
+        (0.45, 0.28254, 6e-6, -0.587, 6e-4),
+    ];
+    let ds: Vec<f64> = want.iter().map(|w| w.0).collect();
+    let (max, out) = fp_curve(0.5, 0.0, 0.0, &ds);
+    // §S3.5: κ = κ̃ ⇒ d* = (1 − q0)/2 = 0.338807 and φ(d*) = s_eq = 0.31439007.
+    close(max.d, 0.338807, 6e-7, "d* (0.5,0,0)");
+    close(max.phi, 0.31439007, 5e-9, "φ(d*) (0.5,0,0)");
+    close(max.q1, max.q0, 1e-9, "κ = κ̃: q1 = q0");
+    close(max.qhat1, max.qhat0, 1e-8, "κ = κ̃: q̂1 = q̂0");
+    check_profile("(0.5,0,0)", &out, &want);
+    // φ < 0 on ≈ [1.1e-3, 6.9e-3] (isolated solutions, phase 1).
+    assert!(out[0].as_ref().unwrap().phi < 0.0 && out[1].as_ref().unwrap().phi < 0.0);
+}
+
+#[test]
+fn fp_branch_ends_below_turning_point() {
+    // THEORY §S3.5: (0.5, 0, 0) — the RS branch from d* turns back at d ≈ 1.1e-3; below it report
+    // "RS branch ends" rather than values.
+    let (_, out) = fp_curve(0.5, 0.0, 0.0, &[2e-3, 5e-4, 1e-4]);
+    assert!(out[0].is_ok(), "{:?}", out[0]);
+    for o in &out[1..] {
+        assert!(matches!(o, Err(FpError::BranchEnds { .. })), "{o:?}");
+    }
+}
+
+use flatmin_core::theory::phases::{self, Phase};
+
+#[test]
+fn scratch_phase_timing() {
+    let quad = FpQuadratureFast::new();
+    for kr in [0.02, 0.03, 0.033, 0.05, 0.2] {
+        let t = std::time::Instant::now();
+        let prob = FpProblem::perceptron(&quad, 0.5, kr, 0.0).unwrap();
+        let r = phases::classify(&quad, &prob).unwrap();
+        println!("kr={kr} {:?} {:?} {:?} {:?} {:?}", r.phase, r.min_phi, r.min_dphi, r.branch_end, t.elapsed());
+    }
+    let _ = Phase::Dense;
+}

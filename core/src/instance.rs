@@ -22,7 +22,9 @@ pub fn num_patterns(alpha: f64, n: usize) -> Result<usize> {
         return Err(ShapeError::ZeroLength);
     }
     if !(alpha.is_finite() && alpha >= 0.0) {
-        return Err(ShapeError::InvalidParameter("alpha must be finite and >= 0"));
+        return Err(ShapeError::InvalidParameter(
+            "alpha must be finite and >= 0",
+        ));
     }
     let p = libm::floor(alpha * n as f64 + 0.5);
     if p > (u32::MAX as f64) {
@@ -43,7 +45,10 @@ pub fn label(labels: &[u64], mu: usize) -> i8 {
 
 fn check_labels(p: usize, labels: &[u64]) -> Result<()> {
     if labels.len() != words_for(p) {
-        return Err(ShapeError::LengthMismatch { expected: words_for(p), got: labels.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: words_for(p),
+            got: labels.len(),
+        });
     }
     Ok(())
 }
@@ -55,7 +60,11 @@ fn fill_patterns<R: RngCore>(rng: &mut R, patterns: &mut PatternsMut<'_>) {
 }
 
 /// A random storage instance: i.i.d. uniform raw patterns and labels from `seed` (ungauged).
-pub fn generate_random(seed: u64, patterns: &mut PatternsMut<'_>, labels: &mut [u64]) -> Result<()> {
+pub fn generate_random(
+    seed: u64,
+    patterns: &mut PatternsMut<'_>,
+    labels: &mut [u64],
+) -> Result<()> {
     let p = patterns.p();
     check_labels(p, labels)?;
     let mut rng = rng_from_seed(seed);
@@ -79,7 +88,10 @@ pub fn generate_teacher(
 ) -> Result<()> {
     let (n, p) = (patterns.n(), patterns.p());
     if teacher.len() != n {
-        return Err(ShapeError::LengthMismatch { expected: n, got: teacher.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n,
+            got: teacher.len(),
+        });
     }
     check_labels(p, labels)?;
     let mut rng = rng_from_seed(seed);
@@ -119,7 +131,10 @@ pub struct Instance<'a> {
 impl<'a> Instance<'a> {
     /// Wraps gauged patterns with a margin κ.
     pub fn new(patterns: Patterns<'a>, kappa: f64) -> Result<Self> {
-        Ok(Instance { patterns, threshold: Threshold::new(kappa, patterns.n())? })
+        Ok(Instance {
+            patterns,
+            threshold: Threshold::new(kappa, patterns.n())?,
+        })
     }
     /// N.
     #[inline]

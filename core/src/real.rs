@@ -246,10 +246,10 @@ macro_rules! impl_real {
 }
 
 impl_real!(
-    f64, "f64", fabs, sqrt, exp, expm1, log, log1p, erf, erfc, tanh, cosh, atanh, sin, cos, asin, acos,
-    atan, pow, floor, ceil, fma
+    f64, "f64", fabs, sqrt, exp, expm1, log, log1p, erf, erfc, tanh, cosh, atanh, sin, cos, asin,
+    acos, atan, pow, floor, ceil, fma
 );
 impl_real!(
-    f32, "f32", fabsf, sqrtf, expf, expm1f, logf, log1pf, erff, erfcf, tanhf, coshf, atanhf, sinf, cosf,
-    asinf, acosf, atanf, powf, floorf, ceilf, fmaf
+    f32, "f32", fabsf, sqrtf, expf, expm1f, logf, log1pf, erff, erfcf, tanhf, coshf, atanhf, sinf,
+    cosf, asinf, acosf, atanf, powf, floorf, ceilf, fmaf
 );

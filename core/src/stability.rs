@@ -36,7 +36,12 @@ impl Threshold {
             return Err(ShapeError::InvalidParameter("kappa·sqrt(N) out of range"));
         }
         let t = raw as i32;
-        Ok(Threshold { kappa, n, t, t_par: parity_threshold(t, n) })
+        Ok(Threshold {
+            kappa,
+            n,
+            t,
+            t_par: parity_threshold(t, n),
+        })
     }
 
     /// Whether a stability satisfies the margin.
@@ -87,10 +92,16 @@ pub fn margin(stabilities: &[i32], n: usize) -> f64 {
 /// (`scratch.len() == stabilities.len()`). Used by the level-set bounds of ALGORITHMS §f.3.
 pub fn kth_smallest(stabilities: &[i32], k: usize, scratch: &mut [i32]) -> Result<i32> {
     if scratch.len() != stabilities.len() {
-        return Err(ShapeError::LengthMismatch { expected: stabilities.len(), got: scratch.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: stabilities.len(),
+            got: scratch.len(),
+        });
     }
     if k == 0 || k > stabilities.len() {
-        return Err(ShapeError::IndexOutOfRange { index: k, len: stabilities.len() });
+        return Err(ShapeError::IndexOutOfRange {
+            index: k,
+            len: stabilities.len(),
+        });
     }
     scratch.copy_from_slice(stabilities);
     let (_, kth, _) = scratch.select_nth_unstable(k - 1);

@@ -41,11 +41,17 @@ pub enum Error {
 impl Error {
     /// Whether the error is the caller's fault (bad arguments or input files): exit code 2.
     pub fn is_input(&self) -> bool {
-        matches!(self, Error::Input(_) | Error::Parse { .. } | Error::Shape(_))
+        matches!(
+            self,
+            Error::Input(_) | Error::Parse { .. } | Error::Shape(_)
+        )
     }
     /// Wraps an I/O error with its path.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

@@ -96,7 +96,10 @@ fn check_vector(n: usize, len: usize) -> Result<()> {
     }
     let nw = words_for(n);
     if len != nw {
-        return Err(ShapeError::LengthMismatch { expected: nw, got: len });
+        return Err(ShapeError::LengthMismatch {
+            expected: nw,
+            got: len,
+        });
     }
     Ok(())
 }
@@ -178,7 +181,10 @@ impl<'a> Spins<'a> {
     }
     fn same_len(&self, other: &Spins<'_>) -> Result<()> {
         if self.n != other.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: other.n });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: other.n,
+            });
         }
         Ok(())
     }
@@ -213,7 +219,10 @@ impl<'a> SpinsMut<'a> {
     /// Read-only view.
     #[inline]
     pub fn as_spins(&self) -> Spins<'_> {
-        Spins { n: self.n, words: self.words }
+        Spins {
+            n: self.n,
+            words: self.words,
+        }
     }
     /// The packed words (padding stays the caller's responsibility if written through this).
     #[inline]
@@ -256,7 +265,10 @@ impl<'a> SpinsMut<'a> {
     /// XORs in another vector's bits (elementwise product of spins).
     pub fn mul_assign(&mut self, other: &Spins<'_>) -> Result<()> {
         if other.n != self.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: other.n });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: other.n,
+            });
         }
         for (w, o) in self.words.iter_mut().zip(other.words) {
             *w ^= *o;
@@ -266,7 +278,10 @@ impl<'a> SpinsMut<'a> {
     /// Copies another vector of the same length.
     pub fn copy_from(&mut self, other: &Spins<'_>) -> Result<()> {
         if other.n != self.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: other.n });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: other.n,
+            });
         }
         self.words.copy_from_slice(other.words);
         Ok(())
@@ -282,7 +297,10 @@ impl<'a> SpinsMut<'a> {
     /// Sets the spins from a sign slice (negative → −1, zero or positive → +1).
     pub fn set_from_signs<T: Copy + PartialOrd + Default>(&mut self, signs: &[T]) -> Result<()> {
         if signs.len() != self.n {
-            return Err(ShapeError::LengthMismatch { expected: self.n, got: signs.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: self.n,
+                got: signs.len(),
+            });
         }
         self.words.fill(0);
         let zero = T::default();
@@ -316,9 +334,14 @@ fn check_matrix(n: usize, p: usize, len: usize) -> Result<usize> {
         return Err(ShapeError::ZeroLength);
     }
     let nw = words_for(n);
-    let needed = nw.checked_mul(p).ok_or(ShapeError::InvalidParameter("P·N overflows"))?;
+    let needed = nw
+        .checked_mul(p)
+        .ok_or(ShapeError::InvalidParameter("P·N overflows"))?;
     if len != needed {
-        return Err(ShapeError::LengthMismatch { expected: needed, got: len });
+        return Err(ShapeError::LengthMismatch {
+            expected: needed,
+            got: len,
+        });
     }
     Ok(nw)
 }
@@ -356,12 +379,17 @@ impl<'a> Patterns<'a> {
     #[inline]
     pub fn row(&self, mu: usize) -> Spins<'a> {
         assert!(mu < self.p, "pattern index out of range");
-        Spins { n: self.n, words: &self.words[mu * self.nw..(mu + 1) * self.nw] }
+        Spins {
+            n: self.n,
+            words: &self.words[mu * self.nw..(mu + 1) * self.nw],
+        }
     }
     /// Iterator over the rows.
     pub fn rows(&self) -> impl Iterator<Item = Spins<'a>> + 'a {
         let n = self.n;
-        self.words.chunks_exact(self.nw).map(move |words| Spins { n, words })
+        self.words
+            .chunks_exact(self.nw)
+            .map(move |words| Spins { n, words })
     }
     /// Entry ξ^μ_i as ±1. Panics when out of range.
     #[inline]
@@ -382,7 +410,10 @@ impl<'a> Patterns<'a> {
         let pw = words_for(self.p);
         let needed = self.n * pw;
         if out.len() != needed {
-            return Err(ShapeError::LengthMismatch { expected: needed, got: out.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: needed,
+                got: out.len(),
+            });
         }
         out.fill(0);
         for mu in 0..self.p {
@@ -398,7 +429,12 @@ impl<'a> Patterns<'a> {
                 }
             }
         }
-        Ok(Patterns { n: self.p, p: self.n, nw: pw, words: out })
+        Ok(Patterns {
+            n: self.p,
+            p: self.n,
+            nw: pw,
+            words: out,
+        })
     }
 }
 
@@ -424,7 +460,12 @@ impl<'a> PatternsMut<'a> {
     /// Read-only view.
     #[inline]
     pub fn as_patterns(&self) -> Patterns<'_> {
-        Patterns { n: self.n, p: self.p, nw: self.nw, words: self.words }
+        Patterns {
+            n: self.n,
+            p: self.p,
+            nw: self.nw,
+            words: self.words,
+        }
     }
     /// Bits per row N.
     #[inline]
@@ -440,7 +481,10 @@ impl<'a> PatternsMut<'a> {
     #[inline]
     pub fn row_mut(&mut self, mu: usize) -> SpinsMut<'_> {
         assert!(mu < self.p, "pattern index out of range");
-        SpinsMut { n: self.n, words: &mut self.words[mu * self.nw..(mu + 1) * self.nw] }
+        SpinsMut {
+            n: self.n,
+            words: &mut self.words[mu * self.nw..(mu + 1) * self.nw],
+        }
     }
 }
 
@@ -458,20 +502,29 @@ impl<const NW: usize> SpinBuf<NW> {
             return Err(ShapeError::ZeroLength);
         }
         if words_for(n) > NW {
-            return Err(ShapeError::BufferTooSmall { needed: words_for(n), capacity: NW });
+            return Err(ShapeError::BufferTooSmall {
+                needed: words_for(n),
+                capacity: NW,
+            });
         }
         Ok(SpinBuf { n, words: [0; NW] })
     }
     /// Read-only view.
     #[inline]
     pub fn as_spins(&self) -> Spins<'_> {
-        Spins { n: self.n, words: &self.words[..words_for(self.n)] }
+        Spins {
+            n: self.n,
+            words: &self.words[..words_for(self.n)],
+        }
     }
     /// Mutable view.
     #[inline]
     pub fn as_spins_mut(&mut self) -> SpinsMut<'_> {
         let nw = words_for(self.n);
-        SpinsMut { n: self.n, words: &mut self.words[..nw] }
+        SpinsMut {
+            n: self.n,
+            words: &mut self.words[..nw],
+        }
     }
 }
 
@@ -491,21 +544,38 @@ impl<const WORDS: usize> PatternBuf<WORDS> {
         }
         let needed = words_for(n).saturating_mul(p);
         if needed > WORDS {
-            return Err(ShapeError::BufferTooSmall { needed, capacity: WORDS });
+            return Err(ShapeError::BufferTooSmall {
+                needed,
+                capacity: WORDS,
+            });
         }
-        Ok(PatternBuf { n, p, words: [0; WORDS] })
+        Ok(PatternBuf {
+            n,
+            p,
+            words: [0; WORDS],
+        })
     }
     /// Read-only view.
     #[inline]
     pub fn as_patterns(&self) -> Patterns<'_> {
         let nw = words_for(self.n);
-        Patterns { n: self.n, p: self.p, nw, words: &self.words[..nw * self.p] }
+        Patterns {
+            n: self.n,
+            p: self.p,
+            nw,
+            words: &self.words[..nw * self.p],
+        }
     }
     /// Mutable view.
     #[inline]
     pub fn as_patterns_mut(&mut self) -> PatternsMut<'_> {
         let nw = words_for(self.n);
-        PatternsMut { n: self.n, p: self.p, nw, words: &mut self.words[..nw * self.p] }
+        PatternsMut {
+            n: self.n,
+            p: self.p,
+            nw,
+            words: &mut self.words[..nw * self.p],
+        }
     }
 }
 
@@ -534,7 +604,10 @@ mod tests {
             s.negate();
             assert_eq!(s.get(n - 1), 1);
             assert_eq!(s.as_spins().sum(), n as i64 - 2 * (n as i64 - 1));
-            assert!(Spins::new(n, &words[..nw]).is_ok(), "padding dirty after negate at N={n}");
+            assert!(
+                Spins::new(n, &words[..nw]).is_ok(),
+                "padding dirty after negate at N={n}"
+            );
         }
     }
 
@@ -563,7 +636,13 @@ mod tests {
     #[test]
     fn shape_errors_not_panics() {
         assert_eq!(Spins::new(0, &[]), Err(ShapeError::ZeroLength));
-        assert_eq!(Spins::new(65, &[0]), Err(ShapeError::LengthMismatch { expected: 2, got: 1 }));
+        assert_eq!(
+            Spins::new(65, &[0]),
+            Err(ShapeError::LengthMismatch {
+                expected: 2,
+                got: 1
+            })
+        );
         assert_eq!(Spins::new(3, &[0b1000]), Err(ShapeError::DirtyPadding));
         assert!(SpinBuf::<1>::new(65).is_err());
         assert!(PatternBuf::<4>::new(65, 3).is_err());

@@ -1,1 +1,423 @@
-//! The harness layer.
+//! The harness every experiment writes through: an output directory with `data.csv`-style tables,
+//! `meta.json` (every parameter, seed, crate version, start and end time, convergence information)
+//! and SVG plots; progress bars; sample-level parallelism with per-sample seeds.
+//!
+//! Two ways to write results, for two kinds of runs:
+//!
+//! * **One-shot** results (a theory curve, a figure that takes minutes) go through an [`OutDir`]: it is
+//!   assembled in a hidden staging directory next to its final place and renamed into place by
+//!   [`OutDir::finish`]; if the experiment fails (or panics) the staging directory is removed, so a failed
+//!   run leaves no partial files behind and an older complete result stays untouched until the new one
+//!   is whole.
+//! * **Sweeps** (many independent points, hours of sampling, cluster jobs) go through
+//!   [`sweep::Sweep`]: the directory is the final one from the start, and `data.csv` is append-only, one
+//!   flushed block per finished point, so a killed run loses nothing and a rerun computes only the
+//!   missing points. Shards of one sweep (`--shard i/n`, or SLURM array variables) write into sibling
+//!   directories that [`shard::merge`] (`flatmin merge`) joins. See [`sweep`] for why a sweep cannot be
+//!   staged the way an [`OutDir`] is.
+
+pub mod plot;
+pub mod progress;
+pub mod shard;
+pub mod sweep;
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The crate version written into every metadata file.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Seconds since the Unix epoch as an RFC 3339 UTC timestamp (`2026-11-22T10:47:18Z`).
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // civil-from-days (H. Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Metadata of one experiment run, written as `meta.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Meta {
+    /// Experiment name (e.g. `"figure-3"`).
+    pub experiment: String,
+    /// flatmin version.
+    pub version: String,
+    /// Every parameter, as given or defaulted.
+    pub params: Map<String, Value>,
+    /// Seeds used (base seed, per-sample derivation rule in `notes`).
+    pub seeds: Vec<u64>,
+    /// Start time (RFC 3339).
+    pub started: String,
+    /// End time (RFC 3339), filled by [`OutDir::finish`].
+    pub finished: Option<String>,
+    /// Convergence information (residuals, iterations, unconverged points…).
+    pub convergence: Map<String, Value>,
+    /// Free-form notes: parameter choices where the paper's values are lost, caveats.
+    pub notes: Vec<String>,
+    /// Files written, relative to the output directory.
+    pub files: Vec<String>,
+}
+
+impl Meta {
+    /// Empty metadata for an experiment, started now.
+    pub fn new(experiment: impl Into<String>) -> Self {
+        Meta {
+            experiment: experiment.into(),
+            version: VERSION.to_string(),
+            params: Map::new(),
+            seeds: Vec::new(),
+            started: rfc3339(SystemTime::now()),
+            finished: None,
+            convergence: Map::new(),
+            notes: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+    /// Records a parameter.
+    pub fn param(&mut self, key: &str, value: impl Serialize) -> &mut Self {
+        self.params.insert(
+            key.to_string(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
+        self
+    }
+    /// Records a convergence entry.
+    pub fn converge(&mut self, key: &str, value: impl Serialize) -> &mut Self {
+        self.convergence.insert(
+            key.to_string(),
+            serde_json::to_value(value).unwrap_or(Value::Null),
+        );
+        self
+    }
+    /// Adds a note.
+    pub fn note(&mut self, text: impl Into<String>) -> &mut Self {
+        self.notes.push(text.into());
+        self
+    }
+}
+
+/// An output directory under construction.
+#[derive(Debug)]
+pub struct OutDir {
+    final_dir: PathBuf,
+    staging: PathBuf,
+    meta: Meta,
+    done: bool,
+}
+
+impl OutDir {
+    /// Starts `<parent>/<name>/`; files are staged in `<parent>/.<name>.partial-<pid>/` until
+    /// [`OutDir::finish`].
+    pub fn create(parent: &Path, name: &str, meta: Meta) -> Result<Self> {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let final_dir = parent.join(name);
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        }
+        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
+        Ok(OutDir {
+            final_dir,
+            staging,
+            meta,
+            done: false,
+        })
+    }
+    /// Where files are being written now (the staging directory).
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+    /// Where the directory will be after [`OutDir::finish`].
+    pub fn final_path(&self) -> &Path {
+        &self.final_dir
+    }
+    /// The metadata, for adding parameters, convergence information and notes.
+    pub fn meta(&mut self) -> &mut Meta {
+        &mut self.meta
+    }
+    fn file(&mut self, name: &str) -> PathBuf {
+        if !self.meta.files.iter().any(|f| f == name) {
+            self.meta.files.push(name.to_string());
+        }
+        self.staging.join(name)
+    }
+    /// Opens a CSV table with a header row.
+    pub fn csv(&mut self, name: &str, header: &[&str]) -> Result<CsvWriter> {
+        let path = self.file(name);
+        CsvWriter::create(&path, header)
+    }
+    /// Writes a whole numeric table.
+    pub fn write_csv(&mut self, name: &str, header: &[&str], rows: &[Vec<f64>]) -> Result<()> {
+        let mut w = self.csv(name, header)?;
+        for r in rows {
+            w.row(r)?;
+        }
+        w.finish()
+    }
+    /// Writes a JSON file.
+    pub fn write_json(&mut self, name: &str, value: &impl Serialize) -> Result<()> {
+        let path = self.file(name);
+        let text = serde_json::to_string_pretty(value).map_err(|e| Error::Other(e.to_string()))?;
+        std::fs::write(&path, text + "\n").map_err(|e| Error::io(&path, e))
+    }
+    /// Renders charts into an SVG file (see [`plot::write_svg`]).
+    pub fn plot(&mut self, name: &str, charts: &[plot::Chart], columns: usize) -> Result<()> {
+        let path = self.file(name);
+        plot::write_svg(&path, charts, columns)
+    }
+    /// Writes `meta.json`, moves the directory into place (replacing an older one) and returns its path.
+    pub fn finish(mut self) -> Result<PathBuf> {
+        self.meta.finished = Some(rfc3339(SystemTime::now()));
+        let meta = self.meta.clone();
+        self.write_json("meta.json", &meta)?;
+        if self.final_dir.exists() {
+            std::fs::remove_dir_all(&self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
+        }
+        std::fs::rename(&self.staging, &self.final_dir)
+            .map_err(|e| Error::io(&self.final_dir, e))?;
+        self.done = true;
+        Ok(self.final_dir.clone())
+    }
+}
+
+impl Drop for OutDir {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// A CSV writer (numbers in shortest round-trip form; strings quoted when needed).
+#[derive(Debug)]
+pub struct CsvWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    columns: usize,
+}
+
+/// A number as written in CSV files: shortest round-trip form, NaN as an empty field.
+pub fn format_f64(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Quotes a CSV field when it contains a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl CsvWriter {
+    /// Creates `path` and writes the header.
+    pub fn create(path: &Path, header: &[&str]) -> Result<Self> {
+        let f = File::create(path).map_err(|e| Error::io(path, e))?;
+        let mut w = CsvWriter {
+            path: path.to_path_buf(),
+            out: BufWriter::new(f),
+            columns: header.len(),
+        };
+        let line: Vec<String> = header.iter().map(|h| csv_field(h)).collect();
+        writeln!(w.out, "{}", line.join(",")).map_err(|e| Error::io(path, e))?;
+        Ok(w)
+    }
+    /// Writes a numeric row (NaN is written as an empty field).
+    pub fn row(&mut self, values: &[f64]) -> Result<()> {
+        let fields: Vec<String> = values.iter().map(|&v| format_f64(v)).collect();
+        self.fields(&fields)
+    }
+    /// Writes a row of preformatted fields.
+    pub fn fields(&mut self, fields: &[String]) -> Result<()> {
+        if fields.len() != self.columns {
+            return Err(Error::Other(format!(
+                "{}: row has {} fields, header has {}",
+                self.path.display(),
+                fields.len(),
+                self.columns
+            )));
+        }
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        writeln!(self.out, "{}", line.join(",")).map_err(|e| Error::io(&self.path, e))
+    }
+    /// Flushes to disk.
+    pub fn finish(mut self) -> Result<()> {
+        self.out.flush().map_err(|e| Error::io(&self.path, e))
+    }
+}
+
+/// Runs `f` on a rayon pool with `threads` workers (all cores when `None`).
+pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
+    let mut b = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        if t == 0 {
+            return Err(Error::Input("--threads must be at least 1".into()));
+        }
+        b = b.num_threads(t);
+    }
+    let pool = b.build().map_err(|e| Error::Other(e.to_string()))?;
+    Ok(pool.install(f))
+}
+
+/// The seed of sample `index` of a run with base seed `base` (independent of thread count and order).
+pub fn sample_seed(base: u64, index: u64) -> u64 {
+    flatmin_core::rng::derive_seed(base, index)
+}
+
+/// Runs `count` samples in parallel on the current rayon pool (see [`with_threads`]) and returns their
+/// results in sample order. Sample `s` gets the seed [`sample_seed`]`(seed, s)`, so the results do not
+/// depend on the number of threads. The first error wins (samples not yet started are skipped).
+pub fn par_samples<T, F>(count: usize, seed: u64, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, u64) -> Result<T> + Sync + Send,
+{
+    use rayon::prelude::*;
+    (0..count)
+        .into_par_iter()
+        .map(|s| f(s, sample_seed(seed, s as u64)))
+        .collect()
+}
+
+/// Splits CSV text into records of fields (RFC 4180 quoting, as [`CsvWriter`] writes it). Returns
+/// each record with the 1-based line number it starts on. `path` is only used in error messages.
+pub fn parse_csv(text: &str, path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
+    let mut records = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1usize;
+    while chars.peek().is_some() {
+        let start = line;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        loop {
+            match chars.next() {
+                None => {
+                    if quoted {
+                        return Err(Error::Parse {
+                            file: path.to_path_buf(),
+                            line: start,
+                            msg: "unterminated quoted field".into(),
+                        });
+                    }
+                    fields.push(std::mem::take(&mut field));
+                    break;
+                }
+                Some('"') if quoted => {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        field.push('"');
+                    } else {
+                        quoted = false;
+                    }
+                }
+                Some('"') if field.is_empty() => quoted = true,
+                Some(',') if !quoted => fields.push(std::mem::take(&mut field)),
+                Some('\n') if !quoted => {
+                    line += 1;
+                    if field.ends_with('\r') {
+                        field.pop();
+                    }
+                    fields.push(std::mem::take(&mut field));
+                    break;
+                }
+                Some(c) => {
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    field.push(c);
+                }
+            }
+        }
+        records.push((start, fields));
+    }
+    Ok(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + std::time::Duration::from_secs(1_795_344_438)),
+            "2026-11-22T10:47:18Z"
+        );
+    }
+
+    #[test]
+    fn csv_quoting_round_trips() {
+        let fields = ["a", "b,c", "say \"hi\"", "two\nlines", ""];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let text = format!("{}\nx,y,z,w,v\n", line.join(","));
+        let recs = parse_csv(&text, Path::new("t.csv")).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].0, 1);
+        assert_eq!(recs[0].1, fields);
+        assert_eq!(recs[1].0, 3);
+        assert_eq!(recs[1].1, ["x", "y", "z", "w", "v"]);
+        let e = parse_csv("a,\"b\n", Path::new("t.csv")).unwrap_err();
+        assert_eq!(e.to_string(), "t.csv:1: unterminated quoted field");
+    }
+
+    #[test]
+    fn par_samples_ignores_thread_count() {
+        let run = |t| {
+            with_threads(Some(t), || par_samples(50, 7, |s, seed| Ok((s, seed))))
+                .unwrap()
+                .unwrap()
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one[3], (3, sample_seed(7, 3)));
+    }
+
+    #[test]
+    fn failed_run_leaves_nothing() {
+        let parent = std::env::temp_dir().join(format!("flatmin-harness-{}", std::process::id()));
+        {
+            let mut d = OutDir::create(&parent, "x", Meta::new("t")).unwrap();
+            d.write_csv("data.csv", &["a"], &[vec![1.0]]).unwrap();
+        }
+        assert!(std::fs::read_dir(&parent).unwrap().next().is_none());
+        let mut d = OutDir::create(&parent, "x", Meta::new("t")).unwrap();
+        d.write_csv("data.csv", &["a", "b"], &[vec![1.0, f64::NAN]])
+            .unwrap();
+        let p = d.finish().unwrap();
+        assert_eq!(
+            std::fs::read_to_string(p.join("data.csv")).unwrap(),
+            "a,b\n1,\n"
+        );
+        assert!(p.join("meta.json").exists());
+        std::fs::remove_dir_all(&parent).unwrap();
+    }
+}

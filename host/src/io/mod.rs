@@ -1,1 +1,424 @@
-//! Instance I/O.
+//! Instance I/O: the text format of ALGORITHMS §a.4, plus ±1 strings.
+//!
+//! ```text
+//! # comment lines start with '#', blank lines are ignored
+//! N P kappa                        e.g. "21 13 0.0"
+//! <P lines of exactly N chars in {'+','-'}>    pattern ξ^μ (raw, not gauged)
+//! <1 line of exactly P chars in {'+','-'}>     labels y_μ
+//! R <N chars>                      optional reference configurations (0 or more lines)
+//! ```
+//! Readers reject anything else with the file, the line number and the reason; writers emit the same
+//! format. Files are written atomically (temporary file + rename), so a failed write leaves nothing.
+
+use crate::error::{Error, Result};
+use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins, SpinsMut};
+use flatmin_core::instance::{self, Instance};
+use flatmin_core::stability;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The largest instance `generate` accepts, in bits (N·P): 2³⁴ bits is 2 GiB packed and a 16 GB
+/// text file, far beyond any experiment of the papers.
+pub const MAX_INSTANCE_BITS: u128 = 1 << 34;
+
+/// Stabilities, margin and errors of one configuration on an instance (`flatmin instance stats`;
+/// the fields of the fixtures' `*.answers.json`, ALGORITHMS §a.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    /// Which reference line (1-based, `R1` = 1), or `None` for a configuration given otherwise.
+    #[serde(rename = "ref")]
+    pub reference: Option<usize>,
+    /// N.
+    #[serde(rename = "N")]
+    pub n: usize,
+    /// P.
+    #[serde(rename = "P")]
+    pub p: usize,
+    /// The margin κ the errors are counted at.
+    pub kappa: f64,
+    /// The integer threshold T(κ) = ⌈κ√N − 10⁻⁹⌉.
+    #[serde(rename = "T")]
+    pub t: i32,
+    /// Integer stabilities s_μ = Σᵢ wᵢ ξ^μ_i of the gauged patterns, in pattern order.
+    pub stabilities: Vec<i32>,
+    /// min_μ s_μ / √N (`None` when P = 0).
+    pub margin: Option<f64>,
+    /// #{μ : s_μ < T(κ)}.
+    pub errors_kappa: usize,
+    /// #{μ : s_μ < 0}, the training errors.
+    pub errors0: usize,
+}
+
+/// An instance as stored in a file: raw patterns, labels, margin, optional reference configurations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceFile {
+    /// N, the number of weights.
+    pub n: usize,
+    /// P, the number of patterns.
+    pub p: usize,
+    /// The margin κ of the header.
+    pub kappa: f64,
+    /// Raw (ungauged) patterns, P rows of `words_for(N)` words.
+    pub patterns: Vec<u64>,
+    /// Labels, `words_for(P)` words (bit μ set ⇔ y_μ = −1).
+    pub labels: Vec<u64>,
+    /// Reference configurations (the `R` lines), each `words_for(N)` words.
+    pub refs: Vec<Vec<u64>>,
+    /// Comment lines (without the leading '#'), kept for round trips.
+    pub comments: Vec<String>,
+}
+
+/// Parses a string of N characters in {'+','-'} into packed words.
+pub fn parse_spins(s: &str, n: usize) -> std::result::Result<Vec<u64>, String> {
+    let s = s.trim();
+    if s.chars().count() != n {
+        return Err(format!(
+            "expected {n} characters in {{+,-}}, found {}",
+            s.chars().count()
+        ));
+    }
+    let mut words = vec![0u64; words_for(n)];
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '+' => {}
+            '-' => words[i / 64] |= 1u64 << (i % 64),
+            other => {
+                return Err(format!(
+                    "character {} is {other:?}, expected '+' or '-'",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(words)
+}
+
+/// Formats packed spins as a string of '+' and '-'.
+pub fn spins_to_string(words: &[u64], n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            if (words[i / 64] >> (i % 64)) & 1 == 1 {
+                '-'
+            } else {
+                '+'
+            }
+        })
+        .collect()
+}
+
+impl InstanceFile {
+    /// Generates a random (or teacher–student) instance with P = ⌊αN + ½⌋ from `seed`
+    /// (the core's documented stream). The teacher, if any, is stored as reference R1.
+    pub fn generate(n: usize, alpha: f64, kappa: f64, teacher: bool, seed: u64) -> Result<Self> {
+        if !kappa.is_finite() {
+            return Err(Error::Input("kappa must be finite".into()));
+        }
+        let p = instance::num_patterns(alpha, n)?;
+        if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
+            return Err(Error::Input(format!(
+                "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
+            )));
+        }
+        let nw = words_for(n);
+        let mut patterns = vec![0u64; p * nw];
+        let mut labels = vec![0u64; words_for(p)];
+        let mut refs = Vec::new();
+        {
+            let mut pm = PatternsMut::new(n, p, &mut patterns)?;
+            if teacher {
+                let mut t = vec![0u64; nw];
+                instance::generate_teacher(
+                    seed,
+                    &mut SpinsMut::new(n, &mut t)?,
+                    &mut pm,
+                    &mut labels,
+                )?;
+                refs.push(t);
+            } else {
+                instance::generate_random(seed, &mut pm, &mut labels)?;
+            }
+        }
+        let kind = if teacher { "teacher-student" } else { "random" };
+        let comments = vec![format!(
+            " flatmin {} instance: N={n} alpha={alpha} kappa={kappa} seed={seed} (xoshiro256++){}",
+            kind,
+            if teacher { "; R1 = teacher" } else { "" }
+        )];
+        Ok(InstanceFile {
+            n,
+            p,
+            kappa,
+            patterns,
+            labels,
+            refs,
+            comments,
+        })
+    }
+
+    /// Parses the text format; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Self> {
+        let err = |line: usize, msg: String| Error::Parse {
+            file: path.to_path_buf(),
+            line,
+            msg,
+        };
+        let mut comments = Vec::new();
+        // Errors about a missing line point at the last line of the file (where it ends).
+        let last_line = text.lines().count().max(1);
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+            .filter(|(_, l)| {
+                if let Some(c) = l.trim_start().strip_prefix('#') {
+                    comments.push(c.to_string());
+                    false
+                } else {
+                    !l.trim().is_empty()
+                }
+            })
+            .collect::<Vec<_>>()
+            .into_iter();
+        let (hl, header) = lines
+            .next()
+            .ok_or_else(|| err(last_line, "empty file: no header line 'N P kappa'".into()))?;
+        let fields: Vec<&str> = header.split_whitespace().collect();
+        if fields.len() != 3 {
+            return Err(err(
+                hl,
+                format!("header must be 'N P kappa', found {} fields", fields.len()),
+            ));
+        }
+        let n: usize = fields[0]
+            .parse()
+            .map_err(|_| err(hl, format!("N = {:?} is not a positive integer", fields[0])))?;
+        if n == 0 {
+            return Err(err(hl, "N must be at least 1".into()));
+        }
+        let p: usize = fields[1]
+            .parse()
+            .map_err(|_| err(hl, format!("P = {:?} is not an integer", fields[1])))?;
+        let kappa: f64 = fields[2]
+            .parse()
+            .map_err(|_| err(hl, format!("kappa = {:?} is not a number", fields[2])))?;
+        if !kappa.is_finite() {
+            return Err(err(hl, "kappa must be finite".into()));
+        }
+        let nw = words_for(n);
+        // Never trust P for an allocation before the lines are there (a typo like "21 9999999999 0").
+        let remaining = lines.len();
+        if remaining < p {
+            return Err(err(
+                last_line,
+                format!("file ends after {remaining} of {p} pattern lines"),
+            ));
+        }
+        let mut patterns = Vec::with_capacity(p * nw);
+        for mu in 0..p {
+            let (ln, l) = lines.next().ok_or_else(|| {
+                err(
+                    last_line,
+                    format!("file ends after {mu} of {p} pattern lines"),
+                )
+            })?;
+            let w = parse_spins(l, n).map_err(|m| err(ln, format!("pattern {}: {m}", mu + 1)))?;
+            patterns.extend_from_slice(&w);
+        }
+        let (ll, l) = lines
+            .next()
+            .ok_or_else(|| err(last_line, "file ends before the label line".into()))?;
+        let labels = parse_spins(l, p).map_err(|m| err(ll, format!("labels: {m}")))?;
+        let labels = if p == 0 { Vec::new() } else { labels };
+        let mut refs = Vec::new();
+        for (ln, l) in lines {
+            let rest = l.strip_prefix('R').ok_or_else(|| {
+                err(
+                    ln,
+                    "unexpected line: only 'R <config>' lines may follow the labels".into(),
+                )
+            })?;
+            if !rest.starts_with(char::is_whitespace) {
+                return Err(err(
+                    ln,
+                    "expected 'R' followed by a space and N characters".into(),
+                ));
+            }
+            refs.push(
+                parse_spins(rest, n)
+                    .map_err(|m| err(ln, format!("reference R{}: {m}", refs.len() + 1)))?,
+            );
+        }
+        Ok(InstanceFile {
+            n,
+            p,
+            kappa,
+            patterns,
+            labels,
+            refs,
+            comments,
+        })
+    }
+
+    /// Reads and parses a file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// The text format.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        for c in &self.comments {
+            s.push('#');
+            s.push_str(c);
+            s.push('\n');
+        }
+        s.push_str(&format!("{} {} {}\n", self.n, self.p, self.kappa));
+        let nw = words_for(self.n);
+        for mu in 0..self.p {
+            s.push_str(&spins_to_string(
+                &self.patterns[mu * nw..(mu + 1) * nw],
+                self.n,
+            ));
+            s.push('\n');
+        }
+        s.push_str(&spins_to_string(&self.labels, self.p));
+        s.push('\n');
+        for r in &self.refs {
+            s.push_str("R ");
+            s.push_str(&spins_to_string(r, self.n));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Writes the text format atomically.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        write_atomic(path, self.to_text().as_bytes())
+    }
+
+    /// The gauged patterns (ξ^μ ← y_μ ξ^μ), as the algorithms use them.
+    pub fn gauged_patterns(&self) -> Result<Vec<u64>> {
+        let mut g = self.patterns.clone();
+        instance::gauge(&mut PatternsMut::new(self.n, self.p, &mut g)?, &self.labels)?;
+        Ok(g)
+    }
+
+    /// Reference `k` (1-based, as `R1`, `R2`, … in file order).
+    pub fn reference(&self, k: usize) -> Result<Spins<'_>> {
+        if k == 0 || k > self.refs.len() {
+            return Err(Error::Input(format!(
+                "reference {k} does not exist: the file has {} reference line(s) (R1..R{})",
+                self.refs.len(),
+                self.refs.len()
+            )));
+        }
+        Ok(Spins::new(self.n, &self.refs[k - 1])?)
+    }
+}
+
+impl InstanceFile {
+    /// Stabilities, margin and errors of the configuration `w` (`words_for(N)` words); `kappa`
+    /// overrides the header's margin when given. `reference` is only recorded in the result.
+    pub fn stats(&self, w: &[u64], kappa: Option<f64>, reference: Option<usize>) -> Result<Stats> {
+        let problem = Problem::from_file(self, kappa)?;
+        let inst = problem.instance()?;
+        let w = Spins::new(self.n, w)?;
+        let mut s = vec![0i32; self.p];
+        inst.stabilities(&w, &mut s)?;
+        let th = inst.threshold;
+        Ok(Stats {
+            reference,
+            n: self.n,
+            p: self.p,
+            kappa: th.kappa,
+            t: th.t,
+            margin: (self.p > 0).then(|| stability::margin(&s, self.n)),
+            errors_kappa: th.errors(&s),
+            errors0: stability::errors(&s, 0),
+            stabilities: s,
+        })
+    }
+
+    /// [`InstanceFile::stats`] of reference `k` (1-based).
+    pub fn reference_stats(&self, k: usize, kappa: Option<f64>) -> Result<Stats> {
+        let w = self.reference(k)?;
+        self.stats(w.words(), kappa, Some(k))
+    }
+}
+
+/// A gauged instance owning its memory, ready for the core algorithms.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    /// N.
+    pub n: usize,
+    /// P.
+    pub p: usize,
+    /// κ.
+    pub kappa: f64,
+    /// Gauged patterns.
+    pub gauged: Vec<u64>,
+}
+
+impl Problem {
+    /// Gauges a file's patterns; `kappa` overrides the header's margin when given.
+    pub fn from_file(f: &InstanceFile, kappa: Option<f64>) -> Result<Self> {
+        Ok(Problem {
+            n: f.n,
+            p: f.p,
+            kappa: kappa.unwrap_or(f.kappa),
+            gauged: f.gauged_patterns()?,
+        })
+    }
+    /// The core view.
+    pub fn instance(&self) -> Result<Instance<'_>> {
+        Ok(Instance::new(
+            Patterns::new(self.n, self.p, &self.gauged)?,
+            self.kappa,
+        )?)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so readers
+/// never see a partial file and a failure leaves nothing behind.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Input(format!("{}: not a file path", path.display())))?;
+    let tmp: PathBuf = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_line_numbers() {
+        let f = InstanceFile::generate(21, 0.6, 0.3, true, 5).unwrap();
+        let text = f.to_text();
+        let g = InstanceFile::parse(&text, Path::new("x")).unwrap();
+        assert_eq!(f, g);
+        let bad = "# c\n3 1 0\n+-x\n+\n";
+        let e = InstanceFile::parse(bad, Path::new("bad.txt"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("bad.txt:3:"), "{e}");
+        let e = InstanceFile::parse("3 2 0\n+++\n", Path::new("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("1 of 2 pattern"), "{e}");
+    }
+}

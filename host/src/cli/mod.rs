@@ -1,0 +1,153 @@
+//! Command-line definitions: one file per command family, each declaring its flags with their help
+//! text, and the shared output helpers.
+
+pub mod bench;
+pub mod bp;
+pub mod enumerate;
+pub mod figure;
+pub mod instance;
+pub mod merge;
+pub mod solve;
+pub mod theory;
+pub mod theory_ext;
+pub mod theory_perceptron;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use std::io::Write;
+
+/// flatmin: the geometry of solutions of binary neural networks.
+///
+/// Reproduces the replica theory (RS and Franz–Parisi local entropy, phases and thresholds), message
+/// passing (BP, focusing BP) and exact enumeration of the binary perceptron (Baldassi et al., PRL 127,
+/// 278301, 2021), tree committee machines, and the symmetric binary perceptron (Baldassi et al.,
+/// J. Stat. Mech. 2020). Every experiment writes CSV + meta.json + SVG; every command has --json.
+#[derive(Debug, Parser)]
+#[command(
+    name = "flatmin",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub global: Global,
+    /// Run only shard i of n of a sweep (the points whose index % n == i) into
+    /// DIR/shard-<i>-of-<n>/; join the shards with `flatmin merge DIR`. Defaults to
+    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
+    /// array; --shard 0/1 runs the whole sweep.
+    #[arg(long, global = true, value_name = "i/n")]
+    pub shard: Option<flatmin_host::harness::shard::Shard>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress bars or chatter on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Worker threads for sample-level parallelism (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate instances and inspect their stabilities.
+    #[command(subcommand)]
+    Instance(instance::Cmd),
+    /// Replica theory: RS entropy, Franz–Parisi local entropy, phases, committee machines, SBP.
+    #[command(subcommand)]
+    Theory(theory::Cmd),
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    Bp(bp::Cmd),
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    Solve(solve::Cmd),
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    Enumerate(enumerate::Cmd),
+    /// Reproduce a figure of the papers (CSV + meta.json + SVG).
+    Figure(figure::Args),
+    /// Measure the speed of the kernels and algorithms.
+    #[command(subcommand)]
+    Bench(bench::Cmd),
+    /// Join the shards of a sharded sweep.
+    Merge(merge::Args),
+}
+
+/// Dispatches a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = cli.global;
+    if let Some(s) = cli.shard {
+        flatmin_host::harness::shard::set_cli_shard(s);
+    }
+    match cli.command {
+        Command::Instance(c) => instance::run(c, &g),
+        Command::Theory(c) => theory::run(c, &g),
+        Command::Bp(c) => bp::run(c, &g),
+        Command::Solve(c) => solve::run(c, &g),
+        Command::Enumerate(c) => enumerate::run(c, &g),
+        Command::Figure(a) => figure::run(a, &g),
+        Command::Bench(c) => bench::run(c, &g),
+        Command::Merge(a) => merge::run(a, &g),
+    }
+}
+
+/// The exit code of an error: 2 for bad input (arguments, files), 1 for a failed run.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let input = err.chain().any(|e| {
+        e.downcast_ref::<flatmin_host::Error>()
+            .is_some_and(|e| e.is_input())
+            || e.downcast_ref::<flatmin_core::ShapeError>().is_some()
+            || e.downcast_ref::<InputError>().is_some()
+    });
+    if input {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether an error is a closed stdout (e.g. `flatmin … | head`), which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A bad-input error raised by the command layer itself (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+/// Shorthand for a bad-input error.
+pub fn input_error(msg: impl Into<String>) -> anyhow::Error {
+    InputError(msg.into()).into()
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    print_line(&text)
+}
+
+/// Prints one line on stdout (a closed pipe surfaces as an io::Error of kind BrokenPipe).
+pub fn print_line(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()?;
+    Ok(())
+}
