@@ -23,8 +23,8 @@ use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
 const INSTALL_HINT: &str =
     "run `scripts/firmware-deps` from the repository root (installs the thumb \
      targets with rustup and qemu-system-arm with apt-get)";
-/// Wall-clock limit of one QEMU run. The slowest program (solve on the M3: 3·10⁹ instructions of
-/// soft-float f32) takes about 30 s on an idle core; the margin is for a loaded machine.
+/// Wall-clock limit of one QEMU run. The slowest program (on the M3: 1.5·10⁹ instructions of
+/// soft-float f32, `solve_rbp`) takes about 20 s on an idle core; the margin is for a loaded machine.
 const QEMU_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// An emulated machine and the target its programs are built for.
