@@ -3,7 +3,9 @@
 //! functional. Run with `cargo bench --bench theory`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use flatmin_core::theory::franz_parisi::{self as fp, FpError, FpProblem, FpQuadratureFast, FpQuadratureSpec};
+use flatmin_core::theory::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadratureFast, FpQuadratureSpec,
+};
 use flatmin_core::theory::phases;
 use flatmin_core::theory::rs::{self, RsQuadrature};
 use std::hint::black_box;
@@ -42,22 +44,42 @@ fn fp_curve(c: &mut Criterion) {
         let prob = FpProblem::perceptron(&quad, alpha, kref, 0.0).unwrap();
         let max = fp::maximum(&quad, &prob).unwrap();
         // 100 points: 40 log-spaced in [2e-3, 0.05), 60 linear in [0.05, 0.45]
-        let mut ds: Vec<f64> = (0..40).map(|i| (2e-3f64.ln() + (0.05f64 / 2e-3).ln() * i as f64 / 40.0).exp()).collect();
+        let mut ds: Vec<f64> = (0..40)
+            .map(|i| (2e-3f64.ln() + (0.05f64 / 2e-3).ln() * i as f64 / 40.0).exp())
+            .collect();
         ds.extend((0..60).map(|i| 0.05 + 0.4 * i as f64 / 59.0));
         g.throughput(Throughput::Elements(ds.len() as u64));
-        g.bench_with_input(BenchmarkId::new("curve_100", format!("a{alpha}_kref{kref}_k0")), &ds, |b, ds| {
-            b.iter(|| {
-                let mut out = vec![Err(FpError::NotComputed); ds.len()];
-                fp::curve(&quad, &prob, &max, ds, &mut out).unwrap()
-            })
-        });
+        g.bench_with_input(
+            BenchmarkId::new("curve_100", format!("a{alpha}_kref{kref}_k0")),
+            &ds,
+            |b, ds| {
+                b.iter(|| {
+                    let mut out = vec![Err(FpError::NotComputed); ds.len()];
+                    fp::curve(&quad, &prob, &max, ds, &mut out).unwrap()
+                })
+            },
+        );
     }
     g.throughput(Throughput::Elements(1));
     let prob = FpProblem::perceptron(&quad, 0.6, 0.2, 0.1).unwrap();
-    g.bench_function("energetic_fast_40x40x8", |b| b.iter(|| fp::energetic(&quad, &prob, black_box(0.8946), 0.5403, 0.94)));
+    g.bench_function("energetic_fast_40x40x8", |b| {
+        b.iter(|| fp::energetic(&quad, &prob, black_box(0.8946), 0.5403, 0.94))
+    });
     let spec = FpQuadratureSpec::new();
-    g.bench_function("energetic_spec_64x64x8", |b| b.iter(|| fp::energetic(&spec, &prob, black_box(0.8946), 0.5403, 0.94)));
-    g.bench_function("entropic", |b| b.iter(|| fp::entropic(&quad.rs.gl, prob.reference.qhat, black_box(0.856), 1.1545, 2.8475)));
+    g.bench_function("energetic_spec_64x64x8", |b| {
+        b.iter(|| fp::energetic(&spec, &prob, black_box(0.8946), 0.5403, 0.94))
+    });
+    g.bench_function("entropic", |b| {
+        b.iter(|| {
+            fp::entropic(
+                &quad.rs.gl,
+                prob.reference.qhat,
+                black_box(0.856),
+                1.1545,
+                2.8475,
+            )
+        })
+    });
     g.bench_function("maximum", |b| b.iter(|| fp::maximum(&quad, &prob).unwrap()));
     g.finish();
 }
@@ -68,7 +90,9 @@ fn phase_classification(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Elements(phases::GRID_LEN as u64));
     let prob = FpProblem::perceptron(&quad, 0.5, 0.033, 0.0).unwrap();
-    g.bench_function("classify_a0.5_kref0.033", |b| b.iter(|| phases::classify(&quad, &prob).unwrap()));
+    g.bench_function("classify_a0.5_kref0.033", |b| {
+        b.iter(|| phases::classify(&quad, &prob).unwrap())
+    });
     g.finish();
 }
 

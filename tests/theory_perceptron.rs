@@ -29,7 +29,10 @@ const RS_TABLE: [(f64, f64, f64, f64, f64, f64); 13] = [
 ];
 
 fn close(got: f64, want: f64, tol: f64, what: &str) {
-    assert!((got - want).abs() <= tol, "{what}: got {got:.10}, want {want:.10} (tol {tol:e})");
+    assert!(
+        (got - want).abs() <= tol,
+        "{what}: got {got:.10}, want {want:.10} (tol {tol:e})"
+    );
 }
 
 #[test]
@@ -48,9 +51,13 @@ fn rs_table_s2() {
     }
 }
 
-
 /// FP curve at the given distances by continuation from the maximum (§S1.3).
-fn fp_curve(alpha: f64, kref: f64, kappa: f64, ds: &[f64]) -> (FpSaddle, Vec<Result<FpSaddle, FpError>>) {
+fn fp_curve(
+    alpha: f64,
+    kref: f64,
+    kappa: f64,
+    ds: &[f64],
+) -> (FpSaddle, Vec<Result<FpSaddle, FpError>>) {
     let quad = FpQuadratureFast::new();
     let prob = FpProblem::perceptron(&quad, alpha, kref, kappa).unwrap();
     let max = fp::maximum(&quad, &prob).unwrap();
@@ -109,7 +116,6 @@ fn fp_branch_ends_below_turning_point() {
 
 use flatmin_core::theory::phases::{self, Phase};
 
-
 #[test]
 fn rs_two_solvers_agree_and_bounds() {
     // §S2 checks C3/C4: Brent and the damped fixed point agree (oracle: 1e-13); s ≤ s_ann = ln 2 + α ln H(κ).
@@ -117,10 +123,19 @@ fn rs_two_solvers_agree_and_bounds() {
     for &(a, k, ..) in &RS_TABLE {
         let b = rs::solve(&quad, a, k).unwrap();
         let f = rs::solve_fixed_point(&quad, &Perceptron, a, k, 1e-14, 5000).unwrap();
-        close(f.q, b.q, 1e-12, &format!("C3 (α={a}, κ={k}) q: fixed point vs Brent"));
+        close(
+            f.q,
+            b.q,
+            1e-12,
+            &format!("C3 (α={a}, κ={k}) q: fixed point vs Brent"),
+        );
         close(f.s, b.s, 1e-12, &format!("C3 (α={a}, κ={k}) s"));
         let s_ann = std::f64::consts::LN_2 + a * log_h(k);
-        assert!(b.s <= s_ann, "C4 s ≤ s_ann at (α={a}, κ={k}): {} > {s_ann}", b.s);
+        assert!(
+            b.s <= s_ann,
+            "C4 s ≤ s_ann at (α={a}, κ={k}): {} > {s_ann}",
+            b.s
+        );
     }
 }
 
@@ -138,18 +153,31 @@ fn rs_f32_matches_f64() {
 #[test]
 fn rs_alpha_gd_and_no_solution() {
     // §S2: α_GD(κ) = 2/(π I(κ)): κ=0 1.2732395, 0.25 0.8687586, 0.5 0.6119221, 0.75 0.4438701, 1.0 0.3307700.
-    for (k, want) in [(0.0, 1.2732395), (0.25, 0.8687586), (0.5, 0.6119221), (0.75, 0.4438701), (1.0, 0.3307700)] {
+    for (k, want) in [
+        (0.0, 1.2732395),
+        (0.25, 0.8687586),
+        (0.5, 0.6119221),
+        (0.75, 0.4438701),
+        (1.0, 0.3307700),
+    ] {
         close(rs::alpha_gd(k), want, 5e-8, &format!("α_GD({k})"));
     }
     // §S2: (0.5,0.75), (0.6,0.75), (0.7,0.5), (0.8,0.5) have no RS solution: an error, not NaN.
     let quad = RsQuadrature::new();
     for (a, k) in [(0.5, 0.75), (0.6, 0.75), (0.7, 0.5), (0.8, 0.5)] {
-        assert!(matches!(rs::solve(&quad, a, k), Err(RsError::NoSolution { .. })), "(α={a}, κ={k}) must fail");
+        assert!(
+            matches!(rs::solve(&quad, a, k), Err(RsError::NoSolution { .. })),
+            "(α={a}, κ={k}) must fail"
+        );
     }
     // Just below α_GD the solution exists, with q → 1 (q̂ ≈ α I/(1 − q)² asymptotics).
     for k in [0.0f64, 0.5] {
         let r = rs::solve(&quad, 0.97 * rs::alpha_gd(k), k).unwrap();
-        assert!(r.q > 0.9 && r.q < 1.0 && r.s.is_finite(), "(0.97 α_GD, κ={k}): q = {}", r.q);
+        assert!(
+            r.q > 0.9 && r.q < 1.0 && r.s.is_finite(),
+            "(0.97 α_GD, κ={k}): q = {}",
+            r.q
+        );
     }
 }
 
@@ -158,15 +186,43 @@ fn rs_kappa_max_table_and_alpha_km() {
     // §S2 κ_max table [oracle] and d(κ_max).
     let quad = RsQuadrature::new();
     let table = [
-        (0.05, 3.365671), (0.1, 2.214273), (0.2, 1.327704), (0.3, 0.895392), (0.4, 0.618418), (0.5, 0.418062),
-        (0.6, 0.262728), (0.7, 0.136762), (0.72, 0.114244), (0.73, 0.103273), (0.75, 0.081879), (0.8, 0.031341),
+        (0.05, 3.365671),
+        (0.1, 2.214273),
+        (0.2, 1.327704),
+        (0.3, 0.895392),
+        (0.4, 0.618418),
+        (0.5, 0.418062),
+        (0.6, 0.262728),
+        (0.7, 0.136762),
+        (0.72, 0.114244),
+        (0.73, 0.103273),
+        (0.75, 0.081879),
+        (0.8, 0.031341),
     ];
     for (a, km) in table {
-        close(rs::kappa_max(&quad, a).unwrap(), km, 6e-7, &format!("κ_max({a})"));
+        close(
+            rs::kappa_max(&quad, a).unwrap(),
+            km,
+            6e-7,
+            &format!("κ_max({a})"),
+        );
     }
-    for (a, d) in [(0.1, 0.096395), (0.3, 0.156007), (0.5, 0.186417), (0.6, 0.197575), (0.7, 0.207123), (0.75, 0.211430), (0.8, 0.215476)] {
+    for (a, d) in [
+        (0.1, 0.096395),
+        (0.3, 0.156007),
+        (0.5, 0.186417),
+        (0.6, 0.197575),
+        (0.7, 0.207123),
+        (0.75, 0.211430),
+        (0.8, 0.215476),
+    ] {
         let km = rs::kappa_max(&quad, a).unwrap();
-        close(rs::solve(&quad, a, km).unwrap().d, d, 6e-7, &format!("d(κ_max) at α={a}"));
+        close(
+            rs::solve(&quad, a, km).unwrap().d,
+            d,
+            6e-7,
+            &format!("d(κ_max) at α={a}"),
+        );
     }
     // α_KM = 0.8330786 [oracle]; [lit] 0.833 (Krauth–Mézard 1989); κ_max(0.833) ≈ 0.
     close(rs::alpha_c(&quad, 0.0).unwrap(), 0.8330786, 6e-8, "α_KM");
@@ -183,13 +239,28 @@ fn rs_small_alpha_and_spherical_limit() {
             let gk = g(k);
             let pred = std::f64::consts::LN_2 + a * log_h(k) - a * a * gk.powi(4) / 4.0;
             // O(α³) remainder: |Δ| ≤ 10 α³ g⁶ (coefficient bound chosen generously)
-            close(r.s, pred, 10.0 * a.powi(3) * gk.powi(6).max(1.0), &format!("small-α s (α={a}, κ={k})"));
-            close(r.q, a * gk * gk, 5.0 * a * a * gk.powi(4).max(1.0), &format!("small-α q (α={a}, κ={k})"));
+            close(
+                r.s,
+                pred,
+                10.0 * a.powi(3) * gk.powi(6).max(1.0),
+                &format!("small-α s (α={a}, κ={k})"),
+            );
+            close(
+                r.q,
+                a * gk * gk,
+                5.0 * a * a * gk.powi(4).max(1.0),
+                &format!("small-α q (α={a}, κ={k})"),
+            );
         }
     }
     // Spherical perceptron (§S2): α(q → 1) → 1/I(κ) = Gardner capacity: 2 (κ=0), 0.961205 (0.5), 0.519572 (1).
     for (k, cap) in [(0.0, 2.0), (0.5, 0.961205), (1.0, 0.519572)] {
-        close(1.0 / rs::gardner_integral(k), cap, 6e-7, &format!("1/I({k})"));
+        close(
+            1.0 / rs::gardner_integral(k),
+            cap,
+            6e-7,
+            &format!("1/I({k})"),
+        );
         let a = rs::spherical_alpha_of_q(&quad, k, 1.0 - 1e-8);
         // the approach is O(√(1 − q)): tolerance 1e-3 at 1 − q = 1e-8
         close(a, cap, 1e-3, &format!("spherical α(q→1) at κ={k}"));
@@ -214,27 +285,60 @@ fn rel(got: f64, want: f64) -> f64 {
 fn special_accuracy_table() {
     let mut worst = [0.0f64; 3];
     for &(x, lh, gg, ex) in data_special_mpmath::SPECIAL_TABLE {
-        let e = [rel(log_h(x), lh), rel(g(x), gg), if ex.is_finite() { rel(erfcx(x), ex) } else { 0.0 }];
+        let e = [
+            rel(log_h(x), lh),
+            rel(g(x), gg),
+            if ex.is_finite() {
+                rel(erfcx(x), ex)
+            } else {
+                0.0
+            },
+        ];
         // entries written as 0 underflowed (|value| < 1e-300): only require |got| < 1e-300
         for (k, (err, want)) in e.iter().zip([lh, gg, ex]).enumerate() {
-            let err = if want == 0.0 { if (*err) < 1e-300 { 0.0 } else { *err } } else { *err };
-            assert!(err <= 1e-12, "special fn #{k} at x = {x}: relative error {err:e}");
+            let err = if want == 0.0 {
+                if (*err) < 1e-300 {
+                    0.0
+                } else {
+                    *err
+                }
+            } else {
+                *err
+            };
+            assert!(
+                err <= 1e-12,
+                "special fn #{k} at x = {x}: relative error {err:e}"
+            );
             worst[k] = worst[k].max(err);
         }
         if x.abs() <= 40.0 {
             let l32 = log_h(x as f32) as f64;
-            assert!(rel(l32, lh) <= 2e-5 || (l32 - lh).abs() <= 1e-6, "f32 log_h({x}) = {l32}, want {lh}");
+            assert!(
+                rel(l32, lh) <= 2e-5 || (l32 - lh).abs() <= 1e-6,
+                "f32 log_h({x}) = {l32}, want {lh}"
+            );
         }
     }
-    eprintln!("worst relative errors: ln H {:e}, g {:e}, erfcx {:e}", worst[0], worst[1], worst[2]);
+    eprintln!(
+        "worst relative errors: ln H {:e}, g {:e}, erfcx {:e}",
+        worst[0], worst[1], worst[2]
+    );
     // H and G consistency with ln H
     for x in [-3.0f64, 0.0, 2.0, 6.0] {
-        close(h(x).ln(), log_h(x), 1e-14 * log_h(x).abs().max(1.0), "ln(H) vs log_h");
+        close(
+            h(x).ln(),
+            log_h(x),
+            1e-14 * log_h(x).abs().max(1.0),
+            "ln(H) vs log_h",
+        );
         close(g(x), gauss_density(x) / h(x), 1e-13 * g(x), "g = G/H");
     }
 }
 
-use flatmin_core::theory::franz_parisi::{self as fp, FpError, FpProblem, FpQuadratureFast, FpQuadratureSpec, FpSaddle, WarmStart, FP_SOLVE};
+use flatmin_core::theory::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadratureFast, FpQuadratureSpec, FpSaddle, WarmStart,
+    FP_SOLVE,
+};
 
 #[test]
 fn fp_full_saddle_vector_s3_6() {
@@ -247,9 +351,17 @@ fn fp_full_saddle_vector_s3_6() {
     let max = fp::maximum(&quad, &prob).unwrap();
     let s = fp::solve_at(&quad, &prob, 0.03, WarmStart::from(&max), &FP_SOLVE).unwrap();
     let want = [
-        ("q0", s.q0, 0.54439299), ("q̂0", s.qhat0, 2.29903428), ("q1", s.q1, 0.89464906), ("p", s.p, 0.54030403),
-        ("q̂1", s.qhat1, 0.85600514), ("p̂", s.phat, 1.15448471), ("Ŝ", s.shat, 2.84745843),
-        ("𝒢_S", s.g_s, 0.15335715), ("𝒢_E", s.g_e, -0.19959691), ("φ", s.phi, 0.03359901), ("dφ/dd", s.dphi_dd, 1.02416626),
+        ("q0", s.q0, 0.54439299),
+        ("q̂0", s.qhat0, 2.29903428),
+        ("q1", s.q1, 0.89464906),
+        ("p", s.p, 0.54030403),
+        ("q̂1", s.qhat1, 0.85600514),
+        ("p̂", s.phat, 1.15448471),
+        ("Ŝ", s.shat, 2.84745843),
+        ("𝒢_S", s.g_s, 0.15335715),
+        ("𝒢_E", s.g_e, -0.19959691),
+        ("φ", s.phi, 0.03359901),
+        ("dφ/dd", s.dphi_dd, 1.02416626),
     ];
     for (name, got, w) in want {
         close(got, w, 6e-9, &format!("(0.6,0.2,0.1) d=0.03 {name}"));
@@ -268,20 +380,37 @@ fn fp_full_saddle_vector_s3_6() {
     // SPEC DISAGREEMENT (reported): the spec prints d* = 0.250392; we find d* = (1 − p*)/2 = 0.2503864 with
     // both quadratures, while every other number of this profile (including the full saddle vector above,
     // and d* of the other profiles) agrees. Asserted at the 1e-5 level only.
-    close(max.d, 0.250392, 1e-5, "d* (0.6,0.2,0.1) [spec value disputed]");
+    close(
+        max.d,
+        0.250392,
+        1e-5,
+        "d* (0.6,0.2,0.1) [spec value disputed]",
+    );
     close(max.d, 0.2503864, 1e-6, "d* (0.6,0.2,0.1) ours");
     // Independent check of our d*: the constrained solver (S fixed, Ŝ from E1) gives dφ/dd = 0 at our d*,
     // and dφ/dd ≈ −2.9e-5 (slope × 5.6e-6) at the spec's value.
-    let at = |d: f64| fp::solve_at(&quad, &prob, d, WarmStart::from(&max), &FP_SOLVE).unwrap().dphi_dd;
+    let at = |d: f64| {
+        fp::solve_at(&quad, &prob, d, WarmStart::from(&max), &FP_SOLVE)
+            .unwrap()
+            .dphi_dd
+    };
     assert!(at(max.d).abs() < 1e-8, "dφ/dd at our d*: {}", at(max.d));
-    assert!(at(0.250392) < -1e-5, "dφ/dd at the spec's d*: {}", at(0.250392));
+    assert!(
+        at(0.250392) < -1e-5,
+        "dφ/dd at the spec's d*: {}",
+        at(0.250392)
+    );
 }
 
 #[test]
 fn fp_profile_dense_reference() {
     // §S3.6 (0.5, 0.2, 0) [oracle]: d* = 0.312111; d=0.0015: 0.01117/6.243; 0.02: 0.06865/2.224;
     // 0.1592: 0.25468/0.803 (0.1592 printed with 4 digits: φ tol widened by 0.803·5e-5).
-    let want = [(0.0015, 0.01117, 6e-6, 6.243, 6e-4), (0.02, 0.06865, 6e-6, 2.224, 6e-4), (0.1592, 0.25468, 4.6e-5, 0.803, 6e-4)];
+    let want = [
+        (0.0015, 0.01117, 6e-6, 6.243, 6e-4),
+        (0.02, 0.06865, 6e-6, 2.224, 6e-4),
+        (0.1592, 0.25468, 4.6e-5, 0.803, 6e-4),
+    ];
     let ds: Vec<f64> = want.iter().map(|w| w.0).collect();
     let (max, out) = fp_curve(0.5, 0.2, 0.0, &ds);
     // ours 0.3121104: 1 unit of the printed 6th digit off (cf. the d* disagreement of (0.6,0.2,0.1))
@@ -297,7 +426,11 @@ fn fp_profile_max_margin_references() {
     // 0.01191: 0.02255/0.747; 0.06231: 0.06299/0.777 (monotonic, α < α_LE).
     let quad = RsQuadrature::new();
     let km = rs::kappa_max(&quad, 0.7).unwrap();
-    let want = [(0.007097, 0.01882, 6e-6, 0.846, 6e-4), (0.01191, 0.02255, 6e-6, 0.747, 6e-4), (0.06231, 0.06299, 6e-6, 0.777, 6e-4)];
+    let want = [
+        (0.007097, 0.01882, 6e-6, 0.846, 6e-4),
+        (0.01191, 0.02255, 6e-6, 0.747, 6e-4),
+        (0.06231, 0.06299, 6e-6, 0.777, 6e-4),
+    ];
     let ds: Vec<f64> = want.iter().map(|w| w.0).collect();
     let (max, out) = fp_curve(0.7, km, 0.0, &ds);
     close(max.d, 0.242388, 6e-7, "d* (0.7,κ_max,0)");
@@ -305,7 +438,10 @@ fn fp_profile_max_margin_references() {
     check_profile("(0.7,κ_max,0)", &out, &want);
     // (0.75, κ_max = 0.081879, 0): d=0.007097: −0.00021; 0.01191: −0.00124 (phase 3, α > α_LE).
     let km = rs::kappa_max(&quad, 0.75).unwrap();
-    let want = [(0.007097, -0.00021, 6e-6, 0.0, 0.0), (0.01191, -0.00124, 6e-6, 0.0, 0.0)];
+    let want = [
+        (0.007097, -0.00021, 6e-6, 0.0, 0.0),
+        (0.01191, -0.00124, 6e-6, 0.0, 0.0),
+    ];
     let (_, out) = fp_curve(0.75, km, 0.0, &[0.007097, 0.01191]);
     check_profile("(0.75,κ_max,0)", &out, &want);
 }
@@ -334,7 +470,11 @@ fn fp_limits_and_bounds() {
     // §S3.5 dense: α=0.5, κ̃=0.3, κ=0: φ/H2(d) = 1 − 1.3e-11 at d = 1e-5 (we ask |φ/H2 − 1| ≤ 1e-9).
     let (_, out) = fp_curve(0.5, 0.3, 0.0, &[1e-5]);
     let s = out[0].as_ref().unwrap();
-    assert!((s.phi / h2(1e-5) - 1.0).abs() <= 1e-9, "φ/H2 − 1 = {:e}", s.phi / h2(1e-5) - 1.0);
+    assert!(
+        (s.phi / h2(1e-5) - 1.0).abs() <= 1e-9,
+        "φ/H2 − 1 = {:e}",
+        s.phi / h2(1e-5) - 1.0
+    );
     // §S3.1/§S3.5: φ ≤ φ_ann ≤ H2(d) along a curve (phase-1 and phase-5 references).
     let ds = [0.002, 0.01, 0.05, 0.1, 0.2, 0.3, 0.4];
     for kr in [0.0, 0.2] {
@@ -343,7 +483,11 @@ fn fp_limits_and_bounds() {
         for (d, r) in ds.iter().zip(&out) {
             let s = r.as_ref().unwrap();
             let ann = fp::annealed(&quad, &prob, *d);
-            assert!(s.phi <= ann + 1e-12, "φ ≤ φ_ann at κ̃={kr}, d={d}: {} > {ann}", s.phi);
+            assert!(
+                s.phi <= ann + 1e-12,
+                "φ ≤ φ_ann at κ̃={kr}, d={d}: {} > {ann}",
+                s.phi
+            );
             assert!(ann <= h2(*d) + 1e-12, "φ_ann ≤ H2 at κ̃={kr}, d={d}");
         }
     }
@@ -386,7 +530,11 @@ fn phases_of_the_spec_examples() {
 }
 
 /// T3 thresholds at α: (α, κ_min, κ_LE) [oracle, RS, κ = 0, bisection tolerance 5e-4 in κ̃].
-const T3: [(f64, f64, f64); 3] = [(0.5, 0.0289, 0.0365), (0.6, 0.0428, 0.0547), (0.7, 0.0657, 0.0870)];
+const T3: [(f64, f64, f64); 3] = [
+    (0.5, 0.0289, 0.0365),
+    (0.6, 0.0428, 0.0547),
+    (0.7, 0.0657, 0.0870),
+];
 
 /// Bisection on a bracket of ±1e-3 around the reference (its ends are classified, so the threshold
 /// provably lies inside), to the spec's tolerance 5e-4; the result must agree within 1e-3 (the two
@@ -395,7 +543,8 @@ const T3: [(f64, f64, f64); 3] = [(0.5, 0.0289, 0.0365), (0.6, 0.0428, 0.0547), 
 fn t3_kappa_min_and_kappa_le() {
     let quad = FpQuadratureFast::new();
     for (a, kmin, kle) in T3 {
-        let t = phases::kappa_min(&quad, Perceptron, a, 0.0, kmin - 1e-3, kmin + 1e-3, 5e-4).unwrap();
+        let t =
+            phases::kappa_min(&quad, Perceptron, a, 0.0, kmin - 1e-3, kmin + 1e-3, 5e-4).unwrap();
         close(t.value, kmin, 1e-3, &format!("T3 κ_min({a})"));
         let t = phases::kappa_le(&quad, Perceptron, a, 0.0, kle - 1e-3, kle + 1e-3, 5e-4).unwrap();
         close(t.value, kle, 1e-3, &format!("T3 κ_LE({a})"));
@@ -409,7 +558,12 @@ fn t3_alpha_le_and_alpha_min() {
     let quad = FpQuadratureFast::new();
     let t = phases::alpha_le(&quad, Perceptron, 0.0, 0.7287, 0.7293, 1e-4).unwrap();
     close(t.value, 0.7290, 2e-4, "T3 α_LE");
-    close(rs::kappa_max(&quad.rs, t.value).unwrap(), 0.1044, 2e-4, "T3 κ_max(α_LE)");
+    close(
+        rs::kappa_max(&quad.rs, t.value).unwrap(),
+        0.1044,
+        2e-4,
+        "T3 κ_max(α_LE)",
+    );
     let t = phases::alpha_min(&quad, Perceptron, 0.0, 0.7474, 0.7480, 1e-4).unwrap();
     close(t.value, 0.74771, 2e-4, "T3 α_min");
 }

@@ -172,7 +172,6 @@ impl<const N: usize> Default for GaussLegendre<N> {
     }
 }
 
-
 /// Trapezoid rule for ∫Dz f(z) (THEORY §S1.2, "entropic integrals containing tanh(c z)").
 ///
 /// Nodes zₖ = k h, |zₖ| ≤ `zmax` (default 12), weights h G(zₖ). For an integrand analytic in the strip
@@ -195,7 +194,11 @@ impl GaussTrapezoid {
     }
     /// h = min(0.4, 0.25/c).
     pub fn step_for_scale(c: f64) -> f64 {
-        let c = if c.is_finite() { libm::fabs(c) } else { f64::MAX };
+        let c = if c.is_finite() {
+            libm::fabs(c)
+        } else {
+            f64::MAX
+        };
         if c * 0.4 <= 0.25 {
             0.4
         } else {
@@ -244,18 +247,31 @@ pub struct TanhAverages<T> {
 /// sech² y, ln(1 + e^{−2|y|}) (decaying like e^{−2|y|}) integrated against the density
 /// (1/c) G((y − m)/c) with the Gauss–Legendre rule `gl` on (0, 20) and (−20, 0). With 64 nodes the
 /// result agrees with a brute-force integration to ≤ 1e-12 (unit test).
-pub fn tanh_averages<T: Real, const M: usize>(gl: &GaussLegendre<M>, m: T, c: T) -> TanhAverages<T> {
+pub fn tanh_averages<T: Real, const M: usize>(
+    gl: &GaussLegendre<M>,
+    m: T,
+    c: T,
+) -> TanhAverages<T> {
     tanh_averages_with(gl, m, c, true)
 }
 
 /// [`tanh_averages`], skipping E ln 2cosh (returned as 0) when `with_log` is false (the inner loop of
 /// the Ŝ Newton iteration of the Franz–Parisi saddle needs only tanh and sech²).
-pub fn tanh_averages_with<T: Real, const M: usize>(gl: &GaussLegendre<M>, m: T, c: T, with_log: bool) -> TanhAverages<T> {
+pub fn tanh_averages_with<T: Real, const M: usize>(
+    gl: &GaussLegendre<M>,
+    m: T,
+    c: T,
+    with_log: bool,
+) -> TanhAverages<T> {
     let c = c.abs();
     if c <= T::ONE {
         if c == T::ZERO {
             let t = m.tanh();
-            return TanhAverages { tanh: t, sech2: T::ONE - t * t, log2cosh: crate::special::log_2cosh(m) };
+            return TanhAverages {
+                tanh: t,
+                sech2: T::ONE - t * t,
+                log2cosh: crate::special::log_2cosh(m),
+            };
         }
         let rule = GaussTrapezoid::for_scale(c.to_f64());
         let (mut st, mut ss, mut sl) = (T::ZERO, T::ZERO, T::ZERO);
@@ -272,7 +288,11 @@ pub fn tanh_averages_with<T: Real, const M: usize>(gl: &GaussLegendre<M>, m: T, 
                 sl += w * (ay + e.ln_1p());
             }
         });
-        return TanhAverages { tanh: st, sech2: ss, log2cosh: sl };
+        return TanhAverages {
+            tanh: st,
+            sech2: ss,
+            log2cosh: sl,
+        };
     }
     let mc = m / c;
     let hm = crate::special::h(mc);
@@ -298,7 +318,11 @@ pub fn tanh_averages_with<T: Real, const M: usize>(gl: &GaussLegendre<M>, m: T, 
             rl += e2.ln_1p() * (dp + dm);
         }
     }
-    TanhAverages { tanh: e_sign + rt, sech2: rs, log2cosh: e_abs + rl }
+    TanhAverages {
+        tanh: e_sign + rt,
+        sech2: rs,
+        log2cosh: e_abs + rl,
+    }
 }
 
 #[cfg(test)]
@@ -339,7 +363,15 @@ mod tests {
         // THEORY §S1.2 check C2 (≤ 1e-9 vs brute force): brute force = trapezoid with h = 1e-3.
         let fine = GaussTrapezoid::with_step(1e-3, 14.0);
         let gl = GaussLegendre::<64>::new();
-        for &(m, c) in &[(0.0, 0.3), (0.7, 0.9), (-1.3, 1.0), (0.0, 1.5), (2.0, 3.0), (-5.0, 7.0), (12.0, 40.0)] {
+        for &(m, c) in &[
+            (0.0, 0.3),
+            (0.7, 0.9),
+            (-1.3, 1.0),
+            (0.0, 1.5),
+            (2.0, 3.0),
+            (-5.0, 7.0),
+            (12.0, 40.0),
+        ] {
             let bt: f64 = fine.expect(|z: f64| libm::tanh(m + c * z));
             let bs: f64 = fine.expect(|z: f64| {
                 let t = libm::tanh(m + c * z);
@@ -347,9 +379,21 @@ mod tests {
             });
             let bl: f64 = fine.expect(|z: f64| crate::special::log_2cosh(m + c * z));
             let a = tanh_averages(&gl, m, c);
-            assert!((a.tanh - bt).abs() < 1e-12, "tanh m={m} c={c}: {} vs {bt}", a.tanh);
-            assert!((a.sech2 - bs).abs() < 1e-12, "sech2 m={m} c={c}: {} vs {bs}", a.sech2);
-            assert!((a.log2cosh - bl).abs() < 1e-11, "log2cosh m={m} c={c}: {} vs {bl}", a.log2cosh);
+            assert!(
+                (a.tanh - bt).abs() < 1e-12,
+                "tanh m={m} c={c}: {} vs {bt}",
+                a.tanh
+            );
+            assert!(
+                (a.sech2 - bs).abs() < 1e-12,
+                "sech2 m={m} c={c}: {} vs {bs}",
+                a.sech2
+            );
+            assert!(
+                (a.log2cosh - bl).abs() < 1e-11,
+                "log2cosh m={m} c={c}: {} vs {bl}",
+                a.log2cosh
+            );
         }
         let one: f64 = GaussTrapezoid::for_scale(0.1).expect(|_| 1.0);
         assert!((one - 1.0).abs() < 1e-15);

@@ -4,6 +4,9 @@
 //! beside it as the theory needs them. Every solver reports failure as an error with the last iterate
 //! and residual, never as NaN.
 
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::real::Real;
 use core::fmt;
 
@@ -173,11 +176,16 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
     })
 }
 
-
 /// Brent's minimization of f on [a, b] (golden section + parabolic steps) to absolute tolerance
 /// `xtol` in x, at most `max_iter` evaluations. Returns (x_min, f(x_min)); f may return NaN to signal
 /// "undefined here", which is treated as +∞.
-pub fn brent_min<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64, max_iter: u32) -> (f64, f64) {
+pub fn brent_min<F: FnMut(f64) -> f64>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    xtol: f64,
+    max_iter: u32,
+) -> (f64, f64) {
     const CGOLD: f64 = 0.381_966_011_250_105_1;
     let mut ff = |x: f64| {
         let v = f(x);
@@ -225,7 +233,11 @@ pub fn brent_min<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64, max_
             e = if x >= xm { a - x } else { b - x };
             d = CGOLD * e;
         }
-        let u = if d.abs() >= tol1 { x + d } else { x + if d >= 0.0 { tol1 } else { -tol1 } };
+        let u = if d.abs() >= tol1 {
+            x + d
+        } else {
+            x + if d >= 0.0 { tol1 } else { -tol1 }
+        };
         let fu = ff(u);
         if fu <= fx {
             if u >= x {
@@ -275,7 +287,12 @@ pub struct SolveOptions {
 
 impl Default for SolveOptions {
     fn default() -> Self {
-        SolveOptions { tol: 1e-12, max_iter: 60, fd_step: 1e-7, damping: 0.5 }
+        SolveOptions {
+            tol: 1e-12,
+            max_iter: 60,
+            fd_step: 1e-7,
+            damping: 0.5,
+        }
     }
 }
 
@@ -316,11 +333,17 @@ pub enum SolveError {
 impl fmt::Display for SolveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            SolveError::NotConverged { residual, evaluations } => {
+            SolveError::NotConverged {
+                residual,
+                evaluations,
+            } => {
                 write!(f, "saddle point not converged: residual {residual:e} after {evaluations} evaluations")
             }
             SolveError::NonFinite { evaluations } => {
-                write!(f, "saddle-point map not finite (after {evaluations} evaluations)")
+                write!(
+                    f,
+                    "saddle-point map not finite (after {evaluations} evaluations)"
+                )
             }
             SolveError::SingularJacobian { residual } => {
                 write!(f, "singular Jacobian (residual {residual:e})")
@@ -359,9 +382,9 @@ pub fn solve_linear<T: Real, const N: usize>(a: &mut [[T; N]; N], b: &mut [T; N]
         b.swap(col, piv);
         for r in col + 1..N {
             let f = a[r][col] / a[col][col];
-            for c in col..N {
-                let v = a[col][c];
-                a[r][c] -= f * v;
+            let pivot_row = a[col];
+            for (arc, &v) in a[r].iter_mut().zip(pivot_row.iter()).skip(col) {
+                *arc -= f * v;
             }
             let v = b[col];
             b[r] -= f * v;
@@ -405,7 +428,11 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
     let mut iter = 0u32;
     while iter < opts.max_iter {
         if rn <= tol {
-            return Ok(Solution { x, residual: rn, evaluations: evals });
+            return Ok(Solution {
+                x,
+                residual: rn,
+                evaluations: evals,
+            });
         }
         iter += 1;
         if newton_ok {
@@ -491,9 +518,16 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
         }
     }
     if rn <= tol {
-        return Ok(Solution { x, residual: rn, evaluations: evals });
+        return Ok(Solution {
+            x,
+            residual: rn,
+            evaluations: evals,
+        });
     }
-    Err(SolveError::NotConverged { residual: rn.to_f64(), evaluations: evals })
+    Err(SolveError::NotConverged {
+        residual: rn.to_f64(),
+        evaluations: evals,
+    })
 }
 
 fn fd_jacobian<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
@@ -562,7 +596,10 @@ pub fn newton_broyden<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: 
     while rn > tol {
         iter += 1;
         if iter > opts.max_iter {
-            return Err(SolveError::NotConverged { residual: rn.to_f64(), evaluations: evals });
+            return Err(SolveError::NotConverged {
+                residual: rn.to_f64(),
+                evaluations: evals,
+            });
         }
         let mut a = jac;
         let mut dx = r;
@@ -621,21 +658,41 @@ pub fn newton_broyden<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: 
         if !accepted {
             if fresh {
                 // A fresh difference Jacobian failed too: hand over to the damped iteration.
-                let rest = SolveOptions { max_iter: opts.max_iter.saturating_sub(iter).max(1) * 4, ..*opts };
+                let rest = SolveOptions {
+                    max_iter: opts.max_iter.saturating_sub(iter).max(1) * 4,
+                    ..*opts
+                };
                 let sol = fixed_point(&mut map, x, &rest).map_err(|e| match e {
-                    SolveError::NotConverged { residual, evaluations } => {
-                        SolveError::NotConverged { residual, evaluations: evaluations + evals }
-                    }
+                    SolveError::NotConverged {
+                        residual,
+                        evaluations,
+                    } => SolveError::NotConverged {
+                        residual,
+                        evaluations: evaluations + evals,
+                    },
                     other => other,
                 })?;
-                return Ok((Solution { evaluations: sol.evaluations + evals, ..sol }, jac));
+                return Ok((
+                    Solution {
+                        evaluations: sol.evaluations + evals,
+                        ..sol
+                    },
+                    jac,
+                ));
             }
             jac = fd_jacobian(&mut map, &x, &r, opts.fd_step, &mut evals)
                 .ok_or(SolveError::NonFinite { evaluations: evals })?;
             fresh = true;
         }
     }
-    Ok((Solution { x, residual: rn, evaluations: evals }, jac))
+    Ok((
+        Solution {
+            x,
+            residual: rn,
+            evaluations: evals,
+        },
+        jac,
+    ))
 }
 
 /// Damped fixed-point iteration x ← γ T(x) + (1 − γ) x (THEORY §S1.3), `γ = opts.damping`.
@@ -651,7 +708,9 @@ pub fn fixed_point<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usi
     let mut rn = T::INFINITY;
     for it in 0..opts.max_iter {
         if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
-            return Err(SolveError::NonFinite { evaluations: it + 1 });
+            return Err(SolveError::NonFinite {
+                evaluations: it + 1,
+            });
         }
         let mut r = [T::ZERO; N];
         for i in 0..N {
@@ -659,13 +718,20 @@ pub fn fixed_point<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usi
         }
         rn = max_norm(&r);
         if rn <= tol {
-            return Ok(Solution { x, residual: rn, evaluations: it + 1 });
+            return Ok(Solution {
+                x,
+                residual: rn,
+                evaluations: it + 1,
+            });
         }
         for i in 0..N {
             x[i] += g * r[i];
         }
     }
-    Err(SolveError::NotConverged { residual: rn.to_f64(), evaluations: opts.max_iter })
+    Err(SolveError::NotConverged {
+        residual: rn.to_f64(),
+        evaluations: opts.max_iter,
+    })
 }
 
 #[cfg(test)]
@@ -696,7 +762,15 @@ mod tests {
         };
         let opts = SolveOptions::default();
         let a = newton_fd(map, [0.0, 0.0], &opts).unwrap();
-        let b = fixed_point(map, [0.0, 0.0], &SolveOptions { max_iter: 500, ..opts }).unwrap();
+        let b = fixed_point(
+            map,
+            [0.0, 0.0],
+            &SolveOptions {
+                max_iter: 500,
+                ..opts
+            },
+        )
+        .unwrap();
         assert!(a.residual <= 1e-12 && b.residual <= 1e-12);
         assert!((a.x[0] - b.x[0]).abs() < 1e-11 && (a.x[1] - b.x[1]).abs() < 1e-11);
         assert!(a.evaluations < b.evaluations);
@@ -706,7 +780,14 @@ mod tests {
             true
         };
         assert!(matches!(
-            newton_fd(shift, [0.0], &SolveOptions { max_iter: 5, ..opts }),
+            newton_fd(
+                shift,
+                [0.0],
+                &SolveOptions {
+                    max_iter: 5,
+                    ..opts
+                }
+            ),
             Err(SolveError::NotConverged { .. })
         ));
     }
@@ -729,6 +810,11 @@ mod tests {
         let (b, _) = newton_broyden(map, [a.x[0] + 1e-3, a.x[1] - 1e-3], Some(jac), &opts).unwrap();
         assert!((a.x[0] - b.x[0]).abs() < 1e-11 && b.residual <= 1e-12);
         let c = newton_fd(map, [a.x[0] + 1e-3, a.x[1] - 1e-3], &opts).unwrap();
-        assert!(b.evaluations < c.evaluations, "warm Jacobian: {} vs {} evaluations", b.evaluations, c.evaluations);
+        assert!(
+            b.evaluations < c.evaluations,
+            "warm Jacobian: {} vs {} evaluations",
+            b.evaluations,
+            c.evaluations
+        );
     }
 }

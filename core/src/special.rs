@@ -101,7 +101,10 @@ pub fn g<T: Real>(x: T) -> T {
 pub fn log_h_and_g<T: Real>(x: T) -> (T, T) {
     if x > T::ZERO {
         let e = erfcx(x * T::from_f64(INV_SQRT_2));
-        ((T::HALF * e).ln() - x * x * T::HALF, T::from_f64(SQRT_2_OVER_PI) / e)
+        (
+            (T::HALF * e).ln() - x * x * T::HALF,
+            T::from_f64(SQRT_2_OVER_PI) / e,
+        )
     } else {
         let hh = T::HALF * (-x * T::from_f64(INV_SQRT_2)).erfc();
         ((-hh).ln_1p(), gauss_density(x) / (T::ONE - hh))

@@ -21,6 +21,9 @@
 //! [`FpQuadrature`]: [`FpQuadratureSpec`] = 64 × (2·32) × 48 as in the spec, [`FpQuadratureFast`] =
 //! 40 × (2·20) × 28, which agrees with it to ~1e-9 on φ at the spec's test points and is 6× cheaper.
 
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use super::rs::{self, Kernel, RsError, RsQuadrature, RsSaddle};
 use crate::quad::{tanh_averages_with, GaussHermite, GaussLegendre, GaussTrapezoid};
 use crate::roots::{newton_broyden, newton_fd, SolveError, SolveOptions};
@@ -165,7 +168,13 @@ impl<K: Kernel> FpProblem<K> {
             return Err(FpError::InvalidParameter("kappa must be finite"));
         }
         let reference = rs::solve_kernel(&quad.rs, &kernel, alpha, kappa_ref)?;
-        Ok(FpProblem { kernel, alpha, kappa_ref, kappa, reference })
+        Ok(FpProblem {
+            kernel,
+            alpha,
+            kappa_ref,
+            kappa,
+            reference,
+        })
     }
 }
 
@@ -200,7 +209,14 @@ pub fn entropic(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, shat:
 }
 
 /// [`entropic`], optionally skipping E_w[ln 2cosh h] (set to 0).
-pub fn entropic_with(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, shat: f64, with_log: bool) -> Entropic {
+pub fn entropic_with(
+    gl: &GaussLegendre<64>,
+    qhat0: f64,
+    qhat1: f64,
+    phat: f64,
+    shat: f64,
+    with_log: bool,
+) -> Entropic {
     let c0 = libm::sqrt(qhat0.max(0.0));
     let beta = if c0 > 0.0 { phat / c0 } else { 0.0 };
     let c = libm::sqrt((qhat1 - beta * beta).max(0.0));
@@ -208,7 +224,12 @@ pub fn entropic_with(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, 
     let scale = c0.max(libm::fabs(beta) / c.max(1.0));
     // |z0| ≤ 9: the Gaussian weight beyond is < 1e-18
     let rule = GaussTrapezoid::with_step(GaussTrapezoid::step_for_scale(scale), 9.0);
-    let mut e = Entropic { tanh: 0.0, sech2: 0.0, t0_tanh: 0.0, log2cosh: 0.0 };
+    let mut e = Entropic {
+        tanh: 0.0,
+        sech2: 0.0,
+        t0_tanh: 0.0,
+        log2cosh: 0.0,
+    };
     let shift = shat - phat;
     rule.for_each(|z0: f64, w: f64| {
         let t0 = libm::tanh(c0 * z0);
@@ -295,7 +316,11 @@ pub fn energetic_with<K: Kernel, const NZ0: usize, const NX: usize, const NZ1: u
         let a0 = (kref - sq0 * z0) / d0;
         let lnh0 = log_h(a0);
         let tstar = -a0 + libm::sqrt(a0 * a0 + 74.0);
-        let layer = if b != 0.0 { 10.0 * d1 / libm::fabs(b) } else { f64::INFINITY };
+        let layer = if b != 0.0 {
+            10.0 * d1 / libm::fabs(b)
+        } else {
+            f64::INFINITY
+        };
         let tau = (0.5 * tstar).min(layer);
         let panels = [(a0, a0 + tau), (a0 + tau, a0 + tstar)];
         let (mut pge, mut peg2, mut pfp, mut pfx1, mut pfpp) = (0.0, 0.0, 0.0, 0.0, 0.0);
@@ -342,7 +367,13 @@ pub fn energetic_with<K: Kernel, const NZ0: usize, const NX: usize, const NZ1: u
     let e_fpp = -fpp / d1sq;
     let d_pe = e_fz0 / sq0 - e_fx1 / d0 + (b / d0 - a / sq0) * e_fpp;
     let d_se = (e_fx1 - b * e_fpp) / d0;
-    Energetic { g_e: ge, e_g2: eg2, d_pe, d_se, d_q1e: -eg2 / (2.0 * d1sq) }
+    Energetic {
+        g_e: ge,
+        e_g2: eg2,
+        d_pe,
+        d_se,
+        d_q1e: -eg2 / (2.0 * d1sq),
+    }
 }
 
 /// The full Franz–Parisi saddle at one distance.
@@ -383,12 +414,22 @@ pub struct FpSaddle {
 /// Conjugates from the energetic side: (q̂1, p̂) = (−2α k'(q1) ∂𝒢_E/∂q1e, −α k'(p) ∂𝒢_E/∂p_e).
 fn conjugates<K: Kernel>(prob: &FpProblem<K>, q1: f64, p: f64, en: &Energetic) -> (f64, f64) {
     let k = &prob.kernel;
-    (-2.0 * prob.alpha * k.dk(q1) * en.d_q1e, -prob.alpha * k.dk(p) * en.d_pe)
+    (
+        -2.0 * prob.alpha * k.dk(q1) * en.d_q1e,
+        -prob.alpha * k.dk(p) * en.d_pe,
+    )
 }
 
 /// Solves E_w[tanh h](Ŝ) = S for Ŝ by safeguarded Newton from `guess`; returns (Ŝ, averages at Ŝ
 /// without the ln 2cosh term).
-fn solve_shat(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, s: f64, guess: f64) -> Option<(f64, Entropic)> {
+fn solve_shat(
+    gl: &GaussLegendre<64>,
+    qhat0: f64,
+    qhat1: f64,
+    phat: f64,
+    s: f64,
+    guess: f64,
+) -> Option<(f64, Entropic)> {
     let mut x = if guess.is_finite() { guess } else { 0.0 };
     let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
     for _ in 0..100 {
@@ -403,7 +444,8 @@ fn solve_shat(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, s: f64,
             hi = hi.min(x);
         }
         let mut xn = x - f / e.sech2;
-        if !(xn > lo && xn < hi) || !xn.is_finite() {
+        let inside = xn > lo && xn < hi && xn.is_finite();
+        if !inside {
             xn = if lo.is_finite() && hi.is_finite() {
                 0.5 * (lo + hi)
             } else if f < 0.0 {
@@ -420,6 +462,7 @@ fn solve_shat(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, s: f64,
     None
 }
 
+#[allow(clippy::too_many_arguments)]
 fn assemble<K: Kernel, const A: usize, const B: usize, const C: usize>(
     quad: &FpQuadrature<A, B, C>,
     prob: &FpProblem<K>,
@@ -512,19 +555,32 @@ pub struct WarmStart {
 
 impl From<&FpSaddle> for WarmStart {
     fn from(s: &FpSaddle) -> Self {
-        WarmStart { q1: s.q1, p: s.p, shat: s.shat }
+        WarmStart {
+            q1: s.q1,
+            p: s.p,
+            shat: s.shat,
+        }
     }
 }
 
 fn check_solution(sol: FpSaddle) -> Result<FpSaddle, FpError> {
-    if !(sol.q1 >= 0.0 && 1.0 - sol.q1 > 1e-10) || !sol.phi.is_finite() || !sol.dphi_dd.is_finite() {
-        return Err(FpError::Unphysical { d: sol.d, q1: sol.q1 });
+    let physical = sol.q1 >= 0.0 && 1.0 - sol.q1 > 1e-10 && sol.phi.is_finite() && sol.dphi_dd.is_finite();
+    if !physical {
+        return Err(FpError::Unphysical {
+            d: sol.d,
+            q1: sol.q1,
+        });
     }
     Ok(sol)
 }
 
 /// Solver options used by the Franz–Parisi saddles (residual target 1e-12, §S3.4).
-pub const FP_SOLVE: SolveOptions = SolveOptions { tol: 1e-12, max_iter: 40, fd_step: 1e-7, damping: 0.5 };
+pub const FP_SOLVE: SolveOptions = SolveOptions {
+    tol: 1e-12,
+    max_iter: 40,
+    fd_step: 1e-7,
+    damping: 0.5,
+};
 
 /// The Franz–Parisi saddle at distance `d` ∈ (0, 1), from the warm start `start` (a nearby solution;
 /// see [`curve`] for continuation).
@@ -555,17 +611,51 @@ fn solve_at_jac<K: Kernel, const A: usize, const B: usize, const C: usize>(
     }
     let s = 1.0 - 2.0 * d;
     let mut shat = start.shat;
-    let res = newton_broyden(|x, out| fp_map(quad, prob, s, false, &mut shat, x, out), [start.q1, start.p], jac, opts);
+    let res = newton_broyden(
+        |x, out| fp_map(quad, prob, s, false, &mut shat, x, out),
+        [start.q1, start.p],
+        jac,
+        opts,
+    );
     match res {
         Ok((sol, jac)) => {
-            let mut full = assemble(quad, prob, s, sol.x[0], sol.x[1], shat, false, sol.residual, sol.evaluations)
-                .ok_or(FpError::NotConverged { d, residual: sol.residual, evaluations: sol.evaluations })?;
+            let mut full = assemble(
+                quad,
+                prob,
+                s,
+                sol.x[0],
+                sol.x[1],
+                shat,
+                false,
+                sol.residual,
+                sol.evaluations,
+            )
+            .ok_or(FpError::NotConverged {
+                d,
+                residual: sol.residual,
+                evaluations: sol.evaluations,
+            })?;
             full.d = d;
             check_solution(full).map(|f| (f, jac))
         }
-        Err(SolveError::NotConverged { residual, evaluations }) => Err(FpError::NotConverged { d, residual, evaluations }),
-        Err(SolveError::NonFinite { evaluations }) => Err(FpError::NotConverged { d, residual: f64::INFINITY, evaluations }),
-        Err(SolveError::SingularJacobian { residual }) => Err(FpError::NotConverged { d, residual, evaluations: 0 }),
+        Err(SolveError::NotConverged {
+            residual,
+            evaluations,
+        }) => Err(FpError::NotConverged {
+            d,
+            residual,
+            evaluations,
+        }),
+        Err(SolveError::NonFinite { evaluations }) => Err(FpError::NotConverged {
+            d,
+            residual: f64::INFINITY,
+            evaluations,
+        }),
+        Err(SolveError::SingularJacobian { residual }) => Err(FpError::NotConverged {
+            d,
+            residual,
+            evaluations: 0,
+        }),
     }
 }
 
@@ -578,22 +668,48 @@ pub fn maximum<K: Kernel, const A: usize, const B: usize, const C: usize>(
     let eq = rs::solve_kernel(&quad.rs, &prob.kernel, prob.alpha, prob.kappa)?;
     let x0 = [eq.q, libm::sqrt(eq.q * prob.reference.q)];
     let mut dummy = 0.0;
-    let sol = newton_fd(|x, out| fp_map(quad, prob, 0.0, true, &mut dummy, x, out), x0, &FP_SOLVE).map_err(|e| {
-        match e {
-            SolveError::NotConverged { residual, evaluations } => {
-                FpError::NotConverged { d: 0.5 * (1.0 - x0[1]), residual, evaluations }
-            }
-            SolveError::NonFinite { evaluations } => {
-                FpError::NotConverged { d: 0.5 * (1.0 - x0[1]), residual: f64::INFINITY, evaluations }
-            }
-            SolveError::SingularJacobian { residual } => {
-                FpError::NotConverged { d: 0.5 * (1.0 - x0[1]), residual, evaluations: 0 }
-            }
-        }
+    let sol = newton_fd(
+        |x, out| fp_map(quad, prob, 0.0, true, &mut dummy, x, out),
+        x0,
+        &FP_SOLVE,
+    )
+    .map_err(|e| match e {
+        SolveError::NotConverged {
+            residual,
+            evaluations,
+        } => FpError::NotConverged {
+            d: 0.5 * (1.0 - x0[1]),
+            residual,
+            evaluations,
+        },
+        SolveError::NonFinite { evaluations } => FpError::NotConverged {
+            d: 0.5 * (1.0 - x0[1]),
+            residual: f64::INFINITY,
+            evaluations,
+        },
+        SolveError::SingularJacobian { residual } => FpError::NotConverged {
+            d: 0.5 * (1.0 - x0[1]),
+            residual,
+            evaluations: 0,
+        },
     })?;
     let p = sol.x[1];
-    let full = assemble(quad, prob, p, sol.x[0], p, 0.0, true, sol.residual, sol.evaluations)
-        .ok_or(FpError::NotConverged { d: 0.5 * (1.0 - p), residual: sol.residual, evaluations: sol.evaluations })?;
+    let full = assemble(
+        quad,
+        prob,
+        p,
+        sol.x[0],
+        p,
+        0.0,
+        true,
+        sol.residual,
+        sol.evaluations,
+    )
+    .ok_or(FpError::NotConverged {
+        d: 0.5 * (1.0 - p),
+        residual: sol.residual,
+        evaluations: sol.evaluations,
+    })?;
     check_solution(full)
 }
 
@@ -610,7 +726,9 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
     out: &mut [Result<FpSaddle, FpError>],
 ) -> Result<usize, FpError> {
     if ds.len() != out.len() {
-        return Err(FpError::InvalidParameter("ds and out must have the same length"));
+        return Err(FpError::InvalidParameter(
+            "ds and out must have the same length",
+        ));
     }
     for o in out.iter_mut() {
         *o = Err(FpError::NotComputed);
@@ -633,7 +751,13 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 }
                 let closer = match best {
                     None => true,
-                    Some(j) => if dir < 0.0 { d > ds[j] } else { d < ds[j] },
+                    Some(j) => {
+                        if dir < 0.0 {
+                            d > ds[j]
+                        } else {
+                            d < ds[j]
+                        }
+                    }
                 };
                 if closer {
                     best = Some(i);
@@ -646,7 +770,10 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 continue;
             }
             if let Some(last) = ended {
-                out[i] = Err(FpError::BranchEnds { d: target, last_d: last });
+                out[i] = Err(FpError::BranchEnds {
+                    d: target,
+                    last_d: last,
+                });
                 continue;
             }
             match follow(quad, prob, &cur, target) {
@@ -661,7 +788,10 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                         _ => cur.d,
                     };
                     ended = Some(last);
-                    out[i] = Err(FpError::BranchEnds { d: target, last_d: last });
+                    out[i] = Err(FpError::BranchEnds {
+                        d: target,
+                        last_d: last,
+                    });
                 }
             }
         }
@@ -699,7 +829,10 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
     while cur.d != target {
         guard += 1;
         if guard > 2000 {
-            return Err(FpError::BranchEnds { d: target, last_d: cur.d });
+            return Err(FpError::BranchEnds {
+                d: target,
+                last_d: cur.d,
+            });
         }
         let mut step = target - cur.d;
         let maxstep = 0.02 * shrink;
@@ -713,7 +846,11 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 step = minnext - cur.d;
             }
         }
-        let next = if libm::fabs(target - (cur.d + step)) < 1e-15 { target } else { cur.d + step };
+        let next = if libm::fabs(target - (cur.d + step)) < 1e-15 {
+            target
+        } else {
+            cur.d + step
+        };
         // linear extrapolation of (q1, p, Ŝ) from the last two points
         let mut ws = WarmStart::from(&cur);
         if let Some(pv) = prev {
@@ -722,14 +859,21 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 let q1 = cur.q1 + t * (cur.q1 - pv.q1);
                 let p = cur.p + t * (cur.p - pv.p);
                 if q1 > 0.0 && q1 < 1.0 && p > -1.0 && p < 1.0 {
-                    ws = WarmStart { q1, p, shat: cur.shat + t * (cur.shat - pv.shat) };
+                    ws = WarmStart {
+                        q1,
+                        p,
+                        shat: cur.shat + t * (cur.shat - pv.shat),
+                    };
                 }
             }
         }
         let attempt = solve_at_jac(quad, prob, next, ws, jac, &FP_SOLVE).and_then(|(sol, j)| {
             // leaving the branch: a jump of q1 much larger than the step warrants
             if libm::fabs(sol.q1 - cur.q1) > 0.1 + 20.0 * libm::fabs(next - cur.d) {
-                Err(FpError::Unphysical { d: next, q1: sol.q1 })
+                Err(FpError::Unphysical {
+                    d: next,
+                    q1: sol.q1,
+                })
             } else {
                 Ok((sol, j))
             }
@@ -738,7 +882,10 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
             Ok((sol, j)) => {
                 jac = Some(j);
                 if collapses(&cur, &sol) {
-                    return Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                    return Err(FpError::BranchEnds {
+                        d: target,
+                        last_d: cur.d,
+                    });
                 }
                 prev = Some(cur);
                 cur = sol;
@@ -750,7 +897,10 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 jac = None;
                 shrink *= 0.5;
                 if shrink < 1.0 / 64.0 {
-                    return Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                    return Err(FpError::BranchEnds {
+                        d: target,
+                        last_d: cur.d,
+                    });
                 }
             }
         }

@@ -16,7 +16,12 @@
 //! dφ/dd for φ, Brent minimization for dφ/dd): a negative grid value already decides the phase. Thresholds are found by bisection on the phase ([`kappa_min`],
 //! [`kappa_le`], [`alpha_le`], [`alpha_min`]).
 
-use super::franz_parisi::{self as fp, FpError, FpProblem, FpQuadrature, FpSaddle, WarmStart, FP_SOLVE};
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
+use super::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadrature, FpSaddle, WarmStart, FP_SOLVE,
+};
 use super::rs::{self, Kernel, RsError};
 use crate::roots::{brent, brent_min};
 use core::fmt;
@@ -352,7 +357,12 @@ fn bisect<P: FnMut(f64) -> Result<(bool, u8), PhaseError>>(
     let (plo, phase_lo) = pred(lo)?;
     let (phi, phase_hi) = pred(hi)?;
     if !plo || phi {
-        return Err(PhaseError::NoBracket { lo, hi, phase_lo, phase_hi });
+        return Err(PhaseError::NoBracket {
+            lo,
+            hi,
+            phase_lo,
+            phase_hi,
+        });
     }
     let (mut a, mut b) = (lo, hi);
     let mut count = 2;
@@ -365,7 +375,12 @@ fn bisect<P: FnMut(f64) -> Result<(bool, u8), PhaseError>>(
             b = m;
         }
     }
-    Ok(Threshold { value: 0.5 * (a + b), lo: a, hi: b, classifications: count })
+    Ok(Threshold {
+        value: 0.5 * (a + b),
+        lo: a,
+        hi: b,
+        classifications: count,
+    })
 }
 
 fn phase_of<K: Kernel, const A: usize, const B: usize, const C: usize>(

@@ -17,6 +17,9 @@
 //! Derived quantities: [`kappa_max`] (s = 0 in κ), [`alpha_c`] (s = 0 in α; α_KM = 0.8330786 at κ = 0),
 //! [`alpha_gd`] (no RS solution with q < 1 beyond it, reported as [`RsError::NoSolution`]).
 
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::quad::{tanh_averages, GaussHermite, GaussLegendre};
 use crate::real::Real;
 use crate::roots::{brent, RootError};
@@ -138,7 +141,11 @@ pub struct RsQuadrature {
 impl RsQuadrature {
     /// Computes the tables (a few tens of microseconds).
     pub fn new() -> Self {
-        RsQuadrature { gh: GaussHermite::new(), gl: GaussLegendre::new(), gl16: GaussLegendre::new() }
+        RsQuadrature {
+            gh: GaussHermite::new(),
+            gl: GaussLegendre::new(),
+            gl16: GaussLegendre::new(),
+        }
     }
 }
 
@@ -202,7 +209,13 @@ pub fn energetic<T: Real, K: Kernel>(quad: &RsQuadrature, kernel: &K, kappa: T, 
     let l = T::from_f64(10.0);
     let zs = kappa / sq;
     let t = T::from_f64(12.0) * w;
-    let pts = [-l, (zs - t).max(-l).min(l), zs.max(-l).min(l), (zs + t).max(-l).min(l), l];
+    let pts = [
+        -l,
+        (zs - t).max(-l).min(l),
+        zs.max(-l).min(l),
+        (zs + t).max(-l).min(l),
+        l,
+    ];
     for i in 0..4 {
         let (a0, b0) = (pts[i], pts[i + 1]);
         if !(b0 > a0) {
@@ -230,7 +243,13 @@ pub fn energetic<T: Real, K: Kernel>(quad: &RsQuadrature, kernel: &K, kappa: T, 
 }
 
 /// q̂(q) = α k'(q) ∫Dz g(A)² / (Q_eff − q_e) (saddle equation ∂/∂q = 0), with G_E(q).
-pub fn qhat_of_q<T: Real, K: Kernel>(quad: &RsQuadrature, kernel: &K, alpha: T, kappa: T, q: T) -> (T, T) {
+pub fn qhat_of_q<T: Real, K: Kernel>(
+    quad: &RsQuadrature,
+    kernel: &K,
+    alpha: T,
+    kappa: T,
+    q: T,
+) -> (T, T) {
     let (ge, eg2) = energetic(quad, kernel, kappa, q);
     let qeff: T = kernel.q_eff();
     let den = (qeff - kernel.k(q)).max(T::from_f64(1e-300));
@@ -308,9 +327,17 @@ pub fn solve_kernel<T: Real, K: Kernel>(
     let top = q_top::<T>();
     let ftop = f(top);
     if !(ftop < T::ZERO) {
-        return Err(RsError::NoSolution { alpha: alpha.to_f64(), kappa: kappa.to_f64(), f_top: ftop.to_f64() });
+        return Err(RsError::NoSolution {
+            alpha: alpha.to_f64(),
+            kappa: kappa.to_f64(),
+            f_top: ftop.to_f64(),
+        });
     }
-    let xtol = if T::EPSILON.to_f64() < 1e-10 { T::from_f64(1e-15) } else { T::from_f64(2e-7) };
+    let xtol = if T::EPSILON.to_f64() < 1e-10 {
+        T::from_f64(1e-15)
+    } else {
+        T::from_f64(2e-7)
+    };
     let root = brent(&mut f, lo, top, xtol, 200)?;
     Ok(assemble(quad, kernel, alpha, kappa, root.x, evals))
 }
@@ -348,7 +375,11 @@ pub fn solve_fixed_point<T: Real, K: Kernel>(
             break;
         }
     }
-    Err(RsError::NotConverged { q: q.to_f64(), residual: res.to_f64(), iterations: max_iter })
+    Err(RsError::NotConverged {
+        q: q.to_f64(),
+        residual: res.to_f64(),
+        iterations: max_iter,
+    })
 }
 
 /// I(κ) = ∫_{−κ}^∞ Dt (t + κ)² = (1 + κ²) H(−κ) + κ G(κ).
@@ -462,9 +493,17 @@ fn zero_of_entropy<T: Real, F: FnMut(T) -> Result<Option<T>, RsError>>(
 
 /// κ_max(α) for a kernel: the margin where the RS entropy vanishes (§S2, paper Fig. 5). Scan κ from 0 in
 /// steps of 0.05 (downwards when s(α, 0) < 0, i.e. α > α_c(0)), then Brent to 1e-10.
-pub fn kappa_max_kernel<T: Real, K: Kernel>(quad: &RsQuadrature, kernel: &K, alpha: T) -> Result<T, RsError> {
+pub fn kappa_max_kernel<T: Real, K: Kernel>(
+    quad: &RsQuadrature,
+    kernel: &K,
+    alpha: T,
+) -> Result<T, RsError> {
     check_params(alpha, T::ZERO)?;
-    let xtol = if T::EPSILON.to_f64() < 1e-10 { T::from_f64(1e-10) } else { T::from_f64(1e-5) };
+    let xtol = if T::EPSILON.to_f64() < 1e-10 {
+        T::from_f64(1e-10)
+    } else {
+        T::from_f64(1e-5)
+    };
     zero_of_entropy(
         |k| entropy_or_none(quad, kernel, alpha, k),
         T::ZERO,
@@ -482,9 +521,17 @@ pub fn kappa_max<T: Real>(quad: &RsQuadrature, alpha: T) -> Result<T, RsError> {
 
 /// α_c(κ) for a kernel: the α where the RS entropy of κ-margin solutions vanishes (scan α from 0.05 in
 /// steps of 0.05, then Brent to 1e-10).
-pub fn alpha_c_kernel<T: Real, K: Kernel>(quad: &RsQuadrature, kernel: &K, kappa: T) -> Result<T, RsError> {
+pub fn alpha_c_kernel<T: Real, K: Kernel>(
+    quad: &RsQuadrature,
+    kernel: &K,
+    kappa: T,
+) -> Result<T, RsError> {
     check_params(T::ONE, kappa)?;
-    let xtol = if T::EPSILON.to_f64() < 1e-10 { T::from_f64(1e-10) } else { T::from_f64(1e-5) };
+    let xtol = if T::EPSILON.to_f64() < 1e-10 {
+        T::from_f64(1e-10)
+    } else {
+        T::from_f64(1e-5)
+    };
     zero_of_entropy(
         |a| {
             if a <= T::ZERO {
@@ -506,7 +553,12 @@ pub fn alpha_c<T: Real>(quad: &RsQuadrature, kappa: T) -> Result<T, RsError> {
 }
 
 /// Evaluates the RS saddle along κ for fixed α into `out` (one result per κ).
-pub fn curve_kappa<T: Real>(quad: &RsQuadrature, alpha: T, kappas: &[T], out: &mut [Result<RsSaddle<T>, RsError>]) {
+pub fn curve_kappa<T: Real>(
+    quad: &RsQuadrature,
+    alpha: T,
+    kappas: &[T],
+    out: &mut [Result<RsSaddle<T>, RsError>],
+) {
     for (k, o) in kappas.iter().zip(out.iter_mut()) {
         *o = solve(quad, alpha, *k);
     }
@@ -535,7 +587,10 @@ mod tests {
     fn no_rs_solution_beyond_alpha_gd() {
         // THEORY §S2: (0.7, 0.5) has no RS solution (α_GD(0.5) = 0.6119221).
         let quad = RsQuadrature::new();
-        assert!(matches!(solve(&quad, 0.7f64, 0.5), Err(RsError::NoSolution { .. })));
+        assert!(matches!(
+            solve(&quad, 0.7f64, 0.5),
+            Err(RsError::NoSolution { .. })
+        ));
         assert!((alpha_gd(0.0f64) - 1.2732395).abs() < 1e-7);
     }
 }

@@ -2,7 +2,9 @@
 //! perceptron (THEORY §S2 RS entropy, §S3 Franz–Parisi local entropy, §S3.6 phases and table T3).
 
 use super::{input_error, print_json, print_line, Global};
-use flatmin_core::theory::franz_parisi::{self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle};
+use flatmin_core::theory::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
+};
 use flatmin_core::theory::phases::{self, PhaseReport};
 use flatmin_core::theory::rs::{self, Perceptron, RsQuadrature};
 use flatmin_host::Error;
@@ -92,7 +94,9 @@ pub enum Cmd {
 
 fn check_alpha(alpha: f64) -> anyhow::Result<()> {
     if !(alpha.is_finite() && alpha > 0.0) {
-        return Err(input_error(format!("--alpha must be a positive number, got {alpha}")));
+        return Err(input_error(format!(
+            "--alpha must be a positive number, got {alpha}"
+        )));
     }
     Ok(())
 }
@@ -114,21 +118,34 @@ pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
     if parts.len() != 3 {
         return Err(input_error(format!("--d-range must be A:B:N, got {s:?}")));
     }
-    let a: f64 = parts[0].trim().parse().map_err(|_| input_error(format!("--d-range: bad start {:?}", parts[0])))?;
-    let b: f64 = parts[1].trim().parse().map_err(|_| input_error(format!("--d-range: bad end {:?}", parts[1])))?;
-    let n: usize = parts[2].trim().parse().map_err(|_| input_error(format!("--d-range: bad count {:?}", parts[2])))?;
+    let a: f64 = parts[0]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad start {:?}", parts[0])))?;
+    let b: f64 = parts[1]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad end {:?}", parts[1])))?;
+    let n: usize = parts[2]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad count {:?}", parts[2])))?;
     if n == 0 || n > 100_000 {
         return Err(input_error("--d-range: N must be between 1 and 100000"));
     }
     for v in [a, b] {
         if !(v > 0.0 && v < 1.0) {
-            return Err(input_error(format!("--d-range: distances must lie in (0, 1), got {v}")));
+            return Err(input_error(format!(
+                "--d-range: distances must lie in (0, 1), got {v}"
+            )));
         }
     }
     if n == 1 {
         return Ok(vec![a]);
     }
-    Ok((0..n).map(|i| a + (b - a) * i as f64 / (n - 1) as f64).collect())
+    Ok((0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect())
 }
 
 /// JSON object of one FP point (`d`, `s_fp` and the order parameters, or `error`).
@@ -165,23 +182,35 @@ fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {
 }
 
 /// κ_min and κ_LE at α (κ̃ bracket [κ + 1e-3, κ_max(α)]); `None` where the bracket holds no change.
-fn kappa_thresholds(quad: &FpQuadratureFast, alpha: f64, kappa: f64, kmax: f64, tol: f64) -> anyhow::Result<Value> {
+fn kappa_thresholds(
+    quad: &FpQuadratureFast,
+    alpha: f64,
+    kappa: f64,
+    kmax: f64,
+    tol: f64,
+) -> anyhow::Result<Value> {
     let lo = kappa + 1e-3;
     let kmin = match phases::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
         Ok(t) => json!(t.value),
-        Err(phases::PhaseError::NoBracket { phase_lo, phase_hi, .. }) => {
+        Err(phases::PhaseError::NoBracket {
+            phase_lo, phase_hi, ..
+        }) => {
             json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
         }
         Err(e) => return Err(numerics(e)),
     };
     let kle = match phases::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
         Ok(t) => json!(t.value),
-        Err(phases::PhaseError::NoBracket { phase_lo, phase_hi, .. }) => {
+        Err(phases::PhaseError::NoBracket {
+            phase_lo, phase_hi, ..
+        }) => {
             json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
         }
         Err(e) => return Err(numerics(e)),
     };
-    Ok(json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "kappa_min": kmin, "kappa_le": kle, "tol": tol}))
+    Ok(
+        json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "kappa_min": kmin, "kappa_le": kle, "tol": tol}),
+    )
 }
 
 /// Runs a command of this family.
@@ -215,7 +244,10 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             if g.json {
                 print_json(&json!({"alpha": alpha, "kappa_max": k}))
             } else {
-                print_kv(&[("alpha", alpha.to_string()), ("kappa_max", format!("{k:.8}"))])
+                print_kv(&[
+                    ("alpha", alpha.to_string()),
+                    ("kappa_max", format!("{k:.8}")),
+                ])
             }
         }
         Cmd::AlphaC { kappa } => {
@@ -227,7 +259,13 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 print_kv(&[("kappa", kappa.to_string()), ("alpha_c", format!("{a:.8}"))])
             }
         }
-        Cmd::Fp { alpha, kappa_ref, kappa, d, d_range } => {
+        Cmd::Fp {
+            alpha,
+            kappa_ref,
+            kappa,
+            d,
+            d_range,
+        } => {
             check_alpha(alpha)?;
             check_finite("--kappa-ref", kappa_ref)?;
             check_finite("--kappa", kappa)?;
@@ -247,14 +285,20 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             let mut out = vec![Err(FpError::NotComputed); ds.len()];
             fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
             if g.json {
-                let arr: Vec<Value> = ds.iter().zip(&out).map(|(d, r)| fp_point_json(*d, r)).collect();
+                let arr: Vec<Value> = ds
+                    .iter()
+                    .zip(&out)
+                    .map(|(d, r)| fp_point_json(*d, r))
+                    .collect();
                 print_json(&Value::Array(arr))
             } else {
                 print_line(&format!(
                     "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*={:.8} phi(d*)={:.8}",
                     max.d, max.phi
                 ))?;
-                print_line("#           d            s_fp         dphi_dd              q1               p")?;
+                print_line(
+                    "#           d            s_fp         dphi_dd              q1               p",
+                )?;
                 for (d, r) in ds.iter().zip(&out) {
                     match r {
                         Ok(s) => print_line(&format!(
@@ -267,7 +311,12 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 Ok(())
             }
         }
-        Cmd::Phases { alpha, kappa, kappa_ref, tol } => {
+        Cmd::Phases {
+            alpha,
+            kappa,
+            kappa_ref,
+            tol,
+        } => {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
             if !(tol > 0.0) {
@@ -284,7 +333,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 v["kappa_ref"] = json!(kr);
                 v
             } else {
-                let (kmax, rep) = phases::max_margin_phase(&quad, Perceptron, alpha, kappa).map_err(numerics)?;
+                let (kmax, rep) =
+                    phases::max_margin_phase(&quad, Perceptron, alpha, kappa).map_err(numerics)?;
                 let mut v = kappa_thresholds(&quad, alpha, kappa, kmax, tol)?;
                 v["max_margin_phase"] = phase_json(&rep);
                 v
@@ -295,7 +345,12 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 print_line(&serde_json::to_string_pretty(&v)?)
             }
         }
-        Cmd::Thresholds { alphas, tol, alpha_tol, no_alpha } => {
+        Cmd::Thresholds {
+            alphas,
+            tol,
+            alpha_tol,
+            no_alpha,
+        } => {
             if !(tol > 0.0 && alpha_tol > 0.0) {
                 return Err(input_error("--tol and --alpha-tol must be > 0"));
             }
@@ -317,9 +372,11 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 if !g.quiet {
                     eprintln!("thresholds: alpha_LE, alpha_min");
                 }
-                let le = phases::alpha_le(&quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol).map_err(numerics)?;
+                let le = phases::alpha_le(&quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol)
+                    .map_err(numerics)?;
                 let km_le = rs::kappa_max(&rsq, le.value).map_err(numerics)?;
-                let amin = phases::alpha_min(&quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol).map_err(numerics)?;
+                let amin = phases::alpha_min(&quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol)
+                    .map_err(numerics)?;
                 v["alpha_le"] = json!(le.value);
                 v["kappa_max_at_alpha_le"] = json!(km_le);
                 v["alpha_min"] = json!(amin.value);
