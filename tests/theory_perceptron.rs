@@ -567,3 +567,33 @@ fn t3_alpha_le_and_alpha_min() {
     let t = phases::alpha_min(&quad, Perceptron, 0.0, 0.7474, 0.7480, 1e-4).unwrap();
     close(t.value, 0.74771, 2e-4, "T3 α_min");
 }
+
+/// Figures 2–5 in quick mode write data.csv + meta.json + SVG through the harness (smoke test; the full
+/// figures are produced by `flatmin figure 2|3|4|5`).
+#[test]
+fn figures_quick_smoke() {
+    use flatmin_host::experiments::{self, FigureOpts};
+    let dir = std::env::temp_dir().join(format!("flatmin-theory-figs-{}", std::process::id()));
+    let opts = FigureOpts {
+        out: dir.clone(),
+        quick: true,
+        quiet: true,
+        threads: Some(1),
+        seed: 1,
+    };
+    for name in ["2", "5", "4"] {
+        let fig = experiments::figure(name).unwrap();
+        let rep = (fig.run)(&opts).unwrap();
+        for f in ["data.csv", "meta.json", &format!("figure-{name}.svg")] {
+            assert!(rep.dir.join(f).is_file(), "figure {name}: missing {f}");
+        }
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(rep.dir.join("meta.json")).unwrap())
+                .unwrap();
+        assert!(
+            !meta["notes"].as_array().unwrap().is_empty(),
+            "figure {name}: meta.json notes record the parameter choice"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

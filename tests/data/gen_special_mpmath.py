@@ -27,6 +27,7 @@ hdr = f"""//! Reference table for `flatmin_core::special` (ln H, g = G/H, erfcx)
 #![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 /// (x, ln H(x), g(x), erfcx(x)).
+#[rustfmt::skip]
 pub const SPECIAL_TABLE: &[(f64, f64, f64, f64)] = &[
 """
 open('tests/data/special_mpmath.rs','w').write(hdr + "\n".join(lines) + "\n];\n")

@@ -6,6 +6,7 @@
 #![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 /// (x, ln H(x), g(x), erfcx(x)).
+#[rustfmt::skip]
 pub const SPECIAL_TABLE: &[(f64, f64, f64, f64)] = &[
     (-40.0, 0.0, 0.0, f64::INFINITY),
     (-39.63, 0.0, 0.0, f64::INFINITY),

@@ -564,7 +564,8 @@ impl From<&FpSaddle> for WarmStart {
 }
 
 fn check_solution(sol: FpSaddle) -> Result<FpSaddle, FpError> {
-    let physical = sol.q1 >= 0.0 && 1.0 - sol.q1 > 1e-10 && sol.phi.is_finite() && sol.dphi_dd.is_finite();
+    let physical =
+        sol.q1 >= 0.0 && 1.0 - sol.q1 > 1e-10 && sol.phi.is_finite() && sol.dphi_dd.is_finite();
     if !physical {
         return Err(FpError::Unphysical {
             d: sol.d,
