@@ -597,3 +597,22 @@ fn figures_quick_smoke() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn fp_dense_region_shrinks_for_small_kappa_ref() {
+    // T3 note: for κ̃ just above 0 the dense region shrinks to tiny d (α = 0.6, κ̃ = 0.01: "φ ≥ 0 only for
+    // d ≲ 5e-6"). The branch must be followed through the transient growth of q̂1 down to d = 1e-6.
+    // We find φ > 0 below d ≈ 1.1e-5 (the spec's "≲ 5e-6" is approximate) and φ < 0 at 3e-5.
+    let (_, out) = fp_curve(0.6, 0.01, 0.0, &[3e-5, 2e-6, 1e-6]);
+    let phi: Vec<f64> = out.iter().map(|r| r.as_ref().unwrap().phi).collect();
+    assert!(phi[0] < 0.0, "φ(3e-5) = {}", phi[0]);
+    assert!(
+        phi[1] > 0.0 && phi[2] > 0.0,
+        "φ(2e-6) = {}, φ(1e-6) = {}",
+        phi[1],
+        phi[2]
+    );
+    let r = classify(0.6, 0.01);
+    assert_eq!(r.phase, Phase::EmptyShell);
+    assert!(r.dense_near_zero && r.branch_end.is_none(), "{r:?}");
+}
