@@ -1,5 +1,5 @@
-//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (`/work/shared/spec/fixtures`, format of
-//! fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
+//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (vendored in `tests/fixtures`, format of
+//! tests/fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
 //! 1e-12 (it is a log-sum-exp of exact integers).
 
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins};
@@ -11,7 +11,7 @@ use flatmin_core::instance::{gauge, generate_random};
 use flatmin_core::stability::Threshold;
 use serde_json::Value;
 
-const FIXTURES: &str = "/work/shared/spec/fixtures";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const NAMES: [&str; 4] = ["N15_a30_k030", "N15_a50_k000", "N15_a60_k000", "N21_a30_k030"];
 
 /// A fixture instance, gauged (ALGORITHMS §a.4), with its reference lines as configuration words.
