@@ -7,13 +7,18 @@ use flatmin_core::enumerate::{hist_err_len, hist_smin_len, scratch_len, Chunk, E
 use flatmin_core::flatness::{
     errors_by_distance, greedy_worst, hist_err_is_consistent, level_set_distances,
     level_set_lower_bound, local_energy_exact, local_energy_mc, max_errors_upper_bound,
-    max_variation, mean_err_at_distance, robustness_radius, Perturbation,
+    max_variation, mean_err_at_distance, robustness_radius, McParams, Perturbation,
 };
 use flatmin_host::io::{InstanceFile, Problem};
 use serde_json::Value;
 use std::path::Path;
 
-const NAMES: [&str; 4] = ["N15_a30_k030", "N15_a50_k000", "N15_a60_k000", "N21_a30_k030"];
+const NAMES: [&str; 4] = [
+    "N15_a30_k030",
+    "N15_a50_k000",
+    "N15_a60_k000",
+    "N21_a30_k030",
+];
 
 struct Case {
     n: usize,
@@ -27,9 +32,17 @@ fn load(name: &str) -> Case {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let file = InstanceFile::read(&dir.join(format!("{name}.txt"))).unwrap();
     let problem = Problem::from_file(&file, None).unwrap();
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.answers.json"))).unwrap()).unwrap();
-    Case { n: file.n, p: file.p, xi: problem.gauged, file, answers }
+    let answers: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(format!("{name}.answers.json"))).unwrap(),
+    )
+    .unwrap();
+    Case {
+        n: file.n,
+        p: file.p,
+        xi: problem.gauged,
+        file,
+        answers,
+    }
 }
 
 fn hist_err(c: &Case, reference: &Spins<'_>) -> Vec<u64> {
@@ -39,22 +52,36 @@ fn hist_err(c: &Case, reference: &Spins<'_>) -> Vec<u64> {
     let mut he = vec![0u64; hist_err_len(c.n, c.p)];
     let mut hs = vec![0u64; hist_smin_len(c.n)];
     e.accumulate(Chunk::ALL, &mut he, &mut hs).unwrap();
-    assert!(hist_err_is_consistent(&he, c.n, c.p), "§e: Σ_E hist_err[d][E] = C(N,d)");
+    assert!(
+        hist_err_is_consistent(&he, c.n, c.p),
+        "§e: Σ_E hist_err[d][E] = C(N,d)"
+    );
     he
 }
 
 fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 fn u32s(v: &Value) -> Vec<u32> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u32).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as u32)
+        .collect()
 }
 
 fn close(got: &[f64], want: &[f64], tol: f64, what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol, "{what}[{i}]: got {g}, fixture {w}, tol {tol}");
+        assert!(
+            (g - w).abs() <= tol,
+            "{what}[{i}]: got {g}, fixture {w}, tol {tol}"
+        );
     }
 }
 
@@ -67,12 +94,25 @@ fn exact_local_energy_and_mean_error_equal_fixtures() {
             let he = hist_err(&c, &w);
             // fixture: local_energy at local_energy_p (p = 0..0.5 step 0.01), exact, tol 1e-12.
             let ps = f64s(&ans["local_energy_p"]);
-            let got: Vec<f64> = ps.iter().map(|&q| local_energy_exact(&he, c.n, c.p, q).unwrap()).collect();
-            close(&got, &f64s(&ans["local_energy"]), 1e-12, &format!("{name} R{} local_energy", k + 1));
+            let got: Vec<f64> = ps
+                .iter()
+                .map(|&q| local_energy_exact(&he, c.n, c.p, q).unwrap())
+                .collect();
+            close(
+                &got,
+                &f64s(&ans["local_energy"]),
+                1e-12,
+                &format!("{name} R{} local_energy", k + 1),
+            );
             // fixture: mean_err_at_distance[d], tol 1e-12.
             let mut mean = vec![0.0; c.n + 1];
             mean_err_at_distance(&he, c.n, c.p, &mut mean).unwrap();
-            close(&mean, &f64s(&ans["mean_err_at_distance"]), 1e-12, &format!("{name} R{} mean_err", k + 1));
+            close(
+                &mean,
+                &f64s(&ans["mean_err_at_distance"]),
+                1e-12,
+                &format!("{name} R{} mean_err", k + 1),
+            );
         }
     }
 }
@@ -96,14 +136,34 @@ fn flatness_tables_equal_fixtures_exactly() {
             let levels = level_set_distances(&mx, &mut d);
             assert_eq!(&d[..levels], &u32s(&fl["D"])[..], "{name} R{} D", k + 1);
             // fixture: robustness_radius = ⌊s_min/2⌋ + 1, or 0 when the reference violates.
-            let stabs: Vec<i32> = ans["stabilities"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap() as i32).collect();
+            let stabs: Vec<i32> = ans["stabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_i64().unwrap() as i32)
+                .collect();
             let mut s = vec![0i32; c.p];
-            flatmin_core::bits::kernel::stabilities(&w, &Patterns::new(c.n, c.p, &c.xi).unwrap(), &mut s).unwrap();
+            flatmin_core::bits::kernel::stabilities(
+                &w,
+                &Patterns::new(c.n, c.p, &c.xi).unwrap(),
+                &mut s,
+            )
+            .unwrap();
             assert_eq!(s, stabs, "{name} R{} stabilities", k + 1);
-            assert_eq!(robustness_radius(&s, 0), ans["robustness_radius"].as_u64().unwrap() as u32, "{name} R{} radius", k + 1);
+            assert_eq!(
+                robustness_radius(&s, 0),
+                ans["robustness_radius"].as_u64().unwrap() as u32,
+                "{name} R{} radius",
+                k + 1
+            );
             // For a solution, D(1) (exact) equals the closed form (§f.3).
             if ans["errors0"].as_u64() == Some(0) {
-                assert_eq!(d[0], robustness_radius(&s, 0), "{name} R{} D(1) = closed form", k + 1);
+                assert_eq!(
+                    d[0],
+                    robustness_radius(&s, 0),
+                    "{name} R{} D(1) = closed form",
+                    k + 1
+                );
             }
         }
     }
@@ -125,12 +185,24 @@ fn bounds_bracket_the_exact_flatness() {
             for r in 0..=c.n as u32 {
                 // §f.2 upper bound: max_{d ≤ r} E ≤ #{s − 2r < 0}.
                 let ub = max_errors_upper_bound(&s, 0, r);
-                assert!(f_exact[r as usize] + e0 <= ub, "{name} R{} r={r}: F+E={} > bound {ub}", k + 1, f_exact[r as usize] + e0);
+                assert!(
+                    f_exact[r as usize] + e0 <= ub,
+                    "{name} R{} r={r}: F+E={} > bound {ub}",
+                    k + 1,
+                    f_exact[r as usize] + e0
+                );
             }
             for (l, &dl) in d_exact.iter().enumerate() {
                 // §f.3 lower bound from the ℓ-th smallest satisfied stability.
-                let lb = level_set_lower_bound(&s, 0, l + 1, &mut scratch).unwrap().unwrap();
-                assert!(lb <= dl, "{name} R{} ℓ={}: bound {lb} > D {dl}", k + 1, l + 1);
+                let lb = level_set_lower_bound(&s, 0, l + 1, &mut scratch)
+                    .unwrap()
+                    .unwrap();
+                assert!(
+                    lb <= dl,
+                    "{name} R{} ℓ={}: bound {lb} > D {dl}",
+                    k + 1,
+                    l + 1
+                );
             }
             // Greedy: out[0] = E; each greedy configuration sits at distance exactly r, so its errors
             // are at most maxE_r and greedy − E is a lower bound on F(r) (§f.2).
@@ -141,7 +213,12 @@ fn bounds_bracket_the_exact_flatness() {
             greedy_worst(&pats, &w, 0, &mut ws, &mut st, &mut g).unwrap();
             assert_eq!(g[0], e0);
             for (r, &gr) in g.iter().enumerate() {
-                assert!(gr <= max_e[r], "{name} R{} r={r}: greedy {gr} > maxE_r {}", k + 1, max_e[r]);
+                assert!(
+                    gr <= max_e[r],
+                    "{name} R{} r={r}: greedy {gr} > maxE_r {}",
+                    k + 1,
+                    max_e[r]
+                );
                 assert!(gr.saturating_sub(e0) <= f_exact[r]);
             }
         }
@@ -160,16 +237,56 @@ fn monte_carlo_local_energy_agrees_with_exact_curve() {
     let mut st = vec![0i32; c.p];
     for (i, q) in [0.0, 0.05, 0.1, 0.2, 0.35, 0.5].into_iter().enumerate() {
         let exact = local_energy_exact(&he, c.n, c.p, q).unwrap();
-        let mc = local_energy_mc(&pats, &w, 0, Perturbation::Bernoulli(q), 4000, i as u64, &mut ws, &mut st).unwrap();
+        let mc = local_energy_mc(
+            &pats,
+            &w,
+            McParams {
+                t0: 0,
+                perturbation: Perturbation::Bernoulli(q),
+                samples: 4000,
+                seed: i as u64,
+            },
+            &mut ws,
+            &mut st,
+        )
+        .unwrap();
         assert!((mc - exact).abs() < 0.04, "p={q}: MC {mc} vs exact {exact}");
         // Same seed, same number.
-        let again = local_energy_mc(&pats, &w, 0, Perturbation::Bernoulli(q), 4000, i as u64, &mut ws, &mut st).unwrap();
+        let again = local_energy_mc(
+            &pats,
+            &w,
+            McParams {
+                t0: 0,
+                perturbation: Perturbation::Bernoulli(q),
+                samples: 4000,
+                seed: i as u64,
+            },
+            &mut ws,
+            &mut st,
+        )
+        .unwrap();
         assert_eq!(mc, again);
         // Fixed-k: the exact sphere mean Ē(k) (fixture-checked above).
         let k = (q * c.n as f64).round() as usize;
         let mut mean = vec![0.0; c.n + 1];
         mean_err_at_distance(&he, c.n, c.p, &mut mean).unwrap();
-        let mc_k = local_energy_mc(&pats, &w, 0, Perturbation::Fixed(k), 4000, 99 + i as u64, &mut ws, &mut st).unwrap();
-        assert!((mc_k - mean[k]).abs() < 0.04, "k={k}: MC {mc_k} vs exact {}", mean[k]);
+        let mc_k = local_energy_mc(
+            &pats,
+            &w,
+            McParams {
+                t0: 0,
+                perturbation: Perturbation::Fixed(k),
+                samples: 4000,
+                seed: 99 + i as u64,
+            },
+            &mut ws,
+            &mut st,
+        )
+        .unwrap();
+        assert!(
+            (mc_k - mean[k]).abs() < 0.04,
+            "k={k}: MC {mc_k} vs exact {}",
+            mean[k]
+        );
     }
 }

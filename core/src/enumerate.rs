@@ -118,11 +118,17 @@ pub struct Chunk {
 
 impl Chunk {
     /// The whole cube (no fixed bits).
-    pub const ALL: Chunk = Chunk { prefix_bits: 0, prefix: 0 };
+    pub const ALL: Chunk = Chunk {
+        prefix_bits: 0,
+        prefix: 0,
+    };
 
     /// The 2^b chunks that fix the top `prefix_bits` bits, in order of their prefix.
     pub fn split(prefix_bits: u32) -> impl Iterator<Item = Chunk> {
-        (0..1u64 << prefix_bits).map(move |prefix| Chunk { prefix_bits, prefix })
+        (0..1u64 << prefix_bits).map(move |prefix| Chunk {
+            prefix_bits,
+            prefix,
+        })
     }
 }
 
@@ -178,7 +184,9 @@ impl Visitor for HistVisitor<'_, '_> {
         mn: &[u8; L],
         neg: &[u8; L],
     ) -> ControlFlow<()> {
-        let dist: &[u8; L] = self.low_dist[v0..v0 + L].try_into().expect("block inside table");
+        let dist: &[u8; L] = self.low_dist[v0..v0 + L]
+            .try_into()
+            .expect("block inside table");
         for l in 0..L {
             let d = d_high + dist[l] as usize;
             self.err[d * self.err_stride + neg[l] as usize] += 1;
@@ -244,17 +252,25 @@ impl<'s> Enumerator<'s> {
             return Err(ShapeError::InvalidParameter("enumeration needs N <= 62"));
         }
         if p == 0 || p > MAX_P {
-            return Err(ShapeError::InvalidParameter("enumeration needs 1 <= P <= 255"));
+            return Err(ShapeError::InvalidParameter(
+                "enumeration needs 1 <= P <= 255",
+            ));
         }
         if low_bits > MAX_LOW_BITS {
             return Err(ShapeError::InvalidParameter("low_bits must be <= 16"));
         }
         if reference.len() != n {
-            return Err(ShapeError::LengthMismatch { expected: n, got: reference.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: n,
+                got: reference.len(),
+            });
         }
         let needed = scratch_len(n, p, low_bits);
         if scratch.len() < needed {
-            return Err(ShapeError::BufferTooSmall { needed, capacity: scratch.len() });
+            return Err(ShapeError::BufferTooSmall {
+                needed,
+                capacity: scratch.len(),
+            });
         }
         let k = effective_low_bits(n, low_bits);
         let nv = 1usize << k;
@@ -281,7 +297,15 @@ impl<'s> Enumerator<'s> {
         for (v, d) in low_dist.iter_mut().enumerate() {
             *d = ((v as u64 ^ reference) & low_mask).count_ones() as u8;
         }
-        Ok(Enumerator { n, p, k, cols, low, low_dist, reference })
+        Ok(Enumerator {
+            n,
+            p,
+            k,
+            cols,
+            low,
+            low_dist,
+            reference,
+        })
     }
 
     /// N.
@@ -317,14 +341,25 @@ impl<'s> Enumerator<'s> {
     /// Adds the counts of every configuration of `chunk` to `hist_err` (length
     /// [`hist_err_len`]`(N, P)`) and `hist_smin` (length [`hist_smin_len`]`(N)`). The tables are
     /// *accumulated*, not cleared, so chunks can be summed into one pair of tables.
-    pub fn accumulate(&self, chunk: Chunk, hist_err: &mut [u64], hist_smin: &mut [u64]) -> Result<()> {
+    pub fn accumulate(
+        &self,
+        chunk: Chunk,
+        hist_err: &mut [u64],
+        hist_smin: &mut [u64],
+    ) -> Result<()> {
         self.check_chunk(chunk)?;
         let (n, p) = (self.n, self.p);
         if hist_err.len() != hist_err_len(n, p) {
-            return Err(ShapeError::LengthMismatch { expected: hist_err_len(n, p), got: hist_err.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: hist_err_len(n, p),
+                got: hist_err.len(),
+            });
         }
         if hist_smin.len() != hist_smin_len(n) {
-            return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: hist_smin_len(n),
+                got: hist_smin.len(),
+            });
         }
         let mut vis = HistVisitor {
             err: hist_err,
@@ -349,17 +384,25 @@ impl<'s> Enumerator<'s> {
             return Ok(None);
         }
         let tb = (t.max(-n) + 128) as u8;
-        let mut vis = NthVisitor { tb, remaining: index, found: None };
+        let mut vis = NthVisitor {
+            tb,
+            remaining: index,
+            found: None,
+        };
         let _ = self.walk(chunk, &mut vis);
         Ok(vis.found)
     }
 
     fn check_chunk(&self, chunk: Chunk) -> Result<()> {
         if chunk.prefix_bits > self.max_prefix_bits() {
-            return Err(ShapeError::InvalidParameter("chunk prefix_bits exceeds N - low_bits"));
+            return Err(ShapeError::InvalidParameter(
+                "chunk prefix_bits exceeds N - low_bits",
+            ));
         }
         if chunk.prefix >> chunk.prefix_bits != 0 {
-            return Err(ShapeError::InvalidParameter("chunk prefix does not fit in prefix_bits"));
+            return Err(ShapeError::InvalidParameter(
+                "chunk prefix does not fit in prefix_bits",
+            ));
         }
         Ok(())
     }
@@ -430,7 +473,9 @@ impl<'s> Enumerator<'s> {
             let mut neg = [0u8; L];
             for (mu, &b) in s.iter().enumerate() {
                 let base = (mu << k) + v0;
-                let row: &[u8; L] = self.low[base..base + L].try_into().expect("block inside table");
+                let row: &[u8; L] = self.low[base..base + L]
+                    .try_into()
+                    .expect("block inside table");
                 for l in 0..L {
                     let x = b.wrapping_add(row[l]);
                     mn[l] = mn[l].min(x);
@@ -449,10 +494,16 @@ impl<'s> Enumerator<'s> {
 /// (§e). Works for every κ from one table.
 pub fn counts_by_distance(hist_smin: &[u64], n: usize, t: i32, out: &mut [u64]) -> Result<()> {
     if hist_smin.len() != hist_smin_len(n) {
-        return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: hist_smin_len(n),
+            got: hist_smin.len(),
+        });
     }
     if out.len() != n + 1 {
-        return Err(ShapeError::LengthMismatch { expected: n + 1, got: out.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n + 1,
+            got: out.len(),
+        });
     }
     let stride = hist_smin_stride(n);
     let first = (t as i64 + n as i64).clamp(0, stride as i64) as usize;
@@ -465,21 +516,34 @@ pub fn counts_by_distance(hist_smin: &[u64], n: usize, t: i32, out: &mut [u64]) 
 /// Total number of configurations with smallest stability ≥ `t` (Z(κ) for `t = T(κ)`).
 pub fn total_solutions(hist_smin: &[u64], n: usize, t: i32) -> Result<u64> {
     if hist_smin.len() != hist_smin_len(n) {
-        return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: hist_smin_len(n),
+            got: hist_smin.len(),
+        });
     }
     let stride = hist_smin_stride(n);
     let first = (t as i64 + n as i64).clamp(0, stride as i64) as usize;
-    Ok(hist_smin.chunks_exact(stride).map(|row| row[first..].iter().sum::<u64>()).sum())
+    Ok(hist_smin
+        .chunks_exact(stride)
+        .map(|row| row[first..].iter().sum::<u64>())
+        .sum())
 }
 
 /// Exact local entropy `S(d) = ln 𝒩(d) / N` for each distance (§e); `−∞` where the count is 0.
 /// `out.len() == counts.len()`.
 pub fn local_entropy(counts: &[u64], n: usize, out: &mut [f64]) -> Result<()> {
     if out.len() != counts.len() {
-        return Err(ShapeError::LengthMismatch { expected: counts.len(), got: out.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: counts.len(),
+            got: out.len(),
+        });
     }
     for (o, &c) in out.iter_mut().zip(counts) {
-        *o = if c == 0 { f64::NEG_INFINITY } else { libm::log(c as f64) / n as f64 };
+        *o = if c == 0 {
+            f64::NEG_INFINITY
+        } else {
+            libm::log(c as f64) / n as f64
+        };
     }
     Ok(())
 }
@@ -505,7 +569,10 @@ pub struct Legendre {
 /// would be −∞) or λ is not finite.
 pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
     if counts.len() != n + 1 {
-        return Err(ShapeError::LengthMismatch { expected: n + 1, got: counts.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n + 1,
+            got: counts.len(),
+        });
     }
     if !lambda.is_finite() {
         return Err(ShapeError::InvalidParameter("lambda must be finite"));
@@ -519,7 +586,9 @@ pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
         .map(|(d, &c)| expo(d, c))
         .fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
-        return Err(ShapeError::InvalidParameter("no configuration to weigh: all counts are 0"));
+        return Err(ShapeError::InvalidParameter(
+            "no configuration to weigh: all counts are 0",
+        ));
     }
     let (mut z, mut qz) = (0.0, 0.0);
     for (d, &c) in counts.iter().enumerate() {
@@ -531,7 +600,13 @@ pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
     }
     let phi = (max + libm::log(z)) / nf;
     let q = qz / z;
-    Ok(Legendre { lambda, phi, q, d: (1.0 - q) / 2.0, s: phi - lambda * q })
+    Ok(Legendre {
+        lambda,
+        phi,
+        q,
+        d: (1.0 - q) / 2.0,
+        s: phi - lambda * q,
+    })
 }
 
 /// The index of the solution a seed selects among `total` solutions: uniform in `0..total`
@@ -545,7 +620,12 @@ pub fn solution_index_from_seed(seed: u64, total: u64) -> u64 {
 /// `t = T(κ)`, a typical reference, §e), chosen by `seed` among the `total` such configurations
 /// (obtain `total` from [`total_solutions`]; a wrong `total` makes the draw non-uniform or returns
 /// `None`). Single-threaded second pass over the whole cube; `None` when there is no solution.
-pub fn random_solution(enumerator: &Enumerator<'_>, t: i32, total: u64, seed: u64) -> Result<Option<u64>> {
+pub fn random_solution(
+    enumerator: &Enumerator<'_>,
+    t: i32,
+    total: u64,
+    seed: u64,
+) -> Result<Option<u64>> {
     if total == 0 {
         return Ok(None);
     }
@@ -591,10 +671,22 @@ mod tests {
 
     #[test]
     fn matches_brute_force_with_chunks_and_low_bits() {
-        for (seed, n, p) in [(1u64, 1usize, 1usize), (2, 4, 3), (3, 7, 5), (4, 10, 8), (5, 12, 9), (6, 11, 20)] {
+        for (seed, n, p) in [
+            (1u64, 1usize, 1usize),
+            (2, 4, 3),
+            (3, 7, 5),
+            (4, 10, 8),
+            (5, 12, 9),
+            (6, 11, 20),
+        ] {
             let mut xi = vec![0u64; p * words_for(n)];
             let mut labels = vec![0u64; words_for(p)];
-            generate_random(seed, &mut PatternsMut::new(n, p, &mut xi).unwrap(), &mut labels).unwrap();
+            generate_random(
+                seed,
+                &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+                &mut labels,
+            )
+            .unwrap();
             let reference = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7) & ((1u64 << n) - 1);
             let (be, bs) = brute(n, p, &xi, reference);
             let pats = Patterns::new(n, p, &xi).unwrap();
@@ -621,7 +713,12 @@ mod tests {
         let (n, p) = (9usize, 4usize);
         let mut xi = vec![0u64; p];
         let mut labels = vec![0u64; 1];
-        generate_random(11, &mut PatternsMut::new(n, p, &mut xi).unwrap(), &mut labels).unwrap();
+        generate_random(
+            11,
+            &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+            &mut labels,
+        )
+        .unwrap();
         let pats = Patterns::new(n, p, &xi).unwrap();
         let rw = [0u64];
         let mut scratch = vec![0u8; scratch_len(n, p, 5)];
