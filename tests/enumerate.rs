@@ -85,11 +85,7 @@ fn u64s(v: &Value) -> Vec<u64> {
 }
 
 fn table(v: &Value) -> Vec<u64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .flat_map(u64s)
-        .collect()
+    v.as_array().unwrap().iter().flat_map(u64s).collect()
 }
 
 fn enumerate(f: &Fixture, reference: u64, prefix_bits: u32) -> (Vec<u64>, Vec<u64>) {
