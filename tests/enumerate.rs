@@ -321,3 +321,69 @@ fn bad_shapes_are_errors_not_panics() {
         .is_err());
     assert!(legendre(&[0; 16], 15, 0.5).is_err());
 }
+
+#[test]
+fn host_parallel_tables_equal_fixtures_for_any_thread_count() {
+    // The host splits the cube into top-bit chunks on a rayon pool; counts must not depend on it.
+    use flatmin_host::experiments::enumeration::{random_solution as par_solution, tables};
+    use flatmin_host::harness::with_threads;
+    use flatmin_host::io::{InstanceFile, Problem};
+    let file = InstanceFile::read(std::path::Path::new(&format!(
+        "{FIXTURES}/N21_a30_k030.txt"
+    )))
+    .unwrap();
+    let problem = Problem::from_file(&file, None).unwrap();
+    let f = load("N21_a30_k030");
+    for k in 1..=file.refs.len() {
+        let w = file.reference(k).unwrap();
+        let ans = &f.answers["refs"][k - 1];
+        for threads in [1, 2, 3] {
+            let t = with_threads(Some(threads), || tables(&problem, &w))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                t.hist_err,
+                table(&ans["hist_err"]),
+                "R{k} hist_err, {threads} threads"
+            );
+            assert_eq!(
+                t.hist_smin,
+                table(&ans["hist_smin"]),
+                "R{k} hist_smin, {threads} threads"
+            );
+        }
+    }
+    // The parallel random solution is the same configuration for any thread count, and a solution.
+    let t = Threshold::new(f.kappa, f.n).unwrap().t;
+    let a = with_threads(Some(1), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let b = with_threads(Some(2), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(a, b);
+    // … and the same configuration as the single-threaded core draw.
+    let pats = Patterns::new(f.n, f.p, &f.xi).unwrap();
+    let zero = [0u64];
+    let mut scratch = vec![0u8; scratch_len(f.n, f.p, DEFAULT_LOW_BITS)];
+    let e = Enumerator::new(
+        &pats,
+        &Spins::new(f.n, &zero).unwrap(),
+        DEFAULT_LOW_BITS,
+        &mut scratch,
+    )
+    .unwrap();
+    let total: u64 = e
+        .canonical_chunks()
+        .map(|c| e.solutions_in_chunk(c, t).unwrap())
+        .sum();
+    assert_eq!(random_solution(&e, t, total, 5).unwrap(), Some(a[0]));
+    let mut s = vec![0i32; f.p];
+    flatmin_core::bits::kernel::stabilities(&Spins::new(f.n, &a).unwrap(), &pats, &mut s).unwrap();
+    assert!(
+        s.iter().all(|&x| x >= t),
+        "random κ-solution violates the margin: {s:?}"
+    );
+}

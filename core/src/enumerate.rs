@@ -63,6 +63,9 @@ pub const DEFAULT_LOW_BITS: usize = 8;
 pub const MAX_LOW_BITS: usize = 16;
 /// Configurations evaluated together in the vectorised inner block.
 pub const LANES: usize = 32;
+/// Prefix bits of the canonical split ([`Enumerator::canonical_chunks`]): at most 2^10 chunks, enough
+/// to balance any thread pool while each chunk stays long.
+pub const CANONICAL_SPLIT_BITS: u32 = 10;
 
 /// Row stride of `hist_err`: `P + 1` (E = 0..=P).
 #[inline]
@@ -332,6 +335,13 @@ impl<'s> Enumerator<'s> {
         (self.n - self.k) as u32
     }
 
+    /// The canonical split into chunks: prefix bits `min(CANONICAL_SPLIT_BITS, N − k)`, in prefix order.
+    /// Use it for anything whose result depends on the order of the configurations (the k-th solution),
+    /// so that results do not depend on how the chunks are scheduled or on the thread count.
+    pub fn canonical_chunks(&self) -> impl Iterator<Item = Chunk> {
+        Chunk::split(CANONICAL_SPLIT_BITS.min(self.max_prefix_bits()))
+    }
+
     /// The reference as a configuration word (bit i = 1 ⇔ w̃ᵢ = −1).
     #[inline]
     pub fn reference(&self) -> u64 {
@@ -378,10 +388,29 @@ impl<'s> Enumerator<'s> {
     /// chunk holds `index` or fewer such configurations. The order is fixed: chunks by prefix, then the
     /// Gray-code order of the middle bits, then the low bits in increasing order.
     pub fn nth_solution(&self, chunk: Chunk, t: i32, index: u64) -> Result<Option<u64>> {
+        Ok(self.find_or_count(chunk, t, index)?.ok())
+    }
+
+    /// Number of configurations of `chunk` whose smallest stability is at least `t` (no histogram
+    /// memory needed).
+    pub fn solutions_in_chunk(&self, chunk: Chunk, t: i32) -> Result<u64> {
+        Ok(self
+            .find_or_count(chunk, t, u64::MAX)?
+            .err()
+            .unwrap_or(u64::MAX))
+    }
+
+    /// `Ok(w)`: the `index`-th solution of the chunk; `Err(count)`: the chunk has only `count`.
+    fn find_or_count(
+        &self,
+        chunk: Chunk,
+        t: i32,
+        index: u64,
+    ) -> Result<core::result::Result<u64, u64>> {
         self.check_chunk(chunk)?;
         let n = self.n as i32;
         if t > n {
-            return Ok(None);
+            return Ok(Err(0));
         }
         let tb = (t.max(-n) + 128) as u8;
         let mut vis = NthVisitor {
@@ -390,7 +419,7 @@ impl<'s> Enumerator<'s> {
             found: None,
         };
         let _ = self.walk(chunk, &mut vis);
-        Ok(vis.found)
+        Ok(vis.found.ok_or(index - vis.remaining))
     }
 
     fn check_chunk(&self, chunk: Chunk) -> Result<()> {
@@ -619,7 +648,8 @@ pub fn solution_index_from_seed(seed: u64, total: u64) -> u64 {
 /// A uniformly random configuration with smallest stability ≥ `t` (a uniformly random κ-solution for
 /// `t = T(κ)`, a typical reference, §e), chosen by `seed` among the `total` such configurations
 /// (obtain `total` from [`total_solutions`]; a wrong `total` makes the draw non-uniform or returns
-/// `None`). Single-threaded second pass over the whole cube; `None` when there is no solution.
+/// `None`). The index runs over [`Enumerator::canonical_chunks`] in order (the host's parallel search
+/// picks the same configuration). Single-threaded second pass; `None` when there is no solution.
 pub fn random_solution(
     enumerator: &Enumerator<'_>,
     t: i32,
@@ -629,7 +659,14 @@ pub fn random_solution(
     if total == 0 {
         return Ok(None);
     }
-    enumerator.nth_solution(Chunk::ALL, t, solution_index_from_seed(seed, total))
+    let mut index = solution_index_from_seed(seed, total);
+    for chunk in enumerator.canonical_chunks() {
+        match enumerator.find_or_count(chunk, t, index)? {
+            Ok(w) => return Ok(Some(w)),
+            Err(count) => index -= count,
+        }
+    }
+    Ok(None)
 }
 
 /// Binomial coefficient C(n, d) as an exact `u64` (n ≤ 62).
