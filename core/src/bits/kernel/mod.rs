@@ -331,7 +331,9 @@ mod tests {
     #[test]
     fn every_backend_masks_dirty_padding() {
         let mut rng = rng_from_seed(7);
-        for n in [1usize, 63, 64, 65, 127, 128, 129, 200, 255, 257, 511, 513, 1001, 2047, 4097] {
+        for n in [
+            1usize, 63, 64, 65, 127, 128, 129, 200, 255, 257, 511, 513, 1001, 2047, 4097,
+        ] {
             let nw = words_for(n);
             for p in [0usize, 1, 3, 4, 5, 9] {
                 // Every word fully random: padding bits are dirty on purpose.
@@ -386,7 +388,11 @@ mod tests {
                 let mut out = std::vec![0i32; p];
                 rows_dispatch(b, &w, &pat, mask, n, &mut out);
                 assert_eq!(out, expect, "backend {b} N={n}");
-                assert_eq!(pair_dispatch(b, &w, &pat[..nw], mask), n as u64, "pair {b} N={n}");
+                assert_eq!(
+                    pair_dispatch(b, &w, &pat[..nw], mask),
+                    n as u64,
+                    "pair {b} N={n}"
+                );
             }
         }
     }
