@@ -390,6 +390,10 @@ fn blocked_avx2(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) {
 // tail of 1..=8 words that ends with the last word; the tail is read with a masked load and its XOR
 // is ANDed with a lane mask that applies `mask` to the last word.
 
+/// Software prefetch distance of the blocked AVX-512 kernel, in words (1 KiB ahead in each of the four
+/// row streams): measured +10–20 % at (N, P) = (8192, 1000), where the patterns do not stay in L2.
+const PREFETCH_WORDS: usize = 128;
+
 #[inline]
 #[target_feature(enable = "avx512f")]
 fn load8(x: &[u64; 8]) -> __m512i {
@@ -516,6 +520,8 @@ fn blocked_avx512(w: &[u64], pat: &[u64], mask: u64, n: usize, out: &mut [i32]) 
         while k < body {
             let wv = load8(w[k..k + 8].try_into().unwrap());
             for j in 0..4 {
+                // A hint (never faults, so the address may run past the slice): fetch 1 KiB ahead.
+                _mm_prefetch::<_MM_HINT_T0>(r[j].as_ptr().wrapping_add(k + PREFETCH_WORDS).cast());
                 let x = _mm512_xor_si512(wv, load8(r[j][k..k + 8].try_into().unwrap()));
                 acc[j] = _mm512_add_epi64(acc[j], _mm512_popcnt_epi64(x));
             }
