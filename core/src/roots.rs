@@ -173,6 +173,359 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
     })
 }
 
+
+/// Brent's minimization of f on [a, b] (golden section + parabolic steps) to absolute tolerance
+/// `xtol` in x, at most `max_iter` evaluations. Returns (x_min, f(x_min)); f may return NaN to signal
+/// "undefined here", which is treated as +∞.
+pub fn brent_min<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64, max_iter: u32) -> (f64, f64) {
+    const CGOLD: f64 = 0.381_966_011_250_105_1;
+    let mut ff = |x: f64| {
+        let v = f(x);
+        if v.is_nan() {
+            f64::INFINITY
+        } else {
+            v
+        }
+    };
+    let (mut a, mut b) = if a < b { (a, b) } else { (b, a) };
+    let mut x = a + CGOLD * (b - a);
+    let (mut w, mut v) = (x, x);
+    let mut fx = ff(x);
+    let (mut fw, mut fv) = (fx, fx);
+    let (mut d, mut e) = (0.0f64, 0.0f64);
+    for _ in 0..max_iter {
+        let xm = 0.5 * (a + b);
+        let tol1 = xtol * 0.5 + 1e-15 * x.abs();
+        let tol2 = 2.0 * tol1;
+        if (x - xm).abs() <= tol2 - 0.5 * (b - a) {
+            break;
+        }
+        let mut golden = true;
+        if e.abs() > tol1 {
+            let r = (x - w) * (fx - fv);
+            let mut q = (x - v) * (fx - fw);
+            let mut p = (x - v) * q - (x - w) * r;
+            q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            let etemp = e;
+            e = d;
+            if !(p.abs() >= (0.5 * q * etemp).abs() || p <= q * (a - x) || p >= q * (b - x)) {
+                d = p / q;
+                let u = x + d;
+                if u - a < tol2 || b - u < tol2 {
+                    d = if xm >= x { tol1 } else { -tol1 };
+                }
+                golden = false;
+            }
+        }
+        if golden {
+            e = if x >= xm { a - x } else { b - x };
+            d = CGOLD * e;
+        }
+        let u = if d.abs() >= tol1 { x + d } else { x + if d >= 0.0 { tol1 } else { -tol1 } };
+        let fu = ff(u);
+        if fu <= fx {
+            if u >= x {
+                a = x;
+            } else {
+                b = x;
+            }
+            v = w;
+            w = x;
+            x = u;
+            fv = fw;
+            fw = fx;
+            fx = fu;
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                b = u;
+            }
+            if fu <= fw || w == x {
+                v = w;
+                w = u;
+                fv = fw;
+                fw = fu;
+            } else if fu <= fv || v == x || v == w {
+                v = u;
+                fv = fu;
+            }
+        }
+    }
+    (x, fx)
+}
+
+/// Options of the multi-dimensional saddle-point solvers ([`newton_fd`], [`fixed_point`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SolveOptions {
+    /// Convergence target on the max-norm of the residual T(x) − x.
+    pub tol: f64,
+    /// Iteration budget (Newton steps, or damped iterations).
+    pub max_iter: u32,
+    /// Relative forward-difference step of the Jacobian (THEORY §S1.3: 1e-7·max(1, |x|)).
+    pub fd_step: f64,
+    /// Damping γ of the fixed-point fallback x ← γ T(x) + (1 − γ) x (§S1.3: 0.5).
+    pub damping: f64,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions { tol: 1e-12, max_iter: 60, fd_step: 1e-7, damping: 0.5 }
+    }
+}
+
+/// A converged multi-dimensional solution.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Solution<T, const N: usize> {
+    /// The fixed point x = T(x).
+    pub x: [T; N],
+    /// max |T(x) − x| at the returned point.
+    pub residual: T,
+    /// Evaluations of the map T used.
+    pub evaluations: u32,
+}
+
+/// Why a multi-dimensional solve failed (carries the last iterate's residual).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SolveError {
+    /// The budget ran out before the residual reached the tolerance.
+    NotConverged {
+        /// Best residual reached.
+        residual: f64,
+        /// Map evaluations used.
+        evaluations: u32,
+    },
+    /// The map returned a non-finite value (or refused the point).
+    NonFinite {
+        /// Map evaluations used.
+        evaluations: u32,
+    },
+    /// The difference Jacobian of T(x) − x is singular.
+    SingularJacobian {
+        /// Residual at the point where it happened.
+        residual: f64,
+    },
+}
+
+impl fmt::Display for SolveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            SolveError::NotConverged { residual, evaluations } => {
+                write!(f, "saddle point not converged: residual {residual:e} after {evaluations} evaluations")
+            }
+            SolveError::NonFinite { evaluations } => {
+                write!(f, "saddle-point map not finite (after {evaluations} evaluations)")
+            }
+            SolveError::SingularJacobian { residual } => {
+                write!(f, "singular Jacobian (residual {residual:e})")
+            }
+        }
+    }
+}
+
+impl core::error::Error for SolveError {}
+
+fn max_norm<T: Real, const N: usize>(r: &[T; N]) -> T {
+    let mut m = T::ZERO;
+    for v in r {
+        let a = v.abs();
+        if !(a <= m) {
+            m = a;
+        }
+    }
+    m
+}
+
+/// Solves the linear system `a · x = b` in place (Gaussian elimination, partial pivoting); `false` if
+/// singular.
+pub fn solve_linear<T: Real, const N: usize>(a: &mut [[T; N]; N], b: &mut [T; N]) -> bool {
+    for col in 0..N {
+        let mut piv = col;
+        for r in col + 1..N {
+            if a[r][col].abs() > a[piv][col].abs() {
+                piv = r;
+            }
+        }
+        if !(a[piv][col].abs() > T::ZERO) || !a[piv][col].is_finite() {
+            return false;
+        }
+        a.swap(col, piv);
+        b.swap(col, piv);
+        for r in col + 1..N {
+            let f = a[r][col] / a[col][col];
+            for c in col..N {
+                let v = a[col][c];
+                a[r][c] -= f * v;
+            }
+            let v = b[col];
+            b[r] -= f * v;
+        }
+    }
+    for col in (0..N).rev() {
+        let mut s = b[col];
+        for c in col + 1..N {
+            s -= a[col][c] * b[c];
+        }
+        b[col] = s / a[col][col];
+    }
+    true
+}
+
+/// Newton's method on R(x) = T(x) − x with a forward-difference Jacobian and backtracking
+/// (THEORY §S1.3), for a small fixed dimension `N`.
+///
+/// `map(x, out)` writes T(x) into `out` and returns `false` if x is outside its domain (the step is
+/// then shortened). After Newton fails (singular Jacobian or no decrease) the solver falls back to
+/// damped iteration x ← γ T(x) + (1 − γ) x for the rest of the budget.
+pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    mut map: F,
+    x0: [T; N],
+    opts: &SolveOptions,
+) -> Result<Solution<T, N>, SolveError> {
+    let tol = T::from_f64(opts.tol);
+    let mut evals = 0u32;
+    let mut x = x0;
+    let mut tx = [T::ZERO; N];
+    evals += 1;
+    if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+        return Err(SolveError::NonFinite { evaluations: evals });
+    }
+    let mut r = [T::ZERO; N];
+    for i in 0..N {
+        r[i] = tx[i] - x[i];
+    }
+    let mut rn = max_norm(&r);
+    let mut newton_ok = true;
+    let mut iter = 0u32;
+    while iter < opts.max_iter {
+        if rn <= tol {
+            return Ok(Solution { x, residual: rn, evaluations: evals });
+        }
+        iter += 1;
+        if newton_ok {
+            // Jacobian of R by forward differences.
+            let mut jac = [[T::ZERO; N]; N];
+            let mut bad = false;
+            for j in 0..N {
+                let hstep = T::from_f64(opts.fd_step) * x[j].abs().max(T::ONE);
+                let mut xp = x;
+                xp[j] += hstep;
+                let mut txp = [T::ZERO; N];
+                evals += 1;
+                if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
+                    // try the backward difference
+                    xp[j] = x[j] - hstep;
+                    evals += 1;
+                    if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
+                        bad = true;
+                        break;
+                    }
+                    for i in 0..N {
+                        jac[i][j] = ((txp[i] - xp[i]) - r[i]) / (-hstep);
+                    }
+                    continue;
+                }
+                for i in 0..N {
+                    jac[i][j] = ((txp[i] - xp[i]) - r[i]) / hstep;
+                }
+            }
+            let mut dx = r;
+            for v in dx.iter_mut() {
+                *v = -*v;
+            }
+            if bad || !solve_linear(&mut jac, &mut dx) {
+                newton_ok = false;
+                continue;
+            }
+            // backtracking on the residual norm
+            let mut lam = T::ONE;
+            let mut accepted = false;
+            for _ in 0..12 {
+                let mut xn = x;
+                for i in 0..N {
+                    xn[i] += lam * dx[i];
+                }
+                let mut txn = [T::ZERO; N];
+                evals += 1;
+                if map(&xn, &mut txn) && txn.iter().all(|v| v.is_finite()) {
+                    let mut rnew = [T::ZERO; N];
+                    for i in 0..N {
+                        rnew[i] = txn[i] - xn[i];
+                    }
+                    let nn = max_norm(&rnew);
+                    if nn < rn {
+                        x = xn;
+                        r = rnew;
+                        rn = nn;
+                        accepted = true;
+                        break;
+                    }
+                }
+                lam *= T::HALF;
+            }
+            if !accepted {
+                newton_ok = false;
+            }
+        } else {
+            let g = T::from_f64(opts.damping);
+            let mut xn = x;
+            for i in 0..N {
+                xn[i] = x[i] + g * r[i];
+            }
+            let mut txn = [T::ZERO; N];
+            evals += 1;
+            if !map(&xn, &mut txn) || !txn.iter().all(|v| v.is_finite()) {
+                return Err(SolveError::NonFinite { evaluations: evals });
+            }
+            x = xn;
+            for i in 0..N {
+                r[i] = txn[i] - x[i];
+            }
+            rn = max_norm(&r);
+        }
+    }
+    if rn <= tol {
+        return Ok(Solution { x, residual: rn, evaluations: evals });
+    }
+    Err(SolveError::NotConverged { residual: rn.to_f64(), evaluations: evals })
+}
+
+/// Damped fixed-point iteration x ← γ T(x) + (1 − γ) x (THEORY §S1.3), `γ = opts.damping`.
+pub fn fixed_point<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    mut map: F,
+    x0: [T; N],
+    opts: &SolveOptions,
+) -> Result<Solution<T, N>, SolveError> {
+    let tol = T::from_f64(opts.tol);
+    let g = T::from_f64(opts.damping);
+    let mut x = x0;
+    let mut tx = [T::ZERO; N];
+    let mut rn = T::INFINITY;
+    for it in 0..opts.max_iter {
+        if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+            return Err(SolveError::NonFinite { evaluations: it + 1 });
+        }
+        let mut r = [T::ZERO; N];
+        for i in 0..N {
+            r[i] = tx[i] - x[i];
+        }
+        rn = max_norm(&r);
+        if rn <= tol {
+            return Ok(Solution { x, residual: rn, evaluations: it + 1 });
+        }
+        for i in 0..N {
+            x[i] += g * r[i];
+        }
+    }
+    Err(SolveError::NotConverged { residual: rn.to_f64(), evaluations: opts.max_iter })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +542,36 @@ mod tests {
         ));
         let r32 = brent(|x: f32| x * x - 2.0, 0.0, 2.0, 1e-6, 100).unwrap();
         assert!((r32.x - core::f32::consts::SQRT_2).abs() < 1e-6);
+    }
+
+    #[test]
+    fn newton_and_fixed_point_solve_a_2d_map() {
+        // T(x, y) = (cos y / 2, sin x / 3 + 0.2): a contraction with a unique fixed point.
+        let map = |x: &[f64; 2], out: &mut [f64; 2]| {
+            out[0] = libm::cos(x[1]) / 2.0;
+            out[1] = libm::sin(x[0]) / 3.0 + 0.2;
+            true
+        };
+        let opts = SolveOptions::default();
+        let a = newton_fd(map, [0.0, 0.0], &opts).unwrap();
+        let b = fixed_point(map, [0.0, 0.0], &SolveOptions { max_iter: 500, ..opts }).unwrap();
+        assert!(a.residual <= 1e-12 && b.residual <= 1e-12);
+        assert!((a.x[0] - b.x[0]).abs() < 1e-11 && (a.x[1] - b.x[1]).abs() < 1e-11);
+        assert!(a.evaluations < b.evaluations);
+        // A map with no fixed point reports non-convergence with its residual.
+        let shift = |x: &[f64; 1], out: &mut [f64; 1]| {
+            out[0] = x[0] + 1.0;
+            true
+        };
+        assert!(matches!(
+            newton_fd(shift, [0.0], &SolveOptions { max_iter: 5, ..opts }),
+            Err(SolveError::NotConverged { .. })
+        ));
+    }
+
+    #[test]
+    fn brent_min_finds_a_parabola_minimum() {
+        let (x, fx) = brent_min(|x| (x - 0.3) * (x - 0.3) + 1.0, 0.0, 1.0, 1e-8, 100);
+        assert!((x - 0.3).abs() < 1e-7 && (fx - 1.0).abs() < 1e-12);
     }
 }

@@ -2,6 +2,8 @@
 //! figure registry), writes through [`crate::harness`], and returns data; none prints.
 
 pub mod bench;
+pub mod enumeration;
+pub mod local_energy;
 pub mod committee_sbp;
 pub mod perceptron_theory;
 
