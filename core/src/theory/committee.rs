@@ -91,7 +91,12 @@ impl Kernel for Activation {
 
 /// RS saddle point and entropy of the K → ∞ tree committee at (α, κ) (§S5: G_S unchanged,
 /// G_E = ∫Dz ln H((κ − √q_e z)/√(Q_eff − q_e)), q̂ = α k'(q) E[g²]/(Q_eff − q_e)).
-pub fn rs<T: Real>(quad: &RsQuadrature, act: Activation, alpha: T, kappa: T) -> Result<RsSaddle<T>, RsError> {
+pub fn rs<T: Real>(
+    quad: &RsQuadrature,
+    act: Activation,
+    alpha: T,
+    kappa: T,
+) -> Result<RsSaddle<T>, RsError> {
     rs::solve_kernel(quad, &act, alpha, kappa)
 }
 
@@ -219,10 +224,14 @@ pub fn transition<const A: usize, const B: usize, const C: usize>(
         return Err(FpError::InvalidParameter("need lo < hi and tol > 0"));
     }
     if !monotonicity(quad, act, lo)?.monotonic {
-        return Err(FpError::InvalidParameter("the curve is not monotonic at the lower end of the bracket"));
+        return Err(FpError::InvalidParameter(
+            "the curve is not monotonic at the lower end of the bracket",
+        ));
     }
     if monotonicity(quad, act, hi)?.monotonic {
-        return Err(FpError::InvalidParameter("the curve is still monotonic at the upper end of the bracket"));
+        return Err(FpError::InvalidParameter(
+            "the curve is still monotonic at the upper end of the bracket",
+        ));
     }
     let (mut a, mut b) = (lo, hi);
     while b - a > tol {
