@@ -174,6 +174,91 @@ pub fn brent<T: Real, F: FnMut(T) -> T>(
 }
 
 
+/// Brent's minimization of f on [a, b] (golden section + parabolic steps) to absolute tolerance
+/// `xtol` in x, at most `max_iter` evaluations. Returns (x_min, f(x_min)); f may return NaN to signal
+/// "undefined here", which is treated as +∞.
+pub fn brent_min<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, xtol: f64, max_iter: u32) -> (f64, f64) {
+    const CGOLD: f64 = 0.381_966_011_250_105_1;
+    let mut ff = |x: f64| {
+        let v = f(x);
+        if v.is_nan() {
+            f64::INFINITY
+        } else {
+            v
+        }
+    };
+    let (mut a, mut b) = if a < b { (a, b) } else { (b, a) };
+    let mut x = a + CGOLD * (b - a);
+    let (mut w, mut v) = (x, x);
+    let mut fx = ff(x);
+    let (mut fw, mut fv) = (fx, fx);
+    let (mut d, mut e) = (0.0f64, 0.0f64);
+    for _ in 0..max_iter {
+        let xm = 0.5 * (a + b);
+        let tol1 = xtol * 0.5 + 1e-15 * x.abs();
+        let tol2 = 2.0 * tol1;
+        if (x - xm).abs() <= tol2 - 0.5 * (b - a) {
+            break;
+        }
+        let mut golden = true;
+        if e.abs() > tol1 {
+            let r = (x - w) * (fx - fv);
+            let mut q = (x - v) * (fx - fw);
+            let mut p = (x - v) * q - (x - w) * r;
+            q = 2.0 * (q - r);
+            if q > 0.0 {
+                p = -p;
+            }
+            q = q.abs();
+            let etemp = e;
+            e = d;
+            if !(p.abs() >= (0.5 * q * etemp).abs() || p <= q * (a - x) || p >= q * (b - x)) {
+                d = p / q;
+                let u = x + d;
+                if u - a < tol2 || b - u < tol2 {
+                    d = if xm >= x { tol1 } else { -tol1 };
+                }
+                golden = false;
+            }
+        }
+        if golden {
+            e = if x >= xm { a - x } else { b - x };
+            d = CGOLD * e;
+        }
+        let u = if d.abs() >= tol1 { x + d } else { x + if d >= 0.0 { tol1 } else { -tol1 } };
+        let fu = ff(u);
+        if fu <= fx {
+            if u >= x {
+                a = x;
+            } else {
+                b = x;
+            }
+            v = w;
+            w = x;
+            x = u;
+            fv = fw;
+            fw = fx;
+            fx = fu;
+        } else {
+            if u < x {
+                a = u;
+            } else {
+                b = u;
+            }
+            if fu <= fw || w == x {
+                v = w;
+                w = u;
+                fv = fw;
+                fw = fu;
+            } else if fu <= fv || v == x || v == w {
+                v = u;
+                fv = fu;
+            }
+        }
+    }
+    (x, fx)
+}
+
 /// Options of the multi-dimensional saddle-point solvers ([`newton_fd`], [`fixed_point`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -482,5 +567,11 @@ mod tests {
             newton_fd(shift, [0.0], &SolveOptions { max_iter: 5, ..opts }),
             Err(SolveError::NotConverged { .. })
         ));
+    }
+
+    #[test]
+    fn brent_min_finds_a_parabola_minimum() {
+        let (x, fx) = brent_min(|x| (x - 0.3) * (x - 0.3) + 1.0, 0.0, 1.0, 1e-8, 100);
+        assert!((x - 0.3).abs() < 1e-7 && (fx - 1.0).abs() < 1e-12);
     }
 }

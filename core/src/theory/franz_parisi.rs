@@ -621,14 +621,33 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                     out[i] = Ok(sol);
                     ok += 1;
                 }
-                Err(_) => {
-                    ended = Some(cur.d);
-                    out[i] = Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                Err(e) => {
+                    let last = match e {
+                        FpError::BranchEnds { last_d, .. } => last_d,
+                        _ => cur.d,
+                    };
+                    ended = Some(last);
+                    out[i] = Err(FpError::BranchEnds { d: target, last_d: last });
                 }
             }
         }
     }
     Ok(ok)
+}
+
+/// Exponent ν of the local growth q̂1 ∝ d^{−ν} above which the downward branch is declared ended.
+pub const COLLAPSE_EXPONENT: f64 = 2.0;
+
+/// The RS branch "ends" (§S3.5) when, going down in d, q̂1 (> 1) grows faster than d^{−2}: the
+/// constrained replicas collapse (q1 → 1, q̂1 → ∞ at a finite d) and φ turns down steeply. For
+/// (α, κ̃, κ) = (0.5, 0, 0) this happens at d ≈ 1.1e-3, where the spec's oracle saw a turning point.
+/// In the dense and phase-4 regimes q̂1 decreases as d → 0 and the test never triggers.
+fn collapses(cur: &FpSaddle, next: &FpSaddle) -> bool {
+    if !(next.d < cur.d) || !(next.qhat1 > 1.0) || !(cur.qhat1 > 0.0) {
+        return false;
+    }
+    let nu = libm::log(next.qhat1 / cur.qhat1) / libm::log(cur.d / next.d);
+    nu > COLLAPSE_EXPONENT
 }
 
 /// Continuation from `from` to `target` with the step rules of §S1.3.
@@ -682,6 +701,9 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
         });
         match attempt {
             Ok(sol) => {
+                if collapses(&cur, &sol) {
+                    return Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                }
                 prev = Some(cur);
                 cur = sol;
                 if shrink < 1.0 {
