@@ -30,6 +30,7 @@
 //! (`defmt::Format` for public types, for firmware logging).
 #![cfg_attr(not(any(test, feature = "std")), no_std)]
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
 pub mod bits;

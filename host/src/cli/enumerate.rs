@@ -1,19 +1,242 @@
-//! Placeholder for the `enumerate` command family; its issue replaces this file with the real commands.
+//! `enumerate`, `local-energy`, `flatness`: exact enumeration and the flatness measures
+//! (ALGORITHMS §e, §f).
 
-use super::Global;
-use clap::Subcommand;
+use super::{input_error, print_json, print_line, Global};
+use clap::{Args, Subcommand};
+use flatmin_core::bits::Spins;
+use flatmin_core::stability::Threshold;
+use flatmin_host::experiments::enumeration::{self as en, MAX_ENUMERATE_N};
+use flatmin_host::harness::with_threads;
+use flatmin_host::io::{self, InstanceFile, Problem};
+use std::path::PathBuf;
 
 /// Commands of this family.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
-    /// Not implemented yet.
-    #[command(hide = true)]
-    TodoEnumerate,
+    /// Exact enumeration of all 2^N configurations (N ≲ 34): histograms by distance from a reference,
+    /// κ-solution counts, local entropy (ALGORITHMS §e). Runs on all cores (--threads).
+    ///
+    /// JSON: {"total_solutions", "counts_by_distance":[…], "hist_err":[[…]], "hist_smin":[[…]],
+    /// "local_entropy":[…], …}; hist_err[d][E] counts configurations at distance d with E errors at
+    /// κ = 0, hist_smin[d][s_min + N] the same binned by the smallest stability.
+    Enumerate(EnumerateArgs),
+    /// Local energy (ALGORITHMS §f.1): mean training error of the reference with each weight flipped
+    /// with probability p, against p. Monte Carlo by default, exact from the enumeration with --exact.
+    ///
+    /// JSON: {"p":[…], "error":[…], "exact", "samples"}. With --out DIR also writes
+    /// DIR/local_energy/{data.csv, meta.json, local_energy.svg}.
+    LocalEnergy(LocalEnergyArgs),
+    /// Flatness of a reference (ALGORITHMS §f.2, §f.3): robustness radius, exact maximal variation F(r)
+    /// and distance to level sets D(ℓ) (enumeration, N ≤ 30 by default), greedy worst case and bounds.
+    ///
+    /// JSON: {"robustness_radius", "F":[…], "D":[…], "greedy_worst":[…], "F_upper":[…],
+    /// "D_lower":[…], "maxE_d":[…], "minE_d":[…], "mean_err_at_distance":[…], …}.
+    Flatness(FlatnessArgs),
+}
+
+/// How to pick the reference configuration.
+#[derive(Debug, Clone, Args)]
+pub struct RefArgs {
+    /// Use the K-th reference line of the file (1-based: R1, R2, … in file order).
+    #[arg(long = "ref", value_name = "K", conflicts_with_all = ["weights", "random_ref"])]
+    pub reference: Option<usize>,
+    /// Use this configuration: N characters in {'+','-'}.
+    #[arg(long, value_name = "SPINS", conflicts_with = "random_ref")]
+    pub weights: Option<String>,
+    /// Draw a uniformly random κ-solution of the instance (by enumeration, seeded by --seed) as the
+    /// reference: a typical solution.
+    #[arg(long)]
+    pub random_ref: bool,
+    /// Seed for everything random (the random reference, Monte Carlo samples).
+    #[arg(long, default_value_t = 0, value_name = "S")]
+    pub seed: u64,
+}
+
+/// Arguments of `enumerate`.
+#[derive(Debug, Clone, Args)]
+pub struct EnumerateArgs {
+    /// Instance file (text format of ALGORITHMS §a.4).
+    pub file: PathBuf,
+    /// Reference selection (default: R1 if the file has reference lines, else a random κ-solution).
+    #[command(flatten)]
+    pub reference: RefArgs,
+    /// Count κ-solutions at this margin instead of the file's κ (the histograms do not depend on it).
+    #[arg(long, value_name = "K")]
+    pub kappa: Option<f64>,
+}
+
+/// Arguments of `local-energy`.
+#[derive(Debug, Clone, Args)]
+pub struct LocalEnergyArgs {
+    /// Instance file (text format of ALGORITHMS §a.4).
+    pub file: PathBuf,
+    /// Reference selection (default: R1 if the file has reference lines, else a random κ-solution).
+    #[command(flatten)]
+    pub reference: RefArgs,
+    /// Largest flip probability of the grid.
+    #[arg(long, default_value_t = 0.5, value_name = "P")]
+    pub p_max: f64,
+    /// Number of evenly spaced flip probabilities from 0 to --p-max.
+    #[arg(long, default_value_t = 51, value_name = "K")]
+    pub p_steps: usize,
+    /// Monte Carlo realizations per point (ALGORITHMS §f.1 recommends 1000 for the perceptron).
+    #[arg(long, default_value_t = 1000, value_name = "R")]
+    pub samples: u64,
+    /// Exact curve from the enumeration histogram instead of Monte Carlo (N ≤ 40, 2^N work).
+    #[arg(long, conflicts_with = "fixed")]
+    pub exact: bool,
+    /// Fixed-distance variant: flip exactly round(pN) weights per realization.
+    #[arg(long)]
+    pub fixed: bool,
+    /// Also write CSV + meta.json + SVG into DIR/local_energy/.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `flatness`.
+#[derive(Debug, Clone, Args)]
+pub struct FlatnessArgs {
+    /// Instance file (text format of ALGORITHMS §a.4).
+    pub file: PathBuf,
+    /// Reference selection (default: R1 if the file has reference lines, else a random κ-solution).
+    #[command(flatten)]
+    pub reference: RefArgs,
+    /// Largest radius r for F(r), the greedy worst case and the upper bound (default: N, or 20 when N
+    /// is too large to enumerate).
+    #[arg(long, value_name = "R")]
+    pub radius: Option<usize>,
+    /// Largest N for which the exact tables (F, D, maxE_d, …) are computed by enumeration.
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub exact_max_n: usize,
 }
 
 /// Runs a command of this family.
-pub fn run(cmd: Cmd, _g: &Global) -> anyhow::Result<()> {
+pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
     match cmd {
-        Cmd::TodoEnumerate => anyhow::bail!("not implemented yet"),
+        Cmd::Enumerate(a) => enumerate(a, g),
+        Cmd::LocalEnergy(a) => local_energy(a, g),
+        Cmd::Flatness(a) => flatness(a, g),
+    }
+}
+
+struct Loaded {
+    file: InstanceFile,
+    problem: Problem,
+    reference: Vec<u64>,
+    label: String,
+}
+
+fn load(path: &PathBuf, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loaded> {
+    let file = InstanceFile::read(path)?;
+    if let Some(k) = kappa {
+        if !k.is_finite() {
+            return Err(input_error("--kappa must be finite"));
+        }
+    }
+    let problem = Problem::from_file(&file, kappa)?;
+    let (reference, label) = if let Some(k) = r.reference {
+        (file.reference(k)?.words().to_vec(), format!("R{k}"))
+    } else if let Some(s) = &r.weights {
+        let w = io::parse_spins(s, file.n).map_err(|e| input_error(format!("--weights: {e}")))?;
+        (w, "weights".into())
+    } else if !r.random_ref && !file.refs.is_empty() {
+        (file.refs[0].clone(), "R1".into())
+    } else {
+        let t = Threshold::new(problem.kappa, problem.n)?.t;
+        match en::random_solution(&problem, t, r.seed)? {
+            Some(w) => (w, format!("random κ-solution (seed {})", r.seed)),
+            None => return Err(input_error(format!("the instance has no κ = {} solution to use as reference", problem.kappa))),
+        }
+    };
+    Ok(Loaded { file, problem, reference, label })
+}
+
+fn enumerate(a: EnumerateArgs, g: &Global) -> anyhow::Result<()> {
+    let l = with_threads(g.threads, || load(&a.file, &a.reference, a.kappa))??;
+    let w = Spins::new(l.problem.n, &l.reference)?;
+    let tables = with_threads(g.threads, || en::tables(&l.problem, &w))??;
+    let report = en::enumerate_report(&tables, l.problem.kappa)?;
+    if g.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["reference"] = io::spins_to_string(&l.reference, l.problem.n).into();
+        v["reference_source"] = l.label.clone().into();
+        print_json(&v)
+    } else {
+        print_line(&format!(
+            "N = {}, P = {}, κ = {} (T = {}), reference {} = {}\ntotal κ-solutions: {}\ncounts by distance: {:?}",
+            report.n,
+            report.p,
+            report.kappa,
+            report.t,
+            l.label,
+            io::spins_to_string(&l.reference, l.problem.n),
+            report.total_solutions,
+            report.counts_by_distance
+        ))
+    }
+}
+
+fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
+    let ps = en::p_grid(a.p_max, a.p_steps)?;
+    if !a.exact && a.samples == 0 {
+        return Err(input_error("--samples must be at least 1"));
+    }
+    let l = with_threads(g.threads, || load(&a.file, &a.reference, None))??;
+    let w = Spins::new(l.problem.n, &l.reference)?;
+    let curve = with_threads(g.threads, || {
+        if a.exact {
+            en::local_energy_exact(&l.problem, &w, &ps)
+        } else {
+            en::local_energy_mc(&l.problem, &w, &ps, a.samples, a.fixed, a.reference.seed)
+        }
+    })??;
+    let mut dir = None;
+    if let Some(out) = &a.out {
+        let params = [
+            ("file", serde_json::Value::from(a.file.display().to_string())),
+            ("n", l.file.n.into()),
+            ("p", l.file.p.into()),
+            ("reference", io::spins_to_string(&l.reference, l.problem.n).into()),
+            ("reference_source", l.label.clone().into()),
+            ("seed", a.reference.seed.into()),
+            ("fixed_k", a.fixed.into()),
+        ];
+        dir = Some(flatmin_host::experiments::local_energy::write(out, &curve, &params)?);
+    }
+    if g.json {
+        let mut v = serde_json::to_value(&curve)?;
+        if let Some(d) = &dir {
+            v["out"] = d.display().to_string().into();
+        }
+        print_json(&v)
+    } else {
+        let mut text = String::from("p\terror\n");
+        for (p, e) in curve.p.iter().zip(&curve.error) {
+            text.push_str(&format!("{p:.4}\t{e:.6}\n"));
+        }
+        if let Some(d) = &dir {
+            text.push_str(&format!("wrote {}", d.display()));
+        }
+        print_line(text.trim_end())
+    }
+}
+
+fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
+    let l = with_threads(g.threads, || load(&a.file, &a.reference, None))??;
+    let n = l.problem.n;
+    let exact = n <= a.exact_max_n.min(MAX_ENUMERATE_N);
+    let radius = a.radius.unwrap_or(if exact { n } else { n.min(20) });
+    let w = Spins::new(n, &l.reference)?;
+    let report = with_threads(g.threads, || en::flatness_report(&l.problem, &w, radius, exact))??;
+    if g.json {
+        let mut v = serde_json::to_value(&report)?;
+        v["reference"] = io::spins_to_string(&l.reference, n).into();
+        v["reference_source"] = l.label.clone().into();
+        print_json(&v)
+    } else {
+        print_line(&format!(
+            "reference {}: E = {}, robustness radius = {}\nF(r) = {:?}\nD(l) = {:?}\ngreedy worst = {:?}\nF upper bound = {:?}\nD lower bound = {:?}",
+            l.label, report.errors, report.robustness_radius, report.f, report.d, report.greedy_worst, report.f_upper, report.d_lower
+        ))
     }
 }

@@ -35,6 +35,12 @@ pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
     pub global: Global,
+    /// Run only shard i of n of a sweep (the points whose index % n == i) into
+    /// DIR/shard-<i>-of-<n>/; join the shards with `flatmin merge DIR`. Defaults to
+    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
+    /// array; --shard 0/1 runs the whole sweep.
+    #[arg(long, global = true, value_name = "i/n")]
+    pub shard: Option<flatmin_host::harness::shard::Shard>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -84,6 +90,9 @@ pub enum Command {
 /// Dispatches a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let g = cli.global;
+    if let Some(s) = cli.shard {
+        flatmin_host::harness::shard::set_cli_shard(s);
+    }
     match cli.command {
         Command::Instance(c) => instance::run(c, &g),
         Command::Theory(c) => theory::run(c, &g),

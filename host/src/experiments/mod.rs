@@ -1,6 +1,9 @@
 //! Experiments: one module per figure or study. Each takes its parameters (and [`FigureOpts`] for the
 //! figure registry), writes through [`crate::harness`], and returns data; none prints.
 
+pub mod bench;
+pub mod enumeration;
+pub mod local_energy;
 pub mod committee_sbp;
 pub mod perceptron_theory;
 

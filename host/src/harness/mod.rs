@@ -2,12 +2,24 @@
 //! `meta.json` (every parameter, seed, crate version, start and end time, convergence information)
 //! and SVG plots; progress bars; sample-level parallelism with per-sample seeds.
 //!
-//! An [`OutDir`] is assembled in a hidden staging directory next to its final place and renamed into
-//! place by [`OutDir::finish`]; if the experiment fails (or panics) the staging directory is removed, so a
-//! failed run leaves no partial files behind.
+//! Two ways to write results, for two kinds of runs:
+//!
+//! * **One-shot** results (a theory curve, a figure that takes minutes) go through an [`OutDir`]: it is
+//!   assembled in a hidden staging directory next to its final place and renamed into place by
+//!   [`OutDir::finish`]; if the experiment fails (or panics) the staging directory is removed, so a failed
+//!   run leaves no partial files behind and an older complete result stays untouched until the new one
+//!   is whole.
+//! * **Sweeps** (many independent points, hours of sampling, cluster jobs) go through
+//!   [`sweep::Sweep`]: the directory is the final one from the start, and `data.csv` is append-only, one
+//!   flushed block per finished point, so a killed run loses nothing and a rerun computes only the
+//!   missing points. Shards of one sweep (`--shard i/n`, or SLURM array variables) write into sibling
+//!   directories that [`shard::merge`] (`flatmin merge`) joins. See [`sweep`] for why a sweep cannot be
+//!   staged the way an [`OutDir`] is.
 
 pub mod plot;
 pub mod progress;
+pub mod shard;
+pub mod sweep;
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -206,8 +218,18 @@ pub struct CsvWriter {
     columns: usize,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+/// A number as written in CSV files: shortest round-trip form, NaN as an empty field.
+pub fn format_f64(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Quotes a CSV field when it contains a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -229,16 +251,7 @@ impl CsvWriter {
     }
     /// Writes a numeric row (NaN is written as an empty field).
     pub fn row(&mut self, values: &[f64]) -> Result<()> {
-        let fields: Vec<String> = values
-            .iter()
-            .map(|v| {
-                if v.is_nan() {
-                    String::new()
-                } else {
-                    format!("{v}")
-                }
-            })
-            .collect();
+        let fields: Vec<String> = values.iter().map(|&v| format_f64(v)).collect();
         self.fields(&fields)
     }
     /// Writes a row of preformatted fields.
@@ -278,6 +291,76 @@ pub fn sample_seed(base: u64, index: u64) -> u64 {
     flatmin_core::rng::derive_seed(base, index)
 }
 
+/// Runs `count` samples in parallel on the current rayon pool (see [`with_threads`]) and returns their
+/// results in sample order. Sample `s` gets the seed [`sample_seed`]`(seed, s)`, so the results do not
+/// depend on the number of threads. The first error wins (samples not yet started are skipped).
+pub fn par_samples<T, F>(count: usize, seed: u64, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize, u64) -> Result<T> + Sync + Send,
+{
+    use rayon::prelude::*;
+    (0..count)
+        .into_par_iter()
+        .map(|s| f(s, sample_seed(seed, s as u64)))
+        .collect()
+}
+
+/// Splits CSV text into records of fields (RFC 4180 quoting, as [`CsvWriter`] writes it). Returns
+/// each record with the 1-based line number it starts on. `path` is only used in error messages.
+pub fn parse_csv(text: &str, path: &Path) -> Result<Vec<(usize, Vec<String>)>> {
+    let mut records = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1usize;
+    while chars.peek().is_some() {
+        let start = line;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        loop {
+            match chars.next() {
+                None => {
+                    if quoted {
+                        return Err(Error::Parse {
+                            file: path.to_path_buf(),
+                            line: start,
+                            msg: "unterminated quoted field".into(),
+                        });
+                    }
+                    fields.push(std::mem::take(&mut field));
+                    break;
+                }
+                Some('"') if quoted => {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        field.push('"');
+                    } else {
+                        quoted = false;
+                    }
+                }
+                Some('"') if field.is_empty() => quoted = true,
+                Some(',') if !quoted => fields.push(std::mem::take(&mut field)),
+                Some('\n') if !quoted => {
+                    line += 1;
+                    if field.ends_with('\r') {
+                        field.pop();
+                    }
+                    fields.push(std::mem::take(&mut field));
+                    break;
+                }
+                Some(c) => {
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    field.push(c);
+                }
+            }
+        }
+        records.push((start, fields));
+    }
+    Ok(records)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +372,33 @@ mod tests {
             rfc3339(UNIX_EPOCH + std::time::Duration::from_secs(1_795_344_438)),
             "2026-11-22T10:47:18Z"
         );
+    }
+
+    #[test]
+    fn csv_quoting_round_trips() {
+        let fields = ["a", "b,c", "say \"hi\"", "two\nlines", ""];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let text = format!("{}\nx,y,z,w,v\n", line.join(","));
+        let recs = parse_csv(&text, Path::new("t.csv")).unwrap();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].0, 1);
+        assert_eq!(recs[0].1, fields);
+        assert_eq!(recs[1].0, 3);
+        assert_eq!(recs[1].1, ["x", "y", "z", "w", "v"]);
+        let e = parse_csv("a,\"b\n", Path::new("t.csv")).unwrap_err();
+        assert_eq!(e.to_string(), "t.csv:1: unterminated quoted field");
+    }
+
+    #[test]
+    fn par_samples_ignores_thread_count() {
+        let run = |t| {
+            with_threads(Some(t), || par_samples(50, 7, |s, seed| Ok((s, seed))))
+                .unwrap()
+                .unwrap()
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one[3], (3, sample_seed(7, 3)));
     }
 
     #[test]

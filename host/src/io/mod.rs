@@ -13,7 +13,41 @@
 use crate::error::{Error, Result};
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins, SpinsMut};
 use flatmin_core::instance::{self, Instance};
+use flatmin_core::stability;
+use serde::Serialize;
 use std::path::{Path, PathBuf};
+
+/// The largest instance `generate` accepts, in bits (N·P): 2³⁴ bits is 2 GiB packed and a 16 GB
+/// text file, far beyond any experiment of the papers.
+pub const MAX_INSTANCE_BITS: u128 = 1 << 34;
+
+/// Stabilities, margin and errors of one configuration on an instance (`flatmin instance stats`;
+/// the fields of the fixtures' `*.answers.json`, ALGORITHMS §a.2).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Stats {
+    /// Which reference line (1-based, `R1` = 1), or `None` for a configuration given otherwise.
+    #[serde(rename = "ref")]
+    pub reference: Option<usize>,
+    /// N.
+    #[serde(rename = "N")]
+    pub n: usize,
+    /// P.
+    #[serde(rename = "P")]
+    pub p: usize,
+    /// The margin κ the errors are counted at.
+    pub kappa: f64,
+    /// The integer threshold T(κ) = ⌈κ√N − 10⁻⁹⌉.
+    #[serde(rename = "T")]
+    pub t: i32,
+    /// Integer stabilities s_μ = Σᵢ wᵢ ξ^μ_i of the gauged patterns, in pattern order.
+    pub stabilities: Vec<i32>,
+    /// min_μ s_μ / √N (`None` when P = 0).
+    pub margin: Option<f64>,
+    /// #{μ : s_μ < T(κ)}.
+    pub errors_kappa: usize,
+    /// #{μ : s_μ < 0}, the training errors.
+    pub errors0: usize,
+}
 
 /// An instance as stored in a file: raw patterns, labels, margin, optional reference configurations.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,6 +114,11 @@ impl InstanceFile {
             return Err(Error::Input("kappa must be finite".into()));
         }
         let p = instance::num_patterns(alpha, n)?;
+        if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
+            return Err(Error::Input(format!(
+                "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
+            )));
+        }
         let nw = words_for(n);
         let mut patterns = vec![0u64; p * nw];
         let mut labels = vec![0u64; words_for(p)];
@@ -124,6 +163,8 @@ impl InstanceFile {
             msg,
         };
         let mut comments = Vec::new();
+        // Errors about a missing line point at the last line of the file (where it ends).
+        let last_line = text.lines().count().max(1);
         let mut lines = text
             .lines()
             .enumerate()
@@ -140,7 +181,7 @@ impl InstanceFile {
             .into_iter();
         let (hl, header) = lines
             .next()
-            .ok_or_else(|| err(0, "empty file: no header line 'N P kappa'".into()))?;
+            .ok_or_else(|| err(last_line, "empty file: no header line 'N P kappa'".into()))?;
         let fields: Vec<&str> = header.split_whitespace().collect();
         if fields.len() != 3 {
             return Err(err(
@@ -164,17 +205,28 @@ impl InstanceFile {
             return Err(err(hl, "kappa must be finite".into()));
         }
         let nw = words_for(n);
+        // Never trust P for an allocation before the lines are there (a typo like "21 9999999999 0").
+        let remaining = lines.len();
+        if remaining < p {
+            return Err(err(
+                last_line,
+                format!("file ends after {remaining} of {p} pattern lines"),
+            ));
+        }
         let mut patterns = Vec::with_capacity(p * nw);
         for mu in 0..p {
-            let (ln, l) = lines
-                .next()
-                .ok_or_else(|| err(0, format!("file ends after {mu} of {p} pattern lines")))?;
+            let (ln, l) = lines.next().ok_or_else(|| {
+                err(
+                    last_line,
+                    format!("file ends after {mu} of {p} pattern lines"),
+                )
+            })?;
             let w = parse_spins(l, n).map_err(|m| err(ln, format!("pattern {}: {m}", mu + 1)))?;
             patterns.extend_from_slice(&w);
         }
         let (ll, l) = lines
             .next()
-            .ok_or_else(|| err(0, "file ends before the label line".into()))?;
+            .ok_or_else(|| err(last_line, "file ends before the label line".into()))?;
         let labels = parse_spins(l, p).map_err(|m| err(ll, format!("labels: {m}")))?;
         let labels = if p == 0 { Vec::new() } else { labels };
         let mut refs = Vec::new();
@@ -262,6 +314,36 @@ impl InstanceFile {
             )));
         }
         Ok(Spins::new(self.n, &self.refs[k - 1])?)
+    }
+}
+
+impl InstanceFile {
+    /// Stabilities, margin and errors of the configuration `w` (`words_for(N)` words); `kappa`
+    /// overrides the header's margin when given. `reference` is only recorded in the result.
+    pub fn stats(&self, w: &[u64], kappa: Option<f64>, reference: Option<usize>) -> Result<Stats> {
+        let problem = Problem::from_file(self, kappa)?;
+        let inst = problem.instance()?;
+        let w = Spins::new(self.n, w)?;
+        let mut s = vec![0i32; self.p];
+        inst.stabilities(&w, &mut s)?;
+        let th = inst.threshold;
+        Ok(Stats {
+            reference,
+            n: self.n,
+            p: self.p,
+            kappa: th.kappa,
+            t: th.t,
+            margin: (self.p > 0).then(|| stability::margin(&s, self.n)),
+            errors_kappa: th.errors(&s),
+            errors0: stability::errors(&s, 0),
+            stabilities: s,
+        })
+    }
+
+    /// [`InstanceFile::stats`] of reference `k` (1-based).
+    pub fn reference_stats(&self, k: usize, kappa: Option<f64>) -> Result<Stats> {
+        let w = self.reference(k)?;
+        self.stats(w.words(), kappa, Some(k))
     }
 }
 

@@ -1,0 +1,297 @@
+//! Factor-node updates of the perceptron constraint 1[Σ_j ξ_j w_j ≥ T] (ALGORITHMS §b.3–b.4).
+//!
+//! Both updates read the packed pattern row directly: the cavity mean Σ_j ξ_j m_j is the plain sum of
+//! the cavity magnetizations minus twice their sum over the set bits of the row (bit 1 ⇔ ξ = −1),
+//! iterated with `trailing_zeros`; the per-edge sign is a bit select. No unpacked ±1 matrix exists.
+//!
+//! * [`gaussian_update`]: central-limit update, O(N) per factor, with θ = T_par − 1 (continuity
+//!   correction). Accuracy: that of [`crate::special::log_h`] (≤ 1e-12 relative in f64).
+//! * [`exact_update`]: exact update by a suffix tail table and a running prefix distribution of the
+//!   number of +1's among the x_j = ξ_j w_j, in the log domain (no underflow for polarized messages),
+//!   O(N²) per factor.
+
+use crate::real::Real;
+use crate::special::log_h;
+
+/// Variances below this are treated as a deterministic cavity sum (§b.4).
+const TINY_VAR: f64 = 1e-300;
+
+/// ξ_i as ±1 from the packed row.
+#[inline(always)]
+fn xi_of(row: &[u64], i: usize) -> bool {
+    (row[i / 64] >> (i % 64)) & 1 == 1
+}
+
+/// (tanh c, 1 − tanh² c) without cancellation: with e = exp(−2|c|), tanh|c| = (1−e)/(1+e) and
+/// 1 − tanh² = 4e/(1+e)².
+#[inline(always)]
+pub(crate) fn tanh_var<T: Real>(c: T) -> (T, T) {
+    let a = c.abs();
+    let e = (-(a + a)).exp();
+    let inv = T::ONE / (T::ONE + e);
+    let m = (T::ONE - e) * inv;
+    let v = T::from_f64(4.0) * e * inv * inv;
+    (if c < T::ZERO { -m } else { m }, v)
+}
+
+/// Σ_i ξ_i m_i for a packed row: Σ m − 2 Σ_{set bits} m.
+#[inline]
+pub(crate) fn signed_sum<T: Real>(row: &[u64], ms: &[T], total: T) -> T {
+    let mut neg = T::ZERO;
+    for (k, &word) in row.iter().enumerate() {
+        let mut w = word;
+        while w != 0 {
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            neg += ms[k * 64 + b];
+        }
+    }
+    total - (neg + neg)
+}
+
+/// Clamp |x| ≤ g_max.
+#[inline(always)]
+pub(crate) fn clamp<T: Real>(x: T, g_max: T) -> T {
+    if x > g_max {
+        g_max
+    } else if x < -g_max {
+        -g_max
+    } else {
+        x
+    }
+}
+
+/// Applies damping, writes the new field, updates the total, and returns |Δ tanh|, evaluated only
+/// when it can exceed `residual` (|Δ tanh| ≤ |Δg|).
+#[inline(always)]
+fn commit<T: Real>(g: &mut T, h: &mut T, cavity: T, new: T, damping: T, residual: T) -> T {
+    let old = *g;
+    let new = if damping > T::ZERO { (T::ONE - damping) * new + damping * old } else { new };
+    *g = new;
+    *h = cavity + new;
+    let dg = (new - old).abs();
+    if dg > residual {
+        (new.tanh() - old.tanh()).abs().max(residual)
+    } else {
+        residual
+    }
+}
+
+/// Cavity magnetizations and variances of one factor into `ms`, `vs`; returns (Σ m, Σ v).
+#[inline]
+fn cavity_moments<T: Real>(g: &[T], h: &[T], ms: &mut [T], vs: &mut [T]) -> (T, T) {
+    let mut sm = T::ZERO;
+    let mut sv = T::ZERO;
+    for (((&gi, &hi), m), v) in g.iter().zip(h).zip(ms.iter_mut()).zip(vs.iter_mut()) {
+        let (mi, vi) = tanh_var(hi - gi);
+        *m = mi;
+        *v = vi;
+        sm += mi;
+        sv += vi;
+    }
+    (sm, sv)
+}
+
+/// Gaussian (central-limit) update of factor μ (§b.4):
+/// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
+///
+/// `row`: packed pattern ξ^μ; `g`: its N fields (updated); `h`: the N totals (updated);
+/// `scratch`: ≥ 2N reals. Returns the largest |Δ tanh g|.
+pub fn gaussian_update<T: Real>(
+    row: &[u64],
+    g: &mut [T],
+    h: &mut [T],
+    scratch: &mut [T],
+    theta: i32,
+    damping: T,
+    g_max: T,
+) -> T {
+    let n = g.len();
+    let (ms, rest) = scratch.split_at_mut(n);
+    let vs = &mut rest[..n];
+    let (sm, sv) = cavity_moments(g, h, ms, vs);
+    let mean = signed_sum(row, ms, sm);
+    let theta = T::from_i32(theta);
+    let tiny = T::from_f64(TINY_VAR);
+    let mut residual = T::ZERO;
+    for i in 0..n {
+        let xi = if xi_of(row, i) { -T::ONE } else { T::ONE };
+        let mc = mean - xi * ms[i];
+        let var = sv - vs[i];
+        let cavity = h[i] - g[i];
+        let new = if var <= tiny {
+            // Deterministic cavity sum: p± = 1[mc ± ξ > θ].
+            let pp = mc + xi > theta;
+            let pm = mc - xi > theta;
+            match (pp, pm) {
+                (true, false) => g_max,
+                (false, true) => -g_max,
+                _ => T::ZERO,
+            }
+        } else {
+            let inv = T::ONE / var.sqrt();
+            let base = theta - mc;
+            let a = log_h((base - xi) * inv);
+            let b = log_h((base + xi) * inv);
+            if a == T::NEG_INFINITY && b == T::NEG_INFINITY {
+                T::ZERO
+            } else {
+                clamp(T::HALF * (a - b), g_max)
+            }
+        };
+        residual = commit(&mut g[i], &mut h[i], cavity, new, damping, residual);
+    }
+    residual
+}
+
+/// ln Z_μ of the Gaussian factor: ln H((θ − μ_μ)/σ_μ) with the full cavity mean and variance
+/// (−∞ for a violated deterministic sum). `scratch`: ≥ 2N reals.
+pub fn gaussian_log_z<T: Real>(row: &[u64], g: &[T], h: &[T], scratch: &mut [T], theta: i32) -> T {
+    let n = g.len();
+    let (ms, rest) = scratch.split_at_mut(n);
+    let vs = &mut rest[..n];
+    let (sm, sv) = cavity_moments(g, h, ms, vs);
+    let mean = signed_sum(row, ms, sm);
+    let theta = T::from_i32(theta);
+    if sv <= T::from_f64(TINY_VAR) {
+        return if mean > theta { T::ZERO } else { T::NEG_INFINITY };
+    }
+    log_h((theta - mean) / sv.sqrt())
+}
+
+/// ln(eᵃ + eᵇ), exact at −∞.
+#[inline(always)]
+fn log_add<T: Real>(a: T, b: T) -> T {
+    if a == T::NEG_INFINITY {
+        return b;
+    }
+    if b == T::NEG_INFINITY {
+        return a;
+    }
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    hi + (lo - hi).exp().ln_1p()
+}
+
+/// −ln(1 + eˣ) = ln σ(−x), stable.
+#[inline(always)]
+fn neg_softplus<T: Real>(x: T) -> T {
+    if x > T::ZERO {
+        -(x + (-x).exp().ln_1p())
+    } else {
+        -(x.exp().ln_1p())
+    }
+}
+
+/// ⌈a/2⌉ for any sign.
+#[inline(always)]
+fn ceil_half(a: i64) -> i64 {
+    -((-a).div_euclid(2))
+}
+
+/// Builds ln P(x_j = ±1) into `lp`, `lm` and the suffix tail table
+/// `rt[k·(N+2) + c] = ln Pr[#{j ≥ k : x_j = +1} ≥ c]`, c = 0..=N+1.
+fn suffix_table<T: Real>(row: &[u64], g: &[T], h: &[T], lp: &mut [T], lm: &mut [T], rt: &mut [T]) {
+    let n = g.len();
+    let w = n + 2;
+    for j in 0..n {
+        let c = h[j] - g[j];
+        let a = if xi_of(row, j) { -c } else { c };
+        // P(x_j = +1) = σ(2 ξ_j h_j).
+        lp[j] = neg_softplus(-(a + a));
+        lm[j] = neg_softplus(a + a);
+    }
+    let last = &mut rt[n * w..(n + 1) * w];
+    last.fill(T::NEG_INFINITY);
+    last[0] = T::ZERO;
+    for k in (0..n).rev() {
+        let (head, tail) = rt.split_at_mut((k + 1) * w);
+        let next = &tail[..w];
+        let cur = &mut head[k * w..];
+        cur[0] = T::ZERO;
+        for c in 1..w {
+            let take = lp[k] + next[c - 1];
+            cur[c] = log_add(take, lm[k] + next[c]);
+        }
+    }
+}
+
+/// ln Pr[#{j ≥ k : x_j = +1} ≥ c] from the suffix table, for any integer c.
+#[inline(always)]
+fn tail<T: Real>(rt: &[T], n: usize, k: usize, c: i64) -> T {
+    if c <= 0 {
+        T::ZERO
+    } else if c as usize > n - k {
+        T::NEG_INFINITY
+    } else {
+        rt[k * (n + 2) + c as usize]
+    }
+}
+
+fn split_exact<T>(scratch: &mut [T], n: usize) -> (&mut [T], &mut [T], &mut [T], &mut [T], &mut [T]) {
+    let (lp, rest) = scratch.split_at_mut(n);
+    let (lm, rest) = rest.split_at_mut(n);
+    let (rt, rest) = rest.split_at_mut((n + 1) * (n + 2));
+    let (l0, rest) = rest.split_at_mut(n + 1);
+    let l1 = &mut rest[..n + 1];
+    (lp, lm, rt, l0, l1)
+}
+
+/// Exact update of factor μ (§b.3): p± = Pr[S_{μ\i} ± ξ_i ≥ T], g = ½(ln p₊ − ln p₋) (0 if both
+/// vanish, a contradiction), clamped. `scratch`: ≥ 2N + (N+1)(N+2) + 2(N+1) reals.
+/// Returns the largest |Δ tanh g|.
+pub fn exact_update<T: Real>(
+    row: &[u64],
+    g: &mut [T],
+    h: &mut [T],
+    scratch: &mut [T],
+    t: i32,
+    damping: T,
+    g_max: T,
+) -> T {
+    let n = g.len();
+    let (lp, lm, rt, mut prev, mut next) = split_exact(scratch, n);
+    suffix_table(row, g, h, lp, lm, rt);
+    // prev[a] = ln Pr[#{j < i : x_j = +1} = a], a = 0..=i.
+    prev.fill(T::NEG_INFINITY);
+    prev[0] = T::ZERO;
+    let base = i64::from(t) + n as i64 - 1;
+    let mut residual = T::ZERO;
+    for i in 0..n {
+        let xi: i64 = if xi_of(row, i) { -1 } else { 1 };
+        let need_p = ceil_half(base - xi);
+        let need_m = ceil_half(base + xi);
+        let mut lpp = T::NEG_INFINITY;
+        let mut lpm = T::NEG_INFINITY;
+        for (a, &la) in prev[..=i].iter().enumerate() {
+            if la == T::NEG_INFINITY {
+                continue;
+            }
+            lpp = log_add(lpp, la + tail(rt, n, i + 1, need_p - a as i64));
+            lpm = log_add(lpm, la + tail(rt, n, i + 1, need_m - a as i64));
+        }
+        let cavity = h[i] - g[i];
+        let new = if lpp == T::NEG_INFINITY && lpm == T::NEG_INFINITY {
+            T::ZERO
+        } else {
+            clamp(T::HALF * (lpp - lpm), g_max)
+        };
+        // Extend the prefix with x_i (from the incoming cavity field, before the update).
+        next[0] = prev[0] + lm[i];
+        for a in 1..=i + 1 {
+            let take = prev[a - 1] + lp[i];
+            let skip = if a <= i { prev[a] + lm[i] } else { T::NEG_INFINITY };
+            next[a] = log_add(take, skip);
+        }
+        core::mem::swap(&mut prev, &mut next);
+        residual = commit(&mut g[i], &mut h[i], cavity, new, damping, residual);
+    }
+    residual
+}
+
+/// ln Z_μ of the exact factor: ln Pr_cavity[S_μ ≥ T]. `scratch` as for [`exact_update`].
+pub fn exact_log_z<T: Real>(row: &[u64], g: &[T], h: &[T], scratch: &mut [T], t: i32) -> T {
+    let n = g.len();
+    let (lp, lm, rt, _, _) = split_exact(scratch, n);
+    suffix_table(row, g, h, lp, lm, rt);
+    tail(rt, n, 0, ceil_half(i64::from(t) + n as i64))
+}

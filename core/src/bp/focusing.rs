@@ -1,0 +1,318 @@
+//! Focusing BP (ALGORITHMS §c): BP on y replicas coupled with strength γ to a center, reduced by
+//! replica symmetry to one extra "focusing" factor per variable (§c.1); the protocols of §c.2 (and the
+//! SM II.3 reconstruction of §c.4 as a preset); the driver of §c.3; reinforced BP (§d.1) as the
+//! γ = ∞ protocol with one sweep per step.
+//!
+//! Focusing message: with hx_i = H_i − ux_i, pol = tanh γ, r = y − 1,
+//! ux_i = atanh(pol · tanh(r · atanh(pol · tanh hx_i))), which is r·hx_i for γ = ∞; it is clamped at
+//! ±G_max like every field.
+//!
+//! Memory: a [`BpWorkspace`] (P·N + 4N reals + P + N `u32`), the caller's output spins and P `i32`
+//! stabilities.
+
+use super::{BpParams, BpWorkspace, Focus};
+use crate::bits::SpinsMut;
+use crate::error::{Result, ShapeError};
+use crate::instance::Instance;
+use crate::real::Real;
+use crate::rng::rng_from_seed;
+use crate::stability::{margin, min_stability};
+
+/// One step of a focusing protocol: coupling γ (may be +∞) and number of replicas y ≥ 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Step {
+    /// Coupling γ ≥ 0 (`f64::INFINITY` for pure reinforcement).
+    pub gamma: f64,
+    /// Number of replicas y ≥ 1.
+    pub y: f64,
+}
+
+/// A sequence of (γ_k, y_k) (§c.2).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Protocol<'a> {
+    /// γ = ∞, y = 1/(1 − x) for x = 0, dr, …, 1 − dr (the default, dr = 0.01).
+    StandardReinforcement {
+        /// Step of x.
+        dr: f64,
+    },
+    /// Fixed y, γ = start, start + step, … ≤ stop ([SRC] test suite: 0:0.1:10, y = 21).
+    Scoping {
+        /// First γ.
+        gamma_start: f64,
+        /// Increment of γ.
+        gamma_step: f64,
+        /// Last γ (inclusive).
+        gamma_stop: f64,
+        /// Number of replicas.
+        y: f64,
+    },
+    /// γ = atanh(ρˣ), y = 1 + ρ^{1−2x}/(1 − ρ) for ρ = start, start + step, … ≤ stop < 1.
+    PseudoReinforcement {
+        /// First ρ ≥ 0.
+        rho_start: f64,
+        /// Increment of ρ.
+        rho_step: f64,
+        /// Last ρ (inclusive, < 1).
+        rho_stop: f64,
+        /// The exponent x (½ in [SRC]).
+        x: f64,
+    },
+    /// An explicit list of steps.
+    FreeScoping(&'a [Step]),
+    /// The SM II.3 reconstruction of §c.4 [REC]: y fixed, γ_k = atanh(k/K) for k = 0..=K with the last
+    /// (infinite) step capped at `cap`; then, if still unsolved, reinforcement steps γ = ∞,
+    /// y/(1 − t·dr) for t = 1, 2, … while t·dr < 1 (our continuation; the paper's is unknown).
+    PaperScoping {
+        /// K (20 in §c.4).
+        steps: usize,
+        /// y (7 in §c.4).
+        y: f64,
+        /// Cap of the last γ (5 in §c.4).
+        cap: f64,
+        /// Step of the reinforcement continuation (0.01).
+        reinforce_dr: f64,
+    },
+}
+
+impl Protocol<'_> {
+    /// StandardReinforcement(0.01), the [SRC] default.
+    pub const DEFAULT: Protocol<'static> = Protocol::StandardReinforcement { dr: 0.01 };
+    /// The §c.4 reconstruction: y = 7, K = 20, cap 5, reinforcement continuation with dr = 0.01.
+    pub const PAPER: Protocol<'static> =
+        Protocol::PaperScoping { steps: 20, y: 7.0, cap: 5.0, reinforce_dr: 0.01 };
+    /// The [SRC] test suite's Scoping(0:0.1:10, 21).
+    pub const SRC_SCOPING: Protocol<'static> =
+        Protocol::Scoping { gamma_start: 0.0, gamma_step: 0.1, gamma_stop: 10.0, y: 21.0 };
+    /// PseudoReinforcement(0:0.01:0.99; x = ½).
+    pub const PSEUDO: Protocol<'static> =
+        Protocol::PseudoReinforcement { rho_start: 0.0, rho_step: 0.01, rho_stop: 0.99, x: 0.5 };
+
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |c: bool, m: &'static str| if c { Err(ShapeError::InvalidParameter(m)) } else { Ok(()) };
+        match *self {
+            Protocol::StandardReinforcement { dr } => bad(!(dr > 0.0 && dr < 1.0), "dr must be in (0, 1)"),
+            Protocol::Scoping { gamma_start, gamma_step, gamma_stop, y } => {
+                bad(!(gamma_start >= 0.0 && gamma_step > 0.0 && gamma_stop.is_finite()), "bad gamma range")?;
+                bad(!(y >= 1.0 && y.is_finite()), "y must be >= 1")
+            }
+            Protocol::PseudoReinforcement { rho_start, rho_step, rho_stop, x } => {
+                bad(!(rho_start >= 0.0 && rho_step > 0.0 && rho_stop < 1.0), "rho range must lie in [0, 1)")?;
+                bad(!(x.is_finite() && x > 0.0 && x < 1.0), "x must be in (0, 1)")
+            }
+            Protocol::FreeScoping(steps) => {
+                for s in steps {
+                    bad(!(s.gamma >= 0.0 && s.y >= 1.0 && s.y.is_finite()), "each step needs gamma >= 0, y >= 1")?;
+                }
+                Ok(())
+            }
+            Protocol::PaperScoping { steps, y, cap, reinforce_dr } => {
+                bad(steps == 0, "K must be >= 1")?;
+                bad(!(y >= 1.0 && y.is_finite() && cap > 0.0), "need y >= 1 and cap > 0")?;
+                bad(!(reinforce_dr > 0.0 && reinforce_dr < 1.0), "dr must be in (0, 1)")
+            }
+        }
+    }
+
+    /// Number of steps.
+    pub fn len(&self) -> usize {
+        let count = |start: f64, step: f64, stop: f64| -> usize {
+            if step <= 0.0 || stop < start {
+                0
+            } else {
+                libm::floor((stop - start) / step + 1e-9) as usize + 1
+            }
+        };
+        match *self {
+            Protocol::StandardReinforcement { dr } => {
+                if dr > 0.0 {
+                    libm::round(1.0 / dr) as usize
+                } else {
+                    0
+                }
+            }
+            Protocol::Scoping { gamma_start, gamma_step, gamma_stop, .. } => {
+                count(gamma_start, gamma_step, gamma_stop)
+            }
+            Protocol::PseudoReinforcement { rho_start, rho_step, rho_stop, .. } => {
+                count(rho_start, rho_step, rho_stop)
+            }
+            Protocol::FreeScoping(s) => s.len(),
+            Protocol::PaperScoping { steps, reinforce_dr, .. } => {
+                steps + 1 + (libm::ceil(1.0 / reinforce_dr) as usize).saturating_sub(1)
+            }
+        }
+    }
+
+    /// Whether the protocol has no steps.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Step k (`None` past the end).
+    pub fn step(&self, k: usize) -> Option<Step> {
+        if k >= self.len() {
+            return None;
+        }
+        let kf = k as f64;
+        Some(match *self {
+            Protocol::StandardReinforcement { dr } => {
+                Step { gamma: f64::INFINITY, y: 1.0 / (1.0 - kf * dr) }
+            }
+            Protocol::Scoping { gamma_start, gamma_step, y, .. } => {
+                Step { gamma: gamma_start + kf * gamma_step, y }
+            }
+            Protocol::PseudoReinforcement { rho_start, rho_step, x, .. } => {
+                let rho = rho_start + kf * rho_step;
+                Step { gamma: libm::atanh(libm::pow(rho, x)), y: 1.0 + libm::pow(rho, 1.0 - 2.0 * x) / (1.0 - rho) }
+            }
+            Protocol::FreeScoping(s) => s[k],
+            Protocol::PaperScoping { steps, y, cap, reinforce_dr } => {
+                if k < steps {
+                    Step { gamma: libm::atanh(kf / steps as f64).min(cap), y }
+                } else if k == steps {
+                    Step { gamma: cap, y }
+                } else {
+                    let t = (k - steps) as f64;
+                    Step { gamma: f64::INFINITY, y: y / (1.0 - t * reinforce_dr) }
+                }
+            }
+        })
+    }
+}
+
+/// Parameters of the focusing-BP driver (§c.3).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FbpParams<'a, T> {
+    /// The (γ, y) schedule.
+    pub protocol: Protocol<'a>,
+    /// BP settings of each step: `tol` (1e-3), `max_sweeps` per step, damping, G_max, init range.
+    /// `lambda` must be 0; `retry_damping` applies per step.
+    pub bp: BpParams<T>,
+    /// Return at the first step whose sign0(m) is a solution ([SRC] `outatzero`, default true);
+    /// otherwise run the whole protocol and report the last step.
+    pub stop_at_solution: bool,
+}
+
+impl<'a, T: Real> FbpParams<'a, T> {
+    /// fBP with a protocol and the [SRC] defaults: Gaussian factor, tol 1e-3, no damping, no retry,
+    /// randfact 0.01, stop at the first solution. `max_sweeps` per step is 100 (ours; [SRC] has 1000,
+    /// the oracle 50).
+    pub fn new(protocol: Protocol<'a>) -> Self {
+        FbpParams {
+            protocol,
+            bp: BpParams {
+                tol: T::from_f64(1e-3),
+                max_sweeps: 100,
+                retry_damping: None,
+                ..BpParams::default()
+            },
+            stop_at_solution: true,
+        }
+    }
+
+    /// Reinforced BP (§d.1): StandardReinforcement(dr) with one sweep per step.
+    pub fn rbp(dr: f64) -> Self {
+        let mut p = Self::new(Protocol::StandardReinforcement { dr });
+        p.bp.max_sweeps = 1;
+        p
+    }
+}
+
+/// What the focusing-BP driver did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FbpOutcome {
+    /// sign0(m) at the returned step is a κ-solution.
+    pub solved: bool,
+    /// E_κ of the returned configuration.
+    pub errors: usize,
+    /// Its margin min_μ s_μ/√N (+∞ if P = 0).
+    pub margin: f64,
+    /// Its smallest integer stability (`i32::MAX` if P = 0).
+    pub min_stability: i32,
+    /// Protocol steps run.
+    pub steps: usize,
+    /// BP sweeps run in total.
+    pub sweeps: usize,
+    /// Steps whose BP did not reach the tolerance within `max_sweeps`.
+    pub unconverged_steps: usize,
+}
+
+/// One focusing-node update for variable i; returns |Δ tanh ux|.
+#[inline]
+pub(crate) fn focus_update<T: Real>(h: &mut T, ux: &mut T, f: Focus<T>, damping: T, g_max: T) -> T {
+    let old = *ux;
+    let hx = *h - old;
+    let raw = if f.pol >= T::ONE {
+        f.r * hx
+    } else {
+        (f.pol * (f.r * (f.pol * hx.tanh()).atanh()).tanh()).atanh()
+    };
+    let mut new = super::factor::clamp(raw, g_max);
+    if damping > T::ZERO {
+        new = (T::ONE - damping) * new + damping * old;
+    }
+    *ux = new;
+    *h = hx + new;
+    (new.tanh() - old.tanh()).abs()
+}
+
+/// Focusing BP (§c.3): initialize from `seed`, then for each protocol step converge BP with the
+/// focusing nodes, write w = sign0(m) into `w`, and count E_κ(w) (`stabilities`: P entries of scratch,
+/// left holding w's stabilities). Stops at the first solution if `stop_at_solution`.
+pub fn focusing_bp<T: Real>(
+    inst: &Instance<'_>,
+    ws: &mut BpWorkspace<'_, T>,
+    params: &FbpParams<'_, T>,
+    seed: u64,
+    w: &mut SpinsMut<'_>,
+    stabilities: &mut [i32],
+) -> Result<FbpOutcome> {
+    params.bp.validate()?;
+    params.protocol.validate()?;
+    if params.bp.lambda != T::ZERO {
+        return Err(ShapeError::InvalidParameter("focusing BP runs at lambda = 0"));
+    }
+    if ws.factor() != params.bp.factor {
+        return Err(ShapeError::InvalidParameter("workspace sized for another factor kind"));
+    }
+    if w.len() != inst.n() {
+        return Err(ShapeError::LengthMismatch { expected: inst.n(), got: w.len() });
+    }
+    if stabilities.len() != inst.p() {
+        return Err(ShapeError::LengthMismatch { expected: inst.p(), got: stabilities.len() });
+    }
+    let mut rng = rng_from_seed(seed);
+    ws.init(inst, None, T::ZERO, params.bp.init_range, &mut rng)?;
+    let mut out = FbpOutcome {
+        solved: false,
+        errors: inst.p(),
+        margin: f64::NEG_INFINITY,
+        min_stability: i32::MIN,
+        steps: 0,
+        sweeps: 0,
+        unconverged_steps: 0,
+    };
+    let mut k = 0;
+    while let Some(step) = params.protocol.step(k) {
+        k += 1;
+        let pol = if step.gamma.is_infinite() { T::ONE } else { T::from_f64(libm::tanh(step.gamma)) };
+        let focus = Focus { pol, r: T::from_f64(step.y - 1.0) };
+        let c = ws.converge(inst, &params.bp, Some(focus), &mut rng);
+        out.steps = k;
+        out.sweeps += c.sweeps;
+        if !c.converged {
+            out.unconverged_steps += 1;
+        }
+        w.set_from_signs(ws.totals())?;
+        out.errors = inst.errors(&w.as_spins(), stabilities)?;
+        out.solved = out.errors == 0;
+        out.margin = margin(stabilities, inst.n());
+        out.min_stability = min_stability(stabilities).unwrap_or(i32::MAX);
+        if out.solved && params.stop_at_solution {
+            break;
+        }
+    }
+    Ok(out)
+}

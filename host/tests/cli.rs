@@ -1,0 +1,492 @@
+//! The `flatmin` binary, run as a user would: instance round trips against the spec's fixtures,
+//! exit codes and one-line errors, no partial files after failures, and `flatmin merge`.
+//!
+//! These tests live in the host package (not the root `tests/`) because Cargo gives the path of the
+//! built binary, `CARGO_BIN_EXE_flatmin`, only to integration tests of the package that defines it.
+
+use flatmin_host::harness::shard::Shard;
+use flatmin_host::harness::sweep::{Sweep, SweepOpts};
+use flatmin_host::harness::Meta;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
+
+/// The spec's oracle fixtures, vendored at the workspace root (`tests/fixtures/`).
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures")
+        .join(name)
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("flatmin-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn flatmin(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .output()
+        .expect("run flatmin")
+}
+
+fn ok(args: &[&str], cwd: &Path) -> String {
+    let out = flatmin(args, cwd);
+    assert!(
+        out.status.success(),
+        "flatmin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Asserts exit code 2 and exactly one line on stderr; returns that line.
+fn bad_input(args: &[&str], cwd: &Path) -> String {
+    let out = flatmin(args, cwd);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
+    let line = err.trim_end().to_string();
+    assert!(
+        line.starts_with("flatmin: error: ") && !line.contains('\n'),
+        "not one clear line: {err:?}"
+    );
+    line
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn teacher_instance_round_trip() {
+    let dir = tmp("teacher");
+    // ALGORITHMS §a.1: P = floor(alpha N + 0.5) = floor(50.5 + 0.5) = 51 for N = 101, alpha = 0.5;
+    // the teacher labels its own patterns, so it has no error at kappa = 0 (N odd: no zero stability).
+    let out = ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "101",
+            "--alpha",
+            "0.5",
+            "--teacher",
+            "--seed",
+            "7",
+            "-o",
+            "t.txt",
+            "--json",
+        ],
+        &dir,
+    );
+    let gen: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (gen["N"].as_u64(), gen["P"].as_u64()),
+        (Some(101), Some(51))
+    );
+    let s: Value =
+        serde_json::from_str(&ok(&["instance", "stats", "t.txt", "--json"], &dir)).unwrap();
+    assert_eq!(s["ref"], 1);
+    assert_eq!(s["N"], 101);
+    assert_eq!(s["P"], 51);
+    assert_eq!(s["T"], 0);
+    assert_eq!(s["errors0"], 0);
+    assert_eq!(s["errors_kappa"], 0);
+    let stabs: Vec<i64> = s["stabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert_eq!(stabs.len(), 51);
+    // §a.2: s ≡ N (mod 2), |s| ≤ N; the margin is min s / sqrt(N).
+    assert!(stabs.iter().all(|&x| x > 0 && x % 2 == 1 && x <= 101));
+    let min = *stabs.iter().min().unwrap() as f64;
+    assert!((s["margin"].as_f64().unwrap() - min / 101f64.sqrt()).abs() < 1e-12);
+
+    // The same seed writes the same bytes, to a file or to standard output.
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "101",
+            "--alpha",
+            "0.5",
+            "--teacher",
+            "--seed",
+            "7",
+            "-o",
+            "u.txt",
+        ],
+        &dir,
+    );
+    let t = std::fs::read_to_string(dir.join("t.txt")).unwrap();
+    assert_eq!(t, std::fs::read_to_string(dir.join("u.txt")).unwrap());
+    let stdout = ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "101",
+            "--alpha",
+            "0.5",
+            "--teacher",
+            "--seed",
+            "7",
+            "-o",
+            "-",
+        ],
+        &dir,
+    );
+    assert_eq!(stdout, t);
+    // A larger margin: errors counted at T(kappa) = ceil(0.5 sqrt(101) - 1e-9) = 6, stabilities unchanged.
+    let s2: Value = serde_json::from_str(&ok(
+        &[
+            "instance", "stats", "t.txt", "--ref", "1", "--kappa", "0.5", "--json",
+        ],
+        &dir,
+    ))
+    .unwrap();
+    assert_eq!(s2["T"], 6);
+    assert_eq!(
+        s2["errors_kappa"].as_u64().unwrap() as usize,
+        stabs.iter().filter(|&&x| x < 6).count()
+    );
+    // --weights with the teacher's own string gives the same numbers, without a reference index.
+    let teacher_line = t.lines().find_map(|l| l.strip_prefix("R ")).unwrap();
+    let s3: Value = serde_json::from_str(&ok(
+        &[
+            "instance",
+            "stats",
+            "t.txt",
+            "--weights",
+            teacher_line,
+            "--json",
+        ],
+        &dir,
+    ))
+    .unwrap();
+    assert_eq!(s3["ref"], Value::Null);
+    assert_eq!(s3["stabilities"], s["stabilities"]);
+    // Text output names the file and says the teacher is a solution.
+    let text = ok(&["instance", "stats", "t.txt"], &dir);
+    assert!(text.starts_with("t.txt: N = 101, P = 51"), "{text}");
+    assert!(
+        text.contains("R1: margin") && text.contains("a kappa-solution"),
+        "{text}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn stats_match_the_fixture_answers() {
+    // Reference: tests/fixtures/*.answers.json, the independent oracle's answers (fixtures README).
+    let dir = tmp("fixtures");
+    for name in [
+        "N15_a30_k030",
+        "N15_a50_k000",
+        "N15_a60_k000",
+        "N21_a30_k030",
+    ] {
+        let text = std::fs::read_to_string(fixture(&format!("{name}.answers.json"))).unwrap();
+        let want: Value = serde_json::from_str(&text).unwrap();
+        let file = fixture(&format!("{name}.txt"));
+        let got: Value = serde_json::from_str(&ok(
+            &["instance", "stats", file.to_str().unwrap(), "--json"],
+            &dir,
+        ))
+        .unwrap();
+        let got = got.as_array().expect("three references: an array");
+        let refs = want["refs"].as_array().unwrap();
+        assert_eq!(got.len(), refs.len(), "{name}");
+        for (k, (g, w)) in got.iter().zip(refs).enumerate() {
+            let ctx = format!("{name} R{}", k + 1);
+            assert_eq!(g["ref"], k + 1, "{ctx}");
+            for key in ["N", "P", "T"] {
+                assert_eq!(g[key], want[key], "{ctx} {key}");
+            }
+            assert_eq!(g["kappa"].as_f64(), want["kappa"].as_f64(), "{ctx}");
+            for key in ["stabilities", "errors_kappa", "errors0"] {
+                assert_eq!(g[key], w[key], "{ctx} {key}");
+            }
+            let (gm, wm) = (g["margin"].as_f64().unwrap(), w["margin"].as_f64().unwrap());
+            assert!((gm - wm).abs() <= 1e-12, "{ctx}: margin {gm} vs {wm}");
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn malformed_files_name_file_and_line() {
+    let dir = tmp("malformed");
+    let cases = [
+        (
+            "char.txt",
+            "# c\n3 2 0\n+-+\n+x-\n++\n",
+            "char.txt:4: pattern 2: character 2 is 'x'",
+        ),
+        (
+            "short.txt",
+            "3 2 0\n+-+\n",
+            "short.txt:2: file ends after 1 of 2 pattern lines",
+        ),
+        (
+            "header.txt",
+            "\n3 2\n",
+            "header.txt:2: header must be 'N P kappa'",
+        ),
+        (
+            "labels.txt",
+            "3 1 0\n+-+\n+-\n",
+            "labels.txt:3: labels: expected 1 characters",
+        ),
+        (
+            "ref.txt",
+            "3 1 0\n+-+\n+\nR ++\n",
+            "ref.txt:4: reference R1: expected 3 characters",
+        ),
+        (
+            "extra.txt",
+            "3 1 0\n+-+\n+\n+++\n",
+            "extra.txt:4: unexpected line",
+        ),
+        (
+            "huge.txt",
+            "3 99999999999999 0\n+-+\n",
+            "huge.txt:2: file ends after 1 of",
+        ),
+    ];
+    for (name, text, want) in cases {
+        std::fs::write(dir.join(name), text).unwrap();
+        let line = bad_input(&["instance", "stats", name, "--weights", "+++"], &dir);
+        assert_eq!(
+            &line["flatmin: error: ".len()..][..want.len()],
+            want,
+            "{name}: {line}"
+        );
+    }
+    // A missing file is an I/O failure with the path (exit code 1, not bad syntax).
+    let out = flatmin(&["instance", "stats", "nope.txt"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.txt"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = tmp("args");
+    std::fs::write(dir.join("i.txt"), "3 1 0\n+-+\n+\nR +++\n").unwrap();
+    for args in [
+        &[
+            "instance", "gen", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+        ][..], // no --n
+        &[
+            "instance", "gen", "--n", "0", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+        ],
+        &[
+            "instance", "gen", "--n", "21", "--alpha", "-1", "--seed", "1", "-o", "x.txt",
+        ],
+        &[
+            "instance", "gen", "--n", "21", "--alpha", "NaN", "--seed", "1", "-o", "x.txt",
+        ],
+        &[
+            "instance", "gen", "--n", "ten", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+        ],
+        &["instance", "stats", "i.txt", "--ref", "2"],
+        &["instance", "stats", "i.txt", "--ref", "0"],
+        &["instance", "stats", "i.txt", "--weights", "++"],
+        &[
+            "instance",
+            "stats",
+            "i.txt",
+            "--weights",
+            "+-+",
+            "--ref",
+            "1",
+        ],
+        &["--shard", "2/2", "instance", "stats", "i.txt"],
+        &["--threads", "x", "instance", "stats", "i.txt"],
+        &["no-such-command"],
+    ] {
+        let out = flatmin(args, &dir);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Errors raised by flatmin itself are one line.
+    bad_input(&["instance", "stats", "i.txt", "--ref", "2"], &dir);
+    bad_input(
+        &[
+            "instance", "gen", "--n", "0", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+        ],
+        &dir,
+    );
+    assert_eq!(entries(&dir), ["i.txt"], "failed runs wrote nothing");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn unknown_figure_exits_2_and_writes_nothing() {
+    let dir = tmp("figure");
+    let line = bad_input(&["figure", "no-such-figure", "--out", "figs"], &dir);
+    assert!(line.contains("unknown figure \"no-such-figure\""), "{line}");
+    assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn failed_write_leaves_no_partial_file() {
+    let dir = tmp("partial");
+    // The output directory does not exist: an I/O failure (exit code 1) that leaves nothing behind.
+    let out = flatmin(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.5",
+            "--seed",
+            "1",
+            "-o",
+            "missing/x.txt",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
+    // Overwriting an existing instance replaces it whole (atomic rename), leaving no temporary file.
+    std::fs::write(dir.join("x.txt"), "old").unwrap();
+    ok(
+        &[
+            "instance", "gen", "--n", "21", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+        ],
+        &dir,
+    );
+    assert_eq!(entries(&dir), ["x.txt"]);
+    assert!(std::fs::read_to_string(dir.join("x.txt"))
+        .unwrap()
+        .contains("21 11 0"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn toy_sweep(dir: &Path, shard: Option<Shard>, params: u64) {
+    let mut meta = Meta::new("toy");
+    meta.param("p", params);
+    let opts = SweepOpts {
+        threads: Some(1),
+        quiet: true,
+        seed: 5,
+        shard,
+    };
+    let points: Vec<(f64, u32)> = [0.25, 0.5, 0.75]
+        .iter()
+        .flat_map(|&a| [11u32, 21].map(move |n| (a, n)))
+        .collect();
+    Sweep::open(dir, &["alpha", "n", "seed_mod"], meta, &opts)
+        .unwrap()
+        .run(&points, |&(a, n), seed| {
+            // Two rows per point, to check that blocks stay together and in order.
+            Ok(vec![
+                vec![a, f64::from(n), (seed % 1000) as f64],
+                vec![a, f64::from(n), f64::NAN],
+            ])
+        })
+        .unwrap();
+}
+
+#[test]
+fn merge_joins_shards_like_an_unsharded_run() {
+    let dir = tmp("merge");
+    toy_sweep(&dir.join("whole"), None, 1);
+    for i in 0..4 {
+        toy_sweep(&dir.join("sharded"), Some(Shard::new(i, 4).unwrap()), 1);
+    }
+    let out: Value = serde_json::from_str(&ok(&["merge", "sharded", "--json"], &dir)).unwrap();
+    assert_eq!(out["complete"], true);
+    assert_eq!(
+        (out["points"].as_u64(), out["rows"].as_u64()),
+        (Some(6), Some(12))
+    );
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+    assert_eq!(read("sharded/data.csv"), read("whole/data.csv"));
+    // Explicit shard list and -o give the same table.
+    let text = ok(
+        &[
+            "merge",
+            "sharded/shard-0-of-4",
+            "sharded/shard-1-of-4",
+            "sharded/shard-2-of-4",
+            "sharded/shard-3-of-4",
+            "-o",
+            "merged",
+        ],
+        &dir,
+    );
+    assert!(
+        text.starts_with("merged 4 shard(s) into merged: 12 rows, 6 of 6 points"),
+        "{text}"
+    );
+    assert_eq!(read("merged/data.csv"), read("whole/data.csv"));
+    // A missing shard, or a shard of another sweep, is bad input and writes nothing.
+    let line = bad_input(
+        &[
+            "merge",
+            "sharded/shard-0-of-4",
+            "sharded/shard-1-of-4",
+            "-o",
+            "m2",
+        ],
+        &dir,
+    );
+    assert!(line.contains("is missing"), "{line}");
+    toy_sweep(&dir.join("other"), Some(Shard::new(3, 4).unwrap()), 2);
+    let line = bad_input(
+        &[
+            "merge",
+            "sharded/shard-0-of-4",
+            "sharded/shard-1-of-4",
+            "sharded/shard-2-of-4",
+            "other/shard-3-of-4",
+            "-o",
+            "m3",
+        ],
+        &dir,
+    );
+    assert!(line.contains("different params"), "{line}");
+    assert!(!dir.join("m2").exists() && !dir.join("m3").exists());
+    // --partial accepts the missing shards and marks the result incomplete.
+    let out: Value = serde_json::from_str(&ok(
+        &[
+            "merge",
+            "sharded/shard-0-of-4",
+            "-o",
+            "m4",
+            "--partial",
+            "--json",
+        ],
+        &dir,
+    ))
+    .unwrap();
+    assert_eq!(out["complete"], false);
+    // Not a sweep directory.
+    let line = bad_input(&["merge", "whole/..", "-o", "m5"], &dir);
+    assert!(line.contains("not a sweep directory"), "{line}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

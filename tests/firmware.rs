@@ -1,0 +1,567 @@
+//! The Cortex-M programs of `firmware/` (issue 6), checked against the host library.
+//!
+//! Each program is built for the Cortex-M3 (`thumbv7m-none-eabi`, QEMU `lm3s6965evb`) and the
+//! Cortex-M4F (`thumbv7em-none-eabihf`, QEMU `mps2-an386`), run under `qemu-system-arm` with a timeout
+//! and `-icount shift=0` (deterministic), and its defmt frames are decoded with the ELF's own defmt
+//! table. The program logs one `key value` pair per frame; the test asserts the exit code and compares
+//! the values with what `flatmin-core` computes on x86-64 from the same seed: instance bits, integer
+//! results and solutions must be identical on the three machines.
+//!
+//! Needs the thumb targets and `qemu-system-arm`: `scripts/firmware-deps` installs both (idempotent).
+//! When either is missing the tests fail and say so; they never pass silently.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use flatmin_core::bits::{words_for, PatternBuf, SpinBuf};
+use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+
+const INSTALL_HINT: &str =
+    "run `scripts/firmware-deps` from the repository root (installs the thumb \
+     targets with rustup and qemu-system-arm with apt-get)";
+/// Wall-clock limit of one QEMU run. The slowest program (solve on the M3: 3·10⁹ instructions of
+/// soft-float f32) takes about 30 s on an idle core; the margin is for a loaded machine.
+const QEMU_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// An emulated machine and the target its programs are built for.
+#[derive(Clone, Copy, Debug)]
+struct Machine {
+    target: &'static str,
+    qemu_machine: &'static str,
+    cpu: &'static str,
+}
+
+const M3: Machine = Machine {
+    target: "thumbv7m-none-eabi",
+    qemu_machine: "lm3s6965evb",
+    cpu: "cortex-m3",
+};
+const M4F: Machine = Machine {
+    target: "thumbv7em-none-eabihf",
+    qemu_machine: "mps2-an386",
+    cpu: "cortex-m4",
+};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn firmware_target_dir() -> PathBuf {
+    root().join("firmware").join("target")
+}
+
+/// Builds every program for both targets once (one cargo invocation), or returns why it could not.
+fn build_all() -> &'static Result<(), String> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let qemu = Command::new("qemu-system-arm").arg("--version").output();
+        if !matches!(&qemu, Ok(o) if o.status.success()) {
+            return Err(format!("qemu-system-arm is not installed: {INSTALL_HINT}"));
+        }
+        let installed = Command::new("rustup")
+            .args(["target", "list", "--installed"])
+            .output();
+        if let Ok(out) = installed {
+            let list = String::from_utf8_lossy(&out.stdout);
+            for t in [M3.target, M4F.target] {
+                if !list.lines().any(|l| l.trim() == t) {
+                    return Err(format!(
+                        "the Rust target {t} is not installed: {INSTALL_HINT}"
+                    ));
+                }
+            }
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = Command::new(cargo)
+            .current_dir(root())
+            .args([
+                "build",
+                "--release",
+                "--bins",
+                "--manifest-path",
+                "firmware/Cargo.toml",
+            ])
+            .args(["--target", M3.target, "--target", M4F.target])
+            .arg("--target-dir")
+            .arg(firmware_target_dir())
+            // The outer `cargo test` must not leak its flags into a thumb build.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "building the firmware failed ({INSTALL_HINT} if a target is missing):\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// What a program run produced.
+#[derive(Debug)]
+struct Run {
+    machine: Machine,
+    exit_code: i32,
+    /// `key → value` of every frame, in the text the decoder renders.
+    values: BTreeMap<String, String>,
+    /// Every decoded frame, for failure messages.
+    log: Vec<String>,
+}
+
+impl Run {
+    fn get(&self, key: &str) -> &str {
+        self.values.get(key).unwrap_or_else(|| {
+            panic!(
+                "{:?}: no `{key}` in the program's output:\n{}",
+                self.machine,
+                self.log.join("\n")
+            )
+        })
+    }
+    fn int(&self, key: &str) -> i64 {
+        let v = self.get(key);
+        v.parse()
+            .unwrap_or_else(|_| panic!("{key}: `{v}` is not an integer"))
+    }
+    fn float(&self, key: &str) -> f64 {
+        let v = self.get(key);
+        v.parse()
+            .unwrap_or_else(|_| panic!("{key}: `{v}` is not a number"))
+    }
+    fn ints(&self, key: &str) -> Vec<i128> {
+        let v = self.get(key);
+        let inner = v.trim().strip_prefix('[').and_then(|s| s.strip_suffix(']'));
+        let inner = inner.unwrap_or_else(|| panic!("{key}: `{v}` is not a list"));
+        inner
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .unwrap_or_else(|_| panic!("{key}: `{s}` is not an integer"))
+            })
+            .collect()
+    }
+    fn words(&self, key: &str) -> Vec<u64> {
+        self.ints(key).into_iter().map(|x| x as u64).collect()
+    }
+    /// Prints the budget measures (visible with `--nocapture`).
+    fn report(&self, program: &str) {
+        eprintln!(
+            "{program} on {} ({}): {} instructions ({} ticks, cal {}), stack peak {} B, static RAM {} B",
+            self.machine.qemu_machine,
+            self.machine.target,
+            self.get("instructions"),
+            self.get("ticks"),
+            self.get("calibration_ticks"),
+            self.get("stack_peak"),
+            self.get("ram_static")
+        );
+    }
+}
+
+/// Builds (once), runs `program` on `machine` under QEMU and decodes its frames.
+fn run(program: &str, machine: Machine) -> Run {
+    if let Err(e) = build_all() {
+        panic!("{e}");
+    }
+    let elf = firmware_target_dir()
+        .join(machine.target)
+        .join("release")
+        .join(program);
+    let elf_bytes = std::fs::read(&elf).unwrap_or_else(|e| panic!("{}: {e}", elf.display()));
+    let table = defmt_decoder::Table::parse(&elf_bytes)
+        .unwrap_or_else(|e| panic!("{}: bad defmt table: {e}", elf.display()))
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: no defmt table (linked without -Tdefmt.x?)",
+                elf.display()
+            )
+        });
+
+    let mut child = Command::new("qemu-system-arm")
+        .args([
+            "-cpu",
+            machine.cpu,
+            "-machine",
+            machine.qemu_machine,
+            "-nographic",
+        ])
+        .args([
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-icount",
+            "shift=0",
+        ])
+        .arg("-kernel")
+        .arg(&elf)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start qemu-system-arm ({INSTALL_HINT}): {e}"));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > QEMU_TIMEOUT {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("{program} on {machine:?}: no exit after {QEMU_TIMEOUT:?} (hung?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let bytes = reader.join().unwrap().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .ok();
+
+    let mut decoder = table.new_stream_decoder();
+    decoder.received(&bytes);
+    let (mut values, mut log) = (BTreeMap::new(), Vec::new());
+    loop {
+        match decoder.decode() {
+            Ok(frame) => {
+                let text = frame.display_message().to_string();
+                let (key, value) = text.split_once(' ').unwrap_or((&text, ""));
+                let previous = values.insert(key.to_string(), value.to_string());
+                assert!(previous.is_none(), "{program}: key `{key}` logged twice");
+                log.push(text);
+            }
+            Err(defmt_decoder::DecodeError::UnexpectedEof) => break,
+            Err(defmt_decoder::DecodeError::Malformed) => {
+                panic!(
+                    "{program} on {machine:?}: malformed defmt frame after:\n{}",
+                    log.join("\n")
+                )
+            }
+        }
+    }
+    let exit_code = status.code().unwrap_or(-1);
+    assert!(
+        !log.is_empty() || exit_code != 0,
+        "{program} on {machine:?}: exit 0 without a single frame (empty image?); stderr: {stderr}"
+    );
+    Run {
+        machine,
+        exit_code,
+        values,
+        log,
+    }
+}
+
+fn assert_exit(run: &Run, program: &str, code: i32) {
+    assert_eq!(
+        run.exit_code,
+        code,
+        "{program} on {:?}: exit code; its log:\n{}",
+        run.machine,
+        run.log.join("\n")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// solve
+// ---------------------------------------------------------------------------------------------
+
+fn check_solve(machine: Machine) {
+    use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams};
+    // firmware/src/bin/solve.rs: random instance N = 101, α = 0.5, seed 7; RBP (dr = 0.01) in f32, seed 1.
+    const N: usize = 101;
+    let run = run("solve", machine);
+    run.report("solve");
+    assert_exit(&run, "solve", 0);
+
+    // Same instance, generated by the host library.
+    let p = num_patterns(0.5, N).unwrap();
+    let mut xi = PatternBuf::<{ 51 * 2 }>::new(N, p).unwrap();
+    let mut labels = [0u64; 1];
+    generate_random(7, &mut xi.as_patterns_mut(), &mut labels).unwrap();
+    gauge(&mut xi.as_patterns_mut(), &labels).unwrap();
+    let inst = Instance::new(xi.as_patterns(), 0.0).unwrap();
+    assert_eq!(
+        run.words("xi"),
+        inst.patterns.words(),
+        "gauged pattern bits differ from the host"
+    );
+
+    // The logged solution is a solution of the host's instance (checked here with the host kernel).
+    let w_fw = run.words("w");
+    let w_fw_spins = flatmin_core::bits::Spins::new(N, &w_fw).unwrap();
+    let mut stabs = vec![0i32; p];
+    assert_eq!(
+        inst.errors(&w_fw_spins, &mut stabs).unwrap(),
+        0,
+        "the firmware's w is not a solution"
+    );
+    assert_eq!(run.int("errors"), 0);
+    assert_eq!(
+        run.int("min_stability"),
+        i64::from(*stabs.iter().min().unwrap())
+    );
+    assert_eq!(
+        run.float("margin"),
+        flatmin_core::stability::margin(&stabs, N)
+    );
+    assert_eq!(run.get("solved"), "true");
+
+    // Same f32 reinforced BP on x86-64: the same steps, sweeps and solution bits.
+    let mut reals = vec![0f32; BpWorkspace::<f32>::required_reals(N, p, FactorKind::Gaussian)];
+    let mut perm = vec![0u32; BpWorkspace::<f32>::required_perm(N, p)];
+    let mut ws =
+        BpWorkspace::<f32>::new(N, p, FactorKind::Gaussian, &mut reals, &mut perm).unwrap();
+    let mut w = SpinBuf::<{ words_for(N) }>::new(N).unwrap();
+    let out = focusing_bp(
+        &inst,
+        &mut ws,
+        &FbpParams::<f32>::rbp(0.01),
+        1,
+        &mut w.as_spins_mut(),
+        &mut stabs,
+    )
+    .unwrap();
+    assert!(out.solved, "host RBP did not solve");
+    assert_eq!(run.int("steps"), out.steps as i64);
+    assert_eq!(run.int("sweeps"), out.sweeps as i64);
+    assert_eq!(
+        w_fw,
+        w.as_spins().words(),
+        "solution bits differ from the host's f32 run"
+    );
+    assert_budget(&run);
+}
+
+/// Static RAM + peak stack within the 32 KiB budget, with paint left (no overflow into the statics).
+fn assert_budget(run: &Run) {
+    let (stack, statics) = (run.int("stack_peak"), run.int("ram_static"));
+    if run.machine.target == M4F.target {
+        assert!(
+            stack + statics < 32 * 1024,
+            "RAM budget: stack {stack} + static {statics} B ≥ 32 KiB"
+        );
+    }
+}
+
+#[test]
+fn solve_cortex_m3() {
+    check_solve(M3);
+}
+
+#[test]
+fn solve_cortex_m4f() {
+    check_solve(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// count
+// ---------------------------------------------------------------------------------------------
+
+fn check_count(machine: Machine) {
+    use flatmin_core::enumerate::*;
+    use flatmin_core::instance::generate_teacher;
+    // The instance of firmware/src/bin/count.rs: teacher–student, N = 19, α = 0.5, seed 11.
+    const N: usize = 19;
+    const P: usize = 10;
+    let run = run("count", machine);
+    run.report("count");
+    assert_exit(&run, "count", 0);
+
+    let mut teacher = SpinBuf::<1>::new(N).unwrap();
+    let mut xi = PatternBuf::<P>::new(N, P).unwrap();
+    let mut labels = [0u64; 1];
+    assert_eq!(num_patterns(0.5, N), Ok(P));
+    generate_teacher(
+        11,
+        &mut teacher.as_spins_mut(),
+        &mut xi.as_patterns_mut(),
+        &mut labels,
+    )
+    .unwrap();
+    gauge(&mut xi.as_patterns_mut(), &labels).unwrap();
+    assert_eq!(
+        run.words("xi"),
+        xi.as_patterns().words(),
+        "gauged pattern bits differ from the host"
+    );
+    assert_eq!(run.int("teacher") as u64, teacher.as_spins().words()[0]);
+
+    // The host enumerates the same cube (with a different low-bit split than the firmware's 8: the
+    // counts are exact integers and must not depend on it).
+    let mut scratch = vec![0u8; scratch_len(N, P, 4)];
+    let e = Enumerator::new(&xi.as_patterns(), &teacher.as_spins(), 4, &mut scratch).unwrap();
+    let mut hist_err = vec![0u64; hist_err_len(N, P)];
+    let mut hist_smin = vec![0u64; hist_smin_len(N)];
+    e.accumulate(Chunk::ALL, &mut hist_err, &mut hist_smin)
+        .unwrap();
+    assert_eq!(run.words("hist_err"), hist_err);
+    assert_eq!(run.words("hist_smin"), hist_smin);
+    let mut counts = vec![0u64; N + 1];
+    counts_by_distance(&hist_smin, N, 0, &mut counts).unwrap();
+    let total = total_solutions(&hist_smin, N, 0).unwrap();
+    assert_eq!(run.words("counts"), counts);
+    assert_eq!(run.int("total") as u64, total);
+    // The configuration a seed picks is the k-th in enumeration order, and that order depends on the
+    // low-bit split: draw it with the firmware's split (8).
+    let mut scratch8 = vec![0u8; scratch_len(N, P, 8)];
+    let e8 = Enumerator::new(&xi.as_patterns(), &teacher.as_spins(), 8, &mut scratch8).unwrap();
+    let drawn = random_solution(&e8, 0, total, 5).unwrap().unwrap();
+    assert_eq!(run.int("random_solution") as u64, drawn);
+    // ... and it is a κ = 0 solution (checked with the stability kernel, not the enumerator).
+    let w = [drawn];
+    let inst = Instance::new(xi.as_patterns(), 0.0).unwrap();
+    let mut stabs = [0i32; P];
+    assert_eq!(
+        inst.errors(&flatmin_core::bits::Spins::new(N, &w).unwrap(), &mut stabs)
+            .unwrap(),
+        0
+    );
+    // Independent of the enumerator: every one of the 2^19 configurations is counted once (§e check).
+    assert_eq!(hist_err.iter().sum::<u64>(), 1 << N);
+}
+
+#[test]
+fn count_cortex_m3() {
+    check_count(M3);
+}
+
+#[test]
+fn count_cortex_m4f() {
+    check_count(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// theory
+// ---------------------------------------------------------------------------------------------
+
+fn check_theory(machine: Machine) {
+    use flatmin_core::theory::rs::{solve, RsQuadrature};
+    let run = run("theory", machine);
+    run.report("theory");
+    assert_exit(&run, "theory", 0);
+    let quad = RsQuadrature::new();
+    let host64 = solve::<f64>(&quad, 0.5, 0.0).unwrap();
+    let host32 = solve::<f32>(&quad, 0.5, 0.0).unwrap();
+    let (s, q) = (run.float("s"), run.float("q"));
+    // ALGORITHMS §i: s_RS(α = 0.5, κ = 0) = 0.3144, q = 0.322 (the digits given).
+    assert!((s - 0.3144).abs() < 1e-4, "s = {s}, table 0.3144");
+    assert!((q - 0.322).abs() < 1e-3, "q = {q}, table 0.322");
+    // f32 on the Cortex-M against f64 on the host: f32 accuracy of a Brent root (xtol 2e-7) and
+    // 64-point quadratures, a few ulps of s amplified by the saddle: 2e-6.
+    assert!(
+        (s - host64.s).abs() < 2e-6,
+        "s: firmware f32 {s} vs host f64 {}",
+        host64.s
+    );
+    assert!(
+        (q - host64.q).abs() < 2e-6,
+        "q: firmware f32 {q} vs host f64 {}",
+        host64.q
+    );
+    // Same f32 arithmetic (IEEE, libm in software, no FMA contraction) on x86-64, M3 (soft float) and
+    // M4F (FPU): the same bits.
+    assert_eq!(s as f32, host32.s, "s: firmware f32 vs host f32");
+    assert_eq!(q as f32, host32.q, "q: firmware f32 vs host f32");
+    assert_eq!(run.int("evaluations"), i64::from(host32.iterations));
+}
+
+#[test]
+fn theory_cortex_m3() {
+    check_theory(M3);
+}
+
+#[test]
+fn theory_cortex_m4f() {
+    check_theory(M4F);
+}
+
+// ---------------------------------------------------------------------------------------------
+// failure path and portability
+// ---------------------------------------------------------------------------------------------
+
+/// A panicking program exits with 101 (not 0, not a hang) and its message reaches the host.
+fn check_fault(machine: Machine) {
+    let run = run("fault", machine);
+    assert_exit(&run, "fault", 101);
+    assert_eq!(run.int("before"), 3);
+    assert!(!run.values.contains_key("unreachable"));
+    assert!(
+        run.log
+            .iter()
+            .any(|l| l.contains("index 3 is out of range on purpose")),
+        "the panic message is not in the log:\n{}",
+        run.log.join("\n")
+    );
+    assert!(
+        run.values.contains_key("panic"),
+        "no HardFault frame:\n{}",
+        run.log.join("\n")
+    );
+}
+
+#[test]
+fn fault_cortex_m3() {
+    check_fault(M3);
+}
+
+#[test]
+fn fault_cortex_m4f() {
+    check_fault(M4F);
+}
+
+/// flatmin-core builds for the smallest Cortex-M (thumbv6m: no atomic compare-and-swap), with and
+/// without defmt.
+#[test]
+fn core_builds_for_thumbv6m() {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    let has_v6m = matches!(&installed, Ok(o) if String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == "thumbv6m-none-eabi"));
+    assert!(
+        has_v6m,
+        "the Rust target thumbv6m-none-eabi is not installed: {INSTALL_HINT}"
+    );
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    for features in [&[][..], &["--features", "defmt"][..]] {
+        let out = Command::new(&cargo)
+            .current_dir(root())
+            .args([
+                "build",
+                "-p",
+                "flatmin-core",
+                "--target",
+                "thumbv6m-none-eabi",
+            ])
+            .args(features)
+            .arg("--target-dir")
+            .arg(firmware_target_dir().join("core-thumbv6m"))
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS")
+            .env_remove("CARGO_BUILD_TARGET")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .expect("cannot run cargo");
+        assert!(
+            out.status.success(),
+            "flatmin-core {features:?} does not build for thumbv6m-none-eabi:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
