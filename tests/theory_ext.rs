@@ -569,7 +569,10 @@ mod committee_fp {
         let (_, relu) = committee::max_margin_phase(&quad, Activation::Relu, 0.6).unwrap();
         assert_eq!(relu.phase, Phase::LargeScale, "{relu:?}");
         let (_, sign) = committee::max_margin_phase(&quad, Activation::Sign, 0.6).unwrap();
-        assert!(sign.phase == Phase::EmptyShell || sign.phase == Phase::IsolatedBalls, "{sign:?}");
+        assert!(
+            sign.phase == Phase::EmptyShell || sign.phase == Phase::IsolatedBalls,
+            "{sign:?}"
+        );
     }
 
     #[test]
@@ -580,9 +583,10 @@ mod committee_fp {
         // source: THEORY T3 (tolerance 2e-4 in α): sign α_LE = 0.5577 (κ_max 0.4793),
         // ReLU α_LE = 0.7725 (κ_max 0.0755). Our bisection tolerance 1e-4 → compare to 3e-4.
         let quad = FpQuadratureFast::new();
-        for (act, lo, hi, want_a, want_k) in
-            [(Activation::Sign, 0.5, 0.6, 0.5577, 0.4793), (Activation::Relu, 0.7, 0.85, 0.7725, 0.0755)]
-        {
+        for (act, lo, hi, want_a, want_k) in [
+            (Activation::Sign, 0.5, 0.6, 0.5577, 0.4793),
+            (Activation::Relu, 0.7, 0.85, 0.7725, 0.0755),
+        ] {
             let t = committee::transition(&quad, act, lo, hi, 1e-4).unwrap();
             close(t.value, want_a, 3e-4, "alpha_LE");
             let k = committee::kappa_max(&quad.rs, act, t.value).unwrap();
@@ -591,4 +595,40 @@ mod committee_fp {
             eprintln!("{act:?}: alpha_LE in [{}, {}], kappa_max = {k}", t.lo, t.hi);
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host: the SBP figure through the harness (quick grids)
+
+#[test]
+fn sbp_figure_quick_writes_csv_meta_svg() {
+    use flatmin_host::experiments::{committee_sbp, FigureOpts};
+    let dir = std::env::temp_dir().join(format!("flatmin-theory-ext-{}", std::process::id()));
+    let opts = FigureOpts {
+        out: dir.clone(),
+        quick: true,
+        quiet: true,
+        threads: Some(1),
+        seed: 1,
+    };
+    let r = committee_sbp::figure_sbp(&opts).unwrap();
+    for f in ["data.csv", "bounds.csv", "meta.json", "figure.svg"] {
+        assert!(r.dir.join(f).is_file(), "{f} missing");
+    }
+    // first bounds row is κ = 0.25: α_1M = 0.42722014, α_gap = 0.35685107 (THEORY §S6 table, 6e-9)
+    let b = &r.summary["bounds"][0];
+    close(b["kappa"].as_f64().unwrap(), 0.25, 0.0, "kappa");
+    close(
+        b["alpha_1m"].as_f64().unwrap(),
+        0.42722014,
+        6e-9,
+        "alpha_1M in the figure",
+    );
+    close(
+        b["alpha_gap"].as_f64().unwrap(),
+        0.35685107,
+        6e-9,
+        "alpha_gap in the figure",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
