@@ -632,3 +632,20 @@ fn sbp_figure_quick_writes_csv_meta_svg() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+mod one_rsb_check {
+    use flatmin_core::roots::SolveOptions;
+    use flatmin_core::theory::one_rsb::{self, FastQuad, Problem};
+
+    #[test]
+    fn verdict_reduction_matches_independent_fp_solver() {
+        // §S4 check C6 against the independent RS Franz–Parisi solver (theory::franz_parisi, different
+        // quadrature): agreement to 1e-8. No starts are run here (the search itself is the slow test).
+        let quad = FastQuad::new();
+        let pb = Problem::new(0.5, 0.2, 0.0, 0.1).unwrap();
+        let v = one_rsb::check(&quad, &pb, &[], &[], &SolveOptions::default()).unwrap();
+        assert!(v.reduction_error.abs() < 1e-8, "{:e}", v.reduction_error);
+        assert_eq!(v.n_starts, 0);
+        assert!(!v.non_rs_found);
+    }
+}
