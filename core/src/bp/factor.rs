@@ -92,11 +92,49 @@ fn cavity_moments<T: Real>(g: &[T], h: &[T], ms: &mut [T], vs: &mut [T]) -> (T, 
     (sm, sv)
 }
 
+/// Number of Chebyshev nodes of the per-factor interpolant of the Gaussian update.
+pub const CHEB_K: usize = 16;
+
+/// Fills the Chebyshev table used by [`gaussian_update`]: `table[k] = x_k = cos(π(k+½)/K)` for
+/// k < K, then `table[K + j·K + k] = T_j(x_k)`. Length `CHEB_K·(CHEB_K + 1)`.
+pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
+    let k = CHEB_K;
+    for i in 0..k {
+        let x = T::from_f64(libm::cos(core::f64::consts::PI * (i as f64 + 0.5) / k as f64));
+        table[i] = x;
+        let mut t0 = T::ONE;
+        let mut t1 = x;
+        for j in 0..k {
+            table[k + j * k + i] = t0;
+            let t2 = T::TWO * x * t1 - t0;
+            t0 = t1;
+            t1 = t2;
+        }
+    }
+}
+
+/// The Gaussian update of one edge as a function of m̃ = ξ_i m_{i→μ} (times ξ_i gives g_{μ→i}):
+/// F(m̃) = ½[ln H((b + m̃ − 1)/s) − ln H((b + m̃ + 1)/s)], s² = σ² − (1 − m̃²), b = θ − μ_μ.
+#[inline]
+fn edge_fn<T: Real>(base: T, var: T, mt: T) -> (T, T) {
+    let s2 = var - (T::ONE - mt * mt);
+    let inv = T::ONE / s2.sqrt();
+    let a = log_h((base + mt - T::ONE) * inv);
+    let b = log_h((base + mt + T::ONE) * inv);
+    (T::HALF * (a - b), a.abs().max(b.abs()))
+}
+
 /// Gaussian (central-limit) update of factor μ (§b.4):
 /// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
 ///
+/// Since μ\i = μ − ξ_i m_i and σ²\i = σ² − (1 − m_i²), g_{μ→i} = ξ_i F_μ(ξ_i m_i) for one smooth
+/// function F_μ on [−1, 1] per factor. When σ² ≥ 2 and N > 4K, F_μ is evaluated exactly at K = 16
+/// Chebyshev nodes and every edge uses the interpolant, provided its last two coefficients are below
+/// 256 ε·max|ln H| (the rounding level of the direct formula); F_μ is analytic in a Bernstein ellipse
+/// of size ≈ 2σ, so this holds except for strongly polarized factors, which take the direct formula.
+///
 /// `row`: packed pattern ξ^μ; `g`: its N fields (updated); `h`: the N totals (updated);
-/// `scratch`: ≥ 2N reals. Returns the largest |Δ tanh g|.
+/// `scratch`: 2N reals then the table of [`fill_cheb_table`]. Returns the largest |Δ tanh g|.
 pub fn gaussian_update<T: Real>(
     row: &[u64],
     g: &mut [T],
@@ -108,12 +146,80 @@ pub fn gaussian_update<T: Real>(
 ) -> T {
     let n = g.len();
     let (ms, rest) = scratch.split_at_mut(n);
-    let vs = &mut rest[..n];
+    let (vs, table) = rest.split_at_mut(n);
     let (sm, sv) = cavity_moments(g, h, ms, vs);
     let mean = signed_sum(row, ms, sm);
     let theta = T::from_i32(theta);
-    let tiny = T::from_f64(TINY_VAR);
+    let base = theta - mean;
     let mut residual = T::ZERO;
+    if n > 4 * CHEB_K && sv >= T::TWO && table.len() >= CHEB_K * (CHEB_K + 1) {
+        let (nodes, tj) = table.split_at(CHEB_K);
+        let mut f = [T::ZERO; CHEB_K];
+        let mut scale = T::ONE;
+        for (fk, &x) in f.iter_mut().zip(nodes) {
+            let (v, s) = edge_fn(base, sv, x);
+            *fk = v;
+            scale = scale.max(s);
+        }
+        let mut c = [T::ZERO; CHEB_K];
+        let norm = T::TWO / T::from_usize(CHEB_K);
+        for (j, cj) in c.iter_mut().enumerate() {
+            let tjk = &tj[j * CHEB_K..(j + 1) * CHEB_K];
+            let mut acc = T::ZERO;
+            for (&fk, &t) in f.iter().zip(tjk) {
+                acc += fk * t;
+            }
+            *cj = acc * norm;
+        }
+        c[0] = c[0] * T::HALF;
+        let tail = c[CHEB_K - 1].abs() + c[CHEB_K - 2].abs();
+        let tol = T::from_f64(256.0) * T::EPSILON * scale;
+        if tail.is_finite() && tail <= tol {
+            // Drop the negligible top coefficients (their sum stays below tol).
+            let mut deg = CHEB_K;
+            let mut dropped = T::ZERO;
+            while deg > 2 && dropped + c[deg - 1].abs() <= tol {
+                dropped += c[deg - 1].abs();
+                deg -= 1;
+            }
+            // Pass 1: new fields into `vs`, Clenshaw on LANES independent edges at a time so the
+            // recurrences overlap (and vectorize).
+            const LANES: usize = 8;
+            let mut i0 = 0;
+            while i0 < n {
+                let len = LANES.min(n - i0);
+                let mut xs = [T::ZERO; LANES];
+                let mut sg = [T::ZERO; LANES];
+                for l in 0..len {
+                    let xi = if xi_of(row, i0 + l) { -T::ONE } else { T::ONE };
+                    sg[l] = xi;
+                    xs[l] = xi * ms[i0 + l];
+                }
+                let mut b1 = [T::ZERO; LANES];
+                let mut b2 = [T::ZERO; LANES];
+                for j in (1..deg).rev() {
+                    let cj = c[j];
+                    for l in 0..LANES {
+                        let b0 = (xs[l] + xs[l]) * b1[l] - b2[l] + cj;
+                        b2[l] = b1[l];
+                        b1[l] = b0;
+                    }
+                }
+                for l in 0..len {
+                    vs[i0 + l] = sg[l] * (xs[l] * b1[l] - b2[l] + c[0]);
+                }
+                i0 += len;
+            }
+            // Pass 2: clamp, damp, totals, residual.
+            for i in 0..n {
+                let cavity = h[i] - g[i];
+                let new = clamp(vs[i], g_max);
+                residual = commit(&mut g[i], &mut h[i], cavity, new, damping, residual);
+            }
+            return residual;
+        }
+    }
+    let tiny = T::from_f64(TINY_VAR);
     for i in 0..n {
         let xi = if xi_of(row, i) { -T::ONE } else { T::ONE };
         let mc = mean - xi * ms[i];

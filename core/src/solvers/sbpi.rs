@@ -1,0 +1,158 @@
+//! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J. Stat.
+//! Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec [LIT]; the
+//! defaults are [LIT approx]/[REC].
+//!
+//! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i. Patterns are
+//! presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot product):
+//! * error (s < T): h_i ← h_i + 2ξ_i for all i, clipped (the clipped perceptron, CP);
+//! * SBPI, barely correct (T ≤ s ≤ T_par − 1 + θ_m; for κ = 0, N odd: 0 < s ≤ θ_m): with probability
+//!   p_s, h_i ← h_i + 2ξ_i only where ξ_i h_i ≥ 1 (metaplastic: no sign changes);
+//! * CP+R, otherwise: with probability p_s, h_i ← h_i + 2 sign(h_i) for all i (clipped).
+//!
+//! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`,
+//! `perm: [u32; P]`, `stabilities: [i32; P]`.
+
+use super::{evaluate, SolverOutcome};
+use crate::bits::{dot_words, SpinsMut};
+use crate::error::{Result, ShapeError};
+use crate::instance::Instance;
+use crate::rng::{rng_from_seed, shuffle, uniform};
+
+/// Parameters of SBPI and CP+R.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SbpiParams {
+    /// K: hidden states are odd in [−(2K−1), 2K−1] (1 ≤ K ≤ 63).
+    pub k: u8,
+    /// θ_m ≥ 1: SBPI's "barely correct" window on the integer scale.
+    pub theta_m: i32,
+    /// Probability p_s of the metaplastic (SBPI) or reinforcement (CP+R) rule.
+    pub p_s: f64,
+    /// Sweeps before giving up.
+    pub max_sweeps: usize,
+}
+
+impl Default for SbpiParams {
+    /// K = 20, θ_m = 1, p_s = 0.3, 10⁴ sweeps.
+    fn default() -> Self {
+        SbpiParams { k: 20, theta_m: 1, p_s: 0.3, max_sweeps: 10_000 }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Rule {
+    Sbpi,
+    Cpr,
+}
+
+/// SBPI. `hidden` (N), `perm` (P) and `stabilities` (P) are scratch; the weights end in `w`.
+pub fn sbpi(
+    inst: &Instance<'_>,
+    params: &SbpiParams,
+    seed: u64,
+    w: &mut SpinsMut<'_>,
+    hidden: &mut [i8],
+    perm: &mut [u32],
+    stabilities: &mut [i32],
+) -> Result<SolverOutcome> {
+    run(Rule::Sbpi, inst, params, seed, w, hidden, perm, stabilities)
+}
+
+/// CP+R. Buffers as for [`sbpi`].
+pub fn cpr(
+    inst: &Instance<'_>,
+    params: &SbpiParams,
+    seed: u64,
+    w: &mut SpinsMut<'_>,
+    hidden: &mut [i8],
+    perm: &mut [u32],
+    stabilities: &mut [i32],
+) -> Result<SolverOutcome> {
+    run(Rule::Cpr, inst, params, seed, w, hidden, perm, stabilities)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    rule: Rule,
+    inst: &Instance<'_>,
+    params: &SbpiParams,
+    seed: u64,
+    w: &mut SpinsMut<'_>,
+    hidden: &mut [i8],
+    perm: &mut [u32],
+    stabilities: &mut [i32],
+) -> Result<SolverOutcome> {
+    let (n, p) = (inst.n(), inst.p());
+    if !(1..=63).contains(&params.k) {
+        return Err(ShapeError::InvalidParameter("K must be in 1..=63"));
+    }
+    if params.theta_m < 1 {
+        return Err(ShapeError::InvalidParameter("theta_m must be >= 1"));
+    }
+    if !(0.0..=1.0).contains(&params.p_s) {
+        return Err(ShapeError::InvalidParameter("p_s must be in [0, 1]"));
+    }
+    for (len, want) in [(w.len(), n), (hidden.len(), n), (perm.len(), p), (stabilities.len(), p)] {
+        if len != want {
+            return Err(ShapeError::LengthMismatch { expected: want, got: len });
+        }
+    }
+    let hmax = 2 * i16::from(params.k) - 1;
+    let mut rng = rng_from_seed(seed);
+    w.fill_random(&mut rng);
+    for (i, hi) in hidden.iter_mut().enumerate() {
+        *hi = w.get(i);
+    }
+    for (k, v) in perm.iter_mut().enumerate() {
+        *v = k as u32;
+    }
+    let t = inst.threshold.t;
+    let barely_top = inst.threshold.t_par - 1 + params.theta_m;
+    let nw = inst.patterns.words_per_row();
+    let mut steps = 0u64;
+    for sweep in 1..=params.max_sweeps {
+        shuffle(&mut rng, perm);
+        for &mu in perm.iter() {
+            let row = inst.patterns.row(mu as usize).words();
+            let s = dot_words(w.as_spins().words(), row, n) as i32;
+            steps += 1;
+            if s < t {
+                // Clipped perceptron step on every synapse; refresh the signs word by word.
+                let words = w.words_mut();
+                for k in 0..nw {
+                    let bits = row[k];
+                    let lo = k * 64;
+                    let hi_end = (lo + 64).min(n);
+                    let mut neg = 0u64;
+                    for (b, hv) in hidden[lo..hi_end].iter_mut().enumerate() {
+                        let xi: i16 = if (bits >> b) & 1 == 1 { -2 } else { 2 };
+                        let v = (i16::from(*hv) + xi).clamp(-hmax, hmax);
+                        *hv = v as i8;
+                        neg |= u64::from(v < 0) << b;
+                    }
+                    words[k] = neg;
+                }
+            } else if rule == Rule::Sbpi {
+                if s <= barely_top && uniform(&mut rng) < params.p_s {
+                    for (i, hv) in hidden.iter_mut().enumerate() {
+                        let xi: i16 = if (row[i / 64] >> (i % 64)) & 1 == 1 { -1 } else { 1 };
+                        if xi * i16::from(*hv) >= 1 {
+                            *hv = (i16::from(*hv) + 2 * xi).clamp(-hmax, hmax) as i8;
+                        }
+                    }
+                }
+            } else if uniform(&mut rng) < params.p_s {
+                for hv in hidden.iter_mut() {
+                    let d: i16 = if *hv < 0 { -2 } else { 2 };
+                    *hv = (i16::from(*hv) + d).clamp(-hmax, hmax) as i8;
+                }
+            }
+        }
+        let out = evaluate(inst, &w.as_spins(), stabilities, sweep, steps)?;
+        if out.solved || sweep == params.max_sweeps {
+            return Ok(out);
+        }
+    }
+    // max_sweeps = 0: report the random start.
+    evaluate(inst, &w.as_spins(), stabilities, 0, steps)
+}
