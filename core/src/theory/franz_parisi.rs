@@ -23,8 +23,8 @@
 
 use super::rs::{self, Kernel, RsError, RsQuadrature, RsSaddle};
 use crate::quad::{tanh_averages_with, GaussHermite, GaussLegendre, GaussTrapezoid};
-use crate::roots::{newton_fd, SolveError, SolveOptions};
-use crate::special::{log_h, log_h_and_g};
+use crate::roots::{newton_broyden, newton_fd, SolveError, SolveOptions};
+use crate::special::{g, log_h, log_h_and_g};
 use core::fmt;
 
 /// ln √(2π).
@@ -206,7 +206,8 @@ pub fn entropic_with(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, 
     let c = libm::sqrt((qhat1 - beta * beta).max(0.0));
     // outer step: poles of tanh(c0 z0) and of the inner average as a function of z0 (scale β/max(1,c))
     let scale = c0.max(libm::fabs(beta) / c.max(1.0));
-    let rule = GaussTrapezoid::with_step(GaussTrapezoid::step_for_scale(scale), 10.0);
+    // |z0| ≤ 9: the Gaussian weight beyond is < 1e-18
+    let rule = GaussTrapezoid::with_step(GaussTrapezoid::step_for_scale(scale), 9.0);
     let mut e = Entropic { tanh: 0.0, sech2: 0.0, t0_tanh: 0.0, log2cosh: 0.0 };
     let shift = shat - phat;
     rule.for_each(|z0: f64, w: f64| {
@@ -246,6 +247,19 @@ pub fn energetic<K: Kernel, const NZ0: usize, const NX: usize, const NZ1: usize>
     q1: f64,
     p: f64,
     s: f64,
+) -> Energetic {
+    energetic_with(quad, prob, q1, p, s, true)
+}
+
+/// [`energetic`]; with `with_value = false` the value 𝒢_E is skipped (returned as 0), which saves one
+/// logarithm per node in the saddle-point map (it needs only the derivatives).
+pub fn energetic_with<K: Kernel, const NZ0: usize, const NX: usize, const NZ1: usize>(
+    quad: &FpQuadrature<NZ0, NX, NZ1>,
+    prob: &FpProblem<K>,
+    q1: f64,
+    p: f64,
+    s: f64,
+    with_value: bool,
 ) -> Energetic {
     let k = &prob.kernel;
     let qeff: f64 = k.q_eff();
@@ -298,8 +312,13 @@ pub fn energetic<K: Kernel, const NZ0: usize, const NX: usize, const NZ1: usize>
                 let (mut sl, mut sg2, mut sg, mut sgg) = (0.0, 0.0, 0.0, 0.0);
                 for (&z1, &w1) in n1.iter().zip(w1s) {
                     let aa = (base - c * z1) * inv_d1;
-                    let (lh, gg) = log_h_and_g(aa);
-                    sl += w1 * lh;
+                    let gg = if with_value {
+                        let (lh, gg) = log_h_and_g(aa);
+                        sl += w1 * lh;
+                        gg
+                    } else {
+                        g(aa)
+                    };
                     sg2 += w1 * gg * gg;
                     sg += w1 * gg;
                     sgg += w1 * gg * (gg - aa);
@@ -458,7 +477,7 @@ fn fp_map<K: Kernel, const A: usize, const B: usize, const C: usize>(
         return false;
     }
     let s = if unconstrained { p } else { s };
-    let en = energetic(quad, prob, q1, p, s);
+    let en = energetic_with(quad, prob, q1, p, s, false);
     let (qhat1, phat) = conjugates(prob, q1, p, &en);
     if !(qhat1.is_finite() && phat.is_finite()) {
         return false;
@@ -516,18 +535,33 @@ pub fn solve_at<K: Kernel, const A: usize, const B: usize, const C: usize>(
     start: WarmStart,
     opts: &SolveOptions,
 ) -> Result<FpSaddle, FpError> {
+    solve_at_jac(quad, prob, d, start, None, opts).map(|r| r.0)
+}
+
+/// Jacobian of T(x) − x in (q1, p), carried along a continuation.
+type Jac = [[f64; 2]; 2];
+
+/// [`solve_at`] starting from a known Jacobian (Broyden-updated Newton, [`newton_broyden`]).
+fn solve_at_jac<K: Kernel, const A: usize, const B: usize, const C: usize>(
+    quad: &FpQuadrature<A, B, C>,
+    prob: &FpProblem<K>,
+    d: f64,
+    start: WarmStart,
+    jac: Option<Jac>,
+    opts: &SolveOptions,
+) -> Result<(FpSaddle, Jac), FpError> {
     if !(d > 0.0 && d < 1.0) {
         return Err(FpError::InvalidParameter("d must be in (0, 1)"));
     }
     let s = 1.0 - 2.0 * d;
     let mut shat = start.shat;
-    let res = newton_fd(|x, out| fp_map(quad, prob, s, false, &mut shat, x, out), [start.q1, start.p], opts);
+    let res = newton_broyden(|x, out| fp_map(quad, prob, s, false, &mut shat, x, out), [start.q1, start.p], jac, opts);
     match res {
-        Ok(sol) => {
+        Ok((sol, jac)) => {
             let mut full = assemble(quad, prob, s, sol.x[0], sol.x[1], shat, false, sol.residual, sol.evaluations)
                 .ok_or(FpError::NotConverged { d, residual: sol.residual, evaluations: sol.evaluations })?;
             full.d = d;
-            check_solution(full)
+            check_solution(full).map(|f| (f, jac))
         }
         Err(SolveError::NotConverged { residual, evaluations }) => Err(FpError::NotConverged { d, residual, evaluations }),
         Err(SolveError::NonFinite { evaluations }) => Err(FpError::NotConverged { d, residual: f64::INFINITY, evaluations }),
@@ -621,9 +655,13 @@ pub fn curve<K: Kernel, const A: usize, const B: usize, const C: usize>(
                     out[i] = Ok(sol);
                     ok += 1;
                 }
-                Err(_) => {
-                    ended = Some(cur.d);
-                    out[i] = Err(FpError::BranchEnds { d: target, last_d: cur.d });
+                Err(e) => {
+                    let last = match e {
+                        FpError::BranchEnds { last_d, .. } => last_d,
+                        _ => cur.d,
+                    };
+                    ended = Some(last);
+                    out[i] = Err(FpError::BranchEnds { d: target, last_d: last });
                 }
             }
         }
@@ -655,6 +693,7 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
 ) -> Result<FpSaddle, FpError> {
     let mut cur = *from;
     let mut prev: Option<FpSaddle> = None;
+    let mut jac: Option<Jac> = None;
     let mut shrink = 1.0f64;
     let mut guard = 0;
     while cur.d != target {
@@ -687,16 +726,17 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 }
             }
         }
-        let attempt = solve_at(quad, prob, next, ws, &FP_SOLVE).and_then(|sol| {
+        let attempt = solve_at_jac(quad, prob, next, ws, jac, &FP_SOLVE).and_then(|(sol, j)| {
             // leaving the branch: a jump of q1 much larger than the step warrants
             if libm::fabs(sol.q1 - cur.q1) > 0.1 + 20.0 * libm::fabs(next - cur.d) {
                 Err(FpError::Unphysical { d: next, q1: sol.q1 })
             } else {
-                Ok(sol)
+                Ok((sol, j))
             }
         });
         match attempt {
-            Ok(sol) => {
+            Ok((sol, j)) => {
+                jac = Some(j);
                 if collapses(&cur, &sol) {
                     return Err(FpError::BranchEnds { d: target, last_d: cur.d });
                 }
@@ -707,6 +747,7 @@ fn follow<K: Kernel, const A: usize, const B: usize, const C: usize>(
                 }
             }
             Err(_) => {
+                jac = None;
                 shrink *= 0.5;
                 if shrink < 1.0 / 64.0 {
                     return Err(FpError::BranchEnds { d: target, last_d: cur.d });

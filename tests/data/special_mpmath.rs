@@ -1,5 +1,5 @@
 //! Reference table for `flatmin_core::special` (ln H, g = G/H, erfcx), generated with mpmath 1.3.0
-//! at 60 significant digits by tests/gen_special_mpmath.py (`python3 tests/gen_special_mpmath.py`):
+//! at 60 significant digits by tests/data/gen_special_mpmath.py (`python3 tests/data/gen_special_mpmath.py`):
 //! H(x) = erfc(x/√2)/2, ln H = log1p(−erfc(−x/√2)/2) for x < 0,
 //! g(x) = e^(−x²/2)/(√(2π) H(x)), erfcx(x) = erfc(x) e^(x²) (∞ below −26); values below 1e-300 are
 //! written as 0. Grid: x = −40 … 40 step 0.37, and 10^(13/8 … 4) in steps of 10^(1/8). 237 rows.
