@@ -1,5 +1,5 @@
-//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (`/work/shared/spec/fixtures`, format of
-//! fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
+//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (vendored in `tests/fixtures`, format of
+//! tests/fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
 //! 1e-12 (it is a log-sum-exp of exact integers).
 
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins};
@@ -11,8 +11,13 @@ use flatmin_core::instance::{gauge, generate_random};
 use flatmin_core::stability::Threshold;
 use serde_json::Value;
 
-const FIXTURES: &str = "/work/shared/spec/fixtures";
-const NAMES: [&str; 4] = ["N15_a30_k030", "N15_a50_k000", "N15_a60_k000", "N21_a30_k030"];
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+const NAMES: [&str; 4] = [
+    "N15_a30_k030",
+    "N15_a50_k000",
+    "N15_a60_k000",
+    "N21_a30_k030",
+];
 
 /// A fixture instance, gauged (ALGORITHMS §a.4), with its reference lines as configuration words.
 struct Fixture {
@@ -25,18 +30,29 @@ struct Fixture {
 }
 
 fn spin_word(line: &str) -> u64 {
-    line.chars().enumerate().fold(0u64, |w, (i, c)| w | (((c == '-') as u64) << i))
+    line.chars()
+        .enumerate()
+        .fold(0u64, |w, (i, c)| w | (((c == '-') as u64) << i))
 }
 
 fn load(name: &str) -> Fixture {
     let text = std::fs::read_to_string(format!("{FIXTURES}/{name}.txt")).unwrap();
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
     let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    let (n, p, kappa) = (head[0].parse().unwrap(), head[1].parse().unwrap(), head[2].parse().unwrap());
+    let (n, p, kappa) = (
+        head[0].parse().unwrap(),
+        head[1].parse().unwrap(),
+        head[2].parse().unwrap(),
+    );
     let mut xi = vec![0u64; p * words_for(n)];
     let rows: Vec<&str> = (0..p).map(|_| lines.next().unwrap()).collect();
     let labels_line = lines.next().unwrap();
-    let refs = lines.map(|l| spin_word(l.strip_prefix("R ").unwrap())).collect();
+    let refs = lines
+        .map(|l| spin_word(l.strip_prefix("R ").unwrap()))
+        .collect();
     {
         let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
         for (mu, row) in rows.iter().enumerate() {
@@ -46,24 +62,43 @@ fn load(name: &str) -> Fixture {
         let labels = [spin_word(labels_line)];
         gauge(&mut pm, &labels[..words_for(p)]).unwrap();
     }
-    let answers: Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{FIXTURES}/{name}.answers.json")).unwrap()).unwrap();
-    Fixture { n, p, kappa, xi, refs, answers }
+    let answers: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/{name}.answers.json")).unwrap(),
+    )
+    .unwrap();
+    Fixture {
+        n,
+        p,
+        kappa,
+        xi,
+        refs,
+        answers,
+    }
 }
 
 fn u64s(v: &Value) -> Vec<u64> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap())
+        .collect()
 }
 
 fn table(v: &Value) -> Vec<u64> {
-    v.as_array().unwrap().iter().flat_map(|row| u64s(row)).collect()
+    v.as_array().unwrap().iter().flat_map(u64s).collect()
 }
 
 fn enumerate(f: &Fixture, reference: u64, prefix_bits: u32) -> (Vec<u64>, Vec<u64>) {
     let pats = Patterns::new(f.n, f.p, &f.xi).unwrap();
     let rw = [reference];
     let mut scratch = vec![0u8; scratch_len(f.n, f.p, DEFAULT_LOW_BITS)];
-    let e = Enumerator::new(&pats, &Spins::new(f.n, &rw).unwrap(), DEFAULT_LOW_BITS, &mut scratch).unwrap();
+    let e = Enumerator::new(
+        &pats,
+        &Spins::new(f.n, &rw).unwrap(),
+        DEFAULT_LOW_BITS,
+        &mut scratch,
+    )
+    .unwrap();
     let mut he = vec![0u64; hist_err_len(f.n, f.p)];
     let mut hs = vec![0u64; hist_smin_len(f.n)];
     for c in Chunk::split(prefix_bits) {
@@ -77,12 +112,25 @@ fn histograms_equal_fixture_tables_exactly() {
     for name in NAMES {
         let f = load(name);
         assert_eq!(f.answers["N"].as_u64().unwrap() as usize, f.n);
-        for (i, (&r, ans)) in f.refs.iter().zip(f.answers["refs"].as_array().unwrap()).enumerate() {
+        for (i, (&r, ans)) in f
+            .refs
+            .iter()
+            .zip(f.answers["refs"].as_array().unwrap())
+            .enumerate()
+        {
             // fixture: refs[i].hist_err / hist_smin (oracle enumeration in C), exact.
             for b in [0, 3] {
                 let (he, hs) = enumerate(&f, r, b);
-                assert_eq!(he, table(&ans["hist_err"]), "{name} ref {i} hist_err (prefix bits {b})");
-                assert_eq!(hs, table(&ans["hist_smin"]), "{name} ref {i} hist_smin (prefix bits {b})");
+                assert_eq!(
+                    he,
+                    table(&ans["hist_err"]),
+                    "{name} ref {i} hist_err (prefix bits {b})"
+                );
+                assert_eq!(
+                    hs,
+                    table(&ans["hist_smin"]),
+                    "{name} ref {i} hist_smin (prefix bits {b})"
+                );
                 // §e check: Σ_E hist_err[d][E] = C(N, d).
                 for d in 0..=f.n {
                     let row: u64 = he[d * (f.p + 1)..(d + 1) * (f.p + 1)].iter().sum();
@@ -97,9 +145,18 @@ fn histograms_equal_fixture_tables_exactly() {
 fn counts_entropy_and_legendre_equal_fixtures() {
     for name in NAMES {
         let f = load(name);
-        let lambdas: Vec<f64> =
-            f.answers["lambdas"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
-        for (i, (&r, ans)) in f.refs.iter().zip(f.answers["refs"].as_array().unwrap()).enumerate() {
+        let lambdas: Vec<f64> = f.answers["lambdas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        for (i, (&r, ans)) in f
+            .refs
+            .iter()
+            .zip(f.answers["refs"].as_array().unwrap())
+            .enumerate()
+        {
             let (_, hs) = enumerate(&f, r, 0);
             for block in ans["by_kappa"].as_array().unwrap() {
                 let kappa = block["kappa"].as_f64().unwrap();
@@ -107,23 +164,41 @@ fn counts_entropy_and_legendre_equal_fixtures() {
                 assert_eq!(t as i64, block["T"].as_i64().unwrap(), "{name} T({kappa})");
                 let mut counts = vec![0u64; f.n + 1];
                 counts_by_distance(&hs, f.n, t, &mut counts).unwrap();
-                assert_eq!(counts, u64s(&block["counts_by_distance"]), "{name} ref {i} κ={kappa} counts");
+                assert_eq!(
+                    counts,
+                    u64s(&block["counts_by_distance"]),
+                    "{name} ref {i} κ={kappa} counts"
+                );
                 let total = total_solutions(&hs, f.n, t).unwrap();
-                assert_eq!(total, block["total_solutions"].as_u64().unwrap(), "{name} ref {i} κ={kappa} total");
+                assert_eq!(
+                    total,
+                    block["total_solutions"].as_u64().unwrap(),
+                    "{name} ref {i} κ={kappa} total"
+                );
                 let mut s = vec![0.0; f.n + 1];
                 local_entropy(&counts, f.n, &mut s).unwrap();
-                for (d, (got, want)) in s.iter().zip(block["local_entropy"].as_array().unwrap()).enumerate() {
+                for (d, (got, want)) in s
+                    .iter()
+                    .zip(block["local_entropy"].as_array().unwrap())
+                    .enumerate()
+                {
                     match want.as_f64() {
                         // fixture: null where the count is 0; we return −∞ there.
                         None => assert_eq!(*got, f64::NEG_INFINITY, "{name} ref {i} S({d})"),
-                        Some(w) => assert!((got - w).abs() <= 1e-12, "{name} ref {i} S({d}): {got} vs {w}"),
+                        Some(w) => assert!(
+                            (got - w).abs() <= 1e-12,
+                            "{name} ref {i} S({d}): {got} vs {w}"
+                        ),
                     }
                 }
                 for (lam, want) in lambdas.iter().zip(block["legendre"].as_array().unwrap()) {
                     let got = legendre(&counts, f.n, *lam).unwrap();
                     for (g, key) in [(got.phi, "phi"), (got.q, "q"), (got.d, "d"), (got.s, "S")] {
                         let w = want[key].as_f64().unwrap();
-                        assert!((g - w).abs() <= 1e-12, "{name} ref {i} κ={kappa} λ={lam} {key}: {g} vs {w}");
+                        assert!(
+                            (g - w).abs() <= 1e-12,
+                            "{name} ref {i} κ={kappa} λ={lam} {key}: {g} vs {w}"
+                        );
                     }
                 }
             }
@@ -140,7 +215,11 @@ fn brute(n: usize, p: usize, xi: &[u64], reference: u64) -> (Vec<u64>, Vec<u64>)
     for w in 0..1u64 << n {
         let d = (w ^ reference).count_ones() as usize;
         let s: Vec<i32> = (0..p)
-            .map(|mu| (0..n).map(|i| pats.get(mu, i) as i32 * if (w >> i) & 1 == 1 { -1 } else { 1 }).sum())
+            .map(|mu| {
+                (0..n)
+                    .map(|i| pats.get(mu, i) as i32 * if (w >> i) & 1 == 1 { -1 } else { 1 })
+                    .sum()
+            })
             .collect();
         he[d * (p + 1) + s.iter().filter(|&&x| x < 0).count()] += 1;
         hs[d * (2 * n + 1) + (s.iter().min().unwrap() + n as i32) as usize] += 1;
@@ -156,7 +235,12 @@ fn enumeration_equals_brute_force_up_to_n12() {
         let p = 1 + ((seed * 7) % (2 * n as u64)) as usize;
         let mut xi = vec![0u64; p * words_for(n)];
         let mut labels = vec![0u64; words_for(p)];
-        generate_random(seed, &mut PatternsMut::new(n, p, &mut xi).unwrap(), &mut labels).unwrap();
+        generate_random(
+            seed,
+            &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+            &mut labels,
+        )
+        .unwrap();
         let reference = flatmin_core::rng::splitmix64(seed) & ((1u64 << n) - 1);
         let (be, bs) = brute(n, p, &xi, reference);
         let low = (seed % 9) as usize;
@@ -180,7 +264,12 @@ fn random_solution_is_a_solution_and_seed_deterministic() {
     let f = load("N15_a50_k000");
     let (_, hs) = enumerate(&f, 0, 0);
     let total = total_solutions(&hs, f.n, 0).unwrap();
-    assert_eq!(total, f.answers["refs"][0]["by_kappa"][0]["total_solutions"].as_u64().unwrap());
+    assert_eq!(
+        total,
+        f.answers["refs"][0]["by_kappa"][0]["total_solutions"]
+            .as_u64()
+            .unwrap()
+    );
     let pats = Patterns::new(f.n, f.p, &f.xi).unwrap();
     let rw = [0u64];
     let mut scratch = vec![0u8; scratch_len(f.n, f.p, 5)];
@@ -190,7 +279,8 @@ fn random_solution_is_a_solution_and_seed_deterministic() {
         let w = random_solution(&e, 0, total, seed).unwrap().unwrap();
         assert_eq!(Some(w), random_solution(&e, 0, total, seed).unwrap());
         let ws = [w];
-        flatmin_core::bits::kernel::stabilities(&Spins::new(f.n, &ws).unwrap(), &pats, &mut s).unwrap();
+        flatmin_core::bits::kernel::stabilities(&Spins::new(f.n, &ws).unwrap(), &pats, &mut s)
+            .unwrap();
         assert!(s.iter().all(|&x| x >= 0), "seed {seed}: not a solution");
     }
 }
@@ -209,7 +299,91 @@ fn bad_shapes_are_errors_not_panics() {
     let mut hs = vec![0u64; hist_smin_len(f.n)];
     assert!(e.accumulate(Chunk::ALL, &mut he, &mut hs).is_err());
     let mut he = vec![0u64; hist_err_len(f.n, f.p)];
-    assert!(e.accumulate(Chunk { prefix_bits: 8, prefix: 0 }, &mut he, &mut hs).is_err());
-    assert!(e.accumulate(Chunk { prefix_bits: 2, prefix: 4 }, &mut he, &mut hs).is_err());
+    assert!(e
+        .accumulate(
+            Chunk {
+                prefix_bits: 8,
+                prefix: 0
+            },
+            &mut he,
+            &mut hs
+        )
+        .is_err());
+    assert!(e
+        .accumulate(
+            Chunk {
+                prefix_bits: 2,
+                prefix: 4
+            },
+            &mut he,
+            &mut hs
+        )
+        .is_err());
     assert!(legendre(&[0; 16], 15, 0.5).is_err());
+}
+
+#[test]
+fn host_parallel_tables_equal_fixtures_for_any_thread_count() {
+    // The host splits the cube into top-bit chunks on a rayon pool; counts must not depend on it.
+    use flatmin_host::experiments::enumeration::{random_solution as par_solution, tables};
+    use flatmin_host::harness::with_threads;
+    use flatmin_host::io::{InstanceFile, Problem};
+    let file = InstanceFile::read(std::path::Path::new(&format!(
+        "{FIXTURES}/N21_a30_k030.txt"
+    )))
+    .unwrap();
+    let problem = Problem::from_file(&file, None).unwrap();
+    let f = load("N21_a30_k030");
+    for k in 1..=file.refs.len() {
+        let w = file.reference(k).unwrap();
+        let ans = &f.answers["refs"][k - 1];
+        for threads in [1, 2, 3] {
+            let t = with_threads(Some(threads), || tables(&problem, &w))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                t.hist_err,
+                table(&ans["hist_err"]),
+                "R{k} hist_err, {threads} threads"
+            );
+            assert_eq!(
+                t.hist_smin,
+                table(&ans["hist_smin"]),
+                "R{k} hist_smin, {threads} threads"
+            );
+        }
+    }
+    // The parallel random solution is the same configuration for any thread count, and a solution.
+    let t = Threshold::new(f.kappa, f.n).unwrap().t;
+    let a = with_threads(Some(1), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let b = with_threads(Some(2), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(a, b);
+    // … and the same configuration as the single-threaded core draw.
+    let pats = Patterns::new(f.n, f.p, &f.xi).unwrap();
+    let zero = [0u64];
+    let mut scratch = vec![0u8; scratch_len(f.n, f.p, DEFAULT_LOW_BITS)];
+    let e = Enumerator::new(
+        &pats,
+        &Spins::new(f.n, &zero).unwrap(),
+        DEFAULT_LOW_BITS,
+        &mut scratch,
+    )
+    .unwrap();
+    let total: u64 = e
+        .canonical_chunks()
+        .map(|c| e.solutions_in_chunk(c, t).unwrap())
+        .sum();
+    assert_eq!(random_solution(&e, t, total, 5).unwrap(), Some(a[0]));
+    let mut s = vec![0i32; f.p];
+    flatmin_core::bits::kernel::stabilities(&Spins::new(f.n, &a).unwrap(), &pats, &mut s).unwrap();
+    assert!(
+        s.iter().all(|&x| x >= t),
+        "random κ-solution violates the margin: {s:?}"
+    );
 }

@@ -39,8 +39,8 @@
 //!
 //! ## Memory (firmware)
 //!
-//! * scratch owned by the [`Enumerator`]: [`scratch_len`]`(N, P, k) = N·P + P·2^k + 2^k` bytes
-//!   (N = 20, P = 10, k = 8: 2 760 bytes; k = 5: 552 bytes);
+//! * scratch owned by the [`Enumerator`]: [`scratch_len`]`(N, P, k) = N·P + P·2^k + 4·2^k` bytes
+//!   (N = 20, P = 10, k = 8: 3 784 bytes; k = 5: 648 bytes);
 //! * per running chunk: [`MAX_P`] bytes of stabilities plus 2·[`LANES`] bytes on the stack;
 //! * histograms: `(N+1)(P+1) + (N+1)(2N+1)` `u64` (N = 20, P = 10: 1 092 words = 8.7 KiB).
 //!
@@ -63,6 +63,9 @@ pub const DEFAULT_LOW_BITS: usize = 8;
 pub const MAX_LOW_BITS: usize = 16;
 /// Configurations evaluated together in the vectorised inner block.
 pub const LANES: usize = 32;
+/// Prefix bits of the canonical split ([`Enumerator::canonical_chunks`]): at most 2^10 chunks, enough
+/// to balance any thread pool while each chunk stays long.
+pub const CANONICAL_SPLIT_BITS: u32 = 10;
 
 /// Row stride of `hist_err`: `P + 1` (E = 0..=P).
 #[inline]
@@ -98,11 +101,12 @@ pub const fn effective_low_bits(n: usize, low_bits: usize) -> usize {
     }
 }
 
-/// Scratch bytes [`Enumerator::new`] needs: `N·P + P·2^k + 2^k` with `k = min(low_bits, N)`.
+/// Scratch bytes [`Enumerator::new`] needs: `N·P + P·2^k + 4·2^k` with `k = min(low_bits, N)`
+/// (columns, low-bit offset table, per-low-configuration histogram offsets).
 #[inline]
 pub const fn scratch_len(n: usize, p: usize, low_bits: usize) -> usize {
     let k = effective_low_bits(n, low_bits);
-    n * p + (p << k) + (1 << k)
+    n * p + (p << k) + (4 << k)
 }
 
 /// A sub-cube of the configuration space: the top `prefix_bits` bits of w equal `prefix`
@@ -118,11 +122,17 @@ pub struct Chunk {
 
 impl Chunk {
     /// The whole cube (no fixed bits).
-    pub const ALL: Chunk = Chunk { prefix_bits: 0, prefix: 0 };
+    pub const ALL: Chunk = Chunk {
+        prefix_bits: 0,
+        prefix: 0,
+    };
 
     /// The 2^b chunks that fix the top `prefix_bits` bits, in order of their prefix.
     pub fn split(prefix_bits: u32) -> impl Iterator<Item = Chunk> {
-        (0..1u64 << prefix_bits).map(move |prefix| Chunk { prefix_bits, prefix })
+        (0..1u64 << prefix_bits).map(move |prefix| Chunk {
+            prefix_bits,
+            prefix,
+        })
     }
 }
 
@@ -139,8 +149,10 @@ pub struct Enumerator<'s> {
     cols: &'s [u8],
     /// `low[μ·2^k + v] = Σ_{i<k, bit i of v} −2 ξ^μ_i`, as wrapping bytes.
     low: &'s [u8],
-    /// `low_dist[v]` = Hamming distance of the low bits v to the reference's low bits.
-    low_dist: &'s [u8],
+    /// Per low configuration v, two little-endian `u16` histogram offsets of its distance
+    /// `δ_v` to the reference's low bits: `δ_v·(P+1)` (bytes 4v, 4v+1) and `δ_v·(2N+1) + N`
+    /// (bytes 4v+2, 4v+3). Precomputed so the per-configuration update is two loads and two adds.
+    lane_off: &'s [u8],
     reference: u64,
 }
 
@@ -161,11 +173,9 @@ trait Visitor {
 struct HistVisitor<'h, 'l> {
     err: &'h mut [u64],
     smin: &'h mut [u64],
-    low_dist: &'l [u8],
+    lane_off: &'l [u8],
     err_stride: usize,
     smin_stride: usize,
-    /// N − 128: index offset of a biased stability in a `hist_smin` row.
-    n: usize,
 }
 
 impl Visitor for HistVisitor<'_, '_> {
@@ -178,12 +188,15 @@ impl Visitor for HistVisitor<'_, '_> {
         mn: &[u8; L],
         neg: &[u8; L],
     ) -> ControlFlow<()> {
-        let dist: &[u8; L] = self.low_dist[v0..v0 + L].try_into().expect("block inside table");
+        let off: &[u8] = &self.lane_off[4 * v0..4 * (v0 + L)];
+        let base_e = d_high * self.err_stride;
+        let base_s = d_high * self.smin_stride;
         for l in 0..L {
-            let d = d_high + dist[l] as usize;
-            self.err[d * self.err_stride + neg[l] as usize] += 1;
-            // biased s_min ≥ 128 − N, so the index is non-negative before the subtraction.
-            self.smin[d * self.smin_stride + self.n + mn[l] as usize - 128] += 1;
+            let oe = u16::from_le_bytes([off[4 * l], off[4 * l + 1]]) as usize;
+            let os = u16::from_le_bytes([off[4 * l + 2], off[4 * l + 3]]) as usize;
+            self.err[base_e + oe + neg[l] as usize] += 1;
+            // os includes +N and the biased s_min is ≥ 128 − N: non-negative before the subtraction.
+            self.smin[base_s + os + mn[l] as usize - 128] += 1;
         }
         ControlFlow::Continue(())
     }
@@ -244,23 +257,31 @@ impl<'s> Enumerator<'s> {
             return Err(ShapeError::InvalidParameter("enumeration needs N <= 62"));
         }
         if p == 0 || p > MAX_P {
-            return Err(ShapeError::InvalidParameter("enumeration needs 1 <= P <= 255"));
+            return Err(ShapeError::InvalidParameter(
+                "enumeration needs 1 <= P <= 255",
+            ));
         }
         if low_bits > MAX_LOW_BITS {
             return Err(ShapeError::InvalidParameter("low_bits must be <= 16"));
         }
         if reference.len() != n {
-            return Err(ShapeError::LengthMismatch { expected: n, got: reference.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: n,
+                got: reference.len(),
+            });
         }
         let needed = scratch_len(n, p, low_bits);
         if scratch.len() < needed {
-            return Err(ShapeError::BufferTooSmall { needed, capacity: scratch.len() });
+            return Err(ShapeError::BufferTooSmall {
+                needed,
+                capacity: scratch.len(),
+            });
         }
         let k = effective_low_bits(n, low_bits);
         let nv = 1usize << k;
         let (cols, rest) = scratch.split_at_mut(n * p);
         let (low, rest) = rest.split_at_mut(p << k);
-        let low_dist = &mut rest[..nv];
+        let lane_off = &mut rest[..4 * nv];
         for j in 0..n {
             for mu in 0..p {
                 cols[j * p + mu] = (-2 * patterns.get(mu, j)) as u8;
@@ -278,10 +299,23 @@ impl<'s> Enumerator<'s> {
         }
         let reference = reference.words()[0];
         let low_mask = (1u64 << k) - 1;
-        for (v, d) in low_dist.iter_mut().enumerate() {
-            *d = ((v as u64 ^ reference) & low_mask).count_ones() as u8;
+        for (v, o) in lane_off.chunks_exact_mut(4).enumerate() {
+            let d = ((v as u64 ^ reference) & low_mask).count_ones() as usize;
+            // ≤ 16·256 and ≤ 16·125 + 62: both fit u16.
+            let oe = (d * hist_err_stride(p)) as u16;
+            let os = (d * hist_smin_stride(n) + n) as u16;
+            o[..2].copy_from_slice(&oe.to_le_bytes());
+            o[2..].copy_from_slice(&os.to_le_bytes());
         }
-        Ok(Enumerator { n, p, k, cols, low, low_dist, reference })
+        Ok(Enumerator {
+            n,
+            p,
+            k,
+            cols,
+            low,
+            lane_off,
+            reference,
+        })
     }
 
     /// N.
@@ -308,6 +342,13 @@ impl<'s> Enumerator<'s> {
         (self.n - self.k) as u32
     }
 
+    /// The canonical split into chunks: prefix bits `min(CANONICAL_SPLIT_BITS, N − k)`, in prefix order.
+    /// Use it for anything whose result depends on the order of the configurations (the k-th solution),
+    /// so that results do not depend on how the chunks are scheduled or on the thread count.
+    pub fn canonical_chunks(&self) -> impl Iterator<Item = Chunk> {
+        Chunk::split(CANONICAL_SPLIT_BITS.min(self.max_prefix_bits()))
+    }
+
     /// The reference as a configuration word (bit i = 1 ⇔ w̃ᵢ = −1).
     #[inline]
     pub fn reference(&self) -> u64 {
@@ -317,22 +358,32 @@ impl<'s> Enumerator<'s> {
     /// Adds the counts of every configuration of `chunk` to `hist_err` (length
     /// [`hist_err_len`]`(N, P)`) and `hist_smin` (length [`hist_smin_len`]`(N)`). The tables are
     /// *accumulated*, not cleared, so chunks can be summed into one pair of tables.
-    pub fn accumulate(&self, chunk: Chunk, hist_err: &mut [u64], hist_smin: &mut [u64]) -> Result<()> {
+    pub fn accumulate(
+        &self,
+        chunk: Chunk,
+        hist_err: &mut [u64],
+        hist_smin: &mut [u64],
+    ) -> Result<()> {
         self.check_chunk(chunk)?;
         let (n, p) = (self.n, self.p);
         if hist_err.len() != hist_err_len(n, p) {
-            return Err(ShapeError::LengthMismatch { expected: hist_err_len(n, p), got: hist_err.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: hist_err_len(n, p),
+                got: hist_err.len(),
+            });
         }
         if hist_smin.len() != hist_smin_len(n) {
-            return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+            return Err(ShapeError::LengthMismatch {
+                expected: hist_smin_len(n),
+                got: hist_smin.len(),
+            });
         }
         let mut vis = HistVisitor {
             err: hist_err,
             smin: hist_smin,
-            low_dist: self.low_dist,
+            lane_off: self.lane_off,
             err_stride: hist_err_stride(p),
             smin_stride: hist_smin_stride(n),
-            n,
         };
         let _ = self.walk(chunk, &mut vis);
         Ok(())
@@ -343,23 +394,50 @@ impl<'s> Enumerator<'s> {
     /// chunk holds `index` or fewer such configurations. The order is fixed: chunks by prefix, then the
     /// Gray-code order of the middle bits, then the low bits in increasing order.
     pub fn nth_solution(&self, chunk: Chunk, t: i32, index: u64) -> Result<Option<u64>> {
+        Ok(self.find_or_count(chunk, t, index)?.ok())
+    }
+
+    /// Number of configurations of `chunk` whose smallest stability is at least `t` (no histogram
+    /// memory needed).
+    pub fn solutions_in_chunk(&self, chunk: Chunk, t: i32) -> Result<u64> {
+        Ok(self
+            .find_or_count(chunk, t, u64::MAX)?
+            .err()
+            .unwrap_or(u64::MAX))
+    }
+
+    /// `Ok(w)`: the `index`-th solution of the chunk; `Err(count)`: the chunk has only `count`.
+    fn find_or_count(
+        &self,
+        chunk: Chunk,
+        t: i32,
+        index: u64,
+    ) -> Result<core::result::Result<u64, u64>> {
         self.check_chunk(chunk)?;
         let n = self.n as i32;
         if t > n {
-            return Ok(None);
+            return Ok(Err(0));
         }
         let tb = (t.max(-n) + 128) as u8;
-        let mut vis = NthVisitor { tb, remaining: index, found: None };
+        let mut vis = NthVisitor {
+            tb,
+            remaining: index,
+            found: None,
+        };
         let _ = self.walk(chunk, &mut vis);
-        Ok(vis.found)
+        Ok(vis.found.ok_or(index - vis.remaining))
     }
 
     fn check_chunk(&self, chunk: Chunk) -> Result<()> {
         if chunk.prefix_bits > self.max_prefix_bits() {
-            return Err(ShapeError::InvalidParameter("chunk prefix_bits exceeds N - low_bits"));
+            return Err(ShapeError::InvalidParameter(
+                "chunk prefix_bits exceeds N - low_bits",
+            ));
         }
         if chunk.prefix >> chunk.prefix_bits != 0 {
-            return Err(ShapeError::InvalidParameter("chunk prefix does not fit in prefix_bits"));
+            return Err(ShapeError::InvalidParameter(
+                "chunk prefix does not fit in prefix_bits",
+            ));
         }
         Ok(())
     }
@@ -430,7 +508,9 @@ impl<'s> Enumerator<'s> {
             let mut neg = [0u8; L];
             for (mu, &b) in s.iter().enumerate() {
                 let base = (mu << k) + v0;
-                let row: &[u8; L] = self.low[base..base + L].try_into().expect("block inside table");
+                let row: &[u8; L] = self.low[base..base + L]
+                    .try_into()
+                    .expect("block inside table");
                 for l in 0..L {
                     let x = b.wrapping_add(row[l]);
                     mn[l] = mn[l].min(x);
@@ -449,10 +529,16 @@ impl<'s> Enumerator<'s> {
 /// (§e). Works for every κ from one table.
 pub fn counts_by_distance(hist_smin: &[u64], n: usize, t: i32, out: &mut [u64]) -> Result<()> {
     if hist_smin.len() != hist_smin_len(n) {
-        return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: hist_smin_len(n),
+            got: hist_smin.len(),
+        });
     }
     if out.len() != n + 1 {
-        return Err(ShapeError::LengthMismatch { expected: n + 1, got: out.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n + 1,
+            got: out.len(),
+        });
     }
     let stride = hist_smin_stride(n);
     let first = (t as i64 + n as i64).clamp(0, stride as i64) as usize;
@@ -465,21 +551,34 @@ pub fn counts_by_distance(hist_smin: &[u64], n: usize, t: i32, out: &mut [u64]) 
 /// Total number of configurations with smallest stability ≥ `t` (Z(κ) for `t = T(κ)`).
 pub fn total_solutions(hist_smin: &[u64], n: usize, t: i32) -> Result<u64> {
     if hist_smin.len() != hist_smin_len(n) {
-        return Err(ShapeError::LengthMismatch { expected: hist_smin_len(n), got: hist_smin.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: hist_smin_len(n),
+            got: hist_smin.len(),
+        });
     }
     let stride = hist_smin_stride(n);
     let first = (t as i64 + n as i64).clamp(0, stride as i64) as usize;
-    Ok(hist_smin.chunks_exact(stride).map(|row| row[first..].iter().sum::<u64>()).sum())
+    Ok(hist_smin
+        .chunks_exact(stride)
+        .map(|row| row[first..].iter().sum::<u64>())
+        .sum())
 }
 
 /// Exact local entropy `S(d) = ln 𝒩(d) / N` for each distance (§e); `−∞` where the count is 0.
 /// `out.len() == counts.len()`.
 pub fn local_entropy(counts: &[u64], n: usize, out: &mut [f64]) -> Result<()> {
     if out.len() != counts.len() {
-        return Err(ShapeError::LengthMismatch { expected: counts.len(), got: out.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: counts.len(),
+            got: out.len(),
+        });
     }
     for (o, &c) in out.iter_mut().zip(counts) {
-        *o = if c == 0 { f64::NEG_INFINITY } else { libm::log(c as f64) / n as f64 };
+        *o = if c == 0 {
+            f64::NEG_INFINITY
+        } else {
+            libm::log(c as f64) / n as f64
+        };
     }
     Ok(())
 }
@@ -505,7 +604,10 @@ pub struct Legendre {
 /// would be −∞) or λ is not finite.
 pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
     if counts.len() != n + 1 {
-        return Err(ShapeError::LengthMismatch { expected: n + 1, got: counts.len() });
+        return Err(ShapeError::LengthMismatch {
+            expected: n + 1,
+            got: counts.len(),
+        });
     }
     if !lambda.is_finite() {
         return Err(ShapeError::InvalidParameter("lambda must be finite"));
@@ -519,7 +621,9 @@ pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
         .map(|(d, &c)| expo(d, c))
         .fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
-        return Err(ShapeError::InvalidParameter("no configuration to weigh: all counts are 0"));
+        return Err(ShapeError::InvalidParameter(
+            "no configuration to weigh: all counts are 0",
+        ));
     }
     let (mut z, mut qz) = (0.0, 0.0);
     for (d, &c) in counts.iter().enumerate() {
@@ -531,7 +635,13 @@ pub fn legendre(counts: &[u64], n: usize, lambda: f64) -> Result<Legendre> {
     }
     let phi = (max + libm::log(z)) / nf;
     let q = qz / z;
-    Ok(Legendre { lambda, phi, q, d: (1.0 - q) / 2.0, s: phi - lambda * q })
+    Ok(Legendre {
+        lambda,
+        phi,
+        q,
+        d: (1.0 - q) / 2.0,
+        s: phi - lambda * q,
+    })
 }
 
 /// The index of the solution a seed selects among `total` solutions: uniform in `0..total`
@@ -544,12 +654,25 @@ pub fn solution_index_from_seed(seed: u64, total: u64) -> u64 {
 /// A uniformly random configuration with smallest stability ≥ `t` (a uniformly random κ-solution for
 /// `t = T(κ)`, a typical reference, §e), chosen by `seed` among the `total` such configurations
 /// (obtain `total` from [`total_solutions`]; a wrong `total` makes the draw non-uniform or returns
-/// `None`). Single-threaded second pass over the whole cube; `None` when there is no solution.
-pub fn random_solution(enumerator: &Enumerator<'_>, t: i32, total: u64, seed: u64) -> Result<Option<u64>> {
+/// `None`). The index runs over [`Enumerator::canonical_chunks`] in order (the host's parallel search
+/// picks the same configuration). Single-threaded second pass; `None` when there is no solution.
+pub fn random_solution(
+    enumerator: &Enumerator<'_>,
+    t: i32,
+    total: u64,
+    seed: u64,
+) -> Result<Option<u64>> {
     if total == 0 {
         return Ok(None);
     }
-    enumerator.nth_solution(Chunk::ALL, t, solution_index_from_seed(seed, total))
+    let mut index = solution_index_from_seed(seed, total);
+    for chunk in enumerator.canonical_chunks() {
+        match enumerator.find_or_count(chunk, t, index)? {
+            Ok(w) => return Ok(Some(w)),
+            Err(count) => index -= count,
+        }
+    }
+    Ok(None)
 }
 
 /// Binomial coefficient C(n, d) as an exact `u64` (n ≤ 62).
@@ -591,10 +714,22 @@ mod tests {
 
     #[test]
     fn matches_brute_force_with_chunks_and_low_bits() {
-        for (seed, n, p) in [(1u64, 1usize, 1usize), (2, 4, 3), (3, 7, 5), (4, 10, 8), (5, 12, 9), (6, 11, 20)] {
+        for (seed, n, p) in [
+            (1u64, 1usize, 1usize),
+            (2, 4, 3),
+            (3, 7, 5),
+            (4, 10, 8),
+            (5, 12, 9),
+            (6, 11, 20),
+        ] {
             let mut xi = vec![0u64; p * words_for(n)];
             let mut labels = vec![0u64; words_for(p)];
-            generate_random(seed, &mut PatternsMut::new(n, p, &mut xi).unwrap(), &mut labels).unwrap();
+            generate_random(
+                seed,
+                &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+                &mut labels,
+            )
+            .unwrap();
             let reference = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7) & ((1u64 << n) - 1);
             let (be, bs) = brute(n, p, &xi, reference);
             let pats = Patterns::new(n, p, &xi).unwrap();
@@ -621,7 +756,12 @@ mod tests {
         let (n, p) = (9usize, 4usize);
         let mut xi = vec![0u64; p];
         let mut labels = vec![0u64; 1];
-        generate_random(11, &mut PatternsMut::new(n, p, &mut xi).unwrap(), &mut labels).unwrap();
+        generate_random(
+            11,
+            &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+            &mut labels,
+        )
+        .unwrap();
         let pats = Patterns::new(n, p, &xi).unwrap();
         let rw = [0u64];
         let mut scratch = vec![0u8; scratch_len(n, p, 5)];

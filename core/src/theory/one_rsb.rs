@@ -45,6 +45,9 @@
 use crate::quad::{GaussHermite, GaussLegendre};
 use crate::roots::{fixed_point, newton_fd, RootError, SolveError, SolveOptions};
 use crate::special::{g, log_2cosh, log_h};
+use crate::theory::franz_parisi::{
+    self, FpError, FpProblem, FpQuadratureFast, WarmStart, FP_SOLVE,
+};
 use crate::theory::rs::{self, RsError, RsQuadrature};
 use crate::ShapeError;
 use core::fmt;
@@ -63,6 +66,8 @@ pub enum OneRsbError {
     RsBase(SolveError),
     /// A non-finite functional value.
     NonFinite,
+    /// The RS Franz–Parisi solver used for the reduction check failed.
+    FranzParisi(FpError),
 }
 
 impl fmt::Display for OneRsbError {
@@ -73,6 +78,7 @@ impl fmt::Display for OneRsbError {
             OneRsbError::Root(e) => write!(f, "Shat equation: {e}"),
             OneRsbError::RsBase(e) => write!(f, "RS Franz-Parisi base point: {e}"),
             OneRsbError::NonFinite => write!(f, "1RSB functional not finite"),
+            OneRsbError::FranzParisi(e) => write!(f, "RS Franz-Parisi reference: {e}"),
         }
     }
 }
@@ -100,14 +106,23 @@ pub type FineQuad = OneRsbQuad<64, 32, 48, 24>;
 /// Fast rule for the saddle iteration (~1e-7): 32 × 2·16 × 24 × 16.
 pub type FastQuad = OneRsbQuad<32, 16, 24, 16>;
 
-impl<const N0: usize, const NX: usize, const N1: usize, const N2: usize> OneRsbQuad<N0, NX, N1, N2> {
+impl<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
+    OneRsbQuad<N0, NX, N1, N2>
+{
     /// Builds the rules.
     pub fn new() -> Self {
-        OneRsbQuad { gh0: GaussHermite::new(), glx: GaussLegendre::new(), gh1: GaussHermite::new(), gh2: GaussHermite::new() }
+        OneRsbQuad {
+            gh0: GaussHermite::new(),
+            glx: GaussLegendre::new(),
+            gh1: GaussHermite::new(),
+            gh2: GaussHermite::new(),
+        }
     }
 }
 
-impl<const N0: usize, const NX: usize, const N1: usize, const N2: usize> Default for OneRsbQuad<N0, NX, N1, N2> {
+impl<const N0: usize, const NX: usize, const N1: usize, const N2: usize> Default
+    for OneRsbQuad<N0, NX, N1, N2>
+{
     fn default() -> Self {
         Self::new()
     }
@@ -144,8 +159,16 @@ impl Problem {
         if !(d > 0.0 && d < 1.0) {
             return Err(ShapeError::InvalidParameter("d must be in (0, 1)").into());
         }
-        let r = rs::solve(&RsQuadrature::new(), alpha, kappa_ref).map_err(OneRsbError::Reference)?;
-        Ok(Problem { alpha, kappa_ref, kappa, s: 1.0 - 2.0 * d, q0: r.q, qhat0: r.qhat })
+        let r =
+            rs::solve(&RsQuadrature::new(), alpha, kappa_ref).map_err(OneRsbError::Reference)?;
+        Ok(Problem {
+            alpha,
+            kappa_ref,
+            kappa,
+            s: 1.0 - 2.0 * d,
+            q0: r.q,
+            qhat0: r.qhat,
+        })
     }
 }
 
@@ -193,22 +216,30 @@ struct Acc {
 
 impl Acc {
     fn new() -> Self {
-        Acc { m: f64::NEG_INFINITY, s: 0.0, a: [0.0; 3] }
+        Acc {
+            m: f64::NEG_INFINITY,
+            s: 0.0,
+            a: [0.0; 3],
+        }
     }
     #[inline]
     fn push(&mut self, x: f64, v: [f64; 3]) {
         if x > self.m {
-            let r = if self.m == f64::NEG_INFINITY { 0.0 } else { libm::exp(self.m - x) };
+            let r = if self.m == f64::NEG_INFINITY {
+                0.0
+            } else {
+                libm::exp(self.m - x)
+            };
             self.s = self.s * r + 1.0;
-            for i in 0..3 {
-                self.a[i] = self.a[i] * r + v[i];
+            for (a, vi) in self.a.iter_mut().zip(v) {
+                *a = *a * r + vi;
             }
             self.m = x;
         } else {
             let w = libm::exp(x - self.m);
             self.s += w;
-            for i in 0..3 {
-                self.a[i] += w * v[i];
+            for (a, vi) in self.a.iter_mut().zip(v) {
+                *a += w * vi;
             }
         }
     }
@@ -230,8 +261,12 @@ struct Trap {
 
 impl Trap {
     fn for_scale(c: f64) -> Self {
-        if !(c > 0.0) {
-            return Trap { h: 0.0, n: 0, norm: 1.0 };
+        if c.is_nan() || c <= 0.0 {
+            return Trap {
+                h: 0.0,
+                n: 0,
+                norm: 1.0,
+            };
         }
         let h = (0.25 / c).min(0.4);
         let n = libm::floor(10.0 / h) as i32;
@@ -240,7 +275,11 @@ impl Trap {
             let z = k as f64 * h;
             tot += libm::exp(-0.5 * z * z);
         }
-        Trap { h, n, norm: 1.0 / tot }
+        Trap {
+            h,
+            n,
+            norm: 1.0 / tot,
+        }
     }
     #[inline]
     fn node(&self, k: i32) -> (f64, f64) {
@@ -269,13 +308,28 @@ struct Entropic {
 fn entropic(pb: &Problem, pt: &Point) -> Entropic {
     let sq0 = libm::sqrt(pb.qhat0.max(0.0));
     let coef0 = if sq0 > 0.0 { pt.phat / sq0 } else { 0.0 };
-    let c1 = libm::sqrt((pt.qhat0c - if sq0 > 0.0 { pt.phat * pt.phat / pb.qhat0 } else { 0.0 }).max(0.0));
+    let c1 = libm::sqrt(
+        (pt.qhat0c
+            - if sq0 > 0.0 {
+                pt.phat * pt.phat / pb.qhat0
+            } else {
+                0.0
+            })
+        .max(0.0),
+    );
     let c2 = libm::sqrt((pt.qhat1 - pt.qhat0c).max(0.0));
     let m = pt.m;
     let t0 = Trap::for_scale(sq0.max(coef0.abs()));
     let t1 = Trap::for_scale(c1);
     let t2r = Trap::for_scale(c2);
-    let mut e = Entropic { value: 0.0, t: 0.0, t2: 0.0, tsq: 0.0, pt: 0.0, dt: 0.0 };
+    let mut e = Entropic {
+        value: 0.0,
+        t: 0.0,
+        t2: 0.0,
+        tsq: 0.0,
+        pt: 0.0,
+        dt: 0.0,
+    };
     for k0 in -t0.n..=t0.n {
         let (z0, w0) = t0.node(k0);
         let tz = libm::tanh(sq0 * z0);
@@ -350,7 +404,11 @@ fn energetic<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
         let a0 = (pb.kappa_ref - sq0 * z0) / s0;
         let lh0 = log_h(a0);
         let tstar = -a0 + libm::sqrt(a0 * a0 + 74.0);
-        let tau = if b != 0.0 { (0.5 * tstar).min(10.0 * den / b.abs()) } else { 0.5 * tstar };
+        let tau = if b != 0.0 {
+            (0.5 * tstar).min(10.0 * den / b.abs())
+        } else {
+            0.5 * tstar
+        };
         for (lo, hi) in [(a0, a0 + tau), (a0 + tau, a0 + tstar)] {
             let half = 0.5 * (hi - lo);
             let mid = 0.5 * (hi + lo);
@@ -361,16 +419,26 @@ fn energetic<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
                     * half
                     * libm::exp(-0.5 * x1 * x1 - 0.918_938_533_204_672_8 - lh0);
                 for i1 in 0..n1 {
-                    let (z1, w1) = if n1 == 1 { (0.0, 1.0) } else { (quad.gh1.nodes()[i1], quad.gh1.weights()[i1]) };
+                    let (z1, w1) = if n1 == 1 {
+                        (0.0, 1.0)
+                    } else {
+                        (quad.gh1.nodes()[i1], quad.gh1.weights()[i1])
+                    };
                     let wv = a * z0 + b * x1 + c0 * z1;
                     let mut acc = Acc::new();
                     for i2 in 0..n2 {
-                        let (z2, w2) =
-                            if n2 == 1 { (0.0, 1.0) } else { (quad.gh2.nodes()[i2], quad.gh2.weights()[i2]) };
+                        let (z2, w2) = if n2 == 1 {
+                            (0.0, 1.0)
+                        } else {
+                            (quad.gh2.nodes()[i2], quad.gh2.weights()[i2])
+                        };
                         let aa = (pb.kappa - wv - c1 * z2) / den;
                         let gg = g(aa);
                         let f1 = gg / den;
-                        acc.push(libm::log(w2) + m * log_h(aa), [f1, f1 * f1, -gg * (gg - aa) / (den * den)]);
+                        acc.push(
+                            libm::log(w2) + m * log_h(aa),
+                            [f1, f1 * f1, -gg * (gg - aa) / (den * den)],
+                        );
                     }
                     let w = wx * w1;
                     let l1 = acc.mean(0);
@@ -401,11 +469,16 @@ fn check_point(pt: &Point) -> Result<(), OneRsbError> {
         && pt.q1 < 1.0
         && pt.q0c <= pt.q1
         && pt.qhat0c <= pt.qhat1
-        && [pt.q1, pt.q0c, pt.p, pt.qhat1, pt.qhat0c, pt.phat, pt.shat].iter().all(|v| v.is_finite());
+        && [pt.q1, pt.q0c, pt.p, pt.qhat1, pt.qhat0c, pt.phat, pt.shat]
+            .iter()
+            .all(|v| v.is_finite());
     if ok {
         Ok(())
     } else {
-        Err(ShapeError::InvalidParameter("1RSB point: need m > 0, q0c <= q1 < 1, qhat0c <= qhat1").into())
+        Err(
+            ShapeError::InvalidParameter("1RSB point: need m > 0, q0c <= q1 < 1, qhat0c <= qhat1")
+                .into(),
+        )
     }
 }
 
@@ -418,12 +491,17 @@ pub fn value<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
     check_point(pt)?;
     let en = entropic(pb, pt);
     let eg = energetic(quad, pb, pt);
-    let g_s = -pt.shat * pb.s + pt.phat * pt.p - 0.5 * pt.qhat1 * (1.0 - pt.q1)
+    let g_s = -pt.shat * pb.s + pt.phat * pt.p
+        - 0.5 * pt.qhat1 * (1.0 - pt.q1)
         - 0.5 * pt.m * (pt.qhat1 * pt.q1 - pt.qhat0c * pt.q0c)
         + en.value;
     let phi = g_s + pb.alpha * eg.value;
     if phi.is_finite() {
-        Ok(Value { g_s, g_e: eg.value, phi })
+        Ok(Value {
+            g_s,
+            g_e: eg.value,
+            phi,
+        })
     } else {
         Err(OneRsbError::NonFinite)
     }
@@ -463,7 +541,10 @@ fn solve_shat(pb: &Problem, pt: &Point, shat0: f64) -> Result<(f64, Entropic), O
         }
         x = nx;
     }
-    Err(OneRsbError::Root(RootError::MaxIterations { x, width: hi - lo }))
+    Err(OneRsbError::Root(RootError::MaxIterations {
+        x,
+        width: hi - lo,
+    }))
 }
 
 /// One application of the saddle map at block size m: x = (q1, q0c, p) → conjugates → Ŝ → x'.
@@ -479,7 +560,16 @@ pub fn saddle_map<const N0: usize, const NX: usize, const N1: usize, const N2: u
     if !(q1 < 1.0 && q0c <= q1 + 1e-15 && x.iter().all(|v| v.is_finite())) {
         return Err(ShapeError::InvalidParameter("1RSB map: need q0c <= q1 < 1").into());
     }
-    let mut pt = Point { q1, q0c: q0c.min(q1), p, qhat1: 0.0, qhat0c: 0.0, phat: 0.0, shat: shat_guess, m };
+    let mut pt = Point {
+        q1,
+        q0c: q0c.min(q1),
+        p,
+        qhat1: 0.0,
+        qhat0c: 0.0,
+        phat: 0.0,
+        shat: shat_guess,
+        m,
+    };
     let eg = energetic(quad, pb, &pt);
     pt.qhat1 = pb.alpha * eg.f2;
     pt.qhat0c = (pb.alpha * eg.fsq).min(pt.qhat1);
@@ -517,7 +607,13 @@ fn finish<const N0: usize, const NX: usize, const N1: usize, const N2: usize>(
     let (pt, _) = saddle_map(quad, pb, x, m, shat)?;
     let v = value(quad, pb, &pt)?;
     let eg = energetic(quad, pb, &pt);
-    Ok(Saddle { point: pt, value: v, dphi_dd: 2.0 * (pt.shat - pb.alpha * eg.d_s), residual, evaluations })
+    Ok(Saddle {
+        point: pt,
+        value: v,
+        dphi_dd: 2.0 * (pt.shat - pb.alpha * eg.d_s),
+        residual,
+        evaluations,
+    })
 }
 
 /// The RS Franz–Parisi saddle (q0c = q1, q̂0c = q̂1) as the fixed point of the same map restricted to
@@ -532,7 +628,8 @@ pub fn solve_rs<const N0: usize, const NX: usize, const N1: usize, const N2: usi
     let x0 = start.unwrap_or([pb.s * pb.s, pb.s * pb.q0]);
     let mut shat = 0.0;
     let sol = newton_fd(
-        |x: &[f64; 2], out: &mut [f64; 2]| match saddle_map(quad, pb, [x[0], x[0], x[1]], 1.0, shat) {
+        |x: &[f64; 2], out: &mut [f64; 2]| match saddle_map(quad, pb, [x[0], x[0], x[1]], 1.0, shat)
+        {
             Ok((pt, y)) => {
                 shat = pt.shat;
                 *out = [y[0], y[2]];
@@ -544,7 +641,15 @@ pub fn solve_rs<const N0: usize, const NX: usize, const N1: usize, const N2: usi
         opts,
     )
     .map_err(OneRsbError::RsBase)?;
-    finish(quad, pb, [sol.x[0], sol.x[0], sol.x[1]], 1.0, shat, sol.residual, sol.evaluations)
+    finish(
+        quad,
+        pb,
+        [sol.x[0], sol.x[0], sol.x[1]],
+        1.0,
+        shat,
+        sol.residual,
+        sol.evaluations,
+    )
 }
 
 /// Solves the 1RSB saddle at block size m by damped iteration x ← γ T(x) + (1 − γ) x (§S1.3) from
@@ -572,7 +677,9 @@ pub fn solve<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
         opts,
     );
     match r {
-        Ok(sol) => finish(quad, pb, sol.x, m, shat, sol.residual, sol.evaluations).map_err(|e| (e, sol.x)),
+        Ok(sol) => {
+            finish(quad, pb, sol.x, m, shat, sol.residual, sol.evaluations).map_err(|e| (e, sol.x))
+        }
         Err(e) => Err((OneRsbError::RsBase(e), last)),
     }
 }
@@ -608,7 +715,9 @@ pub const MAX_STARTS: usize = 12;
 pub struct Verdict {
     /// The RS base point.
     pub rs: Saddle,
-    /// φ_1RSB − φ_RS at the RS point for m = 0.5 with q0c = q1 (reduction check; ≈ 0).
+    /// φ_1RSB at the RS base point (q0c = q1, q̂0c = q̂1, m = 0.5) minus φ_RS of the independent RS
+    /// Franz–Parisi solver [`crate::theory::franz_parisi::solve_at`] at the same (α, κ̃, κ, d)
+    /// (reduction check, different code and quadrature: ≈ 1e-9).
     pub reduction_error: f64,
     /// Outcomes (the first `n_starts` entries are filled).
     pub starts: [StartOutcome; MAX_STARTS],
@@ -629,10 +738,28 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
     deltas: &[f64],
     opts: &SolveOptions,
 ) -> Result<Verdict, OneRsbError> {
-    let rs = solve_rs(quad, pb, None, &SolveOptions { max_iter: 80, ..*opts })?;
+    let rs = solve_rs(
+        quad,
+        pb,
+        None,
+        &SolveOptions {
+            max_iter: 80,
+            ..*opts
+        },
+    )?;
     let mut half = rs.point;
     half.m = 0.5;
-    let reduction_error = value(quad, pb, &half)?.phi - rs.value.phi;
+    let fq = FpQuadratureFast::new();
+    let fprob = FpProblem::perceptron(&fq, pb.alpha, pb.kappa_ref, pb.kappa)
+        .map_err(OneRsbError::FranzParisi)?;
+    let ws = WarmStart {
+        q1: rs.point.q1,
+        p: rs.point.p,
+        shat: rs.point.shat,
+    };
+    let fp_rs = franz_parisi::solve_at(&fq, &fprob, 0.5 * (1.0 - pb.s), ws, &FP_SOLVE)
+        .map_err(OneRsbError::FranzParisi)?;
+    let reduction_error = value(quad, pb, &half)?.phi - fp_rs.phi;
     let empty = StartOutcome {
         m: f64::NAN,
         start: [f64::NAN; 3],
@@ -653,8 +780,8 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
             if n == MAX_STARTS {
                 break 'outer;
             }
-            if !(m > 0.0) {
-                return Err(ShapeError::InvalidParameter("m must be > 0").into());
+            if m.is_nan() || m <= 0.0 || !m.is_finite() {
+                return Err(ShapeError::InvalidParameter("m must be finite and > 0").into());
             }
             let top = (q1 + dl).min(0.5 * (1.0 + q1));
             let start = [top, (q1 - dl).max(0.0), p];
@@ -671,9 +798,10 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
                 },
                 Err((e, last)) => {
                     let (residual, evaluations) = match e {
-                        OneRsbError::RsBase(SolveError::NotConverged { residual, evaluations }) => {
-                            (residual, evaluations)
-                        }
+                        OneRsbError::RsBase(SolveError::NotConverged {
+                            residual,
+                            evaluations,
+                        }) => (residual, evaluations),
                         _ => (f64::NAN, 0),
                     };
                     StartOutcome {
@@ -695,5 +823,12 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
             n += 1;
         }
     }
-    Ok(Verdict { rs, reduction_error, starts, n_starts: n, non_rs_found: non_rs, gap_tol })
+    Ok(Verdict {
+        rs,
+        reduction_error,
+        starts,
+        n_starts: n,
+        non_rs_found: non_rs,
+        gap_tol,
+    })
 }

@@ -107,10 +107,20 @@ pub fn log_interval_prob(lo: f64, hi: f64) -> f64 {
     }
 }
 
-/// P(lo ≤ Z ≤ hi) for a standard Gaussian Z (see [`log_interval_prob`]).
+/// P(lo ≤ Z ≤ hi) for a standard Gaussian Z, as a difference of tail probabilities on the side where
+/// neither is close to 1 (absolute error ~1e-17; use [`log_interval_prob`] when the logarithm of a
+/// tiny probability is needed).
 #[inline]
 pub fn interval_prob(lo: f64, hi: f64) -> f64 {
-    libm::exp(log_interval_prob(lo, hi))
+    if hi <= lo {
+        0.0
+    } else if lo >= 0.0 {
+        h(lo) - h(hi)
+    } else if hi <= 0.0 {
+        h(-hi) - h(-lo)
+    } else {
+        1.0 - h(hi) - h(-lo)
+    }
 }
 
 /// P1(κ) = P(|Z| ≤ κ) = erf(κ/√2) (§S6, the one-pattern satisfaction probability).
@@ -125,7 +135,9 @@ pub fn log_p1(kappa: f64) -> Result<f64, SbpError> {
     if kappa > 1.0 {
         Ok(libm::log1p(-2.0 * h(kappa)))
     } else {
-        Ok(libm::log(libm::erf(kappa * core::f64::consts::FRAC_1_SQRT_2)))
+        Ok(libm::log(libm::erf(
+            kappa * core::f64::consts::FRAC_1_SQRT_2,
+        )))
     }
 }
 
@@ -150,7 +162,10 @@ pub fn sigma_inf(alpha: f64, kappa: f64, d: f64) -> Result<f64, SbpError> {
     }
     let q = 1.0 - 2.0 * d;
     let x = kappa / libm::sqrt(1.0 - q);
-    finite(h2(0.5 * (1.0 - libm::sqrt(q))) + alpha * log_interval_prob(-x, x), "sigma_inf")
+    finite(
+        h2(0.5 * (1.0 - libm::sqrt(q))) + alpha * log_interval_prob(-x, x),
+        "sigma_inf",
+    )
 }
 
 /// Streaming log-sum-exp with a second moment: accumulates s = Σ e^{x_k}, t = Σ e^{x_k} v_k.
@@ -163,7 +178,11 @@ struct Lse {
 
 impl Lse {
     fn new() -> Self {
-        Lse { m: f64::NEG_INFINITY, s: 0.0, t: 0.0 }
+        Lse {
+            m: f64::NEG_INFINITY,
+            s: 0.0,
+            t: 0.0,
+        }
     }
     #[inline]
     fn push(&mut self, x: f64, v: f64) {
@@ -232,7 +251,13 @@ pub fn tuple_count_entropy(y: u32, q: f64) -> Result<(f64, f64), SbpError> {
             return Err(SbpError::NonFinite("B_y conjugate qhat"));
         }
     }
-    let r = brent(|x: f64| tuple_objective(y, q, x).1, 0.0, hi, 1e-13 * hi.max(1.0), 200)?;
+    let r = brent(
+        |x: f64| tuple_objective(y, q, x).1,
+        0.0,
+        hi,
+        1e-13 * hi.max(1.0),
+        200,
+    )?;
     let qhat = r.x;
     Ok((finite(tuple_objective(y, q, qhat).0, "B_y")?, qhat))
 }
@@ -327,7 +352,9 @@ impl Default for Sbp {
 impl Sbp {
     /// Builds the quadrature rule.
     pub fn new() -> Self {
-        Sbp { gl: GaussLegendre::new() }
+        Sbp {
+            gl: GaussLegendre::new(),
+        }
     }
 
     /// P2(q) = P(|u1| ≤ κ, |u2| ≤ κ), corr(u1, u2) = q ∈ [−1, 1] (§S6.2); P2(−q) = P2(q), P2(±1) = P1.
@@ -349,7 +376,8 @@ impl Sbp {
         }
         let s = libm::sqrt(s2);
         let delta = (kappa / 3.0).min(10.0 * s);
-        let f = |u: f64| gauss_density(u) * interval_prob((-kappa - q * u) / s, (kappa - q * u) / s);
+        let f =
+            |u: f64| gauss_density(u) * interval_prob((-kappa - q * u) / s, (kappa - q * u) / s);
         let total = self.gl.integrate(-kappa, -kappa + delta, f)
             + self.gl.integrate(-kappa + delta, kappa - delta, f)
             + self.gl.integrate(kappa - delta, kappa, f);
@@ -407,11 +435,16 @@ impl Sbp {
             }
         };
         const N: usize = 400;
-        let (q, a) = scan_min(&mut r, N, |i| 0.005 + (1.0 - 0.005) * i as f64 / (N - 1) as f64);
+        let (q, a) = scan_min(&mut r, N, |i| {
+            0.005 + (1.0 - 0.005) * i as f64 / (N - 1) as f64
+        });
         if let Some(e) = err {
             return Err(e);
         }
-        Ok(Alpha2M { alpha_2m: finite(a, "alpha_2m")?, q_critical: q })
+        Ok(Alpha2M {
+            alpha_2m: finite(a, "alpha_2m")?,
+            q_critical: q,
+        })
     }
 
     /// α_pair(d, κ) = −(ln 2 + H2(d))/ln P2(1 − 2d) (§S6.3): above it, pairs of solutions at distance
@@ -438,11 +471,16 @@ impl Sbp {
         };
         const N: usize = 300;
         let (lo, hi) = (libm::log(1e-7), libm::log(0.5));
-        let (d, a) = scan_min(f, N, |i| libm::exp(lo + (hi - lo) * i as f64 / (N - 1) as f64));
+        let (d, a) = scan_min(f, N, |i| {
+            libm::exp(lo + (hi - lo) * i as f64 / (N - 1) as f64)
+        });
         if let Some(e) = err {
             return Err(e);
         }
-        Ok(AlphaGap { alpha_gap: finite(a, "alpha_gap")?, d })
+        Ok(AlphaGap {
+            alpha_gap: finite(a, "alpha_gap")?,
+            d,
+        })
     }
 
     /// ln ∫Dz P(z)^y, P(z) = P(|√q z + √(1−q) x| ≤ κ) (the energetic term of §S6.4, per pattern).

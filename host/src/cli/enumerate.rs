@@ -8,7 +8,7 @@ use flatmin_core::stability::Threshold;
 use flatmin_host::experiments::enumeration::{self as en, MAX_ENUMERATE_N};
 use flatmin_host::harness::with_threads;
 use flatmin_host::io::{self, InstanceFile, Problem};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Commands of this family.
 #[derive(Debug, Subcommand)]
@@ -126,7 +126,7 @@ struct Loaded {
     label: String,
 }
 
-fn load(path: &PathBuf, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loaded> {
+fn load(path: &Path, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loaded> {
     let file = InstanceFile::read(path)?;
     if let Some(k) = kappa {
         if !k.is_finite() {
@@ -145,10 +145,20 @@ fn load(path: &PathBuf, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loade
         let t = Threshold::new(problem.kappa, problem.n)?.t;
         match en::random_solution(&problem, t, r.seed)? {
             Some(w) => (w, format!("random κ-solution (seed {})", r.seed)),
-            None => return Err(input_error(format!("the instance has no κ = {} solution to use as reference", problem.kappa))),
+            None => {
+                return Err(input_error(format!(
+                    "the instance has no κ = {} solution to use as reference",
+                    problem.kappa
+                )))
+            }
         }
     };
-    Ok(Loaded { file, problem, reference, label })
+    Ok(Loaded {
+        file,
+        problem,
+        reference,
+        label,
+    })
 }
 
 fn enumerate(a: EnumerateArgs, g: &Global) -> anyhow::Result<()> {
@@ -193,15 +203,23 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
     let mut dir = None;
     if let Some(out) = &a.out {
         let params = [
-            ("file", serde_json::Value::from(a.file.display().to_string())),
+            (
+                "file",
+                serde_json::Value::from(a.file.display().to_string()),
+            ),
             ("n", l.file.n.into()),
             ("p", l.file.p.into()),
-            ("reference", io::spins_to_string(&l.reference, l.problem.n).into()),
+            (
+                "reference",
+                io::spins_to_string(&l.reference, l.problem.n).into(),
+            ),
             ("reference_source", l.label.clone().into()),
             ("seed", a.reference.seed.into()),
             ("fixed_k", a.fixed.into()),
         ];
-        dir = Some(flatmin_host::experiments::local_energy::write(out, &curve, &params)?);
+        dir = Some(flatmin_host::experiments::local_energy::write(
+            out, &curve, &params,
+        )?);
     }
     if g.json {
         let mut v = serde_json::to_value(&curve)?;
@@ -227,7 +245,9 @@ fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
     let exact = n <= a.exact_max_n.min(MAX_ENUMERATE_N);
     let radius = a.radius.unwrap_or(if exact { n } else { n.min(20) });
     let w = Spins::new(n, &l.reference)?;
-    let report = with_threads(g.threads, || en::flatness_report(&l.problem, &w, radius, exact))??;
+    let report = with_threads(g.threads, || {
+        en::flatness_report(&l.problem, &w, radius, exact)
+    })??;
     if g.json {
         let mut v = serde_json::to_value(&report)?;
         v["reference"] = io::spins_to_string(&l.reference, n).into();

@@ -249,7 +249,11 @@ fn one_rsb_err(e: OneRsbError) -> anyhow::Error {
 /// Parses `A:B:N` into N linearly spaced values from A to B.
 pub fn parse_range(text: &str) -> anyhow::Result<Vec<f64>> {
     let parts: Vec<&str> = text.split(':').collect();
-    let bad = || input_error(format!("--d-range {text:?}: expected A:B:N, e.g. 0.001:0.3:30"));
+    let bad = || {
+        input_error(format!(
+            "--d-range {text:?}: expected A:B:N, e.g. 0.001:0.3:30"
+        ))
+    };
     if parts.len() != 3 {
         return Err(bad());
     }
@@ -262,7 +266,9 @@ pub fn parse_range(text: &str) -> anyhow::Result<Vec<f64>> {
     if n == 1 {
         return Ok(vec![a]);
     }
-    Ok((0..n).map(|i| a + (b - a) * i as f64 / (n - 1) as f64).collect())
+    Ok((0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect())
 }
 
 /// Runs a command of this family.
@@ -311,7 +317,10 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                 })
                 .collect();
             if a.d.is_some() {
-                emit(g, rows.into_iter().next().unwrap_or(serde_json::Value::Null))
+                emit(
+                    g,
+                    rows.into_iter().next().unwrap_or(serde_json::Value::Null),
+                )
             } else if g.json {
                 print_json(&rows)
             } else {
@@ -338,7 +347,7 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
             one_rsb::MAX_STARTS
         )));
     }
-    if !(a.tol > 0.0) {
+    if a.tol.is_nan() || a.tol <= 0.0 {
         return Err(input_error("--tol must be > 0"));
     }
     let quad = FastQuad::new();
@@ -349,7 +358,13 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
         ..Default::default()
     };
     let v = one_rsb::check(&quad, &pb, &a.m, &a.delta, &opts).map_err(one_rsb_err)?;
-    let num = |x: f64| if x.is_finite() { json!(x) } else { serde_json::Value::Null };
+    let num = |x: f64| {
+        if x.is_finite() {
+            json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
     let starts: Vec<serde_json::Value> = v.starts[..v.n_starts]
         .iter()
         .map(|s| {
@@ -384,7 +399,7 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
             v.rs.value.phi, v.rs.dphi_dd, p.q1, p.p
         ))?;
         print_line(&format!(
-            "1RSB at the RS point (m = 0.5) minus RS: {:.2e}",
+            "1RSB functional at the RS point (m = 0.5) minus the RS Franz-Parisi solver: {:.2e}",
             v.reduction_error
         ))?;
         for s in &v.starts[..v.n_starts] {
@@ -393,7 +408,11 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
                 s.m,
                 s.start[0],
                 s.start[1],
-                if s.converged { "converged" } else { "NOT converged" },
+                if s.converged {
+                    "converged"
+                } else {
+                    "NOT converged"
+                },
                 s.evaluations,
                 s.gap
             ))?;
@@ -419,7 +438,10 @@ fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
         }
         SbpCmd::AlphaGap(a) => {
             let v = s.alpha_gap(a.kappa).map_err(sbp_err)?;
-            emit(g, json!({"kappa": a.kappa, "alpha_gap": v.alpha_gap, "d": v.d}))
+            emit(
+                g,
+                json!({"kappa": a.kappa, "alpha_gap": v.alpha_gap, "d": v.d}),
+            )
         }
         SbpCmd::Tuples(a) => {
             let v = s

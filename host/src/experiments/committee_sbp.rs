@@ -8,8 +8,8 @@ use crate::harness::{with_threads, Meta, OutDir};
 use flatmin_core::special::h2;
 use flatmin_core::theory::committee::{self, Activation};
 use flatmin_core::theory::franz_parisi::{self, FpError, FpQuadratureFast};
-use rayon::prelude::*;
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
+use rayon::prelude::*;
 
 /// Converts an SBP error: bad parameters are input errors, the rest numerical failures.
 pub fn sbp_error(e: SbpError) -> Error {
@@ -115,11 +115,7 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         &brows,
     )?;
 
-    let mut c1 = Chart::new(
-        "SBP pair entropy, kappa = 1",
-        "d",
-        "Sigma2(d)",
-    );
+    let mut c1 = Chart::new("SBP pair entropy, kappa = 1", "d", "Sigma2(d)");
     c1.hlines.push(0.0);
     for (j, &alpha) in alphas.iter().enumerate() {
         c1 = c1.with(Series::new(
@@ -195,7 +191,8 @@ pub fn committee_curve(act: Activation, alpha: f64, n: usize) -> Result<Committe
         FpError::InvalidParameter(w) => Error::Input(w.into()),
         other => Error::Numerics(other.to_string()),
     };
-    let kref = committee::kappa_max(&quad.rs, act, alpha).map_err(|e| Error::Numerics(e.to_string()))?;
+    let kref =
+        committee::kappa_max(&quad.rs, act, alpha).map_err(|e| Error::Numerics(e.to_string()))?;
     let prob = committee::fp_problem(&quad, act, alpha, kref, 0.0).map_err(fp)?;
     let max = committee::fp_maximum(&quad, &prob).map_err(fp)?;
     let nlog = (n * 3) / 5;
@@ -217,7 +214,11 @@ pub fn committee_curve(act: Activation, alpha: f64, n: usize) -> Result<Committe
     }
     let monotonic = failed == 0 && points.iter().all(|p| p.2 > 0.0);
     Ok(CommitteeCurve {
-        act: if act == Activation::Sign { "sign" } else { "relu" },
+        act: if act == Activation::Sign {
+            "sign"
+        } else {
+            "relu"
+        },
         alpha,
         kappa_ref: kref,
         d_star: max.d,
@@ -228,10 +229,23 @@ pub fn committee_curve(act: Activation, alpha: f64, n: usize) -> Result<Committe
     })
 }
 
-fn committee_figure(opts: &FigureOpts, act: Activation, number: &str, alphas: &[f64]) -> Result<FigureReport> {
+fn committee_figure(
+    opts: &FigureOpts,
+    act: Activation,
+    number: &str,
+    alphas: &[f64],
+) -> Result<FigureReport> {
     let n = if opts.quick { 12 } else { 60 };
-    let alphas: Vec<f64> = if opts.quick { alphas.iter().copied().step_by(2).collect() } else { alphas.to_vec() };
-    let name = if act == Activation::Sign { "sign" } else { "relu" };
+    let alphas: Vec<f64> = if opts.quick {
+        alphas.iter().copied().step_by(2).collect()
+    } else {
+        alphas.to_vec()
+    };
+    let name = if act == Activation::Sign {
+        "sign"
+    } else {
+        "relu"
+    };
     let mut meta = Meta::new(format!("figure-{number}"));
     meta.param("activation", name)
         .param("alphas", &alphas)
@@ -243,7 +257,10 @@ fn committee_figure(opts: &FigureOpts, act: Activation, number: &str, alphas: &[
         .note("quadrature FpQuadratureFast (40 x 2*20 x 28), agrees with the spec rule to ~1e-9 on phi");
     let mut out = OutDir::create(&opts.out, &format!("figure-{number}"), meta)?;
     let curves: Vec<Result<CommitteeCurve>> = with_threads(opts.threads, || {
-        alphas.par_iter().map(|&a| committee_curve(act, a, n)).collect()
+        alphas
+            .par_iter()
+            .map(|&a| committee_curve(act, a, n))
+            .collect()
     })?;
     let curves: Vec<CommitteeCurve> = curves.into_iter().collect::<Result<_>>()?;
     let mut rows = Vec::new();
@@ -256,8 +273,16 @@ fn committee_figure(opts: &FigureOpts, act: Activation, number: &str, alphas: &[
             serde_json::json!({"failed_points": c.failed, "d_star": c.d_star, "monotonic": c.monotonic}),
         );
     }
-    out.write_csv("data.csv", &["alpha", "kappa_ref", "d", "phi", "dphi_dd"], &rows)?;
-    let mut c1 = Chart::new(format!("committee ({name}): local entropy around max-margin solutions"), "d", "phi_FP(d)");
+    out.write_csv(
+        "data.csv",
+        &["alpha", "kappa_ref", "d", "phi", "dphi_dd"],
+        &rows,
+    )?;
+    let mut c1 = Chart::new(
+        format!("committee ({name}): local entropy around max-margin solutions"),
+        "d",
+        "phi_FP(d)",
+    );
     c1.x_log = true;
     c1.hlines.push(0.0);
     let mut c2 = Chart::new(format!("committee ({name}): derivative"), "d", "dphi/dd");
@@ -265,30 +290,57 @@ fn committee_figure(opts: &FigureOpts, act: Activation, number: &str, alphas: &[
     c2.hlines.push(0.0);
     for c in &curves {
         let label = format!("alpha = {} (kappa_ref = {:.4})", c.alpha, c.kappa_ref);
-        c1 = c1.with(Series::new(label.clone(), c.points.iter().map(|p| (p.0, p.1)).collect(), Style::Line));
-        c2 = c2.with(Series::new(label, c.points.iter().map(|p| (p.0, p.2)).collect(), Style::Line));
+        c1 = c1.with(Series::new(
+            label.clone(),
+            c.points.iter().map(|p| (p.0, p.1)).collect(),
+            Style::Line,
+        ));
+        c2 = c2.with(Series::new(
+            label,
+            c.points.iter().map(|p| (p.0, p.2)).collect(),
+            Style::Line,
+        ));
     }
     if let Some(c) = curves.first() {
-        c1 = c1.with(Series::new("H2(d)", c.points.iter().map(|p| (p.0, h2(p.0))).collect(), Style::Dashed));
+        c1 = c1.with(Series::new(
+            "H2(d)",
+            c.points.iter().map(|p| (p.0, h2(p.0))).collect(),
+            Style::Dashed,
+        ));
     }
     c1.y_range = Some((-0.05, 0.4));
     out.plot("figure.svg", &[c1, c2], 2)?;
-    let summary = serde_json::json!(curves
+    let summary =
+        serde_json::json!(curves
         .iter()
         .map(|c| serde_json::json!({"alpha": c.alpha, "kappa_ref": c.kappa_ref, "d_star": c.d_star,
             "phi_star": c.phi_star, "monotonic": c.monotonic, "failed_points": c.failed}))
         .collect::<Vec<_>>());
     let dir = out.finish()?;
-    Ok(FigureReport { name: number.into(), dir, summary })
+    Ok(FigureReport {
+        name: number.into(),
+        dir,
+        summary,
+    })
 }
 
 /// Figure 6: ReLU tree committee, φ_FP and dφ/dd around max-margin solutions for α across the
 /// monotonic → non-monotonic transition (T3: α_LE = 0.7725).
 pub fn figure6(opts: &FigureOpts) -> Result<FigureReport> {
-    committee_figure(opts, Activation::Relu, "6", &[0.6, 0.7, 0.75, 0.77, 0.78, 0.8])
+    committee_figure(
+        opts,
+        Activation::Relu,
+        "6",
+        &[0.6, 0.7, 0.75, 0.77, 0.78, 0.8],
+    )
 }
 
 /// Figure 7: sign tree committee, same as figure 6 (T3: α_LE = 0.5577).
 pub fn figure7(opts: &FigureOpts) -> Result<FigureReport> {
-    committee_figure(opts, Activation::Sign, "7", &[0.4, 0.5, 0.54, 0.56, 0.58, 0.6])
+    committee_figure(
+        opts,
+        Activation::Sign,
+        "7",
+        &[0.4, 0.5, 0.54, 0.56, 0.58, 0.6],
+    )
 }

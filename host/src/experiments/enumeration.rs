@@ -13,7 +13,7 @@ use flatmin_core::enumerate::{
     self, hist_err_len, hist_err_stride, hist_smin_len, hist_smin_stride, scratch_len, Chunk,
     Enumerator, DEFAULT_LOW_BITS,
 };
-use flatmin_core::flatness::{self, Perturbation};
+use flatmin_core::flatness::{self, McParams, Perturbation};
 use flatmin_core::stability::Threshold;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -37,11 +37,17 @@ pub struct Tables {
 impl Tables {
     /// `hist_err` as rows (one per distance).
     pub fn hist_err_rows(&self) -> Vec<Vec<u64>> {
-        self.hist_err.chunks_exact(hist_err_stride(self.p)).map(<[u64]>::to_vec).collect()
+        self.hist_err
+            .chunks_exact(hist_err_stride(self.p))
+            .map(<[u64]>::to_vec)
+            .collect()
     }
     /// `hist_smin` as rows (one per distance).
     pub fn hist_smin_rows(&self) -> Vec<Vec<u64>> {
-        self.hist_smin.chunks_exact(hist_smin_stride(self.n)).map(<[u64]>::to_vec).collect()
+        self.hist_smin
+            .chunks_exact(hist_smin_stride(self.n))
+            .map(<[u64]>::to_vec)
+            .collect()
     }
     /// κ-solutions (smallest stability ≥ t) at each distance.
     pub fn counts(&self, t: i32) -> Result<Vec<u64>> {
@@ -60,13 +66,6 @@ fn check_size(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Prefix bits for splitting: enough chunks to balance the pool (64 per thread at most 1024 chunks),
-/// never fixing the tabulated low bits.
-fn prefix_bits(e: &Enumerator<'_>) -> u32 {
-    let want = (rayon::current_num_threads().max(1) * 16).next_power_of_two().trailing_zeros();
-    want.min(10).min(e.max_prefix_bits())
-}
-
 /// Enumerates all 2^N configurations of `problem` around `reference` on the current rayon pool.
 pub fn tables(problem: &Problem, reference: &Spins<'_>) -> Result<Tables> {
     check_size(problem.n)?;
@@ -74,8 +73,8 @@ pub fn tables(problem: &Problem, reference: &Spins<'_>) -> Result<Tables> {
     let pats = Patterns::new(n, p, &problem.gauged)?;
     let mut scratch = vec![0u8; scratch_len(n, p, DEFAULT_LOW_BITS)];
     let e = Enumerator::new(&pats, reference, DEFAULT_LOW_BITS, &mut scratch)?;
-    let b = prefix_bits(&e);
-    let chunks: Vec<Chunk> = Chunk::split(b).collect();
+    // Up to 1024 chunks (the canonical split): enough to balance any pool, long enough to amortise.
+    let chunks: Vec<Chunk> = e.canonical_chunks().collect();
     let (hist_err, hist_smin) = chunks
         .par_iter()
         .try_fold(
@@ -93,7 +92,12 @@ pub fn tables(problem: &Problem, reference: &Spins<'_>) -> Result<Tables> {
                 Ok((a, b))
             },
         )?;
-    Ok(Tables { n, p, hist_err, hist_smin })
+    Ok(Tables {
+        n,
+        p,
+        hist_err,
+        hist_smin,
+    })
 }
 
 /// A uniformly random κ-solution (smallest stability ≥ t), selected by `seed`
@@ -107,16 +111,11 @@ pub fn random_solution(problem: &Problem, t: i32, seed: u64) -> Result<Option<Ve
     let origin = Spins::new(n, &zero)?;
     let mut scratch = vec![0u8; scratch_len(n, p, DEFAULT_LOW_BITS)];
     let e = Enumerator::new(&pats, &origin, DEFAULT_LOW_BITS, &mut scratch)?;
-    let b = prefix_bits(&e);
-    let chunks: Vec<Chunk> = Chunk::split(b).collect();
+    // The canonical split fixes the order of the solutions, whatever the thread count.
+    let chunks: Vec<Chunk> = e.canonical_chunks().collect();
     let per_chunk: Vec<u64> = chunks
         .par_iter()
-        .map(|&c| {
-            let mut he = vec![0u64; hist_err_len(n, p)];
-            let mut hs = vec![0u64; hist_smin_len(n)];
-            e.accumulate(c, &mut he, &mut hs)?;
-            Ok(enumerate::total_solutions(&hs, n, t)?)
-        })
+        .map(|&c| Ok(e.solutions_in_chunk(c, t)?))
         .collect::<Result<_>>()?;
     let total: u64 = per_chunk.iter().sum();
     if total == 0 {
@@ -194,22 +193,35 @@ pub struct LocalEnergy {
 /// `steps` evenly spaced flip probabilities from 0 to `p_max`.
 pub fn p_grid(p_max: f64, steps: usize) -> Result<Vec<f64>> {
     if !(0.0..=1.0).contains(&p_max) || steps == 0 {
-        return Err(Error::Input("need 0 <= --p-max <= 1 and --p-steps >= 1".into()));
+        return Err(Error::Input(
+            "need 0 <= --p-max <= 1 and --p-steps >= 1".into(),
+        ));
     }
     if steps == 1 {
         return Ok(vec![0.0]);
     }
-    Ok((0..steps).map(|i| p_max * i as f64 / (steps - 1) as f64).collect())
+    Ok((0..steps)
+        .map(|i| p_max * i as f64 / (steps - 1) as f64)
+        .collect())
 }
 
 /// Exact local energy of `reference` at each p (enumeration; §f.1).
-pub fn local_energy_exact(problem: &Problem, reference: &Spins<'_>, ps: &[f64]) -> Result<LocalEnergy> {
+pub fn local_energy_exact(
+    problem: &Problem,
+    reference: &Spins<'_>,
+    ps: &[f64],
+) -> Result<LocalEnergy> {
     let t = tables(problem, reference)?;
     let error = ps
         .iter()
         .map(|&q| Ok(flatness::local_energy_exact(&t.hist_err, t.n, t.p, q)?))
         .collect::<Result<_>>()?;
-    Ok(LocalEnergy { p: ps.to_vec(), error, exact: true, samples: 0 })
+    Ok(LocalEnergy {
+        p: ps.to_vec(),
+        error,
+        exact: true,
+        samples: 0,
+    })
 }
 
 /// Monte Carlo local energy of `w` at each p, `samples` realizations per point, in parallel over the
@@ -237,10 +249,26 @@ pub fn local_energy_mc(
                 Perturbation::Bernoulli(q)
             };
             let s = crate::harness::sample_seed(seed, i as u64);
-            Ok(flatness::local_energy_mc(&pats, w, 0, pert, samples, s, &mut ws, &mut st)?)
+            Ok(flatness::local_energy_mc(
+                &pats,
+                w,
+                McParams {
+                    t0: 0,
+                    perturbation: pert,
+                    samples,
+                    seed: s,
+                },
+                &mut ws,
+                &mut st,
+            )?)
         })
         .collect::<Result<_>>()?;
-    Ok(LocalEnergy { p: ps.to_vec(), error, exact: false, samples })
+    Ok(LocalEnergy {
+        p: ps.to_vec(),
+        error,
+        exact: false,
+        samples,
+    })
 }
 
 /// What `flatmin flatness --json` prints (ALGORITHMS §f.2, §f.3; errors at κ = 0).
@@ -277,7 +305,12 @@ pub struct FlatnessReport {
 }
 
 /// Flatness of `w` up to radius `radius`; exact tables by enumeration when `exact`.
-pub fn flatness_report(problem: &Problem, w: &Spins<'_>, radius: usize, exact: bool) -> Result<FlatnessReport> {
+pub fn flatness_report(
+    problem: &Problem,
+    w: &Spins<'_>,
+    radius: usize,
+    exact: bool,
+) -> Result<FlatnessReport> {
     let (n, p) = (problem.n, problem.p);
     if radius > n {
         return Err(Error::Input(format!("--radius {radius} exceeds N = {n}")));

@@ -2,9 +2,9 @@
 //! figure registry), writes through [`crate::harness`], and returns data; none prints.
 
 pub mod bench;
+pub mod committee_sbp;
 pub mod enumeration;
 pub mod local_energy;
-pub mod committee_sbp;
 pub mod perceptron_theory;
 
 use crate::error::Result;
@@ -78,6 +78,11 @@ pub const FIGURES: &[FigureSpec] = &[
         name: "7",
         about: "tree committee (sign): local entropy and derivative around max-margin solutions",
         run: committee_sbp::figure7,
+    },
+    FigureSpec {
+        name: "local-energy",
+        about: "exact local energy around a typical and a max-margin solution (perceptron, enumeration)",
+        run: local_energy::figure,
     },
     FigureSpec {
         name: "sbp",
