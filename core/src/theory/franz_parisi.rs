@@ -17,9 +17,12 @@
 //! Quadrature (§S1.2): energetic 𝒢_E = ∫Dz0 (1/H(A0)) ∫_{A0}^∞ Dx1 ∫Dz1 — Gauss–Hermite in z0 and z1,
 //! two Gauss–Legendre panels [A0, A0+τ], [A0+τ, A0+t*] in x1 (the first one resolves the boundary layer
 //! of width √(Q_eff − q1e)/|b|); entropic E_w — trapezoid in z0 (step for the tanh poles), inner averages
-//! by [`tanh_averages`] (localized rule for large widths). The node counts are const generics of
+//! by [`crate::quad::tanh_averages`] (localized rule for large widths). The node counts are const generics of
 //! [`FpQuadrature`]: [`FpQuadratureSpec`] = 64 × (2·32) × 48 as in the spec, [`FpQuadratureFast`] =
-//! 40 × (2·20) × 28, which agrees with it to ~1e-9 on φ at the spec's test points and is 6× cheaper.
+//! 40 × (2·20) × 28, which agrees with it to ≤ 1e-9 on φ at the spec's test vector. In both, the z1 rule
+//! adapts to the smoothing width c/√(Q_eff − q1e) (8 nodes below 0.2, 16 below 0.6, `NZ1` above), and
+//! the saddle-point map skips the value 𝒢_E (only derivatives are needed). Newton steps use a
+//! Broyden-updated Jacobian carried along the continuation ([`crate::roots::newton_broyden`]).
 
 // `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
