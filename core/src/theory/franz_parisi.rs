@@ -206,7 +206,7 @@ pub struct Entropic {
     pub log2cosh: f64,
 }
 
-/// E_w[f] = ∫Dz0 (1 + tanh(√q̂0 z0)) ∫Dz1 f(h), h = (p̂/√q̂0) z0 + √(q̂1 − p̂²/q̂0) z1 + Ŝ − p̂.
+/// E_w\[f\] = ∫Dz0 (1 + tanh(√q̂0 z0)) ∫Dz1 f(h), h = (p̂/√q̂0) z0 + √(q̂1 − p̂²/q̂0) z1 + Ŝ − p̂.
 pub fn entropic(gl: &GaussLegendre<64>, qhat0: f64, qhat1: f64, phat: f64, shat: f64) -> Entropic {
     entropic_with(gl, qhat0, qhat1, phat, shat, true)
 }
@@ -260,7 +260,7 @@ pub struct Energetic {
     pub d_pe: f64,
     /// ∂𝒢_E/∂S_e.
     pub d_se: f64,
-    /// ∂𝒢_E/∂q1e = −E_E[g²]/(2(Q_eff − q1e)).
+    /// ∂𝒢_E/∂q1e = −E_E\[g²\]/(2(Q_eff − q1e)).
     pub d_q1e: f64,
 }
 

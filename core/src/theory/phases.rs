@@ -4,7 +4,7 @@
 //! typical κ̃-margin reference is computed on d ∈ [1e-6, 0.98 d*] ([`phase_grid`]: 36 log-spaced points
 //! below 0.05 d*, 24 linear above) and classified ([`classify`]):
 //!
-//! 1. κ̃ ≤ κ — [`Phase::Isolated`]: φ < 0 near d = 0 [HK14];
+//! 1. κ̃ ≤ κ — [`Phase::Isolated`]: φ < 0 near d = 0 \[HK14\];
 //! 2. κ̃ > κ — dense near d = 0 (φ ≈ H2(d)); a property shared by phases 3–5, reported as
 //!    [`PhaseReport::dense_near_zero`] ([`Phase::Dense`] is never returned by the classifier);
 //! 3. [`Phase::EmptyShell`]: the smallest interior local minimum of φ is < 0 (κ̃ < κ_min(α));
