@@ -2,6 +2,9 @@
 //! configurations of a random instance at α = 1/2, single thread, default low bits.
 //! Throughput is declared in configurations (`Elements(2^N)`), so criterion reports configurations/s.
 //!
+//! The `threads` group runs the host's parallel driver (rayon over top-bit chunks) with 1 and 2
+//! threads on the same instance, to show the scaling.
+//!
 //! Run: `cargo bench --bench enumerate` (add `-- N=27` to filter).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -48,5 +51,35 @@ fn bench_enumerate(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_enumerate);
+fn bench_threads(c: &mut Criterion) {
+    let mut g = c.benchmark_group("enumerate_threads");
+    g.sample_size(10);
+    let (n, p) = (27usize, 13usize);
+    let problem = flatmin_host::io::Problem {
+        n,
+        p,
+        kappa: 0.0,
+        gauged: instance(n, p, 1),
+    };
+    let rw = [0u64];
+    let r = Spins::new(n, &rw).unwrap();
+    g.throughput(Throughput::Elements(1u64 << n));
+    for threads in [1usize, 2] {
+        g.bench_function(
+            BenchmarkId::new(format!("threads={threads}"), format!("N={n},P={p}")),
+            |b| {
+                b.iter(|| {
+                    flatmin_host::harness::with_threads(Some(threads), || {
+                        flatmin_host::experiments::enumeration::tables(&problem, &r).unwrap()
+                    })
+                    .unwrap()
+                    .hist_smin[0]
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_enumerate, bench_threads);
 criterion_main!(benches);

@@ -1,5 +1,5 @@
-//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (`/work/shared/spec/fixtures`, format of
-//! fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
+//! Exact enumeration (ALGORITHMS §e) against the oracle fixtures (vendored in `tests/fixtures`, format of
+//! tests/fixtures/README.md) and against brute force. Every table must agree exactly; the Legendre pair to
 //! 1e-12 (it is a log-sum-exp of exact integers).
 
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins};
@@ -11,7 +11,7 @@ use flatmin_core::instance::{gauge, generate_random};
 use flatmin_core::stability::Threshold;
 use serde_json::Value;
 
-const FIXTURES: &str = "/work/shared/spec/fixtures";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const NAMES: [&str; 4] = [
     "N15_a30_k030",
     "N15_a50_k000",
@@ -85,11 +85,7 @@ fn u64s(v: &Value) -> Vec<u64> {
 }
 
 fn table(v: &Value) -> Vec<u64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|row| u64s(row))
-        .collect()
+    v.as_array().unwrap().iter().flat_map(u64s).collect()
 }
 
 fn enumerate(f: &Fixture, reference: u64, prefix_bits: u32) -> (Vec<u64>, Vec<u64>) {
@@ -324,4 +320,70 @@ fn bad_shapes_are_errors_not_panics() {
         )
         .is_err());
     assert!(legendre(&[0; 16], 15, 0.5).is_err());
+}
+
+#[test]
+fn host_parallel_tables_equal_fixtures_for_any_thread_count() {
+    // The host splits the cube into top-bit chunks on a rayon pool; counts must not depend on it.
+    use flatmin_host::experiments::enumeration::{random_solution as par_solution, tables};
+    use flatmin_host::harness::with_threads;
+    use flatmin_host::io::{InstanceFile, Problem};
+    let file = InstanceFile::read(std::path::Path::new(&format!(
+        "{FIXTURES}/N21_a30_k030.txt"
+    )))
+    .unwrap();
+    let problem = Problem::from_file(&file, None).unwrap();
+    let f = load("N21_a30_k030");
+    for k in 1..=file.refs.len() {
+        let w = file.reference(k).unwrap();
+        let ans = &f.answers["refs"][k - 1];
+        for threads in [1, 2, 3] {
+            let t = with_threads(Some(threads), || tables(&problem, &w))
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                t.hist_err,
+                table(&ans["hist_err"]),
+                "R{k} hist_err, {threads} threads"
+            );
+            assert_eq!(
+                t.hist_smin,
+                table(&ans["hist_smin"]),
+                "R{k} hist_smin, {threads} threads"
+            );
+        }
+    }
+    // The parallel random solution is the same configuration for any thread count, and a solution.
+    let t = Threshold::new(f.kappa, f.n).unwrap().t;
+    let a = with_threads(Some(1), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let b = with_threads(Some(2), || par_solution(&problem, t, 5))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(a, b);
+    // … and the same configuration as the single-threaded core draw.
+    let pats = Patterns::new(f.n, f.p, &f.xi).unwrap();
+    let zero = [0u64];
+    let mut scratch = vec![0u8; scratch_len(f.n, f.p, DEFAULT_LOW_BITS)];
+    let e = Enumerator::new(
+        &pats,
+        &Spins::new(f.n, &zero).unwrap(),
+        DEFAULT_LOW_BITS,
+        &mut scratch,
+    )
+    .unwrap();
+    let total: u64 = e
+        .canonical_chunks()
+        .map(|c| e.solutions_in_chunk(c, t).unwrap())
+        .sum();
+    assert_eq!(random_solution(&e, t, total, 5).unwrap(), Some(a[0]));
+    let mut s = vec![0i32; f.p];
+    flatmin_core::bits::kernel::stabilities(&Spins::new(f.n, &a).unwrap(), &pats, &mut s).unwrap();
+    assert!(
+        s.iter().all(|&x| x >= t),
+        "random κ-solution violates the margin: {s:?}"
+    );
 }

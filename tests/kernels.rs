@@ -75,16 +75,11 @@ fn check_all_backends(
             n,
             p
         );
-        for mu in 0..p.min(3) {
+        for (mu, &e) in expect.iter().enumerate().take(3) {
             let d = kernel::dot_with(b, &w, &xi.row(mu)).unwrap();
-            prop_assert_eq!(d, i64::from(expect[mu]), "dot, backend {}, N={}", b, n);
+            prop_assert_eq!(d, i64::from(e), "dot, backend {}, N={}", b, n);
             let h = kernel::hamming_with(b, &w, &xi.row(mu)).unwrap();
-            prop_assert_eq!(
-                h as i64,
-                (n as i64 - i64::from(expect[mu])) / 2,
-                "hamming, {}",
-                b
-            );
+            prop_assert_eq!(h as i64, (n as i64 - i64::from(e)) / 2, "hamming, {}", b);
         }
     }
     let mut out = vec![0i32; p];

@@ -39,8 +39,8 @@
 //!
 //! ## Memory (firmware)
 //!
-//! * scratch owned by the [`Enumerator`]: [`scratch_len`]`(N, P, k) = N·P + P·2^k + 2^k` bytes
-//!   (N = 20, P = 10, k = 8: 2 760 bytes; k = 5: 552 bytes);
+//! * scratch owned by the [`Enumerator`]: [`scratch_len`]`(N, P, k) = N·P + P·2^k + 4·2^k` bytes
+//!   (N = 20, P = 10, k = 8: 3 784 bytes; k = 5: 648 bytes);
 //! * per running chunk: [`MAX_P`] bytes of stabilities plus 2·[`LANES`] bytes on the stack;
 //! * histograms: `(N+1)(P+1) + (N+1)(2N+1)` `u64` (N = 20, P = 10: 1 092 words = 8.7 KiB).
 //!
@@ -63,6 +63,9 @@ pub const DEFAULT_LOW_BITS: usize = 8;
 pub const MAX_LOW_BITS: usize = 16;
 /// Configurations evaluated together in the vectorised inner block.
 pub const LANES: usize = 32;
+/// Prefix bits of the canonical split ([`Enumerator::canonical_chunks`]): at most 2^10 chunks, enough
+/// to balance any thread pool while each chunk stays long.
+pub const CANONICAL_SPLIT_BITS: u32 = 10;
 
 /// Row stride of `hist_err`: `P + 1` (E = 0..=P).
 #[inline]
@@ -98,11 +101,12 @@ pub const fn effective_low_bits(n: usize, low_bits: usize) -> usize {
     }
 }
 
-/// Scratch bytes [`Enumerator::new`] needs: `N·P + P·2^k + 2^k` with `k = min(low_bits, N)`.
+/// Scratch bytes [`Enumerator::new`] needs: `N·P + P·2^k + 4·2^k` with `k = min(low_bits, N)`
+/// (columns, low-bit offset table, per-low-configuration histogram offsets).
 #[inline]
 pub const fn scratch_len(n: usize, p: usize, low_bits: usize) -> usize {
     let k = effective_low_bits(n, low_bits);
-    n * p + (p << k) + (1 << k)
+    n * p + (p << k) + (4 << k)
 }
 
 /// A sub-cube of the configuration space: the top `prefix_bits` bits of w equal `prefix`
@@ -145,8 +149,10 @@ pub struct Enumerator<'s> {
     cols: &'s [u8],
     /// `low[μ·2^k + v] = Σ_{i<k, bit i of v} −2 ξ^μ_i`, as wrapping bytes.
     low: &'s [u8],
-    /// `low_dist[v]` = Hamming distance of the low bits v to the reference's low bits.
-    low_dist: &'s [u8],
+    /// Per low configuration v, two little-endian `u16` histogram offsets of its distance
+    /// `δ_v` to the reference's low bits: `δ_v·(P+1)` (bytes 4v, 4v+1) and `δ_v·(2N+1) + N`
+    /// (bytes 4v+2, 4v+3). Precomputed so the per-configuration update is two loads and two adds.
+    lane_off: &'s [u8],
     reference: u64,
 }
 
@@ -167,11 +173,9 @@ trait Visitor {
 struct HistVisitor<'h, 'l> {
     err: &'h mut [u64],
     smin: &'h mut [u64],
-    low_dist: &'l [u8],
+    lane_off: &'l [u8],
     err_stride: usize,
     smin_stride: usize,
-    /// N − 128: index offset of a biased stability in a `hist_smin` row.
-    n: usize,
 }
 
 impl Visitor for HistVisitor<'_, '_> {
@@ -184,14 +188,15 @@ impl Visitor for HistVisitor<'_, '_> {
         mn: &[u8; L],
         neg: &[u8; L],
     ) -> ControlFlow<()> {
-        let dist: &[u8; L] = self.low_dist[v0..v0 + L]
-            .try_into()
-            .expect("block inside table");
+        let off: &[u8] = &self.lane_off[4 * v0..4 * (v0 + L)];
+        let base_e = d_high * self.err_stride;
+        let base_s = d_high * self.smin_stride;
         for l in 0..L {
-            let d = d_high + dist[l] as usize;
-            self.err[d * self.err_stride + neg[l] as usize] += 1;
-            // biased s_min ≥ 128 − N, so the index is non-negative before the subtraction.
-            self.smin[d * self.smin_stride + self.n + mn[l] as usize - 128] += 1;
+            let oe = u16::from_le_bytes([off[4 * l], off[4 * l + 1]]) as usize;
+            let os = u16::from_le_bytes([off[4 * l + 2], off[4 * l + 3]]) as usize;
+            self.err[base_e + oe + neg[l] as usize] += 1;
+            // os includes +N and the biased s_min is ≥ 128 − N: non-negative before the subtraction.
+            self.smin[base_s + os + mn[l] as usize - 128] += 1;
         }
         ControlFlow::Continue(())
     }
@@ -276,7 +281,7 @@ impl<'s> Enumerator<'s> {
         let nv = 1usize << k;
         let (cols, rest) = scratch.split_at_mut(n * p);
         let (low, rest) = rest.split_at_mut(p << k);
-        let low_dist = &mut rest[..nv];
+        let lane_off = &mut rest[..4 * nv];
         for j in 0..n {
             for mu in 0..p {
                 cols[j * p + mu] = (-2 * patterns.get(mu, j)) as u8;
@@ -294,8 +299,13 @@ impl<'s> Enumerator<'s> {
         }
         let reference = reference.words()[0];
         let low_mask = (1u64 << k) - 1;
-        for (v, d) in low_dist.iter_mut().enumerate() {
-            *d = ((v as u64 ^ reference) & low_mask).count_ones() as u8;
+        for (v, o) in lane_off.chunks_exact_mut(4).enumerate() {
+            let d = ((v as u64 ^ reference) & low_mask).count_ones() as usize;
+            // ≤ 16·256 and ≤ 16·125 + 62: both fit u16.
+            let oe = (d * hist_err_stride(p)) as u16;
+            let os = (d * hist_smin_stride(n) + n) as u16;
+            o[..2].copy_from_slice(&oe.to_le_bytes());
+            o[2..].copy_from_slice(&os.to_le_bytes());
         }
         Ok(Enumerator {
             n,
@@ -303,7 +313,7 @@ impl<'s> Enumerator<'s> {
             k,
             cols,
             low,
-            low_dist,
+            lane_off,
             reference,
         })
     }
@@ -330,6 +340,13 @@ impl<'s> Enumerator<'s> {
     #[inline]
     pub fn max_prefix_bits(&self) -> u32 {
         (self.n - self.k) as u32
+    }
+
+    /// The canonical split into chunks: prefix bits `min(CANONICAL_SPLIT_BITS, N − k)`, in prefix order.
+    /// Use it for anything whose result depends on the order of the configurations (the k-th solution),
+    /// so that results do not depend on how the chunks are scheduled or on the thread count.
+    pub fn canonical_chunks(&self) -> impl Iterator<Item = Chunk> {
+        Chunk::split(CANONICAL_SPLIT_BITS.min(self.max_prefix_bits()))
     }
 
     /// The reference as a configuration word (bit i = 1 ⇔ w̃ᵢ = −1).
@@ -364,10 +381,9 @@ impl<'s> Enumerator<'s> {
         let mut vis = HistVisitor {
             err: hist_err,
             smin: hist_smin,
-            low_dist: self.low_dist,
+            lane_off: self.lane_off,
             err_stride: hist_err_stride(p),
             smin_stride: hist_smin_stride(n),
-            n,
         };
         let _ = self.walk(chunk, &mut vis);
         Ok(())
@@ -378,10 +394,29 @@ impl<'s> Enumerator<'s> {
     /// chunk holds `index` or fewer such configurations. The order is fixed: chunks by prefix, then the
     /// Gray-code order of the middle bits, then the low bits in increasing order.
     pub fn nth_solution(&self, chunk: Chunk, t: i32, index: u64) -> Result<Option<u64>> {
+        Ok(self.find_or_count(chunk, t, index)?.ok())
+    }
+
+    /// Number of configurations of `chunk` whose smallest stability is at least `t` (no histogram
+    /// memory needed).
+    pub fn solutions_in_chunk(&self, chunk: Chunk, t: i32) -> Result<u64> {
+        Ok(self
+            .find_or_count(chunk, t, u64::MAX)?
+            .err()
+            .unwrap_or(u64::MAX))
+    }
+
+    /// `Ok(w)`: the `index`-th solution of the chunk; `Err(count)`: the chunk has only `count`.
+    fn find_or_count(
+        &self,
+        chunk: Chunk,
+        t: i32,
+        index: u64,
+    ) -> Result<core::result::Result<u64, u64>> {
         self.check_chunk(chunk)?;
         let n = self.n as i32;
         if t > n {
-            return Ok(None);
+            return Ok(Err(0));
         }
         let tb = (t.max(-n) + 128) as u8;
         let mut vis = NthVisitor {
@@ -390,7 +425,7 @@ impl<'s> Enumerator<'s> {
             found: None,
         };
         let _ = self.walk(chunk, &mut vis);
-        Ok(vis.found)
+        Ok(vis.found.ok_or(index - vis.remaining))
     }
 
     fn check_chunk(&self, chunk: Chunk) -> Result<()> {
@@ -619,7 +654,8 @@ pub fn solution_index_from_seed(seed: u64, total: u64) -> u64 {
 /// A uniformly random configuration with smallest stability ≥ `t` (a uniformly random κ-solution for
 /// `t = T(κ)`, a typical reference, §e), chosen by `seed` among the `total` such configurations
 /// (obtain `total` from [`total_solutions`]; a wrong `total` makes the draw non-uniform or returns
-/// `None`). Single-threaded second pass over the whole cube; `None` when there is no solution.
+/// `None`). The index runs over [`Enumerator::canonical_chunks`] in order (the host's parallel search
+/// picks the same configuration). Single-threaded second pass; `None` when there is no solution.
 pub fn random_solution(
     enumerator: &Enumerator<'_>,
     t: i32,
@@ -629,7 +665,14 @@ pub fn random_solution(
     if total == 0 {
         return Ok(None);
     }
-    enumerator.nth_solution(Chunk::ALL, t, solution_index_from_seed(seed, total))
+    let mut index = solution_index_from_seed(seed, total);
+    for chunk in enumerator.canonical_chunks() {
+        match enumerator.find_or_count(chunk, t, index)? {
+            Ok(w) => return Ok(Some(w)),
+            Err(count) => index -= count,
+        }
+    }
+    Ok(None)
 }
 
 /// Binomial coefficient C(n, d) as an exact `u64` (n ≤ 62).

@@ -4,6 +4,9 @@
 //! beside it as the theory needs them. Every solver reports failure as an error with the last iterate
 //! and residual, never as NaN.
 
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::real::Real;
 use core::fmt;
 
@@ -379,9 +382,9 @@ pub fn solve_linear<T: Real, const N: usize>(a: &mut [[T; N]; N], b: &mut [T; N]
         b.swap(col, piv);
         for r in col + 1..N {
             let f = a[r][col] / a[col][col];
-            for c in col..N {
-                let v = a[col][c];
-                a[r][c] -= f * v;
+            let pivot_row = a[col];
+            for (arc, &v) in a[r].iter_mut().zip(pivot_row.iter()).skip(col) {
+                *arc -= f * v;
             }
             let v = b[col];
             b[r] -= f * v;
@@ -527,6 +530,171 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
     })
 }
 
+fn fd_jacobian<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    map: &mut F,
+    x: &[T; N],
+    r: &[T; N],
+    step: f64,
+    evals: &mut u32,
+) -> Option<[[T; N]; N]> {
+    let mut jac = [[T::ZERO; N]; N];
+    for j in 0..N {
+        let mut hstep = T::from_f64(step) * x[j].abs().max(T::ONE);
+        let mut xp = *x;
+        xp[j] += hstep;
+        let mut txp = [T::ZERO; N];
+        *evals += 1;
+        if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
+            hstep = -hstep;
+            xp[j] = x[j] + hstep;
+            *evals += 1;
+            if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
+                return None;
+            }
+        }
+        for i in 0..N {
+            jac[i][j] = ((txp[i] - xp[i]) - r[i]) / hstep;
+        }
+    }
+    Some(jac)
+}
+
+/// Newton's method on R(x) = T(x) − x that starts from a known Jacobian `jac0` of R (e.g. the one of a
+/// neighbouring continuation point), keeps it current with Broyden's rank-1 update after every accepted
+/// step, and recomputes it by forward differences (step `opts.fd_step`) only when a step fails. Returns
+/// the solution and the last Jacobian (to warm-start the next solve). Same failure semantics as
+/// [`newton_fd`] (to which it reduces when `jac0` is `None`, apart from the Broyden updates).
+#[allow(clippy::type_complexity)]
+pub fn newton_broyden<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    mut map: F,
+    x0: [T; N],
+    jac0: Option<[[T; N]; N]>,
+    opts: &SolveOptions,
+) -> Result<(Solution<T, N>, [[T; N]; N]), SolveError> {
+    let tol = T::from_f64(opts.tol);
+    let mut evals = 0u32;
+    let mut x = x0;
+    let mut tx = [T::ZERO; N];
+    evals += 1;
+    if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+        return Err(SolveError::NonFinite { evaluations: evals });
+    }
+    let mut r = [T::ZERO; N];
+    for i in 0..N {
+        r[i] = tx[i] - x[i];
+    }
+    let mut rn = max_norm(&r);
+    let (mut jac, mut fresh) = match jac0 {
+        Some(j) => (j, false),
+        None => (
+            fd_jacobian(&mut map, &x, &r, opts.fd_step, &mut evals)
+                .ok_or(SolveError::NonFinite { evaluations: evals })?,
+            true,
+        ),
+    };
+    let mut iter = 0u32;
+    while rn > tol {
+        iter += 1;
+        if iter > opts.max_iter {
+            return Err(SolveError::NotConverged {
+                residual: rn.to_f64(),
+                evaluations: evals,
+            });
+        }
+        let mut a = jac;
+        let mut dx = r;
+        for v in dx.iter_mut() {
+            *v = -*v;
+        }
+        let solved = solve_linear(&mut a, &mut dx);
+        let mut accepted = false;
+        if solved {
+            let mut lam = T::ONE;
+            let tries = if fresh { 12 } else { 1 };
+            for _ in 0..tries {
+                let mut xn = x;
+                for i in 0..N {
+                    xn[i] += lam * dx[i];
+                }
+                let mut txn = [T::ZERO; N];
+                evals += 1;
+                if map(&xn, &mut txn) && txn.iter().all(|v| v.is_finite()) {
+                    let mut rnew = [T::ZERO; N];
+                    for i in 0..N {
+                        rnew[i] = txn[i] - xn[i];
+                    }
+                    let nn = max_norm(&rnew);
+                    if nn < rn {
+                        // Broyden update: J += (Δr − J s) sᵀ / (sᵀ s), s = xn − x
+                        let mut sv = [T::ZERO; N];
+                        let mut ss = T::ZERO;
+                        for i in 0..N {
+                            sv[i] = xn[i] - x[i];
+                            ss += sv[i] * sv[i];
+                        }
+                        if ss > T::ZERO {
+                            for i in 0..N {
+                                let mut js = T::ZERO;
+                                for j in 0..N {
+                                    js += jac[i][j] * sv[j];
+                                }
+                                let u = (rnew[i] - r[i] - js) / ss;
+                                for j in 0..N {
+                                    jac[i][j] += u * sv[j];
+                                }
+                            }
+                        }
+                        x = xn;
+                        r = rnew;
+                        rn = nn;
+                        accepted = true;
+                        fresh = false;
+                        break;
+                    }
+                }
+                lam *= T::HALF;
+            }
+        }
+        if !accepted {
+            if fresh {
+                // A fresh difference Jacobian failed too: hand over to the damped iteration.
+                let rest = SolveOptions {
+                    max_iter: opts.max_iter.saturating_sub(iter).max(1) * 4,
+                    ..*opts
+                };
+                let sol = fixed_point(&mut map, x, &rest).map_err(|e| match e {
+                    SolveError::NotConverged {
+                        residual,
+                        evaluations,
+                    } => SolveError::NotConverged {
+                        residual,
+                        evaluations: evaluations + evals,
+                    },
+                    other => other,
+                })?;
+                return Ok((
+                    Solution {
+                        evaluations: sol.evaluations + evals,
+                        ..sol
+                    },
+                    jac,
+                ));
+            }
+            jac = fd_jacobian(&mut map, &x, &r, opts.fd_step, &mut evals)
+                .ok_or(SolveError::NonFinite { evaluations: evals })?;
+            fresh = true;
+        }
+    }
+    Ok((
+        Solution {
+            x,
+            residual: rn,
+            evaluations: evals,
+        },
+        jac,
+    ))
+}
+
 /// Damped fixed-point iteration x ← γ T(x) + (1 − γ) x (THEORY §S1.3), `γ = opts.damping`.
 pub fn fixed_point<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
     mut map: F,
@@ -628,5 +796,25 @@ mod tests {
     fn brent_min_finds_a_parabola_minimum() {
         let (x, fx) = brent_min(|x| (x - 0.3) * (x - 0.3) + 1.0, 0.0, 1.0, 1e-8, 100);
         assert!((x - 0.3).abs() < 1e-7 && (fx - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn broyden_reuses_a_jacobian() {
+        let map = |x: &[f64; 2], out: &mut [f64; 2]| {
+            out[0] = libm::cos(x[1]) / 2.0;
+            out[1] = libm::sin(x[0]) / 3.0 + 0.2;
+            true
+        };
+        let opts = SolveOptions::default();
+        let (a, jac) = newton_broyden(map, [0.0, 0.0], None, &opts).unwrap();
+        let (b, _) = newton_broyden(map, [a.x[0] + 1e-3, a.x[1] - 1e-3], Some(jac), &opts).unwrap();
+        assert!((a.x[0] - b.x[0]).abs() < 1e-11 && b.residual <= 1e-12);
+        let c = newton_fd(map, [a.x[0] + 1e-3, a.x[1] - 1e-3], &opts).unwrap();
+        assert!(
+            b.evaluations < c.evaluations,
+            "warm Jacobian: {} vs {} evaluations",
+            b.evaluations,
+            c.evaluations
+        );
     }
 }

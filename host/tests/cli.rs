@@ -278,9 +278,9 @@ fn malformed_files_name_file_and_line() {
             "{name}: {line}"
         );
     }
-    // A missing file is an I/O failure with the path (exit code 1, not bad syntax).
+    // A missing input file is bad input (exit code 2), reported with its path.
     let out = flatmin(&["instance", "stats", "nope.txt"], &dir);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nope.txt"));
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -148,17 +148,15 @@ impl<'a> Spins<'a> {
         assert!(i < self.n, "spin index out of range");
         spin_of((self.words[i / WORD_BITS] >> (i % WORD_BITS)) & 1 == 1)
     }
-    /// Σᵢ selfᵢ otherᵢ.
+    /// Σᵢ selfᵢ otherᵢ, with the fastest available kernel backend ([`kernel::dot`]).
     #[inline]
     pub fn dot(&self, other: &Spins<'_>) -> Result<i64> {
-        self.same_len(other)?;
-        Ok(dot_words(self.words, other.words, self.n))
+        kernel::dot(self, other)
     }
-    /// Hamming distance #{i : selfᵢ ≠ otherᵢ}.
+    /// Hamming distance #{i : selfᵢ ≠ otherᵢ}, with the fastest available backend ([`kernel::hamming`]).
     #[inline]
     pub fn hamming(&self, other: &Spins<'_>) -> Result<usize> {
-        self.same_len(other)?;
-        Ok(hamming_words(self.words, other.words, self.n))
+        kernel::hamming(self, other)
     }
     /// Overlap q = (1/N) Σᵢ selfᵢ otherᵢ.
     #[inline]
@@ -178,15 +176,6 @@ impl<'a> Spins<'a> {
     /// Iterator over the spins as ±1.
     pub fn iter(&self) -> impl Iterator<Item = i8> + '_ {
         (0..self.n).map(move |i| self.get(i))
-    }
-    fn same_len(&self, other: &Spins<'_>) -> Result<()> {
-        if self.n != other.n {
-            return Err(ShapeError::LengthMismatch {
-                expected: self.n,
-                got: other.n,
-            });
-        }
-        Ok(())
     }
 }
 

@@ -16,12 +16,14 @@
 //! Margins are in units of Λ (not normalized by √Q_eff), as in the spec's tables.
 //!
 //! The Franz–Parisi entropy around κ̃-margin committee solutions is [`crate::theory::franz_parisi`] with
-//! this kernel ([`fp_problem`], [`fp_maximum`], [`fp_curve`]); [`monotonicity`] classifies a curve
-//! around the max-margin reference (κ̃ = κ_max(α), κ = 0) and [`transition`] bisects in α for the
-//! monotonic → non-monotonic transition α_LE (T3: sign 0.5577, ReLU 0.7725).
+//! this kernel ([`fp_problem`], [`fp_maximum`], [`fp_curve`]); [`max_margin_phase`] classifies the
+//! curve around the max-margin reference (κ̃ = κ_max(α), κ = 0) and [`transition`] bisects in α for the
+//! monotonic → non-monotonic transition α_LE (T3: sign 0.5577, ReLU 0.7725), both through
+//! [`crate::theory::phases`] with this kernel.
 
 use crate::real::Real;
 use crate::theory::franz_parisi::{self, FpError, FpProblem, FpQuadrature, FpSaddle};
+use crate::theory::phases::{self, PhaseError, PhaseReport, Threshold};
 use crate::theory::rs::{self, Kernel, RsError, RsQuadrature, RsSaddle};
 
 /// Hidden-unit activation of the tree committee machine; as a [`Kernel`] it is the effective
@@ -143,107 +145,28 @@ pub fn fp_curve<const A: usize, const B: usize, const C: usize>(
     Ok((max, n))
 }
 
-/// Number of points of the d grid used by [`monotonicity`] (the §S3.6 grid: 36 log-spaced points in
-/// [1e-6, 0.05 d*], 24 linear points up to 0.98 d*).
-pub const PHASE_GRID: usize = 60;
-
-/// Shape of a Franz–Parisi curve around the reference, on d ∈ [1e-6, 0.98 d*] (§S3.6 phases 3–5).
-#[derive(Clone, Copy, Debug, PartialEq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Monotonicity {
-    /// d* (maximum of φ).
-    pub d_star: f64,
-    /// Smallest φ on the grid (negative ⇔ empty shell, phase 3).
-    pub min_phi: f64,
-    /// Smallest dφ/dd on the grid (negative ⇔ non-monotonic, phase ≤ 4).
-    pub min_dphi: f64,
-    /// Where the smallest dφ/dd sits.
-    pub d_at_min_dphi: f64,
-    /// Points computed (the rest: RS branch ended or not converged).
-    pub computed: usize,
-    /// Whether φ increases monotonically up to d* (phase 5, "large-scale").
-    pub monotonic: bool,
-}
-
-/// Classifies the committee Franz–Parisi curve around typical max-margin solutions
-/// (κ̃ = κ_max(α), constrained margin κ = 0) on the §S3.6 grid: monotonic iff dφ/dd > 0 at every
-/// computed point, and every point is computed.
-pub fn monotonicity<const A: usize, const B: usize, const C: usize>(
+/// Phase (§S3.6) of the committee Franz–Parisi curve around typical max-margin solutions
+/// (κ̃ = κ_max(α), constrained margin κ = 0): [`phases::max_margin_phase`] with this kernel.
+/// Returns (κ_max(α), report); the curve is monotonic iff the phase is [`phases::Phase::LargeScale`].
+pub fn max_margin_phase<const A: usize, const B: usize, const C: usize>(
     quad: &FpQuadrature<A, B, C>,
     act: Activation,
     alpha: f64,
-) -> Result<Monotonicity, FpError> {
-    let kmax = kappa_max(&quad.rs, act, alpha)?;
-    let prob = fp_problem(quad, act, alpha, kmax, 0.0)?;
-    let max = franz_parisi::maximum(quad, &prob)?;
-    let mut ds = [0.0f64; PHASE_GRID];
-    phase_grid(max.d, &mut ds);
-    let mut out = [Err(FpError::NotComputed); PHASE_GRID];
-    let computed = franz_parisi::curve(quad, &prob, &max, &ds, &mut out)?;
-    let mut m = Monotonicity {
-        d_star: max.d,
-        min_phi: f64::INFINITY,
-        min_dphi: f64::INFINITY,
-        d_at_min_dphi: f64::NAN,
-        computed,
-        monotonic: true,
-    };
-    for r in out.iter().flatten() {
-        m.min_phi = m.min_phi.min(r.phi);
-        if r.dphi_dd < m.min_dphi {
-            m.min_dphi = r.dphi_dd;
-            m.d_at_min_dphi = r.d;
-        }
-    }
-    m.monotonic = computed == PHASE_GRID && m.min_dphi > 0.0;
-    Ok(m)
+) -> Result<(f64, PhaseReport), PhaseError> {
+    phases::max_margin_phase(quad, act, alpha, 0.0)
 }
 
-/// The §S3.6 grid: 36 log-spaced points in [1e-6, 0.05 d*) then 24 linear points in [0.05 d*, 0.98 d*].
-pub fn phase_grid(d_star: f64, ds: &mut [f64; PHASE_GRID]) {
-    let lo = libm::log(1e-6);
-    let hi = libm::log(0.05 * d_star);
-    for (i, d) in ds.iter_mut().take(36).enumerate() {
-        *d = libm::exp(lo + (hi - lo) * i as f64 / 36.0);
-    }
-    for i in 0..24 {
-        ds[36 + i] = 0.05 * d_star + (0.98 - 0.05) * d_star * i as f64 / 23.0;
-    }
-}
-
-/// The transition α_LE: bisection in α on [lo, hi] (monotonic at lo, not at hi) to width `tol`.
-/// Returns (α_LE, κ_max(α_LE)).
+/// The monotonic → non-monotonic transition α_LE of the committee (κ = 0, κ̃ = κ_max(α)):
+/// [`phases::alpha_le`] with this kernel, bisection on [lo, hi] to width `tol`
+/// (T3: sign 0.5577, ReLU 0.7725).
 pub fn transition<const A: usize, const B: usize, const C: usize>(
     quad: &FpQuadrature<A, B, C>,
     act: Activation,
     lo: f64,
     hi: f64,
     tol: f64,
-) -> Result<(f64, f64), FpError> {
-    if !(lo < hi && tol > 0.0) {
-        return Err(FpError::InvalidParameter("need lo < hi and tol > 0"));
-    }
-    if !monotonicity(quad, act, lo)?.monotonic {
-        return Err(FpError::InvalidParameter(
-            "the curve is not monotonic at the lower end of the bracket",
-        ));
-    }
-    if monotonicity(quad, act, hi)?.monotonic {
-        return Err(FpError::InvalidParameter(
-            "the curve is still monotonic at the upper end of the bracket",
-        ));
-    }
-    let (mut a, mut b) = (lo, hi);
-    while b - a > tol {
-        let mid = 0.5 * (a + b);
-        if monotonicity(quad, act, mid)?.monotonic {
-            a = mid;
-        } else {
-            b = mid;
-        }
-    }
-    let alpha = 0.5 * (a + b);
-    Ok((alpha, kappa_max(&quad.rs, act, alpha)?))
+) -> Result<Threshold, PhaseError> {
+    phases::alpha_le(quad, act, 0.0, lo, hi, tol)
 }
 
 #[cfg(test)]

@@ -45,6 +45,9 @@
 use crate::quad::{GaussHermite, GaussLegendre};
 use crate::roots::{fixed_point, newton_fd, RootError, SolveError, SolveOptions};
 use crate::special::{g, log_2cosh, log_h};
+use crate::theory::franz_parisi::{
+    self, FpError, FpProblem, FpQuadratureFast, WarmStart, FP_SOLVE,
+};
 use crate::theory::rs::{self, RsError, RsQuadrature};
 use crate::ShapeError;
 use core::fmt;
@@ -63,6 +66,8 @@ pub enum OneRsbError {
     RsBase(SolveError),
     /// A non-finite functional value.
     NonFinite,
+    /// The RS Franz–Parisi solver used for the reduction check failed.
+    FranzParisi(FpError),
 }
 
 impl fmt::Display for OneRsbError {
@@ -73,6 +78,7 @@ impl fmt::Display for OneRsbError {
             OneRsbError::Root(e) => write!(f, "Shat equation: {e}"),
             OneRsbError::RsBase(e) => write!(f, "RS Franz-Parisi base point: {e}"),
             OneRsbError::NonFinite => write!(f, "1RSB functional not finite"),
+            OneRsbError::FranzParisi(e) => write!(f, "RS Franz-Parisi reference: {e}"),
         }
     }
 }
@@ -225,15 +231,15 @@ impl Acc {
                 libm::exp(self.m - x)
             };
             self.s = self.s * r + 1.0;
-            for i in 0..3 {
-                self.a[i] = self.a[i] * r + v[i];
+            for (a, vi) in self.a.iter_mut().zip(v) {
+                *a = *a * r + vi;
             }
             self.m = x;
         } else {
             let w = libm::exp(x - self.m);
             self.s += w;
-            for i in 0..3 {
-                self.a[i] += w * v[i];
+            for (a, vi) in self.a.iter_mut().zip(v) {
+                *a += w * vi;
             }
         }
     }
@@ -255,7 +261,7 @@ struct Trap {
 
 impl Trap {
     fn for_scale(c: f64) -> Self {
-        if !(c > 0.0) {
+        if c.is_nan() || c <= 0.0 {
             return Trap {
                 h: 0.0,
                 n: 0,
@@ -709,7 +715,9 @@ pub const MAX_STARTS: usize = 12;
 pub struct Verdict {
     /// The RS base point.
     pub rs: Saddle,
-    /// φ_1RSB − φ_RS at the RS point for m = 0.5 with q0c = q1 (reduction check; ≈ 0).
+    /// φ_1RSB at the RS base point (q0c = q1, q̂0c = q̂1, m = 0.5) minus φ_RS of the independent RS
+    /// Franz–Parisi solver [`crate::theory::franz_parisi::solve_at`] at the same (α, κ̃, κ, d)
+    /// (reduction check, different code and quadrature: ≈ 1e-9).
     pub reduction_error: f64,
     /// Outcomes (the first `n_starts` entries are filled).
     pub starts: [StartOutcome; MAX_STARTS],
@@ -741,7 +749,17 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
     )?;
     let mut half = rs.point;
     half.m = 0.5;
-    let reduction_error = value(quad, pb, &half)?.phi - rs.value.phi;
+    let fq = FpQuadratureFast::new();
+    let fprob = FpProblem::perceptron(&fq, pb.alpha, pb.kappa_ref, pb.kappa)
+        .map_err(OneRsbError::FranzParisi)?;
+    let ws = WarmStart {
+        q1: rs.point.q1,
+        p: rs.point.p,
+        shat: rs.point.shat,
+    };
+    let fp_rs = franz_parisi::solve_at(&fq, &fprob, 0.5 * (1.0 - pb.s), ws, &FP_SOLVE)
+        .map_err(OneRsbError::FranzParisi)?;
+    let reduction_error = value(quad, pb, &half)?.phi - fp_rs.phi;
     let empty = StartOutcome {
         m: f64::NAN,
         start: [f64::NAN; 3],
@@ -762,8 +780,8 @@ pub fn check<const N0: usize, const NX: usize, const N1: usize, const N2: usize>
             if n == MAX_STARTS {
                 break 'outer;
             }
-            if !(m > 0.0) {
-                return Err(ShapeError::InvalidParameter("m must be > 0").into());
+            if m.is_nan() || m <= 0.0 || !m.is_finite() {
+                return Err(ShapeError::InvalidParameter("m must be finite and > 0").into());
             }
             let top = (q1 + dl).min(0.5 * (1.0 + q1));
             let start = [top, (q1 - dl).max(0.0), p];

@@ -4,7 +4,7 @@
 //! typical κ̃-margin reference is computed on d ∈ [1e-6, 0.98 d*] ([`phase_grid`]: 36 log-spaced points
 //! below 0.05 d*, 24 linear above) and classified ([`classify`]):
 //!
-//! 1. κ̃ ≤ κ — [`Phase::Isolated`]: φ < 0 near d = 0 [HK14];
+//! 1. κ̃ ≤ κ — [`Phase::Isolated`]: φ < 0 near d = 0 \[HK14\];
 //! 2. κ̃ > κ — dense near d = 0 (φ ≈ H2(d)); a property shared by phases 3–5, reported as
 //!    [`PhaseReport::dense_near_zero`] ([`Phase::Dense`] is never returned by the classifier);
 //! 3. [`Phase::EmptyShell`]: the smallest interior local minimum of φ is < 0 (κ̃ < κ_min(α));
@@ -12,9 +12,12 @@
 //!    (κ_min < κ̃ < κ_LE);
 //! 5. [`Phase::LargeScale`]: otherwise (φ increasing up to d*, κ̃ > κ_LE).
 //!
-//! Each interior minimum is refined between its grid neighbours (root of dφ/dd for φ, Brent
-//! minimization for dφ/dd). Thresholds are found by bisection on the phase ([`kappa_min`],
+//! Each interior minimum whose grid value is positive is refined between its grid neighbours (root of
+//! dφ/dd for φ, Brent minimization for dφ/dd): a negative grid value already decides the phase. Thresholds are found by bisection on the phase ([`kappa_min`],
 //! [`kappa_le`], [`alpha_le`], [`alpha_min`]).
+
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
 
 use super::franz_parisi::{
     self as fp, FpError, FpProblem, FpQuadrature, FpSaddle, WarmStart, FP_SOLVE,
@@ -146,9 +149,9 @@ pub struct PhaseReport {
     pub d_star: f64,
     /// φ(d*) = s_eq(α, κ).
     pub phi_star: f64,
-    /// Smallest interior local minimum of φ, refined: (d, φ).
+    /// Smallest interior local minimum of φ: (d, φ), refined when the grid value is positive.
     pub min_phi: Option<(f64, f64)>,
-    /// Smallest interior local minimum of dφ/dd, refined: (d, dφ/dd).
+    /// Smallest interior local minimum of dφ/dd: (d, dφ/dd), refined when the grid value is positive.
     pub min_dphi: Option<(f64, f64)>,
     /// φ > 0 at the smallest distance computed (the phase-2 "dense" property).
     pub dense_near_zero: bool,
@@ -192,16 +195,26 @@ pub fn classify_into<K: Kernel, const A: usize, const B: usize, const C: usize>(
     // smallest interior local minimum of φ (refined: root of dφ/dd between the neighbours)
     let mut min_phi: Option<(f64, f64)> = None;
     let mut min_dphi: Option<(f64, f64)> = None;
+    // Grid minima first; a minimum is refined only while its sign (the only thing the classification
+    // uses) is still undecided, i.e. when its grid value is positive.
     for k in 1..n.saturating_sub(1) {
         let (l, m, r) = (pt(k - 1), pt(k), pt(k + 1));
         if m.phi <= l.phi && m.phi <= r.phi {
-            let refined = refine_phi_min(quad, prob, l, m, r);
+            let refined = if m.phi > 0.0 && !min_phi.is_some_and(|(_, v)| v < 0.0) {
+                refine_phi_min(quad, prob, l, m, r)
+            } else {
+                (m.d, m.phi)
+            };
             if min_phi.is_none_or(|(_, v)| refined.1 < v) {
                 min_phi = Some(refined);
             }
         }
         if m.dphi_dd <= l.dphi_dd && m.dphi_dd <= r.dphi_dd {
-            let refined = refine_dphi_min(quad, prob, l, m, r);
+            let refined = if m.dphi_dd > 0.0 && !min_dphi.is_some_and(|(_, v)| v < 0.0) {
+                refine_dphi_min(quad, prob, l, m, r)
+            } else {
+                (m.d, m.dphi_dd)
+            };
             if min_dphi.is_none_or(|(_, v)| refined.1 < v) {
                 min_dphi = Some(refined);
             }

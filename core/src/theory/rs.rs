@@ -17,6 +17,9 @@
 //! Derived quantities: [`kappa_max`] (s = 0 in κ), [`alpha_c`] (s = 0 in α; α_KM = 0.8330786 at κ = 0),
 //! [`alpha_gd`] (no RS solution with q < 1 beyond it, reported as [`RsError::NoSolution`]).
 
+// `!(x > y)` is deliberate throughout: it is true for NaN, which must be rejected.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use crate::quad::{tanh_averages, GaussHermite, GaussLegendre};
 use crate::real::Real;
 use crate::roots::{brent, RootError};

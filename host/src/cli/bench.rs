@@ -14,7 +14,7 @@ pub enum Cmd {
     /// Gbit/s = N·P pattern bits processed per second on one core (the metric of
     /// `cargo bench --bench kernels`). Without --n/--p it runs the three reference sizes
     /// (1001, 700), (8192, 1000) and (65536, 1000). Two numbers per backend: the median batch
-    /// (gbit_per_s, what criterion reports) and the fastest batch (gbit_per_s_best, closer to the
+    /// (gbit_per_s, comparable to the criterion estimate) and the fastest batch (gbit_per_s_best, closer to the
     /// unloaded speed when other jobs share the machine). --json prints
     /// [{"backend","n","p","gbit_per_s",…},…].
     Kernels(KernelsArgs),

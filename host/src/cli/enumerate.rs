@@ -8,7 +8,7 @@ use flatmin_core::stability::Threshold;
 use flatmin_host::experiments::enumeration::{self as en, MAX_ENUMERATE_N};
 use flatmin_host::harness::with_threads;
 use flatmin_host::io::{self, InstanceFile, Problem};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Commands of this family.
 #[derive(Debug, Subcommand)]
@@ -126,7 +126,7 @@ struct Loaded {
     label: String,
 }
 
-fn load(path: &PathBuf, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loaded> {
+fn load(path: &Path, r: &RefArgs, kappa: Option<f64>) -> anyhow::Result<Loaded> {
     let file = InstanceFile::read(path)?;
     if let Some(k) = kappa {
         if !k.is_finite() {

@@ -36,7 +36,7 @@ pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     /// Run only shard i of n of a sweep (the points whose index % n == i) into
-    /// DIR/shard-<i>-of-<n>/; join the shards with `flatmin merge DIR`. Defaults to
+    /// DIR/shard-i-of-n/; join the shards with `flatmin merge DIR`. Defaults to
     /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
     /// array; --shard 0/1 runs the whole sweep.
     #[arg(long, global = true, value_name = "i/n")]

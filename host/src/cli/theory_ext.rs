@@ -347,7 +347,7 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
             one_rsb::MAX_STARTS
         )));
     }
-    if !(a.tol > 0.0) {
+    if a.tol.is_nan() || a.tol <= 0.0 {
         return Err(input_error("--tol must be > 0"));
     }
     let quad = FastQuad::new();
@@ -399,7 +399,7 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
             v.rs.value.phi, v.rs.dphi_dd, p.q1, p.p
         ))?;
         print_line(&format!(
-            "1RSB at the RS point (m = 0.5) minus RS: {:.2e}",
+            "1RSB functional at the RS point (m = 0.5) minus the RS Franz-Parisi solver: {:.2e}",
             v.reduction_error
         ))?;
         for s in &v.starts[..v.n_starts] {

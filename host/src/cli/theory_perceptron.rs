@@ -1,19 +1,392 @@
-//! Placeholder for the `theory_perceptron` command family; its issue replaces this file with the real commands.
+//! `flatmin theory rs | kappa-max | alpha-c | fp | phases | thresholds`: replica theory of the binary
+//! perceptron (THEORY §S2 RS entropy, §S3 Franz–Parisi local entropy, §S3.6 phases and table T3).
 
-use super::Global;
-use clap::Subcommand;
+use super::{input_error, print_json, print_line, Global};
+use flatmin_core::theory::franz_parisi::{
+    self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
+};
+use flatmin_core::theory::phases::{self, PhaseReport};
+use flatmin_core::theory::rs::{self, Perceptron, RsQuadrature};
+use flatmin_host::Error;
+use serde_json::{json, Value};
 
 /// Commands of this family.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
-    /// Not implemented yet.
-    #[command(hide = true)]
-    TodoTheoryPerceptron,
+    /// RS entropy s(α, κ) of κ-margin solutions and its saddle point (q, q̂), with the typical distance
+    /// d = (1 − q)/2 between two solutions (THEORY §S2). Fails (exit 1) beyond α_GD(κ), where no RS
+    /// solution with q < 1 exists.
+    Rs {
+        /// Constraint density α = M/N (patterns per weight), > 0.
+        #[arg(long)]
+        alpha: f64,
+        /// Margin κ: every stability must be ≥ κ.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        kappa: f64,
+    },
+    /// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5).
+    KappaMax {
+        /// Constraint density α = M/N, > 0.
+        #[arg(long)]
+        alpha: f64,
+    },
+    /// α_c(κ): the density where the RS entropy of κ-margin solutions vanishes
+    /// (0.8330786 at κ = 0, Krauth–Mézard).
+    AlphaC {
+        /// Margin κ.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        kappa: f64,
+    },
+    /// Franz–Parisi local entropy φ(d) of κ-margin solutions at distance d from a typical κ̃-margin
+    /// reference (THEORY §S3), with dφ/dd and all order parameters. Points are computed by
+    /// continuation from the typical distance d*; where the RS branch ends the point reports an error.
+    Fp {
+        /// Constraint density α = M/N, > 0.
+        #[arg(long)]
+        alpha: f64,
+        /// Margin κ̃ of the reference solution.
+        #[arg(long, allow_negative_numbers = true)]
+        kappa_ref: f64,
+        /// Margin κ of the counted solutions.
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        kappa: f64,
+        /// One normalized Hamming distance d in (0, 1).
+        #[arg(long, conflicts_with = "d_range", required_unless_present = "d_range")]
+        d: Option<f64>,
+        /// A linear grid `a:b:n` of n distances from a to b (inclusive), e.g. 0.001:0.3:50.
+        #[arg(long, value_name = "A:B:N")]
+        d_range: Option<String>,
+    },
+    /// Phase of the Franz–Parisi curves at α (THEORY §S3.6): with --kappa-ref, classify that reference;
+    /// otherwise report κ_max(α), κ_min(α), κ_LE(α) (bisection to --tol) and the phase of the
+    /// max-margin reference.
+    Phases {
+        /// Constraint density α = M/N, > 0.
+        #[arg(long)]
+        alpha: f64,
+        /// Margin κ of the counted solutions (the paper's main case: 0).
+        #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+        kappa: f64,
+        /// Classify only this reference margin κ̃.
+        #[arg(long, allow_negative_numbers = true)]
+        kappa_ref: Option<f64>,
+        /// Bisection tolerance in κ̃.
+        #[arg(long, default_value_t = 5e-4)]
+        tol: f64,
+    },
+    /// Threshold table T3 (κ = 0): κ_max, κ_min, κ_LE at each α of --alphas, α_LE, α_min and α_KM.
+    /// Slow (a few minutes): each bisection step classifies a whole FP curve.
+    Thresholds {
+        /// Comma-separated densities for the κ_min / κ_LE rows.
+        #[arg(long, default_value = "0.5,0.6,0.7", value_delimiter = ',')]
+        alphas: Vec<f64>,
+        /// Bisection tolerance in κ̃.
+        #[arg(long, default_value_t = 5e-4)]
+        tol: f64,
+        /// Bisection tolerance in α for α_LE and α_min.
+        #[arg(long, default_value_t = 1e-4)]
+        alpha_tol: f64,
+        /// Skip α_LE and α_min (the slowest part).
+        #[arg(long)]
+        no_alpha: bool,
+    },
+}
+
+fn check_alpha(alpha: f64) -> anyhow::Result<()> {
+    if !(alpha.is_finite() && alpha > 0.0) {
+        return Err(input_error(format!(
+            "--alpha must be a positive number, got {alpha}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_finite(name: &str, v: f64) -> anyhow::Result<()> {
+    if !v.is_finite() {
+        return Err(input_error(format!("{name} must be finite, got {v}")));
+    }
+    Ok(())
+}
+
+fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
+    Error::Numerics(e.to_string()).into()
+}
+
+/// Parses `a:b:n` into n linearly spaced distances in (0, 1).
+pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 3 {
+        return Err(input_error(format!("--d-range must be A:B:N, got {s:?}")));
+    }
+    let a: f64 = parts[0]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad start {:?}", parts[0])))?;
+    let b: f64 = parts[1]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad end {:?}", parts[1])))?;
+    let n: usize = parts[2]
+        .trim()
+        .parse()
+        .map_err(|_| input_error(format!("--d-range: bad count {:?}", parts[2])))?;
+    if n == 0 || n > 100_000 {
+        return Err(input_error("--d-range: N must be between 1 and 100000"));
+    }
+    for v in [a, b] {
+        if !(v > 0.0 && v < 1.0) {
+            return Err(input_error(format!(
+                "--d-range: distances must lie in (0, 1), got {v}"
+            )));
+        }
+    }
+    if n == 1 {
+        return Ok(vec![a]);
+    }
+    Ok((0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect())
+}
+
+/// JSON object of one FP point (`d`, `s_fp` and the order parameters, or `error`).
+pub fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
+    match r {
+        Ok(s) => json!({
+            "d": s.d, "s_fp": s.phi, "dphi_dd": s.dphi_dd, "overlap": s.s_overlap,
+            "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p, "qhat1": s.qhat1, "phat": s.phat,
+            "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e, "residual": s.residual, "evaluations": s.evaluations,
+        }),
+        Err(e) => json!({ "d": d, "s_fp": Value::Null, "error": e.to_string() }),
+    }
+}
+
+fn phase_json(r: &PhaseReport) -> Value {
+    json!({
+        "phase": r.phase.number(),
+        "phase_name": r.phase.name(),
+        "d_star": r.d_star,
+        "phi_star": r.phi_star,
+        "min_phi": r.min_phi.map(|(d, v)| json!({"d": d, "phi": v})),
+        "min_dphi_dd": r.min_dphi.map(|(d, v)| json!({"d": d, "dphi_dd": v})),
+        "dense_near_zero": r.dense_near_zero,
+        "branch_end": r.branch_end,
+        "points": r.computed,
+    })
+}
+
+fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {
+    for (k, v) in pairs {
+        print_line(&format!("{k:>12} = {v}"))?;
+    }
+    Ok(())
+}
+
+/// κ_min and κ_LE at α (κ̃ bracket [κ + 1e-3, κ_max(α)]); `None` where the bracket holds no change.
+fn kappa_thresholds(
+    quad: &FpQuadratureFast,
+    alpha: f64,
+    kappa: f64,
+    kmax: f64,
+    tol: f64,
+) -> anyhow::Result<Value> {
+    let lo = kappa + 1e-3;
+    let kmin = match phases::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
+        Ok(t) => json!(t.value),
+        Err(phases::PhaseError::NoBracket {
+            phase_lo, phase_hi, ..
+        }) => {
+            json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
+        }
+        Err(e) => return Err(numerics(e)),
+    };
+    let kle = match phases::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
+        Ok(t) => json!(t.value),
+        Err(phases::PhaseError::NoBracket {
+            phase_lo, phase_hi, ..
+        }) => {
+            json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
+        }
+        Err(e) => return Err(numerics(e)),
+    };
+    Ok(
+        json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "kappa_min": kmin, "kappa_le": kle, "tol": tol}),
+    )
 }
 
 /// Runs a command of this family.
-pub fn run(cmd: Cmd, _g: &Global) -> anyhow::Result<()> {
+pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
+    let rsq = RsQuadrature::new();
     match cmd {
-        Cmd::TodoTheoryPerceptron => anyhow::bail!("not implemented yet"),
+        Cmd::Rs { alpha, kappa } => {
+            check_alpha(alpha)?;
+            check_finite("--kappa", kappa)?;
+            let r = rs::solve(&rsq, alpha, kappa).map_err(numerics)?;
+            let v = json!({"alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q, "qhat": r.qhat, "d": r.d,
+                           "iterations": r.iterations, "residual": r.residual});
+            if g.json {
+                print_json(&v)
+            } else {
+                print_kv(&[
+                    ("alpha", alpha.to_string()),
+                    ("kappa", kappa.to_string()),
+                    ("s", format!("{:.10}", r.s)),
+                    ("q", format!("{:.10}", r.q)),
+                    ("qhat", format!("{:.10}", r.qhat)),
+                    ("d", format!("{:.10}", r.d)),
+                    ("iterations", r.iterations.to_string()),
+                    ("residual", format!("{:.2e}", r.residual)),
+                ])
+            }
+        }
+        Cmd::KappaMax { alpha } => {
+            check_alpha(alpha)?;
+            let k = rs::kappa_max(&rsq, alpha).map_err(numerics)?;
+            if g.json {
+                print_json(&json!({"alpha": alpha, "kappa_max": k}))
+            } else {
+                print_kv(&[
+                    ("alpha", alpha.to_string()),
+                    ("kappa_max", format!("{k:.8}")),
+                ])
+            }
+        }
+        Cmd::AlphaC { kappa } => {
+            check_finite("--kappa", kappa)?;
+            let a = rs::alpha_c(&rsq, kappa).map_err(numerics)?;
+            if g.json {
+                print_json(&json!({"kappa": kappa, "alpha_c": a}))
+            } else {
+                print_kv(&[("kappa", kappa.to_string()), ("alpha_c", format!("{a:.8}"))])
+            }
+        }
+        Cmd::Fp {
+            alpha,
+            kappa_ref,
+            kappa,
+            d,
+            d_range,
+        } => {
+            check_alpha(alpha)?;
+            check_finite("--kappa-ref", kappa_ref)?;
+            check_finite("--kappa", kappa)?;
+            let ds = match (d, d_range) {
+                (Some(d), _) => {
+                    if !(d > 0.0 && d < 1.0) {
+                        return Err(input_error(format!("--d must lie in (0, 1), got {d}")));
+                    }
+                    vec![d]
+                }
+                (None, Some(r)) => parse_d_range(&r)?,
+                (None, None) => return Err(input_error("give --d or --d-range")),
+            };
+            let quad = FpQuadratureFast::new();
+            let prob = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa).map_err(numerics)?;
+            let max = fp::maximum(&quad, &prob).map_err(numerics)?;
+            let mut out = vec![Err(FpError::NotComputed); ds.len()];
+            fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+            if g.json {
+                let arr: Vec<Value> = ds
+                    .iter()
+                    .zip(&out)
+                    .map(|(d, r)| fp_point_json(*d, r))
+                    .collect();
+                print_json(&Value::Array(arr))
+            } else {
+                print_line(&format!(
+                    "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*={:.8} phi(d*)={:.8}",
+                    max.d, max.phi
+                ))?;
+                print_line(
+                    "#           d            s_fp         dphi_dd              q1               p",
+                )?;
+                for (d, r) in ds.iter().zip(&out) {
+                    match r {
+                        Ok(s) => print_line(&format!(
+                            "{:>14.8e} {:>15.10} {:>15.8} {:>15.10} {:>15.10}",
+                            s.d, s.phi, s.dphi_dd, s.q1, s.p
+                        ))?,
+                        Err(e) => print_line(&format!("{d:>14.8e} {e}"))?,
+                    }
+                }
+                Ok(())
+            }
+        }
+        Cmd::Phases {
+            alpha,
+            kappa,
+            kappa_ref,
+            tol,
+        } => {
+            check_alpha(alpha)?;
+            check_finite("--kappa", kappa)?;
+            if !(tol > 0.0) {
+                return Err(input_error("--tol must be > 0"));
+            }
+            let quad = FpQuadratureFast::new();
+            let v = if let Some(kr) = kappa_ref {
+                check_finite("--kappa-ref", kr)?;
+                let prob = FpProblem::perceptron(&quad, alpha, kr, kappa).map_err(numerics)?;
+                let r = phases::classify(&quad, &prob).map_err(numerics)?;
+                let mut v = phase_json(&r);
+                v["alpha"] = json!(alpha);
+                v["kappa"] = json!(kappa);
+                v["kappa_ref"] = json!(kr);
+                v
+            } else {
+                let (kmax, rep) =
+                    phases::max_margin_phase(&quad, Perceptron, alpha, kappa).map_err(numerics)?;
+                let mut v = kappa_thresholds(&quad, alpha, kappa, kmax, tol)?;
+                v["max_margin_phase"] = phase_json(&rep);
+                v
+            };
+            if g.json {
+                print_json(&v)
+            } else {
+                print_line(&serde_json::to_string_pretty(&v)?)
+            }
+        }
+        Cmd::Thresholds {
+            alphas,
+            tol,
+            alpha_tol,
+            no_alpha,
+        } => {
+            if !(tol > 0.0 && alpha_tol > 0.0) {
+                return Err(input_error("--tol and --alpha-tol must be > 0"));
+            }
+            for a in &alphas {
+                check_alpha(*a)?;
+            }
+            let quad = FpQuadratureFast::new();
+            let mut rows = Vec::new();
+            for &a in &alphas {
+                if !g.quiet {
+                    eprintln!("thresholds: alpha = {a}");
+                }
+                let kmax = rs::kappa_max(&rsq, a).map_err(numerics)?;
+                rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
+            }
+            let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;
+            let mut v = json!({"kappa": 0.0, "rows": rows, "alpha_km": alpha_km});
+            if !no_alpha {
+                if !g.quiet {
+                    eprintln!("thresholds: alpha_LE, alpha_min");
+                }
+                let le = phases::alpha_le(&quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol)
+                    .map_err(numerics)?;
+                let km_le = rs::kappa_max(&rsq, le.value).map_err(numerics)?;
+                let amin = phases::alpha_min(&quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol)
+                    .map_err(numerics)?;
+                v["alpha_le"] = json!(le.value);
+                v["kappa_max_at_alpha_le"] = json!(km_le);
+                v["alpha_min"] = json!(amin.value);
+                v["alpha_tol"] = json!(alpha_tol);
+            }
+            if g.json {
+                print_json(&v)
+            } else {
+                print_line(&serde_json::to_string_pretty(&v)?)
+            }
+        }
     }
 }

@@ -13,7 +13,7 @@ use flatmin_core::enumerate::{
     self, hist_err_len, hist_err_stride, hist_smin_len, hist_smin_stride, scratch_len, Chunk,
     Enumerator, DEFAULT_LOW_BITS,
 };
-use flatmin_core::flatness::{self, Perturbation};
+use flatmin_core::flatness::{self, McParams, Perturbation};
 use flatmin_core::stability::Threshold;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -66,15 +66,6 @@ fn check_size(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Prefix bits for splitting: enough chunks to balance the pool (64 per thread at most 1024 chunks),
-/// never fixing the tabulated low bits.
-fn prefix_bits(e: &Enumerator<'_>) -> u32 {
-    let want = (rayon::current_num_threads().max(1) * 16)
-        .next_power_of_two()
-        .trailing_zeros();
-    want.min(10).min(e.max_prefix_bits())
-}
-
 /// Enumerates all 2^N configurations of `problem` around `reference` on the current rayon pool.
 pub fn tables(problem: &Problem, reference: &Spins<'_>) -> Result<Tables> {
     check_size(problem.n)?;
@@ -82,8 +73,8 @@ pub fn tables(problem: &Problem, reference: &Spins<'_>) -> Result<Tables> {
     let pats = Patterns::new(n, p, &problem.gauged)?;
     let mut scratch = vec![0u8; scratch_len(n, p, DEFAULT_LOW_BITS)];
     let e = Enumerator::new(&pats, reference, DEFAULT_LOW_BITS, &mut scratch)?;
-    let b = prefix_bits(&e);
-    let chunks: Vec<Chunk> = Chunk::split(b).collect();
+    // Up to 1024 chunks (the canonical split): enough to balance any pool, long enough to amortise.
+    let chunks: Vec<Chunk> = e.canonical_chunks().collect();
     let (hist_err, hist_smin) = chunks
         .par_iter()
         .try_fold(
@@ -120,16 +111,11 @@ pub fn random_solution(problem: &Problem, t: i32, seed: u64) -> Result<Option<Ve
     let origin = Spins::new(n, &zero)?;
     let mut scratch = vec![0u8; scratch_len(n, p, DEFAULT_LOW_BITS)];
     let e = Enumerator::new(&pats, &origin, DEFAULT_LOW_BITS, &mut scratch)?;
-    let b = prefix_bits(&e);
-    let chunks: Vec<Chunk> = Chunk::split(b).collect();
+    // The canonical split fixes the order of the solutions, whatever the thread count.
+    let chunks: Vec<Chunk> = e.canonical_chunks().collect();
     let per_chunk: Vec<u64> = chunks
         .par_iter()
-        .map(|&c| {
-            let mut he = vec![0u64; hist_err_len(n, p)];
-            let mut hs = vec![0u64; hist_smin_len(n)];
-            e.accumulate(c, &mut he, &mut hs)?;
-            Ok(enumerate::total_solutions(&hs, n, t)?)
-        })
+        .map(|&c| Ok(e.solutions_in_chunk(c, t)?))
         .collect::<Result<_>>()?;
     let total: u64 = per_chunk.iter().sum();
     if total == 0 {
@@ -264,7 +250,16 @@ pub fn local_energy_mc(
             };
             let s = crate::harness::sample_seed(seed, i as u64);
             Ok(flatness::local_energy_mc(
-                &pats, w, 0, pert, samples, s, &mut ws, &mut st,
+                &pats,
+                w,
+                McParams {
+                    t0: 0,
+                    perturbation: pert,
+                    samples,
+                    seed: s,
+                },
+                &mut ws,
+                &mut st,
             )?)
         })
         .collect::<Result<_>>()?;

@@ -82,6 +82,11 @@ pub const FIGURES: &[FigureSpec] = &[
         run: committee_sbp::figure7,
     },
     FigureSpec {
+        name: "local-energy",
+        about: "exact local energy around a typical and a max-margin solution (perceptron, enumeration)",
+        run: local_energy::figure,
+    },
+    FigureSpec {
         name: "sbp",
         about: "symmetric binary perceptron: pair entropy vs distance and capacity bounds vs kappa",
         run: committee_sbp::figure_sbp,

@@ -261,7 +261,10 @@ impl InstanceFile {
 
     /// Reads and parses a file.
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        // An input file that cannot be read (missing, unreadable, not UTF-8) is the caller's mistake,
+        // so it is reported as bad input (exit code 2), with the path.
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Input(format!("{}: cannot read instance file: {e}", path.display())))?;
         Self::parse(&text, path)
     }
 

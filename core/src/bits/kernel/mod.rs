@@ -331,7 +331,9 @@ mod tests {
     #[test]
     fn every_backend_masks_dirty_padding() {
         let mut rng = rng_from_seed(7);
-        for n in [1usize, 63, 64, 65, 127, 128, 129, 200, 511, 513, 1001] {
+        for n in [
+            1usize, 63, 64, 65, 127, 128, 129, 200, 255, 257, 511, 513, 1001, 2047, 4097,
+        ] {
             let nw = words_for(n);
             for p in [0usize, 1, 3, 4, 5, 9] {
                 // Every word fully random: padding bits are dirty on purpose.
@@ -339,15 +341,58 @@ mod tests {
                 let pat: std::vec::Vec<u64> = (0..nw * p).map(|_| rng.next_u64()).collect();
                 let expect: std::vec::Vec<i32> =
                     pat.chunks_exact(nw).map(|r| naive(&w, r, n)).collect();
+                let mask = last_word_mask(n);
+                let mut out = std::vec![0i32; p];
+                blocked_rows(&w, &pat, mask, n, &mut out);
+                assert_eq!(out, expect, "portable blocked N={n} P={p}");
+                #[cfg(target_arch = "x86_64")]
+                for inner in [Backend::Popcnt, Backend::Avx2, Backend::Avx512] {
+                    let mut out = std::vec![0i32; p];
+                    if x86::blocked_with_inner(inner, &w, &pat, mask, n, &mut out) {
+                        assert_eq!(out, expect, "blocked with {inner} inside, N={n} P={p}");
+                    }
+                }
                 for b in Backend::ALL {
                     let mut out = std::vec![0i32; p];
-                    rows_dispatch(b, &w, &pat, last_word_mask(n), n, &mut out);
+                    rows_dispatch(b, &w, &pat, mask, n, &mut out);
                     assert_eq!(out, expect, "backend {b} N={n} P={p}");
                     for (row, &e) in pat.chunks_exact(nw).zip(&expect) {
                         let ones = pair_dispatch(b, &w, row, last_word_mask(n));
                         assert_eq!(n as i32 - 2 * ones as i32, e, "pair, backend {b} N={n}");
                     }
                 }
+            }
+        }
+    }
+
+    /// w = all −1 against ξ = all +1: every XOR bit is set, the per-byte counters of the AVX2 kernels
+    /// reach their flush limit; every stability must be −N (Σᵢ (−1)(+1)).
+    #[test]
+    fn saturated_counts_every_variant() {
+        for n in [7935usize, 7936, 7937, 7999, 8192, 16_000, 65_537] {
+            let nw = words_for(n);
+            let mut w = std::vec![!0u64; nw];
+            w[nw - 1] &= last_word_mask(n);
+            let p = 6;
+            let pat = std::vec![0u64; nw * p];
+            let expect = std::vec![-(n as i32); p];
+            let mask = last_word_mask(n);
+            #[cfg(target_arch = "x86_64")]
+            for inner in [Backend::Popcnt, Backend::Avx2, Backend::Avx512] {
+                let mut out = std::vec![0i32; p];
+                if x86::blocked_with_inner(inner, &w, &pat, mask, n, &mut out) {
+                    assert_eq!(out, expect, "blocked with {inner} inside, N={n}");
+                }
+            }
+            for b in Backend::ALL {
+                let mut out = std::vec![0i32; p];
+                rows_dispatch(b, &w, &pat, mask, n, &mut out);
+                assert_eq!(out, expect, "backend {b} N={n}");
+                assert_eq!(
+                    pair_dispatch(b, &w, &pat[..nw], mask),
+                    n as u64,
+                    "pair {b} N={n}"
+                );
             }
         }
     }
