@@ -14,15 +14,9 @@ use flatmin_core::bp::{
 use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
 use std::path::PathBuf;
 
-const FIXTURES: &str = "/work/shared/spec/fixtures";
-
+/// The oracle fixtures, vendored from the spec (tests/fixtures/PROVENANCE.md).
 fn fixtures_dir() -> PathBuf {
-    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/fixtures");
-    if local.exists() {
-        local
-    } else {
-        PathBuf::from(FIXTURES)
-    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
 /// A parsed fixture instance (§a.4), gauged.
@@ -190,6 +184,19 @@ fn exact_bp_matches_fixture_fixed_points() {
     for name in NAMES {
         let fx = read_fixture(name);
         let ans = answers(name);
+        // The instance file and its answers describe the same problem.
+        assert_eq!(
+            (fx.n, fx.p),
+            (
+                ans["N"].as_u64().unwrap() as usize,
+                ans["P"].as_u64().unwrap() as usize
+            )
+        );
+        assert_eq!(
+            fx.kappa,
+            ans["kappa"].as_f64().unwrap(),
+            "{name}: header kappa vs answers"
+        );
         let lambdas: Vec<f64> = ans["lambdas"]
             .as_array()
             .unwrap()
@@ -203,9 +210,10 @@ fn exact_bp_matches_fixture_fixed_points() {
                 let inst =
                     Instance::new(Patterns::new(fx.n, fx.p, &fx.xi).unwrap(), kappa).unwrap();
                 for (lam, run) in lambdas.iter().zip(block["bp_exact"].as_array().unwrap()) {
-                    if !(run["converged"].as_bool().unwrap()
-                        && !run["damped_retry"].as_bool().unwrap())
-                    {
+                    // Only runs that converged without the damped retry have a comparable fixed point.
+                    let comparable = run["converged"].as_bool().unwrap()
+                        && !run["damped_retry"].as_bool().unwrap();
+                    if !comparable {
                         continue;
                     }
                     let mut buf = Buffers::<f64>::new(fx.n, fx.p, FactorKind::Exact);

@@ -319,7 +319,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         } => {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
-            if !(tol > 0.0) {
+            if tol.is_nan() || tol <= 0.0 {
                 return Err(input_error("--tol must be > 0"));
             }
             let quad = FpQuadratureFast::new();

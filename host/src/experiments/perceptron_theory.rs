@@ -370,7 +370,9 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
     meta.note("Paper Fig. 5: RS entropy of kappa-margin solutions (THEORY S2) and kappa_max(alpha), where it vanishes. Curves stop at alpha_GD(kappa), beyond which no RS solution with q < 1 exists. alpha values chosen (paper's lost).");
     let quad = RsQuadrature::new();
     let kappas = linspace(0.0, 2.5, nk);
-    let (curves, kmax): (Vec<(f64, Vec<(f64, f64)>)>, Vec<(f64, f64)>) =
+    // (α, [(κ, s)]) curves and the (α, κ_max) line.
+    type Curves = Vec<(f64, Vec<(f64, f64)>)>;
+    let (curves, kmax): (Curves, Vec<(f64, f64)>) =
         with_threads(opts.threads, || -> Result<_> {
             let curves = alphas
                 .par_iter()

@@ -263,8 +263,12 @@ impl InstanceFile {
     pub fn read(path: &Path) -> Result<Self> {
         // An input file that cannot be read (missing, unreadable, not UTF-8) is the caller's mistake,
         // so it is reported as bad input (exit code 2), with the path.
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Input(format!("{}: cannot read instance file: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Input(format!(
+                "{}: cannot read instance file: {e}",
+                path.display()
+            ))
+        })?;
         Self::parse(&text, path)
     }
 
