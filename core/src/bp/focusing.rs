@@ -36,7 +36,7 @@ pub enum Protocol<'a> {
         /// Step of x.
         dr: f64,
     },
-    /// Fixed y, γ = start, start + step, … ≤ stop ([SRC] test suite: 0:0.1:10, y = 21).
+    /// Fixed y, γ = start, start + step, … ≤ stop (\[SRC\] test suite: 0:0.1:10, y = 21).
     Scoping {
         /// First γ.
         gamma_start: f64,
@@ -55,12 +55,12 @@ pub enum Protocol<'a> {
         rho_step: f64,
         /// Last ρ (inclusive, < 1).
         rho_stop: f64,
-        /// The exponent x (½ in [SRC]).
+        /// The exponent x (½ in \[SRC\]).
         x: f64,
     },
     /// An explicit list of steps.
     FreeScoping(&'a [Step]),
-    /// The SM II.3 reconstruction of §c.4 [REC]: y fixed, γ_k = atanh(k/K) for k = 0..=K with the last
+    /// The SM II.3 reconstruction of §c.4 \[REC\]: y fixed, γ_k = atanh(k/K) for k = 0..=K with the last
     /// (infinite) step capped at `cap`; then, if still unsolved, reinforcement steps γ = ∞,
     /// y/(1 − t·dr) for t = 1, 2, … while t·dr < 1 (our continuation; the paper's is unknown).
     PaperScoping {
@@ -76,7 +76,7 @@ pub enum Protocol<'a> {
 }
 
 impl Protocol<'_> {
-    /// StandardReinforcement(0.01), the [SRC] default.
+    /// StandardReinforcement(0.01), the \[SRC\] default.
     pub const DEFAULT: Protocol<'static> = Protocol::StandardReinforcement { dr: 0.01 };
     /// The §c.4 reconstruction: y = 7, K = 20, cap 5, reinforcement continuation with dr = 0.01.
     pub const PAPER: Protocol<'static> = Protocol::PaperScoping {
@@ -85,7 +85,7 @@ impl Protocol<'_> {
         cap: 5.0,
         reinforce_dr: 0.01,
     };
-    /// The [SRC] test suite's Scoping(0:0.1:10, 21).
+    /// The \[SRC\] test suite's Scoping(0:0.1:10, 21).
     pub const SRC_SCOPING: Protocol<'static> = Protocol::Scoping {
         gamma_start: 0.0,
         gamma_step: 0.1,
@@ -277,14 +277,14 @@ pub struct FbpParams<'a, T> {
     /// BP settings of each step: `tol` (1e-3), `max_sweeps` per step, damping, G_max, init range.
     /// `lambda` must be 0; `retry_damping` applies per step.
     pub bp: BpParams<T>,
-    /// Return at the first step whose sign0(m) is a solution ([SRC] `outatzero`, default true);
+    /// Return at the first step whose sign0(m) is a solution (\[SRC\] `outatzero`, default true);
     /// otherwise run the whole protocol and report the last step.
     pub stop_at_solution: bool,
 }
 
 impl<'a, T: Real> FbpParams<'a, T> {
-    /// fBP with a protocol and the [SRC] defaults: Gaussian factor, tol 1e-3, no damping, no retry,
-    /// randfact 0.01, stop at the first solution. `max_sweeps` per step is 10 (ours; [SRC] has 1000,
+    /// fBP with a protocol and the \[SRC\] defaults: Gaussian factor, tol 1e-3, no damping, no retry,
+    /// randfact 0.01, stop at the first solution. `max_sweeps` per step is 10 (ours; \[SRC\] has 1000,
     /// the oracle 50): measured at N = 1001 with [`Protocol::PAPER`], 10 sweeps per step solved 3/3
     /// instances at α = 0.74 in ≈ 150 sweeps, 30 per step also 3/3 in ≈ 300.
     pub fn new(protocol: Protocol<'a>) -> Self {

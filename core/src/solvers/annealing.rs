@@ -1,4 +1,4 @@
-//! Simulated annealing on the error count E_κ (ALGORITHMS §d.4) [REC]: single-flip Metropolis with
+//! Simulated annealing on the error count E_κ (ALGORITHMS §d.4) \[REC\]: single-flip Metropolis with
 //! β geometric from `beta_start` to `beta_end` over `sweeps` sweeps of N proposals; stops at E = 0.
 //!
 //! Proposals cost O(P/64): with the transposed pattern matrix (column j = P-bit vector of b(ξ^μ_j)),

@@ -1,5 +1,5 @@
 //! Baseline solvers of the binary perceptron (ALGORITHMS §d), all on the packed kernels and in
-//! caller-provided buffers: SBPI and CP+R ([`sbpi`], §d.2–d.3), simulated annealing on the error count
+//! caller-provided buffers: SBPI and CP+R ([`sbpi()`], §d.2–d.3), simulated annealing on the error count
 //! ([`annealing`], §d.4) and clipped Hebb ([`hebb`], §d.5). Reinforced BP (§d.1) is a focusing protocol
 //! in [`crate::bp`] ([`crate::bp::FbpParams::rbp`]).
 //!

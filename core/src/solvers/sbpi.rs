@@ -1,6 +1,6 @@
 //! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J. Stat.
-//! Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec [LIT]; the
-//! defaults are [LIT approx]/[REC].
+//! Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec \[LIT\]; the
+//! defaults are [LIT approx]/\[REC\].
 //!
 //! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i. Patterns are
 //! presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot product):
@@ -10,7 +10,7 @@
 //! * CP+R, otherwise: with probability p_s, h_i ← h_i + 2 sign(h_i) for all i (clipped).
 //!
 //! CP+R needs a small rate: measured at N = 1001, p_s = 0.003 solves α = 0.5 while p_s ≥ 0.01 freezes
-//! the hidden states before a solution is reached (tests/solvers.rs); the spec's [REC] 0.1–0.3 is too large.
+//! the hidden states before a solution is reached (tests/solvers.rs); the spec's \[REC\] 0.1–0.3 is too large.
 //!
 //! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`,
 //! `perm: [u32; P]`, `stabilities: [i32; P]`.

@@ -2,11 +2,11 @@
 //!
 //! K hidden perceptrons on disjoint blocks of N/K binary weights; output σ = sign(Λ),
 //! Λ = K^{−1/2} Σ_l c_l φ(λ_l). For K → ∞ the outputs of two replicas whose hidden units have overlap Q
-//! are jointly Gaussian with covariance k(Q) = E[φ(λ_a)φ(λ_b)] − E[φ]² (paper SM III, eq. (37)), so the
+//! are jointly Gaussian with covariance k(Q) = E\[φ(λ_a)φ(λ_b)\] − E\[φ\]² (paper SM III, eq. (37)), so the
 //! whole replica computation is the perceptron's with every overlap replaced by its *effective* value
 //! k(·) and every diagonal 1 by Q_eff = k(1). That is exactly the [`Kernel`] hook of
 //! [`crate::theory::rs`]: [`Activation`] implements it, and the RS entropy, κ_max and s = 0 capacity of
-//! the committee are the perceptron solvers run with this kernel ([`rs`], [`kappa_max`], [`alpha_c`]).
+//! the committee are the perceptron solvers run with this kernel ([`mod@rs`], [`kappa_max`], [`alpha_c`]).
 //!
 //! | activation | k(Q) | k'(Q) | Q_eff |
 //! |---|---|---|---|
@@ -92,7 +92,7 @@ impl Kernel for Activation {
 }
 
 /// RS saddle point and entropy of the K → ∞ tree committee at (α, κ) (§S5: G_S unchanged,
-/// G_E = ∫Dz ln H((κ − √q_e z)/√(Q_eff − q_e)), q̂ = α k'(q) E[g²]/(Q_eff − q_e)).
+/// G_E = ∫Dz ln H((κ − √q_e z)/√(Q_eff − q_e)), q̂ = α k'(q) E\[g²\]/(Q_eff − q_e)).
 pub fn rs<T: Real>(
     quad: &RsQuadrature,
     act: Activation,

@@ -19,7 +19,7 @@
 //! d or q use a grid scan refined by golden-section search (relative tolerance 1e-10 in the abscissa,
 //! so the optimal values are accurate to ~1e-12).
 //!
-//! Spec caveat (§S6.4): the mapping of these annealed bounds onto the named bounds of [BDLZ20] is
+//! Spec caveat (§S6.4): the mapping of these annealed bounds onto the named bounds of \[BDLZ20\] is
 //! unverified; the formulas are the spec's re-derivation.
 
 use crate::quad::GaussLegendre;
