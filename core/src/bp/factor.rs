@@ -261,11 +261,33 @@ pub fn gaussian_update<T: Real>(
                 }
                 i0 += len;
             }
-            // Pass 2: clamp, damp, totals, residual.
-            for i in 0..n {
-                let cavity = h[i] - g[i];
-                let new = clamp(vs[i], g_max);
-                residual = commit(&mut g[i], &mut h[i], cavity, new, damping, residual);
+            // Pass 2: clamp, damp, totals, branch-free so it vectorizes; the old fields go to `ms`
+            // (no longer needed). Same arithmetic as `commit`.
+            let (g, h, ms, vs) = (&mut g[..n], &mut h[..n], &mut ms[..n], &vs[..n]);
+            if damping > T::ZERO {
+                let keep = T::ONE - damping;
+                for i in 0..n {
+                    let old = g[i];
+                    let new = keep * clamp(vs[i], g_max) + damping * old;
+                    h[i] = (h[i] - old) + new;
+                    g[i] = new;
+                    ms[i] = old;
+                }
+            } else {
+                for i in 0..n {
+                    let old = g[i];
+                    let new = clamp(vs[i], g_max);
+                    h[i] = (h[i] - old) + new;
+                    g[i] = new;
+                    ms[i] = old;
+                }
+            }
+            // Pass 3: the residual max |Δ tanh|, tanh evaluated only when it can grow
+            // (|Δ tanh| ≤ |Δg|).
+            for (&new, &old) in g.iter().zip(ms.iter()) {
+                if (new - old).abs() > residual {
+                    residual = (new.tanh() - old.tanh()).abs().max(residual);
+                }
             }
             return residual;
         }
