@@ -253,15 +253,20 @@ pub fn gaussian_update<T: Real>(
             // Pass 1: new fields into `vs`, Clenshaw on LANES independent edges at a time so the
             // recurrences overlap (and vectorize).
             const LANES: usize = 8;
+            const _: () = assert!(64 % LANES == 0);
             let mut i0 = 0;
             while i0 < n {
                 let len = LANES.min(n - i0);
                 let mut xs = [T::ZERO; LANES];
                 let mut sg = [T::ZERO; LANES];
+                // i0 is a multiple of LANES, which divides 64: the block's signs are the
+                // consecutive bits of one word.
+                let bits = row[i0 / 64] >> (i0 % 64);
                 for l in 0..len {
-                    let xi = if xi_of(row, i0 + l) { -T::ONE } else { T::ONE };
-                    sg[l] = xi;
-                    xs[l] = xi * ms[i0 + l];
+                    let neg = (bits >> l) & 1 == 1;
+                    let m = ms[i0 + l];
+                    sg[l] = if neg { -T::ONE } else { T::ONE };
+                    xs[l] = if neg { -m } else { m };
                 }
                 let mut b1 = [T::ZERO; LANES];
                 let mut b2 = [T::ZERO; LANES];
