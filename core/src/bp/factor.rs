@@ -192,6 +192,44 @@ fn edge_fn<T: Real>(base: T, var: T, mt: T) -> (T, T) {
     (T::HALF * (a - b), a.abs().max(b.abs()))
 }
 
+/// Clenshaw evaluation of g = ξ F(ξ m) on one block of up to `L` edges (`ms.len()` ≤ L): the L
+/// recurrences run side by side so they overlap (and vectorize). `bits`: the block's pattern bits
+/// from bit 0 (1 ⇔ ξ = −1); `c[..deg]`: Chebyshev coefficients; the fields go to `out`.
+#[inline(always)]
+fn cheb_block<T: Real, const L: usize>(
+    bits: u64,
+    ms: &[T],
+    out: &mut [T],
+    c: &[T; CHEB_K],
+    deg: usize,
+) {
+    let len = ms.len().min(out.len()).min(L);
+    let mut xs = [T::ZERO; L];
+    let mut sg = [T::ZERO; L];
+    for l in 0..len {
+        let neg = (bits >> l) & 1 == 1;
+        let m = ms[l];
+        sg[l] = if neg { -T::ONE } else { T::ONE };
+        xs[l] = if neg { -m } else { m };
+    }
+    let mut x2 = [T::ZERO; L];
+    for l in 0..L {
+        x2[l] = xs[l] + xs[l];
+    }
+    let mut b1 = [T::ZERO; L];
+    let mut b2 = [T::ZERO; L];
+    for &cj in c[1..deg.min(CHEB_K)].iter().rev() {
+        for l in 0..L {
+            let b0 = x2[l] * b1[l] - b2[l] + cj;
+            b2[l] = b1[l];
+            b1[l] = b0;
+        }
+    }
+    for l in 0..len {
+        out[l] = sg[l] * (xs[l] * b1[l] - b2[l] + c[0]);
+    }
+}
+
 /// Gaussian (central-limit) update of factor μ (§b.4):
 /// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
 ///
@@ -254,34 +292,15 @@ pub fn gaussian_update<T: Real>(
             // recurrences overlap (and vectorize).
             const LANES: usize = 8;
             const _: () = assert!(64 % LANES == 0);
-            let mut i0 = 0;
-            while i0 < n {
-                let len = LANES.min(n - i0);
-                let mut xs = [T::ZERO; LANES];
-                let mut sg = [T::ZERO; LANES];
-                // i0 is a multiple of LANES, which divides 64: the block's signs are the
-                // consecutive bits of one word.
+            // Full blocks take the fixed-width path (unrolled, vectorized), then the tail.
+            let full = n - n % LANES;
+            for i0 in (0..full).step_by(LANES) {
                 let bits = row[i0 / 64] >> (i0 % 64);
-                for l in 0..len {
-                    let neg = (bits >> l) & 1 == 1;
-                    let m = ms[i0 + l];
-                    sg[l] = if neg { -T::ONE } else { T::ONE };
-                    xs[l] = if neg { -m } else { m };
-                }
-                let mut b1 = [T::ZERO; LANES];
-                let mut b2 = [T::ZERO; LANES];
-                for j in (1..deg).rev() {
-                    let cj = c[j];
-                    for l in 0..LANES {
-                        let b0 = (xs[l] + xs[l]) * b1[l] - b2[l] + cj;
-                        b2[l] = b1[l];
-                        b1[l] = b0;
-                    }
-                }
-                for l in 0..len {
-                    vs[i0 + l] = sg[l] * (xs[l] * b1[l] - b2[l] + c[0]);
-                }
-                i0 += len;
+                cheb_block::<T, LANES>(bits, &ms[i0..i0 + LANES], &mut vs[i0..i0 + LANES], &c, deg);
+            }
+            if full < n {
+                let bits = row[full / 64] >> (full % 64);
+                cheb_block::<T, LANES>(bits, &ms[full..n], &mut vs[full..n], &c, deg);
             }
             // Pass 2: clamp, damp, totals, branch-free so it vectorizes; the old fields go to `ms`
             // (no longer needed). Same arithmetic as `commit`.
