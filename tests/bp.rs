@@ -12,6 +12,7 @@ use flatmin_core::bp::{
     ProfilePoint, Protocol,
 };
 use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+use flatmin_host::io::InstanceFile;
 use std::path::PathBuf;
 
 /// The oracle fixtures, vendored from the spec (tests/fixtures/PROVENANCE.md).
@@ -28,50 +29,15 @@ struct Fixture {
     refs: Vec<Vec<u64>>,
 }
 
-fn pack(s: &str) -> Vec<u64> {
-    let mut w = vec![0u64; words_for(s.len())];
-    for (i, c) in s.chars().enumerate() {
-        match c {
-            '-' => w[i / 64] |= 1 << (i % 64),
-            '+' => {}
-            _ => panic!("bad char {c}"),
-        }
-    }
-    w
-}
-
+/// Reads a fixture through the project's own reader of the §a.4 format (`flatmin_host::io`).
 fn read_fixture(name: &str) -> Fixture {
-    let text = std::fs::read_to_string(fixtures_dir().join(format!("{name}.txt"))).unwrap();
-    let mut lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'));
-    let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    let (n, p, kappa): (usize, usize, f64) = (
-        head[0].parse().unwrap(),
-        head[1].parse().unwrap(),
-        head[2].parse().unwrap(),
-    );
-    let nw = words_for(n);
-    let mut xi = Vec::with_capacity(p * nw);
-    for _ in 0..p {
-        let l = lines.next().unwrap();
-        assert_eq!(l.len(), n);
-        xi.extend(pack(l));
-    }
-    let labels = pack(lines.next().unwrap());
-    let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
-    gauge(&mut pm, &labels).unwrap();
-    let refs = lines
-        .filter_map(|l| l.strip_prefix("R "))
-        .map(|r| pack(r.trim()))
-        .collect();
+    let f = InstanceFile::read(&fixtures_dir().join(format!("{name}.txt"))).unwrap();
     Fixture {
-        n,
-        p,
-        kappa,
-        xi,
-        refs,
+        n: f.n,
+        p: f.p,
+        kappa: f.kappa,
+        xi: f.gauged_patterns().unwrap(),
+        refs: f.refs,
     }
 }
 

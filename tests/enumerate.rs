@@ -7,8 +7,9 @@ use flatmin_core::enumerate::{
     binomial, counts_by_distance, hist_err_len, hist_smin_len, legendre, local_entropy,
     random_solution, scratch_len, total_solutions, Chunk, Enumerator, DEFAULT_LOW_BITS,
 };
-use flatmin_core::instance::{gauge, generate_random};
+use flatmin_core::instance::generate_random;
 use flatmin_core::stability::Threshold;
+use flatmin_host::io::InstanceFile;
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -29,39 +30,13 @@ struct Fixture {
     answers: Value,
 }
 
-fn spin_word(line: &str) -> u64 {
-    line.chars()
-        .enumerate()
-        .fold(0u64, |w, (i, c)| w | (((c == '-') as u64) << i))
-}
-
+/// Reads a fixture through the project's own reader of the §a.4 format (`flatmin_host::io`); every
+/// fixture has N ≤ 64, so a reference is one word.
 fn load(name: &str) -> Fixture {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/{name}.txt")).unwrap();
-    let mut lines = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'));
-    let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
-    let (n, p, kappa) = (
-        head[0].parse().unwrap(),
-        head[1].parse().unwrap(),
-        head[2].parse().unwrap(),
-    );
-    let mut xi = vec![0u64; p * words_for(n)];
-    let rows: Vec<&str> = (0..p).map(|_| lines.next().unwrap()).collect();
-    let labels_line = lines.next().unwrap();
-    let refs = lines
-        .map(|l| spin_word(l.strip_prefix("R ").unwrap()))
-        .collect();
-    {
-        let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
-        for (mu, row) in rows.iter().enumerate() {
-            let signs: Vec<i8> = row.chars().map(|c| if c == '-' { -1 } else { 1 }).collect();
-            pm.row_mut(mu).set_from_signs(&signs).unwrap();
-        }
-        let labels = [spin_word(labels_line)];
-        gauge(&mut pm, &labels[..words_for(p)]).unwrap();
-    }
+    let f = InstanceFile::read(std::path::Path::new(&format!("{FIXTURES}/{name}.txt"))).unwrap();
+    let (n, p, kappa) = (f.n, f.p, f.kappa);
+    let xi = f.gauged_patterns().unwrap();
+    let refs = f.refs.iter().map(|r| r[0]).collect();
     let answers: Value = serde_json::from_str(
         &std::fs::read_to_string(format!("{FIXTURES}/{name}.answers.json")).unwrap(),
     )
