@@ -62,7 +62,8 @@ fn sbpi_solves_easy_instances() {
         check_outcome(&inst, &wb, &out);
         assert!(out.solved);
         assert!(out.margin >= kappa);
-        // Hidden states stay odd and inside ±(2K−1); the weights are their signs.
+        // Hidden states stay odd and inside ±(2K−1) = ±39 (K = 20, the ALGORITHMS §d.2 default);
+        // the weights are their signs.
         for (i, &h) in hidden.iter().enumerate() {
             assert!(h % 2 != 0 && (-39..=39).contains(&h));
             assert_eq!(
