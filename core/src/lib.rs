@@ -43,6 +43,7 @@ pub mod quad;
 pub mod real;
 pub mod rng;
 pub mod roots;
+pub mod simd;
 pub mod solvers;
 pub mod special;
 pub mod stability;

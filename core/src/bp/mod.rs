@@ -15,7 +15,7 @@
 //!
 //! | factor | reals |
 //! |---|---|
-//! | [`FactorKind::Gaussian`] | P·N + 4N + 272 (Chebyshev table) |
+//! | [`FactorKind::Gaussian`] | P·N + 4N + 428 (Chebyshev tables) |
 //! | [`FactorKind::Exact`] | P·N + 4N + (N+1)(N+2) + 2(N+1) |
 //!
 //! For example N = 127, P = 64 in `f32`: 32.5 KB for the field matrix alone, so plain BP at that size
@@ -199,7 +199,7 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
     /// Scratch reals the factor update needs besides g, H, ux.
     pub const fn scratch_len(n: usize, factor: FactorKind) -> usize {
         match factor {
-            FactorKind::Gaussian => 2 * n + factor::CHEB_K * (factor::CHEB_K + 1),
+            FactorKind::Gaussian => 2 * n + factor::CHEB_TABLE_LEN,
             FactorKind::Exact => 2 * n + (n + 1) * (n + 2) + 2 * (n + 1),
         }
     }

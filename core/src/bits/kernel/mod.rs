@@ -30,6 +30,20 @@
 #[allow(unsafe_code)]
 mod x86;
 
+/// Vector instruction sets of the running CPU for [`crate::simd`]: (AVX2, AVX-512F+VL+DQ), both
+/// including the OS support check; `(false, false)` off x86-64.
+pub(crate) fn float_vector_features() -> (bool, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let f = x86::features();
+        (f.avx2, f.avx512fp)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        (false, false)
+    }
+}
+
 use super::{last_word_mask, Patterns, Spins};
 use crate::error::{Result, ShapeError};
 
@@ -419,6 +433,12 @@ mod tests {
             f.avx512,
             std::is_x86_feature_detected!("avx512f")
                 && std::is_x86_feature_detected!("avx512vpopcntdq")
+        );
+        assert_eq!(
+            f.avx512fp,
+            std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx512vl")
+                && std::is_x86_feature_detected!("avx512dq")
         );
     }
 }

@@ -23,12 +23,16 @@ pub(super) struct Features {
     pub avx2: bool,
     /// AVX-512F + AVX-512 VPOPCNTDQ with the OS saving the opmask and ZMM state.
     pub avx512: bool,
+    /// AVX-512F + VL + DQ with the OS saving the opmask and ZMM state (the floating-point loops of
+    /// [`crate::simd`]).
+    pub avx512fp: bool,
 }
 
 const DONE: u8 = 1;
 const POPCNT: u8 = 2;
 const AVX2: u8 = 4;
 const AVX512: u8 = 8;
+const AVX512FP: u8 = 16;
 
 /// Detection result cache (0 = not yet detected). Plain load/store: racing threads compute the same
 /// value, so no compare-and-swap is needed.
@@ -42,13 +46,15 @@ pub(super) fn features() -> Features {
         bits = DONE
             | if f.popcnt { POPCNT } else { 0 }
             | if f.avx2 { AVX2 } else { 0 }
-            | if f.avx512 { AVX512 } else { 0 };
+            | if f.avx512 { AVX512 } else { 0 }
+            | if f.avx512fp { AVX512FP } else { 0 };
         CACHE.store(bits, Ordering::Relaxed);
     }
     Features {
         popcnt: bits & POPCNT != 0,
         avx2: bits & AVX2 != 0,
         avx512: bits & AVX512 != 0,
+        avx512fp: bits & AVX512FP != 0,
     }
 }
 
@@ -60,6 +66,9 @@ fn detect() -> Features {
         avx2: std::is_x86_feature_detected!("avx2"),
         avx512: std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512vpopcntdq"),
+        avx512fp: std::is_x86_feature_detected!("avx512f")
+            && std::is_x86_feature_detected!("avx512vl")
+            && std::is_x86_feature_detected!("avx512dq"),
     }
 }
 
@@ -81,6 +90,7 @@ pub(super) fn detect_cpuid() -> Features {
         popcnt,
         avx2: false,
         avx512: false,
+        avx512fp: false,
     };
     if !(osxsave && avx) || max_leaf < 7 {
         return f;
@@ -93,6 +103,12 @@ pub(super) fn detect_cpuid() -> Features {
     let zmm_state = xcr0 & 0xE6 == 0xE6;
     f.avx2 = avx_state && l7.ebx & (1 << 5) != 0;
     f.avx512 = avx_state && zmm_state && l7.ebx & (1 << 16) != 0 && l7.ecx & (1 << 14) != 0;
+    // AVX-512F (EBX bit 16), DQ (bit 17), VL (bit 31).
+    f.avx512fp = avx_state
+        && zmm_state
+        && l7.ebx & (1 << 16) != 0
+        && l7.ebx & (1 << 17) != 0
+        && l7.ebx & (1 << 31) != 0;
     f
 }
 
