@@ -406,6 +406,7 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
         shuffle(rng, perm);
         let theta = inst.threshold.t_par - 1;
         let t = inst.threshold.t;
+        let level = crate::simd::Level::best();
         let mut residual = T::ZERO;
         for k in 0..nodes {
             let node = self.perm[k] as usize;
@@ -413,9 +414,17 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
                 let row = inst.patterns.row(node).words();
                 let g = &mut self.g[node * self.n..(node + 1) * self.n];
                 match self.factor {
-                    FactorKind::Gaussian => {
-                        factor::gaussian_update(row, g, self.h, self.scratch, theta, damping, g_max)
-                    }
+                    FactorKind::Gaussian => factor::gaussian_update_with(
+                        level,
+                        row,
+                        g,
+                        self.h,
+                        self.scratch,
+                        theta,
+                        damping,
+                        g_max,
+                        residual,
+                    ),
                     FactorKind::Exact => {
                         factor::exact_update(row, g, self.h, self.scratch, t, damping, g_max)
                     }
