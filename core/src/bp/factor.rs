@@ -191,16 +191,25 @@ fn block_max_change<T: Real>(new: &[T], old: &[T]) -> T {
 }
 
 /// Number of Chebyshev nodes of the per-factor interpolant of the Gaussian update (the largest
-/// interpolant; [`CHEB_K_FIRST`] nodes are tried first).
+/// interpolant; fewer nodes are tried first, see [`gaussian_update`]).
 pub const CHEB_K: usize = 16;
 
-/// Nodes of the first, cheaper interpolant tried for each factor: enough when σ is large (plain BP
-/// at N = 1001 needs ≤ 8 coefficients, focusing BP mostly ≤ 10).
-pub const CHEB_K_FIRST: usize = 12;
+/// Nodes of the first interpolant tried when σ² < [`WIDE_VAR`] (focusing BP mostly needs ≤ 10
+/// coefficients there).
+pub const CHEB_K_MID: usize = 12;
 
-/// Length of the Chebyshev table ([`fill_cheb_table`]): K(K+1) for K = [`CHEB_K`] and for
-/// K = [`CHEB_K_FIRST`].
-pub const CHEB_TABLE_LEN: usize = CHEB_K * (CHEB_K + 1) + CHEB_K_FIRST * (CHEB_K_FIRST + 1);
+/// Nodes of the first interpolant tried when σ² ≥ [`WIDE_VAR`] (plain BP at N = 1001 needs ≤ 8
+/// coefficients).
+pub const CHEB_K_WIDE: usize = 10;
+
+/// Cavity variance above which [`CHEB_K_WIDE`] nodes are tried first: F_μ is analytic in a Bernstein
+/// ellipse of parameter ≈ 2σ, so its coefficients fall below the tolerance by degree 8 once σ ≳ 20.
+pub const WIDE_VAR: f64 = 400.0;
+
+/// Length of the Chebyshev table ([`fill_cheb_table`]): K(K+1) for K = [`CHEB_K`], [`CHEB_K_MID`]
+/// and [`CHEB_K_WIDE`].
+pub const CHEB_TABLE_LEN: usize =
+    CHEB_K * (CHEB_K + 1) + CHEB_K_MID * (CHEB_K_MID + 1) + CHEB_K_WIDE * (CHEB_K_WIDE + 1);
 
 /// Fills one K-node part of the table: `t[k] = x_k = cos(π(k+½)/K)`, then `t[K + j·K + k] = T_j(x_k)`.
 fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
@@ -221,11 +230,14 @@ fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
 }
 
 /// Fills the Chebyshev table used by [`gaussian_update`] (length [`CHEB_TABLE_LEN`]): the
-/// [`CHEB_K`]-node part, then the [`CHEB_K_FIRST`]-node part, each as nodes x_k followed by T_j(x_k).
+/// [`CHEB_K`]-node part, the [`CHEB_K_MID`]-node part, then the [`CHEB_K_WIDE`]-node part, each as
+/// nodes x_k followed by T_j(x_k).
 pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
-    let (big, small) = table.split_at_mut(CHEB_K * (CHEB_K + 1));
+    let (big, rest) = table.split_at_mut(CHEB_K * (CHEB_K + 1));
+    let (mid, wide) = rest.split_at_mut(CHEB_K_MID * (CHEB_K_MID + 1));
     fill_cheb_part(big, CHEB_K);
-    fill_cheb_part(small, CHEB_K_FIRST);
+    fill_cheb_part(mid, CHEB_K_MID);
+    fill_cheb_part(wide, CHEB_K_WIDE);
 }
 
 /// Chebyshev interpolant of F_μ on K nodes (`part`: one part of the table): the coefficients
@@ -319,8 +331,9 @@ fn cheb_block<T: Real, const L: usize>(
 /// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
 ///
 /// Since μ\i = μ − ξ_i m_i and σ²\i = σ² − (1 − m_i²), g_{μ→i} = ξ_i F_μ(ξ_i m_i) for one smooth
-/// function F_μ on [−1, 1] per factor. When σ² ≥ 2 and N > 64, F_μ is evaluated exactly at K = 12
-/// Chebyshev nodes, or K = 16 if 12 are not enough, and every edge uses the interpolant, provided its
+/// function F_μ on [−1, 1] per factor. When σ² ≥ 2 and N > 64, F_μ is evaluated exactly at K = 10
+/// Chebyshev nodes (σ² ≥ 400) or 12, or at K = 16 if those are not enough, and every edge uses the
+/// interpolant, provided its
 /// last two coefficients are below 256 ε·max|ln H| (the rounding level of the direct formula); F_μ is
 /// analytic in a Bernstein ellipse of size ≈ 2σ, so this holds except for strongly polarized factors,
 /// which take the direct formula.
@@ -432,9 +445,14 @@ fn gaussian_body<T: Real>(
     let base = theta - mean;
     let mut residual = if floor > T::ZERO { floor } else { T::ZERO };
     let fit = if n > 4 * CHEB_K && sv >= T::TWO && table.len() >= CHEB_TABLE_LEN {
-        let (big, small) = table.split_at(CHEB_K * (CHEB_K + 1));
-        cheb_fit::<T, CHEB_K_FIRST>(base, sv, small)
-            .or_else(|| cheb_fit::<T, CHEB_K>(base, sv, big))
+        let (big, rest) = table.split_at(CHEB_K * (CHEB_K + 1));
+        let (mid, wide) = rest.split_at(CHEB_K_MID * (CHEB_K_MID + 1));
+        let first = if sv >= T::from_f64(WIDE_VAR) {
+            cheb_fit::<T, CHEB_K_WIDE>(base, sv, wide)
+        } else {
+            cheb_fit::<T, CHEB_K_MID>(base, sv, mid)
+        };
+        first.or_else(|| cheb_fit::<T, CHEB_K>(base, sv, big))
     } else {
         None
     };

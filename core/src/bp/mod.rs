@@ -15,7 +15,7 @@
 //!
 //! | factor | reals |
 //! |---|---|
-//! | [`FactorKind::Gaussian`] | P·N + 4N + 428 (Chebyshev tables) |
+//! | [`FactorKind::Gaussian`] | P·N + 4N + 538 (Chebyshev tables) |
 //! | [`FactorKind::Exact`] | P·N + 4N + (N+1)(N+2) + 2(N+1) |
 //!
 //! For example N = 127, P = 64 in `f32`: 32.5 KB for the field matrix alone, so plain BP at that size
