@@ -327,6 +327,29 @@ fn cheb_block<T: Real, const L: usize>(
     }
 }
 
+/// Clenshaw on every edge of a factor, `L` edges per block (full blocks take the fixed-width path,
+/// then the tail); the new fields go to `out`.
+#[inline(always)]
+fn cheb_all<T: Real, const L: usize>(
+    row: &[u64],
+    xm: &[T],
+    out: &mut [T],
+    c: &[T; CHEB_K],
+    deg: usize,
+) {
+    const { assert!(64 % L == 0) };
+    let n = xm.len().min(out.len());
+    let full = n - n % L;
+    for i0 in (0..full).step_by(L) {
+        let bits = row[i0 / 64] >> (i0 % 64);
+        cheb_block::<T, L>(bits, &xm[i0..i0 + L], &mut out[i0..i0 + L], c, deg);
+    }
+    if full < n {
+        let bits = row[full / 64] >> (full % 64);
+        cheb_block::<T, L>(bits, &xm[full..n], &mut out[full..n], c, deg);
+    }
+}
+
 /// Gaussian (central-limit) update of factor μ (§b.4):
 /// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
 ///
@@ -384,6 +407,7 @@ pub fn gaussian_update_with<T: Real>(
     crate::simd::run(
         level,
         GaussianUpdate {
+            level,
             row,
             g,
             h,
@@ -398,6 +422,7 @@ pub fn gaussian_update_with<T: Real>(
 
 /// The arguments of [`gaussian_update`], as a [`Kernel`] for the vector-level wrappers.
 struct GaussianUpdate<'a, T> {
+    level: Level,
     row: &'a [u64],
     g: &'a mut [T],
     h: &'a mut [T],
@@ -413,6 +438,7 @@ impl<T: Real> Kernel for GaussianUpdate<'_, T> {
     #[inline(always)]
     fn run(self) -> T {
         gaussian_body(
+            self.level,
             self.row,
             self.g,
             self.h,
@@ -428,6 +454,7 @@ impl<T: Real> Kernel for GaussianUpdate<'_, T> {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn gaussian_body<T: Real>(
+    level: Level,
     row: &[u64],
     g: &mut [T],
     h: &mut [T],
@@ -459,17 +486,12 @@ fn gaussian_body<T: Real>(
     if let Some((c, deg)) = fit {
         // Pass 1: new fields into `vs`, Clenshaw on LANES independent edges at a time so the
         // recurrences overlap (and vectorize).
-        const LANES: usize = 32;
-        const _: () = assert!(64 % LANES == 0);
-        // Full blocks take the fixed-width path (unrolled, vectorized), then the tail.
-        let full = n - n % LANES;
-        for i0 in (0..full).step_by(LANES) {
-            let bits = row[i0 / 64] >> (i0 % 64);
-            cheb_block::<T, LANES>(bits, &ms[i0..i0 + LANES], &mut vs[i0..i0 + LANES], &c, deg);
-        }
-        if full < n {
-            let bits = row[full / 64] >> (full % 64);
-            cheb_block::<T, LANES>(bits, &ms[full..n], &mut vs[full..n], &c, deg);
+        // Lanes per block: as many independent recurrences as the level's registers hold (three
+        // arrays of LANES values live across the loop); the results do not depend on it.
+        match level {
+            Level::Avx512 => cheb_all::<T, 32>(row, &ms[..n], &mut vs[..n], &c, deg),
+            Level::Avx2 => cheb_all::<T, 16>(row, &ms[..n], &mut vs[..n], &c, deg),
+            Level::Baseline => cheb_all::<T, 8>(row, &ms[..n], &mut vs[..n], &c, deg),
         }
         // Pass 2: clamp, damp, totals, branch-free so it vectorizes; the old fields go to `ms`
         // (no longer needed). Same arithmetic as `commit`.
