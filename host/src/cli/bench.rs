@@ -1,9 +1,15 @@
-//! `flatmin bench …`: speed of the kernels, in the units of the criterion benchmarks.
+//! `flatmin bench …`: speed of the kernels and of message passing, in the units of the criterion
+//! benchmarks.
 
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
 use flatmin_core::bits::kernel::Backend;
-use flatmin_host::experiments::bench::{kernel_throughput, KernelThroughput, STANDARD_SIZES};
+use flatmin_core::simd::Level;
+use flatmin_host::experiments::bench::{
+    bp_sweep_speed, fbp_solve_speed, kernel_throughput, FbpSpeed, KernelThroughput, SweepSpeed,
+    STANDARD_SIZES,
+};
+use flatmin_host::harness::progress::bar;
 use std::time::Duration;
 
 /// Commands of this family.
@@ -18,6 +24,41 @@ pub enum Cmd {
     /// unloaded speed when other jobs share the machine). --json prints
     /// [{"backend","n","p","gbit_per_s",…},…].
     Kernels(KernelsArgs),
+    /// Speed of message passing: Gaussian BP sweeps at every vector level, then focusing-BP solves.
+    ///
+    /// A sweep = all P factor updates of Gaussian BP (κ = 0) at N, α (default the reference
+    /// point N = 1001, α = 0.6, target ≤ 2 ms), timed on a converged state at each vector level the
+    /// CPU supports (baseline SSE2, AVX2, AVX-512: bit-identical results, the widest is what BP
+    /// uses). Then --fbp-runs focusing-BP solves (the `flatmin solve` defaults) at N, --fbp-alpha
+    /// (default 0.7, target ≤ 0.7 s median), one per instance seed. Median and fastest sweep, median
+    /// solve time, one thread. --json prints {"sweeps":[{"level","n","p","ms_per_sweep",…}],"fbp":{…}}.
+    Bp(BpArgs),
+}
+
+/// Options of `flatmin bench bp`.
+#[derive(Debug, Args)]
+pub struct BpArgs {
+    /// Number of variables N.
+    #[arg(long, value_name = "N", default_value_t = 1001)]
+    pub n: usize,
+    /// Load α = P/N of the sweep benchmark.
+    #[arg(long, value_name = "A", default_value_t = 0.6)]
+    pub alpha: f64,
+    /// Only this vector level: baseline, avx2, avx512 (default: every available one).
+    #[arg(long, value_name = "L")]
+    pub level: Option<String>,
+    /// Seconds of sweep timing per level.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub time: f64,
+    /// Load α of the focusing-BP solves.
+    #[arg(long, value_name = "A", default_value_t = 0.7)]
+    pub fbp_alpha: f64,
+    /// Number of focusing-BP solves (0: skip them).
+    #[arg(long, value_name = "R", default_value_t = 5)]
+    pub fbp_runs: usize,
+    /// Seed of the instances (fBP: seeds S, S+1, …).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Options of `flatmin bench kernels`.
@@ -44,7 +85,82 @@ pub struct KernelsArgs {
 pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
     match cmd {
         Cmd::Kernels(a) => kernels(a, g),
+        Cmd::Bp(a) => bp(a, g),
     }
+}
+
+fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
+    let levels: Vec<Level> = match a.level.as_deref() {
+        None | Some("all") => Level::ALL
+            .into_iter()
+            .filter(|l| l.is_available())
+            .collect(),
+        Some(name) => vec![Level::ALL
+            .into_iter()
+            .find(|l| l.name() == name)
+            .ok_or_else(|| {
+                input_error(format!(
+                    "unknown vector level {name:?} (expected baseline, avx2, avx512 or all)"
+                ))
+            })?],
+    };
+    if !(a.time.is_finite() && a.time > 0.0 && a.time <= 600.0) {
+        return Err(input_error(format!(
+            "--time must be in (0, 600] seconds, got {}",
+            a.time
+        )));
+    }
+    for (name, x) in [("--alpha", a.alpha), ("--fbp-alpha", a.fbp_alpha)] {
+        if !(x.is_finite() && x > 0.0 && x <= 10.0) {
+            return Err(input_error(format!("{name} must be in (0, 10], got {x}")));
+        }
+    }
+    let sweeps = bp_sweep_speed(
+        &levels,
+        a.n,
+        a.alpha,
+        a.seed,
+        Duration::from_secs_f64(a.time),
+    )?;
+    let fbp = if a.fbp_runs > 0 {
+        let pb = bar(a.fbp_runs as u64, "fBP solves", g.quiet);
+        let r = fbp_solve_speed(a.n, a.fbp_alpha, a.fbp_runs, a.seed, || pb.inc(1))?;
+        pb.finish_and_clear();
+        Some(r)
+    } else {
+        None
+    };
+    if g.json {
+        #[derive(serde::Serialize)]
+        struct Out {
+            sweeps: Vec<SweepSpeed>,
+            fbp: Option<FbpSpeed>,
+        }
+        return print_json(&Out { sweeps, fbp });
+    }
+    print_line(&format!(
+        "Gaussian BP sweep, N = {}, alpha = {} (best level: {})",
+        a.n,
+        a.alpha,
+        Level::best().name()
+    ))?;
+    print_line(&format!(
+        "{:<9} {:>6} {:>12} {:>10} {:>12}",
+        "level", "P", "ms/sweep", "best", "Medges/s"
+    ))?;
+    for s in &sweeps {
+        print_line(&format!(
+            "{:<9} {:>6} {:>12.3} {:>10.3} {:>12.1}",
+            s.level, s.p, s.ms_per_sweep, s.ms_per_sweep_best, s.medges_per_s
+        ))?;
+    }
+    if let Some(f) = &fbp {
+        print_line(&format!(
+            "focusing BP, N = {}, alpha = {}: {}/{} solved, median {:.3} s, median {} sweeps",
+            f.n, f.alpha, f.solved, f.runs, f.median_seconds, f.median_sweeps
+        ))?;
+    }
+    Ok(())
 }
 
 fn kernels(a: KernelsArgs, g: &Global) -> anyhow::Result<()> {

@@ -1,4 +1,5 @@
-//! Throughput of the XOR-popcount stability kernel (ALGORITHMS §a.3), behind `flatmin bench kernels`.
+//! Speed measurements behind `flatmin bench`: the XOR-popcount stability kernel (ALGORITHMS §a.3,
+//! `flatmin bench kernels`) and message passing (§b–c, `flatmin bench bp`).
 //!
 //! The metric is the one of the criterion benchmark `benches/kernels.rs`: Gbit/s = N·P bits of the
 //! pattern matrix processed per second by one call of [`stabilities_with`] on one core. The calls are
@@ -9,8 +10,11 @@
 
 use crate::error::{Error, Result};
 use flatmin_core::bits::kernel::{stabilities_with, Backend};
-use flatmin_core::bits::{last_word_mask, words_for, Patterns, Spins};
+use flatmin_core::bits::{last_word_mask, words_for, Patterns, PatternsMut, Spins, SpinsMut};
+use flatmin_core::bp::{factor, focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
+use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
 use flatmin_core::rng::rng_from_seed;
+use flatmin_core::simd::Level;
 use rand_core::RngCore;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -146,6 +150,194 @@ pub fn kernel_throughput(
     Ok(results)
 }
 
+/// Speed of the Gaussian BP factor updates at one vector level.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SweepSpeed {
+    /// Vector level ([`Level::name`]).
+    pub level: String,
+    /// N.
+    pub n: usize,
+    /// P.
+    pub p: usize,
+    /// Median time of one sweep (all P factor updates) in milliseconds.
+    pub ms_per_sweep: f64,
+    /// Fastest sweep in milliseconds (closer to the unloaded speed on a shared machine).
+    pub ms_per_sweep_best: f64,
+    /// Edges (N·P) per second at the median, in millions.
+    pub medges_per_s: f64,
+    /// Timed sweeps.
+    pub sweeps: usize,
+}
+
+/// Speed of focusing-BP solves.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FbpSpeed {
+    /// N.
+    pub n: usize,
+    /// α.
+    pub alpha: f64,
+    /// Instances (seeds `seed`, `seed + 1`, …), one solve each.
+    pub runs: usize,
+    /// How many were solved.
+    pub solved: usize,
+    /// Median wall time of one solve in seconds.
+    pub median_seconds: f64,
+    /// Every solve's wall time, in seed order.
+    pub seconds: Vec<f64>,
+    /// Median number of BP sweeps.
+    pub median_sweeps: f64,
+}
+
+fn random_instance(n: usize, alpha: f64, seed: u64) -> Result<(usize, Vec<u64>)> {
+    let p = num_patterns(alpha, n)?;
+    check_size(n, p)?;
+    let mut xi = vec![0u64; p * words_for(n)];
+    let mut labels = vec![0u64; words_for(p)];
+    let mut pm = PatternsMut::new(n, p, &mut xi)?;
+    generate_random(seed, &mut pm, &mut labels)?;
+    gauge(&mut pm, &labels)?;
+    Ok((p, xi))
+}
+
+/// Times sweeps of Gaussian BP (κ = 0, λ = 0) at each of `levels` on a random instance from `seed`,
+/// about `budget` per level. The state is first converged with 30 sweeps, as in a BP run; each timed
+/// sweep updates the P factors in row order with [`factor::gaussian_update_with`] (the levels give
+/// bit-identical results, so they are timed on the same dynamics). Unavailable levels are an input
+/// error.
+pub fn bp_sweep_speed(
+    levels: &[Level],
+    n: usize,
+    alpha: f64,
+    seed: u64,
+    budget: Duration,
+) -> Result<Vec<SweepSpeed>> {
+    if let Some(l) = levels.iter().find(|l| !l.is_available()) {
+        return Err(Error::Input(format!(
+            "vector level {} is not available on this CPU",
+            l.name()
+        )));
+    }
+    let (p, xi) = random_instance(n, alpha, seed)?;
+    let inst = Instance::new(Patterns::new(n, p, &xi)?, 0.0)?;
+    let f = FactorKind::Gaussian;
+    let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, f)];
+    let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
+    let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm)?;
+    let mut rng = rng_from_seed(seed.wrapping_add(1));
+    ws.init(&inst, None, 0.0, 0.01, &mut rng)?;
+    for _ in 0..30 {
+        ws.sweep(&inst, 0.0, 50.0, None, &mut rng);
+    }
+    let g0 = ws.fields().to_vec();
+    let h0 = ws.totals().to_vec();
+    let mut scratch = vec![0.0f64; BpWorkspace::<f64>::scratch_len(n, f)];
+    factor::fill_cheb_table(&mut scratch[2 * n..]);
+    let theta = inst.threshold.t_par - 1;
+    let mut out = Vec::with_capacity(levels.len());
+    for &level in levels {
+        let (mut g, mut h) = (g0.clone(), h0.clone());
+        let mut sweep = || {
+            let mut r = 0.0;
+            for mu in 0..p {
+                let row = inst.patterns.row(mu).words();
+                let gm = &mut g[mu * n..(mu + 1) * n];
+                r = factor::gaussian_update_with(
+                    level,
+                    row,
+                    gm,
+                    &mut h,
+                    &mut scratch,
+                    theta,
+                    0.0,
+                    50.0,
+                    r,
+                );
+            }
+            black_box(r)
+        };
+        let t0 = Instant::now();
+        while t0.elapsed() < budget / 10 {
+            sweep();
+        }
+        let mut times = Vec::new();
+        let start = Instant::now();
+        while times.len() < 5 || start.elapsed() < budget {
+            let t = Instant::now();
+            sweep();
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        out.push(SweepSpeed {
+            level: level.name().to_string(),
+            n,
+            p,
+            ms_per_sweep: median * 1e3,
+            ms_per_sweep_best: times[0] * 1e3,
+            medges_per_s: (n * p) as f64 / median / 1e6,
+            sweeps: times.len(),
+        });
+    }
+    Ok(out)
+}
+
+/// Times `runs` focusing-BP solves with the default parameters ([`FbpParams::new`] with
+/// [`Protocol::PAPER`], the `flatmin solve` default) at N, α on the random instances of seeds
+/// `seed..seed + runs` (message seed = instance seed), one thread; `tick` is called after each solve
+/// (progress).
+pub fn fbp_solve_speed(
+    n: usize,
+    alpha: f64,
+    runs: usize,
+    seed: u64,
+    mut tick: impl FnMut(),
+) -> Result<FbpSpeed> {
+    if runs == 0 {
+        return Err(Error::Input("need at least one fBP run".into()));
+    }
+    let params = FbpParams::<f64>::new(Protocol::PAPER);
+    let mut seconds = Vec::with_capacity(runs);
+    let mut sweeps = Vec::with_capacity(runs);
+    let mut solved = 0;
+    for k in 0..runs as u64 {
+        let s = seed.wrapping_add(k);
+        let (p, xi) = random_instance(n, alpha, s)?;
+        let inst = Instance::new(Patterns::new(n, p, &xi)?, 0.0)?;
+        let f = FactorKind::Gaussian;
+        let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, f)];
+        let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
+        let mut wbuf = vec![0u64; words_for(n)];
+        let mut stabs = vec![0i32; p];
+        let t = Instant::now();
+        let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm)?;
+        let mut w = SpinsMut::new(n, &mut wbuf)?;
+        let o = focusing_bp(&inst, &mut ws, &params, s, &mut w, &mut stabs)?;
+        seconds.push(t.elapsed().as_secs_f64());
+        sweeps.push(o.sweeps as f64);
+        solved += usize::from(o.solved);
+        tick();
+    }
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[m]
+        } else {
+            0.5 * (v[m - 1] + v[m])
+        }
+    };
+    Ok(FbpSpeed {
+        n,
+        alpha,
+        runs,
+        solved,
+        median_seconds: median(&seconds),
+        median_sweeps: median(&sweeps),
+        seconds,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +354,29 @@ mod tests {
             );
             assert_eq!(t.pattern_bytes, 9 * 3 * 8);
         }
+    }
+
+    #[test]
+    fn bp_speed_covers_every_level_and_fbp_solves() {
+        let levels: Vec<Level> = Level::ALL
+            .into_iter()
+            .filter(|l| l.is_available())
+            .collect();
+        let r = bp_sweep_speed(&levels, 201, 0.5, 1, Duration::from_millis(5)).unwrap();
+        assert_eq!(r.len(), levels.len());
+        for s in &r {
+            assert!(
+                s.ms_per_sweep > 0.0 && s.ms_per_sweep_best <= s.ms_per_sweep,
+                "{s:?}"
+            );
+            assert_eq!((s.n, s.p), (201, 101));
+        }
+        let f = fbp_solve_speed(201, 0.3, 2, 1, || {}).unwrap();
+        assert_eq!((f.runs, f.seconds.len()), (2, 2));
+        assert_eq!(f.solved, 2, "fBP solves N = 201 at α = 0.3");
+        assert!(fbp_solve_speed(201, 0.3, 0, 1, || {})
+            .unwrap_err()
+            .is_input());
     }
 
     #[test]
