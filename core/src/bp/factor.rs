@@ -303,12 +303,13 @@ fn edge_fn<T: Real>(base: T, var: T, mt: T) -> (T, T) {
 #[inline(always)]
 fn cheb_block<T: Real, const L: usize>(
     bits: u64,
-    xm: &[T],
-    out: &mut [T],
-    c: &[T; CHEB_K],
-    deg: usize,
+    xm: &mut [T],
+    g: &mut [T],
+    h: &mut [T],
+    fit: &Fit<T>,
 ) {
-    let len = xm.len().min(out.len()).min(L);
+    let len = xm.len().min(g.len()).min(h.len()).min(L);
+    let (c, deg) = (&fit.c, fit.deg);
     let mut xs = [T::ZERO; L];
     xs[..len].copy_from_slice(&xm[..len]);
     let mut x2 = [T::ZERO; L];
@@ -324,32 +325,54 @@ fn cheb_block<T: Real, const L: usize>(
             b1[l] = b0;
         }
     }
+    // Commit: clamp, damp, totals (the arithmetic of `commit`); the old fields go to `xm`.
+    let (g_max, damping) = (fit.g_max, fit.damping);
+    let keep = T::ONE - damping;
     for l in 0..len {
         let v = xs[l] * b1[l] - b2[l] + c[0];
-        out[l] = if (bits >> l) & 1 == 1 { -v } else { v };
+        let v = clamp(if (bits >> l) & 1 == 1 { -v } else { v }, g_max);
+        let old = g[l];
+        let new = if damping > T::ZERO {
+            keep * v + damping * old
+        } else {
+            v
+        };
+        h[l] = (h[l] - old) + new;
+        g[l] = new;
+        xm[l] = old;
     }
 }
 
-/// Clenshaw on every edge of a factor, `L` edges per block (full blocks take the fixed-width path,
-/// then the tail); the new fields go to `out`.
+/// A factor's interpolant and the commit parameters, for [`cheb_block`].
+struct Fit<T> {
+    c: [T; CHEB_K],
+    deg: usize,
+    damping: T,
+    g_max: T,
+}
+
+/// Clenshaw and commit on every edge of a factor, `L` edges per block (full blocks take the
+/// fixed-width path, then the tail): new fields into `g`, totals into `h`, old fields into `xm`.
 #[inline(always)]
 fn cheb_all<T: Real, const L: usize>(
     row: &[u64],
-    xm: &[T],
-    out: &mut [T],
-    c: &[T; CHEB_K],
-    deg: usize,
+    xm: &mut [T],
+    g: &mut [T],
+    h: &mut [T],
+    fit: &Fit<T>,
 ) {
     const { assert!(64 % L == 0) };
-    let n = xm.len().min(out.len());
+    let n = xm.len().min(g.len()).min(h.len());
     let full = n - n % L;
     for i0 in (0..full).step_by(L) {
         let bits = row[i0 / 64] >> (i0 % 64);
-        cheb_block::<T, L>(bits, &xm[i0..i0 + L], &mut out[i0..i0 + L], c, deg);
+        let r = i0..i0 + L;
+        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
     }
     if full < n {
         let bits = row[full / 64] >> (full % 64);
-        cheb_block::<T, L>(bits, &xm[full..n], &mut out[full..n], c, deg);
+        let r = full..n;
+        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
     }
 }
 
@@ -487,37 +510,22 @@ fn gaussian_body<T: Real>(
         None
     };
     if let Some((c, deg)) = fit {
-        // Pass 1: new fields into `vs`, Clenshaw on LANES independent edges at a time so the
-        // recurrences overlap (and vectorize).
-        // Lanes per block: as many independent recurrences as the level's registers hold (three
-        // arrays of LANES values live across the loop); the results do not depend on it.
+        // Pass 1: Clenshaw and commit. Lanes per block: as many independent recurrences as the
+        // level's registers hold (three arrays of L values live across the loop); the results do
+        // not depend on it.
+        let fit = Fit {
+            c,
+            deg,
+            damping,
+            g_max,
+        };
+        let (g, h, ms) = (&mut g[..n], &mut h[..n], &mut ms[..n]);
         match level {
-            Level::Avx512 => cheb_all::<T, 32>(row, &ms[..n], &mut vs[..n], &c, deg),
-            Level::Avx2 => cheb_all::<T, 16>(row, &ms[..n], &mut vs[..n], &c, deg),
-            Level::Baseline => cheb_all::<T, 8>(row, &ms[..n], &mut vs[..n], &c, deg),
+            Level::Avx512 => cheb_all::<T, 32>(row, ms, g, h, &fit),
+            Level::Avx2 => cheb_all::<T, 16>(row, ms, g, h, &fit),
+            Level::Baseline => cheb_all::<T, 8>(row, ms, g, h, &fit),
         }
-        // Pass 2: clamp, damp, totals, branch-free so it vectorizes; the old fields go to `ms`
-        // (no longer needed). Same arithmetic as `commit`.
-        let (g, h, ms, vs) = (&mut g[..n], &mut h[..n], &mut ms[..n], &vs[..n]);
-        if damping > T::ZERO {
-            let keep = T::ONE - damping;
-            for i in 0..n {
-                let old = g[i];
-                let new = keep * clamp(vs[i], g_max) + damping * old;
-                h[i] = (h[i] - old) + new;
-                g[i] = new;
-                ms[i] = old;
-            }
-        } else {
-            for i in 0..n {
-                let old = g[i];
-                let new = clamp(vs[i], g_max);
-                h[i] = (h[i] - old) + new;
-                g[i] = new;
-                ms[i] = old;
-            }
-        }
-        // Pass 3: the residual max |Δ tanh|. Since |Δ tanh| ≤ |Δg|, a block of edges whose
+        // Pass 2: the residual max |Δ tanh|. Since |Δ tanh| ≤ |Δg|, a block of edges whose
         // largest |Δg| (a branch-free, vectorized max) does not exceed the residual so far
         // is skipped; tanh is evaluated only inside the other blocks.
         let mut i0 = 0;
