@@ -142,24 +142,32 @@ fn cavity_moments<T: Real>(row: &[u64], g: &[T], h: &[T], xm: &mut [T], vs: &mut
             vc[l] = v;
         }
     }
-    (sum4(xm), sum4(vs))
+    (sum16(xm), sum16(vs))
 }
 
-/// Σ x with four interleaved accumulators (x₀ + x₄ + …, x₁ + x₅ + …, …), so the additions do
-/// not form one serial dependency chain.
+/// Σ x with sixteen interleaved accumulators (x₀ + x₁₆ + …, x₁ + x₁₇ + …, …), reduced pairwise: the
+/// additions form independent chains at every vector width (8 SSE2, 4 AVX2, 2 AVX-512 registers),
+/// and the summation order, hence the result, is the same at every level.
 #[inline(always)]
-fn sum4<T: Real>(x: &[T]) -> T {
-    let mut acc = [T::ZERO; 4];
-    let mut chunks = x.chunks_exact(4);
+fn sum16<T: Real>(x: &[T]) -> T {
+    let mut acc = [T::ZERO; 16];
+    let mut chunks = x.chunks_exact(16);
     for c in &mut chunks {
-        for l in 0..4 {
+        for l in 0..16 {
             acc[l] += c[l];
         }
     }
     for (a, &r) in acc.iter_mut().zip(chunks.remainder()) {
         *a += r;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3])
+    let mut w = 8;
+    while w > 0 {
+        for l in 0..w {
+            acc[l] += acc[l + w];
+        }
+        w /= 2;
+    }
+    acc[0]
 }
 
 /// Edges per block of the residual pre-check of [`gaussian_update`].
