@@ -420,3 +420,68 @@ fn local_entropy_profile_around_fbp_solution() {
     }
     assert!(points[0].s < 0.01, "S at lambda = 5 is {}", points[0].s);
 }
+
+/// One focusing-BP run; returns the outcome and the weights.
+fn fbp_run(
+    n: usize,
+    alpha: f64,
+    seed: u64,
+    params: &FbpParams<'_, f64>,
+) -> (flatmin_core::bp::FbpOutcome, Vec<u64>) {
+    let (p, xi) = random_instance(n, alpha, seed);
+    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
+    let mut buf = Buffers::<f64>::new(n, p, FactorKind::Gaussian);
+    let mut ws = buf.ws(n, p, FactorKind::Gaussian);
+    let mut wbuf = vec![0u64; words_for(n)];
+    let mut stabs = vec![0i32; p];
+    let out = focusing_bp(
+        &inst,
+        &mut ws,
+        params,
+        seed,
+        &mut SpinsMut::new(n, &mut wbuf).unwrap(),
+        &mut stabs,
+    )
+    .unwrap();
+    (out, wbuf)
+}
+
+/// Far above the algorithmic threshold (N = 301, α = 0.8) the §c.4 protocol runs away: the
+/// [`flatmin_core::bp::focusing::Runaway`] rule stops it long before the 120 steps × 10 sweeps of the
+/// whole protocol. The fallback then runs StandardReinforcement(0.01) exactly as a run of that
+/// protocol alone would (same seed): the sweeps add up and the returned weights are that run's.
+#[test]
+fn focusing_bp_runaway_stop_and_fallback() {
+    let (n, alpha, seed) = (301, 0.8, 3);
+    let mut paper = FbpParams::<f64>::new(Protocol::PAPER);
+    let (alone, _) = fbp_run(n, alpha, seed, &paper);
+    assert!(!alone.solved && alone.ran_away, "{alone:?}");
+    assert!(alone.sweeps < 400, "{alone:?}");
+    assert!(!alone.fell_back);
+
+    let (reinf, w_reinf) = fbp_run(n, alpha, seed, &FbpParams::new(Protocol::DEFAULT));
+    paper.fallback = Some(Protocol::DEFAULT);
+    let (both, w_both) = fbp_run(n, alpha, seed, &paper);
+    assert!(both.fell_back);
+    assert_eq!(both.sweeps, alone.sweeps + reinf.sweeps);
+    assert_eq!(both.steps, alone.steps + reinf.steps);
+    assert_eq!(
+        (both.solved, both.errors, both.ran_away),
+        (reinf.solved, reinf.errors, reinf.ran_away)
+    );
+    assert_eq!(w_both, w_reinf);
+}
+
+/// The solution test after every sweep only ends runs earlier: at N = 301, α = 0.6 the run with it
+/// stops at a sweep no later than the step-end test would, and both return solutions.
+#[test]
+fn focusing_bp_sweep_check_stops_no_later() {
+    let (n, alpha, seed) = (301, 0.6, 5);
+    let mut params = FbpParams::<f64>::new(Protocol::PAPER);
+    let (every, _) = fbp_run(n, alpha, seed, &params);
+    params.check_every_sweep = false;
+    let (at_end, _) = fbp_run(n, alpha, seed, &params);
+    assert!(every.solved && at_end.solved, "{every:?} {at_end:?}");
+    assert!(every.sweeps <= at_end.sweeps, "{every:?} {at_end:?}");
+    assert!(every.steps <= at_end.steps);
+}
