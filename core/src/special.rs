@@ -75,11 +75,18 @@ pub fn h<T: Real>(x: T) -> T {
     }
 }
 
-/// ln H(x), accurate for every x (no underflow for large positive x).
+/// ln H(x), accurate for every x (no underflow for large positive x): ln(½ erfc(x/√2)) while erfc
+/// is far from underflow (x/√2 < 5, H > 7e-13), ln(½ erfcx(x/√2)) − x²/2 beyond, ln(1 − H(−x)) by
+/// `ln_1p` for x ≤ 0.
 #[inline]
 pub fn log_h<T: Real>(x: T) -> T {
     if x > T::ZERO {
-        (T::HALF * erfcx(x * T::from_f64(INV_SQRT_2))).ln() - x * x * T::HALF
+        let y = x * T::from_f64(INV_SQRT_2);
+        if y < T::from_f64(5.0) {
+            (T::HALF * y.erfc()).ln()
+        } else {
+            (T::HALF * erfcx(y)).ln() - x * x * T::HALF
+        }
     } else {
         (-T::HALF * (-x * T::from_f64(INV_SQRT_2)).erfc()).ln_1p()
     }
