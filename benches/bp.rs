@@ -8,10 +8,11 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, SpinsMut};
-use flatmin_core::bp::{factor, focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
+use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
 use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
 use flatmin_core::rng::rng_from_seed;
 use flatmin_core::simd::Level;
+use flatmin_host::experiments::bench::ConvergedBp;
 
 fn instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
     let p = num_patterns(alpha, n).unwrap();
@@ -43,46 +44,12 @@ fn sweep(c: &mut Criterion, name: &str, n: usize, alpha: f64, factor: FactorKind
 /// CPU supports (the levels give bit-identical results; only the speed differs).
 fn factor_levels(c: &mut Criterion) {
     let (n, alpha) = (1001, 0.6);
-    let (p, xi) = instance(n, alpha, 1);
-    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
-    let f = FactorKind::Gaussian;
-    let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, f)];
-    let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
-    let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm).unwrap();
-    let mut rng = rng_from_seed(2);
-    ws.init(&inst, None, 0.0, 0.01, &mut rng).unwrap();
-    for _ in 0..30 {
-        ws.sweep(&inst, 0.0, 50.0, None, &mut rng);
-    }
-    let mut g = ws.fields().to_vec();
-    let mut h = ws.totals().to_vec();
-    let mut scratch = vec![0.0f64; BpWorkspace::<f64>::scratch_len(n, f)];
-    factor::fill_cheb_table(&mut scratch[2 * n..]);
-    let theta = inst.threshold.t_par - 1;
+    let state = ConvergedBp::new(n, alpha, 1).unwrap();
     let mut grp = c.benchmark_group("gaussian_factor_updates_N1001_a0.6");
-    grp.throughput(Throughput::Elements((n * p) as u64));
+    grp.throughput(Throughput::Elements((n * state.p()) as u64));
     for level in Level::ALL.into_iter().filter(|l| l.is_available()) {
-        grp.bench_function(level.name(), |b| {
-            b.iter(|| {
-                let mut r = 0.0;
-                for mu in 0..p {
-                    let row = inst.patterns.row(mu).words();
-                    let gm = &mut g[mu * n..(mu + 1) * n];
-                    r = factor::gaussian_update_with(
-                        level,
-                        row,
-                        gm,
-                        &mut h,
-                        &mut scratch,
-                        theta,
-                        0.0,
-                        50.0,
-                        r,
-                    );
-                }
-                r
-            })
-        });
+        let mut st = state.clone();
+        grp.bench_function(level.name(), |b| b.iter(|| st.sweep(level)));
     }
     grp.finish();
 }

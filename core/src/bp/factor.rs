@@ -543,33 +543,23 @@ impl<T: Real> Kernel for GaussianUpdate<'_, T> {
     type Output = T;
     #[inline(always)]
     fn run(self) -> T {
-        gaussian_body(
-            self.level,
-            self.row,
-            self.g,
-            self.h,
-            self.scratch,
-            self.theta,
-            self.damping,
-            self.g_max,
-            self.floor,
-        )
+        gaussian_body(self)
     }
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn gaussian_body<T: Real>(
-    level: Level,
-    row: &[u64],
-    g: &mut [T],
-    h: &mut [T],
-    scratch: &mut [T],
-    theta: i32,
-    damping: T,
-    g_max: T,
-    floor: T,
-) -> T {
+fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
+    let GaussianUpdate {
+        level,
+        row,
+        g,
+        h,
+        scratch,
+        theta,
+        damping,
+        g_max,
+        floor,
+    } = args;
     let n = g.len();
     let (ms, rest) = scratch.split_at_mut(n);
     let (vs, table) = rest.split_at_mut(n);

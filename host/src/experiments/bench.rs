@@ -199,6 +199,78 @@ fn random_instance(n: usize, alpha: f64, seed: u64) -> Result<(usize, Vec<u64>)>
     Ok((p, xi))
 }
 
+/// A converged Gaussian-BP state (κ = 0, λ = 0) of a random instance, for timing factor updates: the
+/// workload of `flatmin bench bp` and of the criterion benchmark `gaussian_factor_updates_*`.
+#[derive(Clone, Debug)]
+pub struct ConvergedBp {
+    n: usize,
+    p: usize,
+    xi: Vec<u64>,
+    g: Vec<f64>,
+    h: Vec<f64>,
+    scratch: Vec<f64>,
+    theta: i32,
+}
+
+impl ConvergedBp {
+    /// The random instance of `seed` at N, α (gauged), after 30 BP sweeps from the messages of
+    /// `seed + 1` (BP converges in about 20 at N = 1001, α = 0.6).
+    pub fn new(n: usize, alpha: f64, seed: u64) -> Result<Self> {
+        let (p, xi) = random_instance(n, alpha, seed)?;
+        let inst = Instance::new(Patterns::new(n, p, &xi)?, 0.0)?;
+        let f = FactorKind::Gaussian;
+        let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, f)];
+        let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
+        let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm)?;
+        let mut rng = rng_from_seed(seed.wrapping_add(1));
+        ws.init(&inst, None, 0.0, 0.01, &mut rng)?;
+        for _ in 0..30 {
+            ws.sweep(&inst, 0.0, 50.0, None, &mut rng);
+        }
+        let (g, h) = (ws.fields().to_vec(), ws.totals().to_vec());
+        let mut scratch = vec![0.0f64; BpWorkspace::<f64>::scratch_len(n, f)];
+        factor::fill_cheb_table(&mut scratch[2 * n..]);
+        let theta = inst.threshold.t_par - 1;
+        Ok(ConvergedBp {
+            n,
+            p,
+            xi,
+            g,
+            h,
+            scratch,
+            theta,
+        })
+    }
+
+    /// P, the number of factors.
+    pub fn p(&self) -> usize {
+        self.p
+    }
+
+    /// One sweep: the P factor updates in row order at `level` (no damping, G_max = 50); returns
+    /// the sweep's residual max |Δ tanh g|.
+    pub fn sweep(&mut self, level: Level) -> f64 {
+        let (n, words) = (self.n, words_for(self.n));
+        let mut r = 0.0;
+        for mu in 0..self.p {
+            let row = &self.xi[mu * words..(mu + 1) * words];
+            let gm = &mut self.g[mu * n..(mu + 1) * n];
+            r = factor::gaussian_update_with(
+                level,
+                row,
+                gm,
+                &mut self.h,
+                &mut self.scratch,
+                self.theta,
+                0.0,
+                50.0,
+                r,
+            );
+        }
+        r
+    }
+}
+
 /// Times sweeps of Gaussian BP (κ = 0, λ = 0) at each of `levels` on a random instance from `seed`,
 /// about `budget` per level. The state is first converged with 30 sweeps, as in a BP run; each timed
 /// sweep updates the P factors in row order with [`factor::gaussian_update_with`] (the levels give
@@ -217,44 +289,12 @@ pub fn bp_sweep_speed(
             l.name()
         )));
     }
-    let (p, xi) = random_instance(n, alpha, seed)?;
-    let inst = Instance::new(Patterns::new(n, p, &xi)?, 0.0)?;
-    let f = FactorKind::Gaussian;
-    let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, f)];
-    let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
-    let mut ws = BpWorkspace::new(n, p, f, &mut reals, &mut perm)?;
-    let mut rng = rng_from_seed(seed.wrapping_add(1));
-    ws.init(&inst, None, 0.0, 0.01, &mut rng)?;
-    for _ in 0..30 {
-        ws.sweep(&inst, 0.0, 50.0, None, &mut rng);
-    }
-    let g0 = ws.fields().to_vec();
-    let h0 = ws.totals().to_vec();
-    let mut scratch = vec![0.0f64; BpWorkspace::<f64>::scratch_len(n, f)];
-    factor::fill_cheb_table(&mut scratch[2 * n..]);
-    let theta = inst.threshold.t_par - 1;
+    let state = ConvergedBp::new(n, alpha, seed)?;
+    let p = state.p();
     let mut out = Vec::with_capacity(levels.len());
     for &level in levels {
-        let (mut g, mut h) = (g0.clone(), h0.clone());
-        let mut sweep = || {
-            let mut r = 0.0;
-            for mu in 0..p {
-                let row = inst.patterns.row(mu).words();
-                let gm = &mut g[mu * n..(mu + 1) * n];
-                r = factor::gaussian_update_with(
-                    level,
-                    row,
-                    gm,
-                    &mut h,
-                    &mut scratch,
-                    theta,
-                    0.0,
-                    50.0,
-                    r,
-                );
-            }
-            black_box(r)
-        };
+        let mut st = state.clone();
+        let mut sweep = || black_box(st.sweep(level));
         let t0 = Instant::now();
         while t0.elapsed() < budget / 10 {
             sweep();
