@@ -334,32 +334,48 @@ fn ln_h_nodes<T: Real>(base: T, var: T, nodes: &[T], f: &mut [T], scale: &mut T)
         return false;
     }
     let (l0, g0) = crate::special::log_h_and_g(t0);
-    // a_k: Taylor coefficients of g at t0; b_j = coefficients of ln H (b_0 = ln H(t0)).
+    // a_n: Taylor coefficients of g at t0; b_j = coefficients of ln H (b_0 = ln H(t0)), computed
+    // until two consecutive terms |b_j| r^j are below ε/4 of max(1, |ln H(t0)|) (or LNH_TERMS).
+    let small = T::from_f64(0.25) * T::EPSILON * l0.abs().max(T::ONE);
     let mut a = [T::ZERO; LNH_TERMS];
+    let mut b = [T::ZERO; LNH_TERMS + 1];
     a[0] = g0;
-    for n in 0..LNH_TERMS - 1 {
+    b[0] = l0;
+    b[1] = -g0;
+    let mut rp = r; // r^(len − 1)
+    let mut rp_prev = T::ONE;
+    let mut quiet = 0;
+    let mut len = 2; // b[..len] are computed
+    while len <= LNH_TERMS {
+        let n = len - 2; // next: a[n + 1] and b[n + 2]
+                         // Σ_{i≤n} a_i a_{n−i}, using its symmetry.
         let mut conv = T::ZERO;
-        for i in 0..=n {
+        for i in 0..n.div_ceil(2) {
             conv += a[i] * a[n - i];
+        }
+        conv = conv + conv;
+        if n % 2 == 0 {
+            conv += a[n / 2] * a[n / 2];
         }
         let prev = if n > 0 { a[n - 1] } else { T::ZERO };
         a[n + 1] = (conv - t0 * a[n] - prev) / T::from_usize(n + 1);
-    }
-    let mut b = [T::ZERO; LNH_TERMS + 1];
-    b[0] = l0;
-    for j in 1..=LNH_TERMS {
-        b[j] = -a[j - 1] / T::from_usize(j);
+        b[n + 2] = -a[n + 1] / T::from_usize(n + 2);
+        len += 1;
+        rp_prev = rp;
+        rp *= r;
+        // rp = r^(n+2), the power that multiplies b[n + 2].
+        let term = b[n + 2].abs() * rp;
+        quiet = if term <= small { quiet + 1 } else { 0 };
+        if quiet >= 2 {
+            break;
+        }
     }
     // Truncation: the last two terms at the largest |δ|.
-    let mut rp = T::ONE;
-    for _ in 0..LNH_TERMS - 1 {
-        rp *= r;
-    }
-    let tail = (b[LNH_TERMS - 1].abs() + b[LNH_TERMS].abs() * r) * rp;
+    let tail = b[len - 2].abs() * rp_prev + b[len - 1].abs() * rp;
     let eval = |t: T| {
         let d = t - t0;
-        let mut p = b[LNH_TERMS];
-        for &bj in b[..LNH_TERMS].iter().rev() {
+        let mut p = b[len - 1];
+        for &bj in b[..len - 1].iter().rev() {
             p = p * d + bj;
         }
         p
