@@ -7,21 +7,17 @@
 //! Run: `cargo bench --bench bp` (one thread; numbers are inflated by other load on a shared machine).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use flatmin_core::bits::{words_for, Patterns, PatternsMut, SpinsMut};
+use flatmin_core::bits::{words_for, Patterns, SpinsMut};
 use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
-use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+use flatmin_core::instance::Instance;
 use flatmin_core::rng::rng_from_seed;
 use flatmin_core::simd::Level;
 use flatmin_host::experiments::bench::ConvergedBp;
+use flatmin_host::io::InstanceFile;
 
 fn instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
-    let p = num_patterns(alpha, n).unwrap();
-    let mut xi = vec![0u64; p * words_for(n)];
-    let mut labels = vec![0u64; words_for(p)];
-    let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
-    generate_random(seed, &mut pm, &mut labels).unwrap();
-    gauge(&mut pm, &labels).unwrap();
-    (p, xi)
+    let f = InstanceFile::generate(n, alpha, 0.0, false, seed).unwrap();
+    (f.p, f.gauged_patterns().unwrap())
 }
 
 fn sweep(c: &mut Criterion, name: &str, n: usize, alpha: f64, factor: FactorKind) {

@@ -11,7 +11,7 @@ use flatmin_core::bp::{
     focusing_bp, local_entropy_profile, run_bp, BpParams, BpWorkspace, FactorKind, FbpParams,
     ProfilePoint, Protocol,
 };
-use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+use flatmin_core::instance::{gauge, generate_random, Instance};
 use flatmin_host::io::InstanceFile;
 use std::path::PathBuf;
 
@@ -273,13 +273,8 @@ fn exact_bp_local_entropy_agrees_with_enumeration() {
 
 /// A gauged random instance at (N, α) from a seed.
 fn random_instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
-    let p = num_patterns(alpha, n).unwrap();
-    let mut xi = vec![0u64; p * words_for(n)];
-    let mut labels = vec![0u64; words_for(p)];
-    let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
-    generate_random(seed, &mut pm, &mut labels).unwrap();
-    gauge(&mut pm, &labels).unwrap();
-    (p, xi)
+    let f = InstanceFile::generate(n, alpha, 0.0, false, seed).unwrap();
+    (f.p, f.gauged_patterns().unwrap())
 }
 
 /// §b.8 / §i: Gaussian BP at N = 1001, α = 0.5, κ = 0, λ = 0: the Bethe entropy averaged over 3

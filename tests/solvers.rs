@@ -2,22 +2,18 @@
 //! against an independent error count of the returned weights, and each solver reaches its
 //! [LIT]-level regime on easy instances.
 
-use flatmin_core::bits::{words_for, Patterns, PatternsMut, SpinsMut};
+use flatmin_core::bits::{words_for, Patterns, SpinsMut};
 use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams};
-use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+use flatmin_core::instance::Instance;
 use flatmin_core::solvers::{
     anneal, clipped_hebb, cpr, sbpi, AnnealParams, SbpiParams, SolverOutcome,
 };
 use flatmin_core::stability::{margin, min_stability};
+use flatmin_host::io::InstanceFile;
 
 fn random_instance(n: usize, alpha: f64, seed: u64) -> (usize, Vec<u64>) {
-    let p = num_patterns(alpha, n).unwrap();
-    let mut xi = vec![0u64; p * words_for(n)];
-    let mut labels = vec![0u64; words_for(p)];
-    let mut pm = PatternsMut::new(n, p, &mut xi).unwrap();
-    generate_random(seed, &mut pm, &mut labels).unwrap();
-    gauge(&mut pm, &labels).unwrap();
-    (p, xi)
+    let f = InstanceFile::generate(n, alpha, 0.0, false, seed).unwrap();
+    (f.p, f.gauged_patterns().unwrap())
 }
 
 /// The outcome agrees with a fresh evaluation of the weights.

@@ -9,10 +9,11 @@
 //! microseconds often runs without being descheduled).
 
 use crate::error::{Error, Result};
+use crate::io::InstanceFile;
 use flatmin_core::bits::kernel::{stabilities_with, Backend};
-use flatmin_core::bits::{last_word_mask, words_for, Patterns, PatternsMut, Spins, SpinsMut};
+use flatmin_core::bits::{last_word_mask, words_for, Patterns, Spins, SpinsMut};
 use flatmin_core::bp::{factor, focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
-use flatmin_core::instance::{gauge, generate_random, num_patterns, Instance};
+use flatmin_core::instance::Instance;
 use flatmin_core::rng::rng_from_seed;
 use flatmin_core::simd::Level;
 use rand_core::RngCore;
@@ -188,15 +189,11 @@ pub struct FbpSpeed {
     pub median_sweeps: f64,
 }
 
+/// The gauged random instance of `seed` at N, α (the stream of `flatmin instance gen`).
 fn random_instance(n: usize, alpha: f64, seed: u64) -> Result<(usize, Vec<u64>)> {
-    let p = num_patterns(alpha, n)?;
-    check_size(n, p)?;
-    let mut xi = vec![0u64; p * words_for(n)];
-    let mut labels = vec![0u64; words_for(p)];
-    let mut pm = PatternsMut::new(n, p, &mut xi)?;
-    generate_random(seed, &mut pm, &mut labels)?;
-    gauge(&mut pm, &labels)?;
-    Ok((p, xi))
+    let f = InstanceFile::generate(n, alpha, 0.0, false, seed)?;
+    check_size(n, f.p)?;
+    Ok((f.p, f.gauged_patterns()?))
 }
 
 /// A converged Gaussian-BP state (κ = 0, λ = 0) of a random instance, for timing factor updates: the
