@@ -552,6 +552,60 @@ fn cheb_all<T: Real, const L: usize>(
     }
 }
 
+/// max(`residual`, max |tanh g − tanh old|) over the edges of a factor (`g`: new fields, `old`:
+/// old fields). Since |Δ tanh| ≤ |Δg|, a block of edges whose largest |Δg| (a branch-free,
+/// vectorized max) does not exceed the residual so far is skipped; tanh is evaluated only inside
+/// the other blocks, edge by edge in order (the same result as [`commit`]'s running residual).
+#[inline(always)]
+fn residual_pass<T: Real>(g: &[T], old: &[T], mut residual: T) -> T {
+    let n = g.len().min(old.len());
+    let mut i0 = 0;
+    while i0 < n {
+        let end = (i0 + RES_BLOCK).min(n);
+        let (gb, ob) = (&g[i0..end], &old[i0..end]);
+        if block_max_change(gb, ob) > residual {
+            for (&new, &old) in gb.iter().zip(ob) {
+                if (new - old).abs() > residual {
+                    residual = (new.tanh() - old.tanh()).abs().max(residual);
+                }
+            }
+        }
+        i0 = end;
+    }
+    residual
+}
+
+/// The direct §b.4 field of one edge (before damping), branch-free for f64 so that the loop over
+/// edges vectorizes: `mc` = cavity mean μ\i, `s` = σ\i (0: deterministic cavity sum, p± =
+/// 1[μ\i ± ξ > θ]), `xi` = ±1. ½[ln H((θ − μ\i − ξ)/σ\i) − ln H((θ − μ\i + ξ)/σ\i)] through
+/// [`crate::special::log_h_f64`], clamped to ±G_max; 0 if both ln H are −∞.
+#[inline(always)]
+fn direct_edge<T: Real>(mc: T, s: T, xi: T, theta: T, g_max: T) -> T {
+    let det = s == T::ZERO;
+    let inv = T::ONE / if det { T::ONE } else { s };
+    let base = theta - mc;
+    let a = T::from_f64(crate::special::log_h_f64(((base - xi) * inv).to_f64()));
+    let b = T::from_f64(crate::special::log_h_f64(((base + xi) * inv).to_f64()));
+    let v = if a == T::NEG_INFINITY && b == T::NEG_INFINITY {
+        T::ZERO
+    } else {
+        clamp(T::HALF * (a - b), g_max)
+    };
+    let (pp, pm) = (mc + xi > theta, mc - xi > theta);
+    let dv = if pp && !pm {
+        g_max
+    } else if pm && !pp {
+        -g_max
+    } else {
+        T::ZERO
+    };
+    if det {
+        dv
+    } else {
+        v
+    }
+}
+
 /// Gaussian (central-limit) update of factor μ (§b.4):
 /// g_{μ→i} = ½[ln H((θ − μ\i − ξ_i)/σ\i) − ln H((θ − μ\i + ξ_i)/σ\i)], θ = T_par − 1.
 ///
@@ -693,25 +747,48 @@ fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
             Level::Avx2 => cheb_all::<T, 16>(row, ms, g, h, &fit),
             Level::Baseline => cheb_all::<T, 8>(row, ms, g, h, &fit),
         }
-        // Pass 2: the residual max |Δ tanh|. Since |Δ tanh| ≤ |Δg|, a block of edges whose
-        // largest |Δg| (a branch-free, vectorized max) does not exceed the residual so far
-        // is skipped; tanh is evaluated only inside the other blocks.
-        let mut i0 = 0;
-        while i0 < n {
-            let end = (i0 + RES_BLOCK).min(n);
-            let (gb, ob) = (&g[i0..end], &ms[i0..end]);
-            if block_max_change(gb, ob) > residual {
-                for (&new, &old) in gb.iter().zip(ob) {
-                    if (new - old).abs() > residual {
-                        residual = (new.tanh() - old.tanh()).abs().max(residual);
-                    }
-                }
-            }
-            i0 = end;
-        }
-        return residual;
+        // Pass 2: the residual max |Δ tanh|.
+        return residual_pass(g, ms, residual);
     }
     let tiny = T::from_f64(TINY_VAR);
+    if T::EPSILON.to_f64() < 1e-10 {
+        // f64: the direct formula with the branch-free ln H of `special::log_h_f64`, which
+        // vectorizes (f32, the firmware's type, keeps the scalar loop below).
+        let (g, h, ms, vs) = (&mut g[..n], &mut h[..n], &mut ms[..n], &mut vs[..n]);
+        // Pass 0: cavity standard deviations σ\i (0 marks a deterministic cavity sum); the
+        // square root is libm's one instruction, which does not vectorize, so it gets its own loop.
+        for v in vs.iter_mut() {
+            let var = sv - *v;
+            *v = if var <= tiny { T::ZERO } else { var.sqrt() };
+        }
+        // Pass 1: new fields (before damping) into `vs`, 64 edges per pattern word.
+        for ((mc, sc), &word) in ms.chunks(64).zip(vs.chunks_mut(64)).zip(row) {
+            let len = mc.len().min(sc.len());
+            for l in 0..len {
+                let xi = if (word >> l) & 1 == 1 {
+                    -T::ONE
+                } else {
+                    T::ONE
+                };
+                sc[l] = direct_edge(mean - mc[l], sc[l], xi, theta, g_max);
+            }
+        }
+        // Pass 2: damping, commit (the arithmetic of `commit`), old fields into `ms`.
+        let keep = T::ONE - damping;
+        for i in 0..n {
+            let (v, old) = (vs[i], g[i]);
+            let new = if damping > T::ZERO {
+                keep * v + damping * old
+            } else {
+                v
+            };
+            h[i] = (h[i] - old) + new;
+            g[i] = new;
+            ms[i] = old;
+        }
+        // Pass 3: the residual, as for the interpolant.
+        return residual_pass(g, ms, residual);
+    }
     for i in 0..n {
         let xi = if xi_of(row, i) { -T::ONE } else { T::ONE };
         let mc = mean - ms[i];
@@ -958,6 +1035,24 @@ mod tests {
         (row, g, h)
     }
 
+    /// A polarized factor state: cavity fields near ±`a` (one in three negative), so the cavity
+    /// variance σ² is a few units and the update takes the direct path; returns the cavity mean too.
+    fn polarized_state<T: Real>(n: usize, a: f64, seed: u64) -> (Vec<u64>, Vec<T>, Vec<T>, f64) {
+        let (row, g0, mut h0) = state::<T>(n, 0.5, 0.2, seed);
+        for (i, hi) in h0.iter_mut().enumerate() {
+            *hi += T::from_f64(if i % 3 == 0 { -a } else { a });
+        }
+        let xi = |i: usize| if xi_of(&row, i) { -1.0 } else { 1.0 };
+        let mean: f64 = (0..n)
+            .map(|i| xi(i) * libm::tanh((h0[i] - g0[i]).to_f64()))
+            .sum();
+        let var: f64 = (0..n)
+            .map(|i| 1.0 - libm::tanh((h0[i] - g0[i]).to_f64()).powi(2))
+            .sum();
+        assert!(var < 12.0, "not polarized: σ² = {var}");
+        (row, g0, h0, mean)
+    }
+
     fn scratch<T: Real>(n: usize) -> Vec<T> {
         let mut s = std::vec![T::ZERO; 2 * n + CHEB_TABLE_LEN];
         fill_cheb_table(&mut s[2 * n..]);
@@ -1022,12 +1117,7 @@ mod tests {
         // around the cavity mean. F_μ is too sharp for 16 nodes here (measured: no fit passes the
         // tail test below σ² ≈ 10), so these check the direct formula path.
         for (k, a) in [3.0, 3.2, 3.4, 3.6, 3.8].into_iter().enumerate() {
-            let (row, g0, mut h0) = state::<f64>(n, 0.5, 0.2, 50 + k as u64);
-            for (i, hi) in h0.iter_mut().enumerate() {
-                *hi += if i % 3 == 0 { -a } else { a };
-            }
-            let xi = |i: usize| if xi_of(&row, i) { -1.0 } else { 1.0 };
-            let mean: f64 = (0..n).map(|i| xi(i) * libm::tanh(h0[i] - g0[i])).sum();
+            let (row, g0, h0, mean) = polarized_state::<f64>(n, a, 50 + k as u64);
             for dt in [-3, -1, 0, 1, 3] {
                 let theta = libm::round(mean) as i32 + dt;
                 let want = direct(&row, &g0, &h0, theta);
@@ -1044,13 +1134,35 @@ mod tests {
     }
 
     fn levels_agree<T: Real>() {
+        // Unpolarized to polarized random states (interpolant), then polarized factors (σ² of a
+        // few units: the direct path) with thresholds on both sides of the cavity mean.
+        let mut cases = Vec::new();
         for (seed, &(gs, hs)) in [(0.05, 0.3), (1.0, 4.0), (3.0, 12.0), (20.0, 40.0)]
             .iter()
             .enumerate()
         {
             for n in [1001usize, 100, 77, 40] {
+                let (row, g0, h0) = state::<T>(n, gs, hs, 100 + seed as u64);
+                cases.push((row, g0, h0, 3));
+            }
+        }
+        for (k, a) in [3.2, 3.5, 3.8].into_iter().enumerate() {
+            for n in [1001usize, 100, 77, 40, 3] {
+                let (row, g0, h0, mean) = polarized_state::<T>(n, a, 200 + k as u64);
+                for dt in [-4, 0, 2] {
+                    cases.push((
+                        row.clone(),
+                        g0.clone(),
+                        h0.clone(),
+                        libm::round(mean) as i32 + dt,
+                    ));
+                }
+            }
+        }
+        {
+            for (row, g0, h0, theta) in &cases {
+                let n = g0.len();
                 for damping in [0.0, 0.3] {
-                    let (row, g0, h0) = state::<T>(n, gs, hs, 100 + seed as u64);
                     let run = |level: Level| {
                         let (mut g, mut h) = (g0.clone(), h0.clone());
                         let mut s = scratch::<T>(n);
@@ -1060,7 +1172,7 @@ mod tests {
                             &mut g,
                             &mut h,
                             &mut s,
-                            3,
+                            *theta,
                             T::from_f64(damping),
                             T::from_f64(50.0),
                             T::ZERO,
