@@ -393,14 +393,25 @@ fn ln_h_nodes<T: Real>(base: T, var: T, nodes: &[T], f: &mut [T], scale: &mut T)
     true
 }
 
+/// ln H: the branch-free [`crate::special::log_h_f64`] for f64 (vectorizes), the scalar
+/// [`log_h`] otherwise (f32 on firmware keeps its results).
+#[inline(always)]
+fn log_h_any<T: Real>(x: T) -> T {
+    if T::EPSILON.to_f64() < 1e-10 {
+        T::from_f64(crate::special::log_h_f64(x.to_f64()))
+    } else {
+        log_h(x)
+    }
+}
+
 /// The Gaussian update of one edge as a function of m̃ = ξ_i m_{i→μ} (times ξ_i gives g_{μ→i}):
 /// F(m̃) = ½[ln H((b + m̃ − 1)/s) − ln H((b + m̃ + 1)/s)], s² = σ² − (1 − m̃²), b = θ − μ_μ.
-#[inline]
+#[inline(always)]
 fn edge_fn<T: Real>(base: T, var: T, mt: T) -> (T, T) {
     let s2 = var - (T::ONE - mt * mt);
     let inv = T::ONE / s2.sqrt();
-    let a = log_h((base + mt - T::ONE) * inv);
-    let b = log_h((base + mt + T::ONE) * inv);
+    let a = log_h_any((base + mt - T::ONE) * inv);
+    let b = log_h_any((base + mt + T::ONE) * inv);
     (T::HALF * (a - b), a.abs().max(b.abs()))
 }
 
