@@ -99,8 +99,8 @@ fn polarized_levels(c: &mut Criterion) {
     grp.throughput(Throughput::Elements((n * p) as u64));
     for level in Level::ALL.into_iter().filter(|l| l.is_available()) {
         let (mut g, mut h) = (g0.clone(), h0.clone());
-        let mut scratch = vec![0.0f64; BpWorkspace::<f64>::scratch_len(n, FactorKind::Gaussian)];
-        factor::fill_cheb_table(&mut scratch[2 * n..]);
+        let mut buf = vec![0.0f64; factor::GaussianScratch::<f64>::required(n)];
+        let mut scratch = factor::GaussianScratch::new(n, &mut buf).unwrap();
         grp.bench_function(level.name(), |b| {
             b.iter(|| {
                 let mut r = 0.0;
@@ -115,7 +115,8 @@ fn polarized_levels(c: &mut Criterion) {
                         0.0,
                         50.0,
                         r,
-                    );
+                    )
+                    .unwrap();
                 }
                 r
             })

@@ -131,7 +131,7 @@ fn single_pattern_tree_is_exact() {
             out.bethe.phi
         );
         for (i, mi) in m.iter().enumerate() {
-            let bp = ws.magnetization(i);
+            let bp = ws.magnetization(i).unwrap();
             assert!(
                 (bp - mi / z).abs() < 1e-10,
                 "m_{i}: {bp} vs exact {}",
@@ -196,7 +196,7 @@ fn exact_bp_matches_fixture_fixed_points() {
                         err = err.max((ours - run[key].as_f64().unwrap()).abs());
                     }
                     for (i, mv) in run["m"].as_array().unwrap().iter().enumerate() {
-                        err = err.max((ws.magnetization(i) - mv.as_f64().unwrap()).abs());
+                        err = err.max((ws.magnetization(i).unwrap() - mv.as_f64().unwrap()).abs());
                     }
                     worst = worst.max(err);
                     if out.convergence.converged && err < 1e-6 {
@@ -479,4 +479,233 @@ fn focusing_bp_sweep_check_stops_no_later() {
     assert!(every.solved && at_end.solved, "{every:?} {at_end:?}");
     assert!(every.sweeps <= at_end.sweeps, "{every:?} {at_end:?}");
     assert!(every.steps <= at_end.steps);
+}
+
+/// Measurement harness for the reinforced-BP runaway rule ([`flatmin_core::bp::focusing::Runaway`]),
+/// not a check: runs reinforced BP (dr = 1e-3, one sweep per step, the loop of `focusing_bp` with
+/// `FbpParams::rbp`) on the instances `InstanceFile::generate(1001, α, 0, false, seed)` with solver
+/// seed = seed, for α in `RBP_TRACE_ALPHAS` (comma-separated) and seeds 1..=`RBP_TRACE_SEEDS`, and
+/// writes one line per run to `RBP_TRACE_OUT`: α, seed, the step that solved (0: none), then every
+/// step's residual. Run: `RBP_TRACE_ALPHAS=0.7,0.78 RBP_TRACE_SEEDS=20 RBP_TRACE_OUT=/tmp/t.txt
+/// cargo test --release --test bp rbp_residual_traces -- --ignored`.
+#[test]
+#[ignore]
+fn rbp_residual_traces() {
+    use flatmin_core::bp::Focus;
+    use std::io::Write;
+    let alphas: Vec<f64> = std::env::var("RBP_TRACE_ALPHAS")
+        .unwrap_or_else(|_| "0.78".into())
+        .split(',')
+        .map(|a| a.parse().unwrap())
+        .collect();
+    let seeds: u64 = std::env::var("RBP_TRACE_SEEDS")
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(2);
+    let out = std::env::var("RBP_TRACE_OUT").unwrap_or_else(|_| "/dev/null".into());
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .unwrap();
+    let n = 1001;
+    let dr = 1e-3;
+    for &alpha in &alphas {
+        for seed in 1..=seeds {
+            let f = InstanceFile::generate(n, alpha, 0.0, false, seed).unwrap();
+            let (p, xi) = (f.p, f.gauged_patterns().unwrap());
+            let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
+            let fk = FactorKind::Gaussian;
+            let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, fk)];
+            let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
+            let mut ws = BpWorkspace::new(n, p, fk, &mut reals, &mut perm).unwrap();
+            let mut rng = flatmin_core::rng::rng_from_seed(seed);
+            ws.init(&inst, None, 0.0, 0.01, &mut rng).unwrap();
+            let (mut wbuf, mut stabs) = (vec![0u64; words_for(n)], vec![0i32; p]);
+            let mut residuals = Vec::new();
+            let mut solved_at = 0;
+            for k in 0..libm_round(1.0 / dr) {
+                let y = 1.0 / (1.0 - k as f64 * dr);
+                let focus = Focus {
+                    pol: 1.0,
+                    r: y - 1.0,
+                };
+                let r = ws.sweep(&inst, 0.0, 50.0, Some(focus), &mut rng);
+                residuals.push(r);
+                let mut w = SpinsMut::new(n, &mut wbuf).unwrap();
+                w.set_from_signs(ws.totals()).unwrap();
+                if inst.errors(&w.as_spins(), &mut stabs).unwrap() == 0 {
+                    solved_at = k + 1;
+                    break;
+                }
+            }
+            let line: Vec<String> = residuals.iter().map(|r| format!("{r:.4}")).collect();
+            writeln!(file, "{alpha} {seed} {solved_at} {}", line.join(" ")).unwrap();
+        }
+    }
+}
+
+fn libm_round(x: f64) -> usize {
+    x.round() as usize
+}
+
+/// Every public BP entry point answers short, empty and mismatched buffers with a `ShapeError`
+/// (or, for `sweep`, a NaN residual that `converge` reports as unconverged) and never panics.
+#[test]
+fn bp_entry_points_reject_short_and_empty_buffers() {
+    use flatmin_core::bp::factor::{self, ExactScratch, GaussianScratch};
+    use flatmin_core::error::ShapeError;
+    use flatmin_core::simd::Level;
+    let n = 70;
+    let words = words_for(n);
+    fn too_small<X>(r: Result<X, ShapeError>) {
+        assert!(
+            matches!(r, Err(ShapeError::BufferTooSmall { .. })),
+            "{:?}",
+            r.err()
+        )
+    }
+    let mismatch = |r: Result<f64, ShapeError>| {
+        assert!(matches!(r, Err(ShapeError::LengthMismatch { .. })), "{r:?}")
+    };
+
+    // Scratch constructors: empty, short by one, zero N.
+    let gneed = GaussianScratch::<f64>::required(n);
+    let eneed = ExactScratch::<f64>::required(n).unwrap();
+    for len in [0, 1, n, 2 * n, gneed - 1] {
+        too_small(GaussianScratch::new(n, &mut vec![0.0f64; len]));
+    }
+    for len in [0, 1, 2 * n, eneed - 1] {
+        too_small(ExactScratch::new(n, &mut vec![0.0f64; len]));
+    }
+    assert_eq!(
+        GaussianScratch::<f64>::new(0, &mut []).unwrap_err(),
+        ShapeError::ZeroLength
+    );
+    assert_eq!(
+        ExactScratch::<f64>::new(0, &mut []).unwrap_err(),
+        ShapeError::ZeroLength
+    );
+    assert!(ExactScratch::<f64>::required(usize::MAX / 2).is_none());
+    // The table filler leaves short slices alone.
+    factor::fill_cheb_table::<f64>(&mut []);
+    factor::fill_cheb_table(&mut [0.0f64; 5]);
+
+    // Factor updates: short or empty row, fields or totals, and one too many.
+    let (mut gb, mut eb) = (vec![0.0f64; gneed], vec![0.0f64; eneed]);
+    let mut gs = GaussianScratch::new(n, &mut gb).unwrap();
+    let mut es = ExactScratch::new(n, &mut eb).unwrap();
+    let row = vec![0u64; words + 1];
+    let cases = [
+        (0, n, n),
+        (words - 1, n, n),
+        (words, 0, n),
+        (words, n - 1, n),
+        (words, n + 1, n),
+        (words, n, 0),
+        (words, n, n - 1),
+    ];
+    for (rw, gl, hl) in cases {
+        let (mut g, mut h) = (vec![0.1f64; gl], vec![0.3f64; hl]);
+        let r = &row[..rw];
+        mismatch(factor::gaussian_update(
+            r, &mut g, &mut h, &mut gs, 3, 0.0, 50.0,
+        ));
+        for level in Level::ALL {
+            mismatch(factor::gaussian_update_with(
+                level, r, &mut g, &mut h, &mut gs, 3, 0.0, 50.0, 0.0,
+            ));
+        }
+        mismatch(factor::gaussian_log_z(r, &g, &h, &mut gs, 3));
+        mismatch(factor::exact_update(
+            r, &mut g, &mut h, &mut es, 3, 0.0, 50.0,
+        ));
+        mismatch(factor::exact_log_z(r, &g, &h, &mut es, 3));
+        assert!(g.iter().all(|&x| x == 0.1) && h.iter().all(|&x| x == 0.3));
+    }
+    // Matching lengths work (the row may be longer than ⌈N/64⌉ words).
+    let (mut g, mut h) = (vec![0.1f64; n], vec![0.3f64; n]);
+    assert!(
+        factor::gaussian_update(&row, &mut g, &mut h, &mut gs, 3, 0.0, 50.0)
+            .unwrap()
+            .is_finite()
+    );
+    assert!(factor::gaussian_log_z(&row, &g, &h, &mut gs, 3).unwrap() <= 0.0);
+    assert!(
+        factor::exact_update(&row, &mut g, &mut h, &mut es, 3, 0.0, 50.0)
+            .unwrap()
+            .is_finite()
+    );
+    assert!(factor::exact_log_z(&row, &g, &h, &mut es, 3).unwrap() <= 0.0);
+
+    // The workspace and the drivers.
+    let (p, xi) = random_instance(n, 0.5, 1);
+    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
+    let (p2, xi2) = random_instance(n + 1, 0.5, 1);
+    let other = Instance::new(Patterns::new(n + 1, p2, &xi2).unwrap(), 0.0).unwrap();
+    for f in [FactorKind::Gaussian, FactorKind::Exact] {
+        let need = BpWorkspace::<f64>::required_reals(n, p, f);
+        let pneed = BpWorkspace::<f64>::required_perm(n, p);
+        for len in [0, 1, need - 1] {
+            let (mut r, mut pm) = (vec![0.0f64; len], vec![0u32; pneed]);
+            too_small(BpWorkspace::new(n, p, f, &mut r, &mut pm).map(|_| ()));
+        }
+        for len in [0, pneed - 1] {
+            let (mut r, mut pm) = (vec![0.0f64; need], vec![0u32; len]);
+            too_small(BpWorkspace::new(n, p, f, &mut r, &mut pm).map(|_| ()));
+        }
+        let (mut r, mut pm) = (vec![0.0f64; need], vec![0u32; pneed]);
+        assert_eq!(
+            BpWorkspace::new(0, p, f, &mut r, &mut pm).unwrap_err(),
+            ShapeError::ZeroLength
+        );
+        let mut ws = BpWorkspace::new(n, p, f, &mut r, &mut pm).unwrap();
+        let mut rng = flatmin_core::rng::rng_from_seed(1);
+        assert!(ws.init(&other, None, 0.0, 0.01, &mut rng).is_err());
+        ws.init(&inst, None, 0.0, 0.01, &mut rng).unwrap();
+        for len in [0, n - 1, n + 1] {
+            assert!(ws.magnetizations(&mut vec![0.0; len]).is_err());
+        }
+        assert!(ws.magnetization(n).is_err() && ws.magnetization(n - 1).is_ok());
+        let short_ref = vec![0u64; words_for(n - 1)];
+        let short_ref = Spins::new(n - 1, &short_ref).unwrap();
+        assert!(ws.set_lambda(Some(&short_ref), 0.5).is_err());
+        assert!(ws.sweep(&other, 0.0, 50.0, None, &mut rng).is_nan());
+        let c = ws.converge(&other, &BpParams::default(), None, &mut rng);
+        assert!(!c.converged);
+        assert!(ws.bethe(&other, None, 100.0).is_err());
+        assert!(ws.bethe(&inst, Some(&short_ref), 100.0).is_err());
+        let params = BpParams {
+            factor: f,
+            ..BpParams::default()
+        };
+        assert!(run_bp(&other, &mut ws, &params, None, 1).is_err());
+        let mut out = vec![ProfilePoint::default(); 1];
+        assert!(
+            local_entropy_profile(&inst, &mut ws, &params, &short_ref, &[0.5], 1, &mut out)
+                .is_err()
+        );
+        let mut out0: Vec<ProfilePoint> = Vec::new();
+        let full_ref = vec![0u64; words];
+        let full_ref = Spins::new(n, &full_ref).unwrap();
+        assert!(
+            local_entropy_profile(&inst, &mut ws, &params, &full_ref, &[0.5], 1, &mut out0)
+                .is_err()
+        );
+        let fbp = FbpParams {
+            bp: BpParams {
+                factor: f,
+                ..FbpParams::<f64>::new(Protocol::DEFAULT).bp
+            },
+            ..FbpParams::new(Protocol::DEFAULT)
+        };
+        let mut wbuf = vec![0u64; words];
+        let mut w = SpinsMut::new(n, &mut wbuf).unwrap();
+        for len in [0, p - 1, p + 1] {
+            assert!(focusing_bp(&inst, &mut ws, &fbp, 1, &mut w, &mut vec![0i32; len]).is_err());
+        }
+        let mut wbuf2 = vec![0u64; words_for(n - 1)];
+        let mut w2 = SpinsMut::new(n - 1, &mut wbuf2).unwrap();
+        assert!(focusing_bp(&inst, &mut ws, &fbp, 1, &mut w2, &mut vec![0i32; p]).is_err());
+        assert!(focusing_bp(&other, &mut ws, &fbp, 1, &mut w, &mut vec![0i32; p2]).is_err());
+    }
 }

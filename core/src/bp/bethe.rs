@@ -68,8 +68,8 @@ pub(super) fn bethe<T: Real>(
             edges += (log_cosh(hi - gi) - log_cosh(hi)).to_f64();
         }
         let lz = match ws.factor {
-            FactorKind::Gaussian => factor::gaussian_log_z(row, g, ws.h, ws.scratch, theta),
-            FactorKind::Exact => factor::exact_log_z(row, g, ws.h, ws.scratch, t),
+            FactorKind::Gaussian => factor::gaussian_log_z_raw(row, g, ws.h, ws.scratch, theta),
+            FactorKind::Exact => factor::exact_log_z_raw(row, g, ws.h, ws.scratch, t),
         };
         if !lz.is_finite() || lz < -contradiction_log_z {
             contradiction = true;

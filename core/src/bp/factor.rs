@@ -13,9 +13,126 @@
 //!   number of +1's among the x_j = ξ_j w_j, in the log domain (no underflow for polarized messages),
 //!   O(N²) per factor.
 
+use crate::error::{Result, ShapeError};
 use crate::real::Real;
 use crate::simd::{Kernel, Level};
 use crate::special::log_h;
+
+/// Checks one factor's argument lengths against the scratch's N: `row` ≥ ⌈N/64⌉ words, N fields,
+/// N totals.
+fn check_factor(n: usize, row: &[u64], g_len: usize, h_len: usize) -> Result<()> {
+    let words = n.div_ceil(64);
+    if row.len() < words {
+        return Err(ShapeError::LengthMismatch {
+            expected: words,
+            got: row.len(),
+        });
+    }
+    for got in [g_len, h_len] {
+        if got != n {
+            return Err(ShapeError::LengthMismatch { expected: n, got });
+        }
+    }
+    Ok(())
+}
+
+/// Checked scratch of the Gaussian factor update for a factor of N edges: 2N reals of per-edge
+/// work space and the Chebyshev table ([`fill_cheb_table`]), filled by [`GaussianScratch::new`].
+/// The updates taking it check every length and return a [`ShapeError`] instead of panicking.
+#[derive(Debug)]
+pub struct GaussianScratch<'a, T> {
+    n: usize,
+    buf: &'a mut [T],
+}
+
+impl<'a, T: Real> GaussianScratch<'a, T> {
+    /// Reals needed for N edges: 2N + [`CHEB_TABLE_LEN`] (saturating).
+    pub const fn required(n: usize) -> usize {
+        n.saturating_mul(2).saturating_add(CHEB_TABLE_LEN)
+    }
+
+    /// Takes the first [`required`](Self::required)`(n)` reals of `buf` and fills the table.
+    /// Errors: N = 0 ([`ShapeError::ZeroLength`]), a short `buf` ([`ShapeError::BufferTooSmall`]).
+    pub fn new(n: usize, buf: &'a mut [T]) -> Result<Self> {
+        if n == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        let need = Self::required(n);
+        if buf.len() < need {
+            return Err(ShapeError::BufferTooSmall {
+                needed: need,
+                capacity: buf.len(),
+            });
+        }
+        let buf = &mut buf[..need];
+        fill_cheb_table(&mut buf[2 * n..]);
+        Ok(GaussianScratch { n, buf })
+    }
+
+    /// N, the number of edges it serves.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    fn check(&self, row: &[u64], g_len: usize, h_len: usize) -> Result<()> {
+        check_factor(self.n, row, g_len, h_len)
+    }
+}
+
+/// Checked scratch of the exact factor update for a factor of N edges:
+/// 2N + (N+1)(N+2) + 2(N+1) reals. The updates taking it check every length and return a
+/// [`ShapeError`] instead of panicking.
+#[derive(Debug)]
+pub struct ExactScratch<'a, T> {
+    n: usize,
+    buf: &'a mut [T],
+}
+
+impl<'a, T: Real> ExactScratch<'a, T> {
+    /// Reals needed for N edges: 2N + (N+1)(N+2) + 2(N+1), or `None` on overflow.
+    pub const fn required(n: usize) -> Option<usize> {
+        let Some(n1) = n.checked_add(1) else {
+            return None;
+        };
+        let Some(table) = n1.checked_mul(n1 + 1) else {
+            return None;
+        };
+        let Some(lin) = n.checked_mul(4) else {
+            return None;
+        };
+        table.checked_add(lin + 2)
+    }
+
+    /// Takes the first [`required`](Self::required)`(n)` reals of `buf`. Errors: N = 0
+    /// ([`ShapeError::ZeroLength`]), a size that overflows ([`ShapeError::InvalidParameter`]), a
+    /// short `buf` ([`ShapeError::BufferTooSmall`]).
+    pub fn new(n: usize, buf: &'a mut [T]) -> Result<Self> {
+        if n == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        let need = Self::required(n)
+            .ok_or(ShapeError::InvalidParameter("exact scratch size overflows"))?;
+        if buf.len() < need {
+            return Err(ShapeError::BufferTooSmall {
+                needed: need,
+                capacity: buf.len(),
+            });
+        }
+        Ok(ExactScratch {
+            n,
+            buf: &mut buf[..need],
+        })
+    }
+
+    /// N, the number of edges it serves.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    fn check(&self, row: &[u64], g_len: usize, h_len: usize) -> Result<()> {
+        check_factor(self.n, row, g_len, h_len)
+    }
+}
 
 /// Variances below this are treated as a deterministic cavity sum (§b.4).
 const TINY_VAR: f64 = 1e-300;
@@ -243,7 +360,12 @@ fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
 /// Fills the Chebyshev table used by [`gaussian_update`] (length [`CHEB_TABLE_LEN`]): the
 /// [`CHEB_K`]-node part, the [`CHEB_K_MID`]-node part, then the [`CHEB_K_WIDE`]-node part, each as
 /// nodes x_k followed by T_j(x_k).
+/// A slice shorter than [`CHEB_TABLE_LEN`] is left untouched (no panic); [`GaussianScratch::new`]
+/// sizes and fills the table itself.
 pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
+    if table.len() < CHEB_TABLE_LEN {
+        return;
+    }
     let (big, rest) = table.split_at_mut(CHEB_K * (CHEB_K + 1));
     let (mid, wide) = rest.split_at_mut(CHEB_K_MID * (CHEB_K_MID + 1));
     fill_cheb_part(big, CHEB_K);
@@ -629,8 +751,9 @@ fn direct_edge<T: Real>(mc: T, s: T, xi: T, theta: T, g_max: T) -> T {
 /// ellipse of size ≈ 2σ, so this holds except for strongly polarized factors, which take the direct
 /// formula.
 ///
-/// `row`: packed pattern ξ^μ; `g`: its N fields (updated); `h`: the N totals (updated);
-/// `scratch`: 2N reals then the table of [`fill_cheb_table`]. Returns the largest |Δ tanh g|.
+/// `row`: packed pattern ξ^μ (at least ⌈N/64⌉ words); `g`: its N fields (updated); `h`: the N totals
+/// (updated); `scratch`: a [`GaussianScratch`] for N. Returns the largest |Δ tanh g|, or a
+/// [`ShapeError`] if the lengths do not agree (nothing is updated then).
 ///
 /// Runs at the widest vector [`Level`] of the CPU ([`Level::best`]); every level gives bit-identical
 /// results (see [`crate::simd`]).
@@ -639,11 +762,11 @@ pub fn gaussian_update<T: Real>(
     row: &[u64],
     g: &mut [T],
     h: &mut [T],
-    scratch: &mut [T],
+    scratch: &mut GaussianScratch<'_, T>,
     theta: i32,
     damping: T,
     g_max: T,
-) -> T {
+) -> Result<T> {
     gaussian_update_with(
         Level::best(),
         row,
@@ -662,6 +785,34 @@ pub fn gaussian_update<T: Real>(
 /// so edges whose |Δg| ≤ floor need no tanh at all (|Δ tanh| ≤ |Δg|).
 #[allow(clippy::too_many_arguments)]
 pub fn gaussian_update_with<T: Real>(
+    level: Level,
+    row: &[u64],
+    g: &mut [T],
+    h: &mut [T],
+    scratch: &mut GaussianScratch<'_, T>,
+    theta: i32,
+    damping: T,
+    g_max: T,
+    floor: T,
+) -> Result<T> {
+    scratch.check(row, g.len(), h.len())?;
+    Ok(gaussian_update_raw(
+        level,
+        row,
+        g,
+        h,
+        scratch.buf,
+        theta,
+        damping,
+        g_max,
+        floor,
+    ))
+}
+
+/// [`gaussian_update_with`] on a raw scratch slice the caller has sized (2N reals then the filled
+/// Chebyshev table) and matching lengths (the workspace guarantees both).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gaussian_update_raw<T: Real>(
     level: Level,
     row: &[u64],
     g: &mut [T],
@@ -831,8 +982,26 @@ fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
 }
 
 /// ln Z_μ of the Gaussian factor: ln H((θ − μ_μ)/σ_μ) with the full cavity mean and variance
-/// (−∞ for a violated deterministic sum). `scratch`: ≥ 2N reals.
-pub fn gaussian_log_z<T: Real>(row: &[u64], g: &[T], h: &[T], scratch: &mut [T], theta: i32) -> T {
+/// (−∞ for a violated deterministic sum); a [`ShapeError`] if the lengths do not agree.
+pub fn gaussian_log_z<T: Real>(
+    row: &[u64],
+    g: &[T],
+    h: &[T],
+    scratch: &mut GaussianScratch<'_, T>,
+    theta: i32,
+) -> Result<T> {
+    scratch.check(row, g.len(), h.len())?;
+    Ok(gaussian_log_z_raw(row, g, h, scratch.buf, theta))
+}
+
+/// [`gaussian_log_z`] on a raw scratch slice of ≥ 2N reals (sized by the caller).
+pub(crate) fn gaussian_log_z_raw<T: Real>(
+    row: &[u64],
+    g: &[T],
+    h: &[T],
+    scratch: &mut [T],
+    theta: i32,
+) -> T {
     let n = g.len();
     let (ms, rest) = scratch.split_at_mut(n);
     let vs = &mut rest[..n];
@@ -917,7 +1086,7 @@ fn tail<T: Real>(rt: &[T], n: usize, k: usize, c: i64) -> T {
 }
 
 /// The five scratch arrays of the exact update: ln P(x=+1), ln P(x=−1), suffix table, two prefixes.
-type ExactScratch<'s, T> = (
+type ExactParts<'s, T> = (
     &'s mut [T],
     &'s mut [T],
     &'s mut [T],
@@ -925,7 +1094,7 @@ type ExactScratch<'s, T> = (
     &'s mut [T],
 );
 
-fn split_exact<T>(scratch: &mut [T], n: usize) -> ExactScratch<'_, T> {
+fn split_exact<T>(scratch: &mut [T], n: usize) -> ExactParts<'_, T> {
     let (lp, rest) = scratch.split_at_mut(n);
     let (lm, rest) = rest.split_at_mut(n);
     let (rt, rest) = rest.split_at_mut((n + 1) * (n + 2));
@@ -935,9 +1104,24 @@ fn split_exact<T>(scratch: &mut [T], n: usize) -> ExactScratch<'_, T> {
 }
 
 /// Exact update of factor μ (§b.3): p± = Pr[S_{μ\i} ± ξ_i ≥ T], g = ½(ln p₊ − ln p₋) (0 if both
-/// vanish, a contradiction), clamped. `scratch`: ≥ 2N + (N+1)(N+2) + 2(N+1) reals.
-/// Returns the largest |Δ tanh g|.
+/// vanish, a contradiction), clamped. `scratch`: an [`ExactScratch`] for N. Returns the largest
+/// |Δ tanh g|, or a [`ShapeError`] if the lengths do not agree (nothing is updated then).
 pub fn exact_update<T: Real>(
+    row: &[u64],
+    g: &mut [T],
+    h: &mut [T],
+    scratch: &mut ExactScratch<'_, T>,
+    t: i32,
+    damping: T,
+    g_max: T,
+) -> Result<T> {
+    scratch.check(row, g.len(), h.len())?;
+    Ok(exact_update_raw(row, g, h, scratch.buf, t, damping, g_max))
+}
+
+/// [`exact_update`] on a raw scratch slice of ≥ [`ExactScratch::required`] reals (sized by the
+/// caller, lengths matching).
+pub(crate) fn exact_update_raw<T: Real>(
     row: &[u64],
     g: &mut [T],
     h: &mut [T],
@@ -990,8 +1174,26 @@ pub fn exact_update<T: Real>(
     residual
 }
 
-/// ln Z_μ of the exact factor: ln Pr_cavity[S_μ ≥ T]. `scratch` as for [`exact_update`].
-pub fn exact_log_z<T: Real>(row: &[u64], g: &[T], h: &[T], scratch: &mut [T], t: i32) -> T {
+/// ln Z_μ of the exact factor: ln Pr_cavity[S_μ ≥ T]; a [`ShapeError`] if the lengths do not agree.
+pub fn exact_log_z<T: Real>(
+    row: &[u64],
+    g: &[T],
+    h: &[T],
+    scratch: &mut ExactScratch<'_, T>,
+    t: i32,
+) -> Result<T> {
+    scratch.check(row, g.len(), h.len())?;
+    Ok(exact_log_z_raw(row, g, h, scratch.buf, t))
+}
+
+/// [`exact_log_z`] on a raw scratch slice (sized by the caller).
+pub(crate) fn exact_log_z_raw<T: Real>(
+    row: &[u64],
+    g: &[T],
+    h: &[T],
+    scratch: &mut [T],
+    t: i32,
+) -> T {
     let n = g.len();
     let (lp, lm, rt, _, _) = split_exact(scratch, n);
     suffix_table(row, g, h, lp, lm, rt);
@@ -1113,7 +1315,17 @@ mod tests {
                 let want = direct(&row, &g0, &h0, theta);
                 let (mut g, mut h) = (g0.clone(), h0.clone());
                 let mut s = scratch::<f64>(n);
-                let r = gaussian_update(&row, &mut g, &mut h, &mut s, theta, 0.0, 50.0);
+                let r = gaussian_update_raw(
+                    Level::best(),
+                    &row,
+                    &mut g,
+                    &mut h,
+                    &mut s,
+                    theta,
+                    0.0,
+                    50.0,
+                    0.0,
+                );
                 assert!(r.is_finite());
                 for i in 0..n {
                     let w = want[i].clamp(-50.0, 50.0);
@@ -1134,7 +1346,17 @@ mod tests {
                 let want = direct(&row, &g0, &h0, theta);
                 let (mut g, mut h) = (g0.clone(), h0.clone());
                 let mut s = scratch::<f64>(n);
-                gaussian_update(&row, &mut g, &mut h, &mut s, theta, 0.0, 50.0);
+                gaussian_update_raw(
+                    Level::best(),
+                    &row,
+                    &mut g,
+                    &mut h,
+                    &mut s,
+                    theta,
+                    0.0,
+                    50.0,
+                    0.0,
+                );
                 for i in 0..n {
                     let w = want[i].clamp(-50.0, 50.0);
                     worst = worst.max((g[i] - w).abs() / w.abs().max(1.0));
@@ -1177,9 +1399,9 @@ mod tests {
                     let run = |level: Level| {
                         let (mut g, mut h) = (g0.clone(), h0.clone());
                         let mut s = scratch::<T>(n);
-                        let r = gaussian_update_with(
+                        let r = gaussian_update_raw(
                             level,
-                            &row,
+                            row,
                             &mut g,
                             &mut h,
                             &mut s,

@@ -305,10 +305,16 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
     pub fn focusing_fields(&self) -> &[T] {
         self.ux
     }
-    /// Marginal magnetization m_i = tanh H_i.
+    /// Marginal magnetization m_i = tanh H_i ([`ShapeError::IndexOutOfRange`] for i ≥ N).
     #[inline]
-    pub fn magnetization(&self, i: usize) -> T {
-        self.h[i].tanh()
+    pub fn magnetization(&self, i: usize) -> Result<T> {
+        self.h
+            .get(i)
+            .map(|h| h.tanh())
+            .ok_or(ShapeError::IndexOutOfRange {
+                index: i,
+                len: self.n,
+            })
     }
     /// Writes all marginals m_i = tanh H_i into `out` (length N).
     pub fn magnetizations(&self, out: &mut [T]) -> Result<()> {
@@ -364,12 +370,20 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
             *g = u.atanh();
         }
         self.ux.fill(T::ZERO);
-        self.set_lambda(reference, lambda);
-        Ok(())
+        self.set_lambda(reference, lambda)
     }
 
-    /// Recomputes the totals for a new λ, keeping the messages (warm start, §b.7).
-    pub fn set_lambda(&mut self, reference: Option<&Spins<'_>>, lambda: T) {
+    /// Recomputes the totals for a new λ, keeping the messages (warm start, §b.7). A reference of
+    /// another length than N is a [`ShapeError::LengthMismatch`] (nothing is changed then).
+    pub fn set_lambda(&mut self, reference: Option<&Spins<'_>>, lambda: T) -> Result<()> {
+        if let Some(r) = reference {
+            if r.len() != self.n {
+                return Err(ShapeError::LengthMismatch {
+                    expected: self.n,
+                    got: r.len(),
+                });
+            }
+        }
         let (n, p) = (self.n, self.p);
         for i in 0..n {
             let ext = match reference {
@@ -385,10 +399,13 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
             }
         }
         self.lambda = lambda;
+        Ok(())
     }
 
     /// One sequential sweep over the factors (and, if `focus` is active, the focusing nodes) in a
-    /// fresh random order. Returns the residual max |Δ tanh| of the sweep.
+    /// fresh random order. Returns the residual max |Δ tanh| of the sweep, or NaN (nothing updated,
+    /// no random number drawn) if `inst` is not N × P like the workspace: a NaN residual makes
+    /// [`converge`](Self::converge) report the run unconverged.
     pub fn sweep(
         &mut self,
         inst: &Instance<'_>,
@@ -397,6 +414,9 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
         focus: Option<Focus<T>>,
         rng: &mut Rng,
     ) -> T {
+        if self.check_instance(inst, None).is_err() {
+            return T::from_f64(f64::NAN);
+        }
         let focus = focus.filter(|f| f.active());
         let nodes = self.p + if focus.is_some() { self.n } else { 0 };
         let perm = &mut self.perm[..nodes];
@@ -414,7 +434,7 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
                 let row = inst.patterns.row(node).words();
                 let g = &mut self.g[node * self.n..(node + 1) * self.n];
                 match self.factor {
-                    FactorKind::Gaussian => factor::gaussian_update_with(
+                    FactorKind::Gaussian => factor::gaussian_update_raw(
                         level,
                         row,
                         g,
@@ -426,7 +446,7 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
                         residual,
                     ),
                     FactorKind::Exact => {
-                        factor::exact_update(row, g, self.h, self.scratch, t, damping, g_max)
+                        factor::exact_update_raw(row, g, self.h, self.scratch, t, damping, g_max)
                     }
                 }
             } else {

@@ -66,7 +66,7 @@ pub fn local_entropy_profile<T: Real>(
     let mut rng = rng_from_seed(seed);
     ws.init(inst, Some(reference), first, params.init_range, &mut rng)?;
     for (&lambda, point) in lambdas.iter().zip(out.iter_mut()) {
-        ws.set_lambda(Some(reference), lambda);
+        ws.set_lambda(Some(reference), lambda)?;
         let c = ws.converge(inst, params, None, &mut rng);
         let b = ws.bethe(inst, Some(reference), params.contradiction_log_z)?;
         *point = ProfilePoint {

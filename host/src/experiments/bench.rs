@@ -249,6 +249,9 @@ impl ConvergedBp {
     pub fn sweep(&mut self, level: Level) -> f64 {
         let (n, words) = (self.n, words_for(self.n));
         let mut r = 0.0;
+        let Ok(mut scratch) = factor::GaussianScratch::new(n, &mut self.scratch) else {
+            return f64::NAN;
+        };
         for mu in 0..self.p {
             let row = &self.xi[mu * words..(mu + 1) * words];
             let gm = &mut self.g[mu * n..(mu + 1) * n];
@@ -257,12 +260,13 @@ impl ConvergedBp {
                 row,
                 gm,
                 &mut self.h,
-                &mut self.scratch,
+                &mut scratch,
                 self.theta,
                 0.0,
                 50.0,
                 r,
-            );
+            )
+            .unwrap_or(f64::NAN);
         }
         r
     }
