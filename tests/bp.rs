@@ -709,3 +709,34 @@ fn bp_entry_points_reject_short_and_empty_buffers() {
         assert!(focusing_bp(&other, &mut ws, &fbp, 1, &mut w, &mut vec![0i32; p2]).is_err());
     }
 }
+
+/// The reinforced-BP runaway stop is opt-in: `FbpParams::rbp` runs all its steps on an instance far
+/// above capacity (N = 301, α = 0.9), and with `Runaway::RBP` the same run stops once its residual
+/// has stayed ≥ 1.5 for 10 sweeps, with the same answer (unsolved) after fewer sweeps. A solvable
+/// instance (α = 0.5) is solved at the same sweep with and without the rule.
+#[test]
+fn reinforced_bp_runaway_stop_is_opt_in() {
+    use flatmin_core::bp::focusing::Runaway;
+    let (n, seed) = (301, 2);
+    let plain = FbpParams::<f64>::rbp(0.01);
+    assert_eq!(plain.runaway, None);
+    let stopping = FbpParams {
+        runaway: Some(Runaway::RBP),
+        ..FbpParams::rbp(0.01)
+    };
+    let (full, _) = fbp_run(n, 0.9, seed, &plain);
+    let (stopped, _) = fbp_run(n, 0.9, seed, &stopping);
+    assert!(
+        !full.solved && !full.ran_away && full.sweeps == 100,
+        "{full:?}"
+    );
+    assert!(!stopped.solved && stopped.ran_away, "{stopped:?}");
+    assert!(
+        stopped.sweeps >= 10 && stopped.sweeps < full.sweeps,
+        "{stopped:?}"
+    );
+    let (a, wa) = fbp_run(n, 0.5, seed, &plain);
+    let (b, wb) = fbp_run(n, 0.5, seed, &stopping);
+    assert!(a.solved && !b.ran_away);
+    assert_eq!((a.sweeps, wa), (b.sweeps, wb));
+}
