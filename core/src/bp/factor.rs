@@ -8,7 +8,12 @@
 //! * [`gaussian_update`]: central-limit update, O(N) per factor, with θ = T_par − 1 (continuity
 //!   correction), through a per-factor Chebyshev interpolant (accuracy ~1e-12, tested against the
 //!   direct formula), at the widest vector level of the CPU ([`crate::simd`], bit-identical at
-//!   every level).
+//!   every level). Polarized factors (σ² below ≈ 10), where no interpolant reaches the rounding
+//!   level, take the direct formula; in f64 it evaluates ln H with the branch-free
+//!   [`crate::special::log_h_f64`], so that path vectorizes too (f32, the firmware's type, keeps the
+//!   scalar libm path and its results).
+//! * [`GaussianScratch`], [`ExactScratch`]: the checked scratch of the public updates (every length
+//!   is checked; a mismatch is a [`ShapeError`], never a panic).
 //! * [`exact_update`]: exact update by a suffix tail table and a running prefix distribution of the
 //!   number of +1's among the x_j = ξ_j w_j, in the log domain (no underflow for polarized messages),
 //!   O(N²) per factor.
