@@ -1,0 +1,455 @@
+//! `flatmin.theory`: the replica theory (THEORY §S2–S6), mirroring `flatmin theory … --json`.
+
+use crate::convert::{columnar_clean, floats_arg, run_err, to_dict, value_err};
+use flatmin_core::theory::committee::{self, Activation};
+use flatmin_core::theory::franz_parisi::{self as fpt, FpError, FpProblem, FpQuadratureFast, FpSaddle};
+use flatmin_core::theory::phases::{self as ph, PhaseReport};
+use flatmin_core::theory::rs::{self as rst, Perceptron, RsError, RsQuadrature};
+use flatmin_core::theory::sbp::{self, Sbp, SbpError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// The quadrature rules, built once per process (the CLI builds the same ones per command).
+fn rs_quad() -> &'static RsQuadrature {
+    static Q: OnceLock<RsQuadrature> = OnceLock::new();
+    Q.get_or_init(RsQuadrature::new)
+}
+
+fn fp_quad() -> &'static FpQuadratureFast {
+    static Q: OnceLock<FpQuadratureFast> = OnceLock::new();
+    Q.get_or_init(FpQuadratureFast::new)
+}
+
+fn sbp_tables() -> &'static Sbp {
+    static S: OnceLock<Sbp> = OnceLock::new();
+    S.get_or_init(Sbp::new)
+}
+
+fn check_alpha(alpha: f64) -> PyResult<()> {
+    if !(alpha.is_finite() && alpha > 0.0) {
+        return Err(value_err(format!(
+            "--alpha must be a positive number, got {alpha}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_finite(name: &str, v: f64) -> PyResult<()> {
+    if !v.is_finite() {
+        return Err(value_err(format!("{name} must be finite, got {v}")));
+    }
+    Ok(())
+}
+
+/// A failed perceptron-theory computation (the CLI's exit code 1).
+fn numerics(e: impl std::fmt::Display) -> PyErr {
+    run_err(e)
+}
+
+/// Committee / SBP errors: bad parameters are the caller's (ValueError), the rest failed runs.
+fn rs_err(e: RsError) -> PyErr {
+    match e {
+        RsError::InvalidParameter(w) => value_err(format!("invalid parameter: {w}")),
+        other => run_err(other),
+    }
+}
+
+fn fp_err(e: FpError) -> PyErr {
+    match e {
+        FpError::InvalidParameter(w) => value_err(format!("invalid parameter: {w}")),
+        FpError::Reference(r) => rs_err(r),
+        other => run_err(other),
+    }
+}
+
+fn sbp_err(e: SbpError) -> PyErr {
+    match e {
+        SbpError::Shape(s) => value_err(s),
+        other => run_err(other),
+    }
+}
+
+fn activation(act: &str) -> PyResult<Activation> {
+    match act {
+        "sign" => Ok(Activation::Sign),
+        "relu" => Ok(Activation::Relu),
+        other => Err(value_err(format!(
+            "invalid value '{other}' for '--act <ACT>': possible values: sign, relu"
+        ))),
+    }
+}
+
+fn act_name(a: Activation) -> &'static str {
+    match a {
+        Activation::Sign => "sign",
+        Activation::Relu => "relu",
+    }
+}
+
+/// RS entropy of κ-margin solutions and its saddle point (THEORY §S2), as `flatmin theory rs --json`.
+///
+/// Returns ``{"alpha", "kappa", "s", "q", "qhat", "d", "iterations", "residual"}`` where ``s`` is the
+/// entropy per weight, ``(q, qhat)`` the saddle point and ``d = (1 - q)/2`` the typical distance
+/// between two solutions. Raises ``ValueError`` for α ≤ 0 or a non-finite κ and ``RuntimeError``
+/// beyond α_GD(κ), where no RS solution with q < 1 exists.
+#[pyfunction]
+#[pyo3(signature = (alpha, kappa = 0.0))]
+fn rs<'py>(py: Python<'py>, alpha: f64, kappa: f64) -> PyResult<Bound<'py, PyDict>> {
+    check_alpha(alpha)?;
+    check_finite("--kappa", kappa)?;
+    let r = py
+        .detach(|| rst::solve(rs_quad(), alpha, kappa))
+        .map_err(numerics)?;
+    let d = PyDict::new(py);
+    d.set_item("alpha", alpha)?;
+    d.set_item("kappa", kappa)?;
+    d.set_item("s", r.s)?;
+    d.set_item("q", r.q)?;
+    d.set_item("qhat", r.qhat)?;
+    d.set_item("d", r.d)?;
+    d.set_item("iterations", r.iterations)?;
+    d.set_item("residual", r.residual)?;
+    Ok(d)
+}
+
+/// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5), as a float.
+#[pyfunction]
+fn kappa_max(py: Python<'_>, alpha: f64) -> PyResult<f64> {
+    check_alpha(alpha)?;
+    py.detach(|| rst::kappa_max(rs_quad(), alpha))
+        .map_err(numerics)
+}
+
+/// α_c(κ): the density where the RS entropy of κ-margin solutions vanishes (0.8330786 at κ = 0,
+/// Krauth–Mézard), as a float.
+#[pyfunction]
+#[pyo3(signature = (kappa = 0.0))]
+fn alpha_c(py: Python<'_>, kappa: f64) -> PyResult<f64> {
+    check_finite("--kappa", kappa)?;
+    py.detach(|| rst::alpha_c(rs_quad(), kappa)).map_err(numerics)
+}
+
+/// One FP point as JSON (`flatmin theory fp --json`): the order parameters, or `s_fp: null` with
+/// `s_fp_reason`.
+fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
+    match r {
+        Ok(s) => json!({
+            "d": s.d, "s_fp": s.phi, "dphi_dd": s.dphi_dd, "overlap": s.s_overlap,
+            "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p, "qhat1": s.qhat1, "phat": s.phat,
+            "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e, "residual": s.residual,
+            "evaluations": s.evaluations,
+        }),
+        Err(e) => json!({ "d": d, "s_fp": Value::Null, "s_fp_reason": e.to_string() }),
+    }
+}
+
+/// Rows → the scalar object (one query point) or the columnar object of arrays (several).
+fn points_to_py<'py>(py: Python<'py>, rows: Vec<Value>, scalar: bool) -> PyResult<Bound<'py, PyDict>> {
+    if scalar {
+        let row = rows.into_iter().next().unwrap_or(Value::Null);
+        return to_dict(py, &row);
+    }
+    to_dict(py, &columnar_clean(&rows))
+}
+
+fn check_ds(ds: &[f64]) -> PyResult<()> {
+    if ds.is_empty() || ds.len() > 100_000 {
+        return Err(value_err("--d-range: N must be between 1 and 100000"));
+    }
+    if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
+        return Err(value_err(format!("--d must lie in (0, 1), got {bad}")));
+    }
+    Ok(())
+}
+
+/// Franz–Parisi local entropy φ(d) of κ-margin solutions at distance d from a typical κ̃-margin
+/// reference (THEORY §S3), as `flatmin theory fp --json`.
+///
+/// ``d`` is a float in (0, 1) → a dict of scalars ``{"d", "s_fp", "dphi_dd", "overlap", "q0",
+/// "qhat0", "q1", "p", "qhat1", "phat", "shat", "g_s", "g_e", "residual", "evaluations"}``; or a 1-D
+/// array of distances → the same keys with numpy arrays (columnar). Points are computed by
+/// continuation from the typical distance d*; a point past the end of the RS branch has
+/// ``s_fp = None`` (NaN in arrays) and its reason in ``"s_fp_reason"``.
+#[pyfunction]
+#[pyo3(signature = (alpha, kappa_ref, kappa = 0.0, d = None))]
+fn fp<'py>(
+    py: Python<'py>,
+    alpha: f64,
+    kappa_ref: f64,
+    kappa: f64,
+    d: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_alpha(alpha)?;
+    check_finite("--kappa-ref", kappa_ref)?;
+    check_finite("--kappa", kappa)?;
+    let d = d.ok_or_else(|| value_err("give --d or --d-range"))?;
+    let (ds, scalar) = floats_arg(d, "d")?;
+    check_ds(&ds)?;
+    let rows = py.detach(|| -> PyResult<Vec<Value>> {
+        let quad = fp_quad();
+        let prob = FpProblem::perceptron(quad, alpha, kappa_ref, kappa).map_err(numerics)?;
+        let max = fpt::maximum(quad, &prob).map_err(numerics)?;
+        let mut out = vec![Err(FpError::NotComputed); ds.len()];
+        fpt::curve(quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+        Ok(ds.iter().zip(&out).map(|(d, r)| fp_point_json(*d, r)).collect())
+    })?;
+    points_to_py(py, rows, scalar)
+}
+
+fn phase_json(r: &PhaseReport) -> Value {
+    let reason = "the curve has no such point";
+    let mut v = json!({
+        "phase": r.phase.number(),
+        "phase_name": r.phase.name(),
+        "d_star": r.d_star,
+        "phi_star": r.phi_star,
+        "min_phi": r.min_phi.map(|(d, v)| json!({"d": d, "phi": v})),
+        "min_dphi_dd": r.min_dphi.map(|(d, v)| json!({"d": d, "dphi_dd": v})),
+        "dense_near_zero": r.dense_near_zero,
+        "branch_end": r.branch_end,
+        "points": r.computed,
+    });
+    for key in ["min_phi", "min_dphi_dd", "branch_end"] {
+        if v[key].is_null() {
+            v[format!("{key}_reason")] = reason.into();
+        }
+    }
+    v
+}
+
+/// κ_min and κ_LE at α; a threshold the bracket does not hold is null plus a reason.
+fn kappa_thresholds(
+    quad: &FpQuadratureFast,
+    alpha: f64,
+    kappa: f64,
+    kmax: f64,
+    tol: f64,
+) -> PyResult<Value> {
+    let lo = kappa + 1e-3;
+    let mut v = json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "tol": tol});
+    let results = [
+        ("kappa_min", ph::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol)),
+        ("kappa_le", ph::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol)),
+    ];
+    for (key, r) in results {
+        match r {
+            Ok(t) => v[key] = json!(t.value),
+            Err(ph::PhaseError::NoBracket {
+                phase_lo, phase_hi, ..
+            }) => {
+                v[key] = Value::Null;
+                v[format!("{key}_reason")] =
+                    format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max").into();
+            }
+            Err(e) => return Err(numerics(e)),
+        }
+    }
+    Ok(v)
+}
+
+/// Phase of the Franz–Parisi curves at α (THEORY §S3.6), as `flatmin theory phases --json`.
+///
+/// With ``kappa_ref``: classify that reference (``{"phase", "phase_name", "d_star", "phi_star",
+/// "min_phi", "min_dphi_dd", "dense_near_zero", "branch_end", "points", "alpha", "kappa",
+/// "kappa_ref"}``). Without: κ_max(α), κ_min(α), κ_LE(α) by bisection to ``tol`` and the phase of
+/// the max-margin reference under ``"max_margin_phase"``.
+#[pyfunction]
+#[pyo3(signature = (alpha, kappa = 0.0, kappa_ref = None, tol = 5e-4))]
+fn phases<'py>(
+    py: Python<'py>,
+    alpha: f64,
+    kappa: f64,
+    kappa_ref: Option<f64>,
+    tol: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    check_alpha(alpha)?;
+    check_finite("--kappa", kappa)?;
+    if tol.is_nan() || tol <= 0.0 {
+        return Err(value_err("--tol must be > 0"));
+    }
+    if let Some(kr) = kappa_ref {
+        check_finite("--kappa-ref", kr)?;
+    }
+    let v = py.detach(|| -> PyResult<Value> {
+        let quad = fp_quad();
+        Ok(if let Some(kr) = kappa_ref {
+            let prob = FpProblem::perceptron(quad, alpha, kr, kappa).map_err(numerics)?;
+            let r = ph::classify(quad, &prob).map_err(numerics)?;
+            let mut v = phase_json(&r);
+            v["alpha"] = json!(alpha);
+            v["kappa"] = json!(kappa);
+            v["kappa_ref"] = json!(kr);
+            v
+        } else {
+            let (kmax, rep) =
+                ph::max_margin_phase(quad, Perceptron, alpha, kappa).map_err(numerics)?;
+            let mut v = kappa_thresholds(quad, alpha, kappa, kmax, tol)?;
+            v["max_margin_phase"] = phase_json(&rep);
+            v
+        })
+    })?;
+    to_dict(py, &v)
+}
+
+/// Threshold table T3 (κ = 0), as `flatmin theory thresholds --json`: κ_max, κ_min, κ_LE at each
+/// α of ``alphas`` (``"rows"``, a list of dicts), α_KM, and unless ``no_alpha`` α_LE, κ_max(α_LE) and
+/// α_min. Slow (minutes with α_LE); the GIL is released meanwhile.
+#[pyfunction]
+#[pyo3(signature = (alphas = vec![0.5, 0.6, 0.7], tol = 5e-4, alpha_tol = 1e-4, no_alpha = false))]
+fn thresholds<'py>(
+    py: Python<'py>,
+    alphas: Vec<f64>,
+    tol: f64,
+    alpha_tol: f64,
+    no_alpha: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    if !(tol > 0.0 && alpha_tol > 0.0) {
+        return Err(value_err("--tol and --alpha-tol must be > 0"));
+    }
+    for a in &alphas {
+        check_alpha(*a)?;
+    }
+    let v = py.detach(|| -> PyResult<Value> {
+        let quad = fp_quad();
+        let rsq = rs_quad();
+        let mut rows = Vec::new();
+        for &a in &alphas {
+            let kmax = rst::kappa_max(rsq, a).map_err(numerics)?;
+            rows.push(kappa_thresholds(quad, a, 0.0, kmax, tol)?);
+        }
+        let alpha_km = rst::alpha_c(rsq, 0.0).map_err(numerics)?;
+        let mut v = json!({"kappa": 0.0, "rows": rows, "alpha_km": alpha_km});
+        if !no_alpha {
+            let le = ph::alpha_le(quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol)
+                .map_err(numerics)?;
+            let km_le = rst::kappa_max(rsq, le.value).map_err(numerics)?;
+            let amin = ph::alpha_min(quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol)
+                .map_err(numerics)?;
+            v["alpha_le"] = json!(le.value);
+            v["kappa_max_at_alpha_le"] = json!(km_le);
+            v["alpha_min"] = json!(amin.value);
+            v["alpha_tol"] = json!(alpha_tol);
+        }
+        Ok(v)
+    })?;
+    to_dict(py, &v)
+}
+
+/// RS entropy of the tree committee machine (THEORY §S5) with activation ``act`` ("sign" or
+/// "relu"), as `flatmin theory committee rs --json`: ``{"act", "alpha", "kappa", "s", "q", "qhat"}``.
+#[pyfunction]
+#[pyo3(signature = (act, alpha, kappa = 0.0))]
+fn committee_rs<'py>(
+    py: Python<'py>,
+    act: &str,
+    alpha: f64,
+    kappa: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let act = activation(act)?;
+    let r = py
+        .detach(|| committee::rs(&fp_quad().rs, act, alpha, kappa))
+        .map_err(rs_err)?;
+    let v = json!({"act": act_name(act), "alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q,
+                   "qhat": r.qhat});
+    to_dict(py, &v)
+}
+
+/// κ_max(α) of the tree committee machine with activation ``act`` (the ``"kappa_max"`` of
+/// `flatmin theory committee kappa-max --json`), as a float.
+#[pyfunction]
+fn committee_kappa_max(py: Python<'_>, act: &str, alpha: f64) -> PyResult<f64> {
+    let act = activation(act)?;
+    py.detach(|| committee::kappa_max(&fp_quad().rs, act, alpha))
+        .map_err(rs_err)
+}
+
+/// Franz–Parisi local entropy of the tree committee machine (`flatmin theory committee fp --json`):
+/// ``{"d", "s_fp"}`` for a float ``d``, the same keys with arrays for an array of distances; a point
+/// that failed has ``s_fp = None`` / NaN and its reason in ``"s_fp_reason"``.
+#[pyfunction]
+#[pyo3(signature = (act, alpha, kappa_ref, kappa = 0.0, d = None))]
+fn committee_fp<'py>(
+    py: Python<'py>,
+    act: &str,
+    alpha: f64,
+    kappa_ref: f64,
+    kappa: f64,
+    d: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let act = activation(act)?;
+    let d = d.ok_or_else(|| value_err("give exactly one of --d and --d-range"))?;
+    let (ds, scalar) = floats_arg(d, "d")?;
+    if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
+        return Err(value_err(format!("distance {bad} is outside (0, 1)")));
+    }
+    if ds.is_empty() {
+        return Err(value_err("d must hold at least one distance"));
+    }
+    let rows = py.detach(|| -> PyResult<Vec<Value>> {
+        let quad = fp_quad();
+        let prob = committee::fp_problem(quad, act, alpha, kappa_ref, kappa).map_err(fp_err)?;
+        let mut out = vec![Err(FpError::NotComputed); ds.len()];
+        committee::fp_curve(quad, &prob, &ds, &mut out).map_err(fp_err)?;
+        Ok(ds
+            .iter()
+            .zip(&out)
+            .map(|(d, r)| match r {
+                Ok(s) => json!({"d": d, "s_fp": s.phi}),
+                Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
+            })
+            .collect())
+    })?;
+    points_to_py(py, rows, scalar)
+}
+
+/// α_1M(κ) of the symmetric binary perceptron (the ``"alpha_1m"`` of `flatmin theory sbp alpha-1m`),
+/// as a float.
+#[pyfunction]
+fn sbp_alpha_1m(py: Python<'_>, kappa: f64) -> PyResult<f64> {
+    py.detach(|| sbp::alpha_1m(kappa)).map_err(sbp_err)
+}
+
+/// Annealed pair entropy σ₂(d) of the symmetric binary perceptron (`flatmin theory sbp pairs
+/// --json`): ``{"d", "sigma2"}``, with arrays when ``d`` is an array.
+#[pyfunction]
+fn sbp_pairs<'py>(
+    py: Python<'py>,
+    alpha: f64,
+    kappa: f64,
+    d: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (ds, scalar) = floats_arg(d, "d")?;
+    let s = sbp_tables();
+    let rows = py.detach(|| -> PyResult<Vec<Value>> {
+        ds.iter()
+            .map(|&d| {
+                let v = s.sigma2(d, alpha, kappa).map_err(sbp_err)?;
+                Ok(json!({"d": d, "sigma2": v}))
+            })
+            .collect()
+    })?;
+    points_to_py(py, rows, scalar)
+}
+
+/// Adds the theory functions to the `flatmin.theory` module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add(
+        "__doc__",
+        "Replica theory of the binary perceptron, the tree committee machine and the symmetric \
+         binary perceptron (THEORY §S2–S6). Each function mirrors `flatmin theory … --json`.",
+    )?;
+    m.add_function(wrap_pyfunction!(rs, m)?)?;
+    m.add_function(wrap_pyfunction!(kappa_max, m)?)?;
+    m.add_function(wrap_pyfunction!(alpha_c, m)?)?;
+    m.add_function(wrap_pyfunction!(fp, m)?)?;
+    m.add_function(wrap_pyfunction!(phases, m)?)?;
+    m.add_function(wrap_pyfunction!(thresholds, m)?)?;
+    m.add_function(wrap_pyfunction!(committee_rs, m)?)?;
+    m.add_function(wrap_pyfunction!(committee_kappa_max, m)?)?;
+    m.add_function(wrap_pyfunction!(committee_fp, m)?)?;
+    m.add_function(wrap_pyfunction!(sbp_alpha_1m, m)?)?;
+    m.add_function(wrap_pyfunction!(sbp_pairs, m)?)?;
+    Ok(())
+}
