@@ -59,10 +59,7 @@ fn array_to_py<'py>(py: Python<'py>, a: &[Value]) -> PyResult<Bound<'py, PyAny>>
             let v: Vec<i64> = a.iter().filter_map(Value::as_i64).collect();
             return Ok(PyArray1::from_vec(py, v).into_any());
         }
-        let v: Vec<f64> = a
-            .iter()
-            .map(|x| x.as_f64().unwrap_or(f64::NAN))
-            .collect();
+        let v: Vec<f64> = a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect();
         return Ok(PyArray1::from_vec(py, v).into_any());
     }
     // A table of integer rows of one length (the enumeration histograms).
@@ -203,8 +200,12 @@ pub fn pack_2d(a: ArrayView2<'_, i8>, what: &str) -> PyResult<Vec<u64>> {
     let nw = flatmin_core::bits::words_for(n);
     let mut out = vec![0u64; rows * nw];
     for (r, row) in a.outer_iter().enumerate() {
-        pack_row(row, &mut out[r * nw..(r + 1) * nw], &format!("{what} row {r}"))
-            .map_err(value_err)?;
+        pack_row(
+            row,
+            &mut out[r * nw..(r + 1) * nw],
+            &format!("{what} row {r}"),
+        )
+        .map_err(value_err)?;
     }
     Ok(out)
 }
@@ -257,9 +258,9 @@ pub fn floats_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, boo
         return Ok((vec![x], true));
     }
     let np = obj.py().import("numpy")?;
-    let arr = np
-        .call_method1("asarray", (obj, "float64"))
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be a float or an array of floats")))?;
+    let arr = np.call_method1("asarray", (obj, "float64")).map_err(|_| {
+        PyTypeError::new_err(format!("{name} must be a float or an array of floats"))
+    })?;
     let ro = arr.extract::<numpy::PyReadonlyArrayDyn<'_, f64>>()?;
     let view = ro.as_array();
     match view.ndim() {

@@ -150,8 +150,8 @@ impl Data {
                 return Err(PyValueError::new_err("--kappa must be finite"));
             }
         }
-        let pats =
-            flatmin_core::bits::Patterns::new(self.n(), self.p(), self.gauged()).map_err(err_core)?;
+        let pats = flatmin_core::bits::Patterns::new(self.n(), self.p(), self.gauged())
+            .map_err(err_core)?;
         Instance::new(pats, kappa.unwrap_or(self.kappa())).map_err(err_core)
     }
 

@@ -7,7 +7,9 @@ use crate::convert::{
 };
 use crate::host::{self, Data, RefChoice, SolveArgs};
 use flatmin_core::bits::{words_for, Spins};
-use flatmin_core::bp::{local_entropy_profile, run_bp, BpParams, BpWorkspace, FactorKind, ProfilePoint};
+use flatmin_core::bp::{
+    local_entropy_profile, run_bp, BpParams, BpWorkspace, FactorKind, ProfilePoint,
+};
 use numpy::{PyArray1, PyArray2};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -358,13 +360,20 @@ pub fn bp<'py>(
         Some(r) => Some(ref_words(data, &ref_arg(data, r)?)?),
         None => None,
     };
-    let params = bp_params(factor_kind(factor, data.n())?, lam, tol, max_sweeps, damping)?;
+    let params = bp_params(
+        factor_kind(factor, data.n())?,
+        lam,
+        tol,
+        max_sweeps,
+        damping,
+    )?;
     let inst = data.instance(kappa)?;
     let (v, m) = py.detach(|| -> PyResult<(Value, Vec<f64>)> {
         let (n, p) = (inst.n(), inst.p());
         let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, params.factor)];
         let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
-        let mut ws = BpWorkspace::new(n, p, params.factor, &mut reals, &mut perm).map_err(shape_err)?;
+        let mut ws =
+            BpWorkspace::new(n, p, params.factor, &mut reals, &mut perm).map_err(shape_err)?;
         let r = match &reference {
             Some(w) => Some(Spins::new(n, w).map_err(shape_err)?),
             None => None,
@@ -425,13 +434,20 @@ pub fn local_entropy<'py>(
         ));
     }
     let w = ref_words(data, &ref_arg(data, r#ref)?)?;
-    let params = bp_params(factor_kind(factor, data.n())?, 0.0, tol, max_sweeps, damping)?;
+    let params = bp_params(
+        factor_kind(factor, data.n())?,
+        0.0,
+        tol,
+        max_sweeps,
+        damping,
+    )?;
     let inst = data.instance(kappa)?;
     let rows = py.detach(|| -> PyResult<Vec<Value>> {
         let (n, p) = (inst.n(), inst.p());
         let mut reals = vec![0.0f64; BpWorkspace::<f64>::required_reals(n, p, params.factor)];
         let mut perm = vec![0u32; BpWorkspace::<f64>::required_perm(n, p)];
-        let mut ws = BpWorkspace::new(n, p, params.factor, &mut reals, &mut perm).map_err(shape_err)?;
+        let mut ws =
+            BpWorkspace::new(n, p, params.factor, &mut reals, &mut perm).map_err(shape_err)?;
         let r = Spins::new(n, &w).map_err(shape_err)?;
         let mut pts = vec![ProfilePoint::default(); lambdas.len()];
         local_entropy_profile(&inst, &mut ws, &params, &r, &lambdas, seed, &mut pts)
@@ -439,7 +455,8 @@ pub fn local_entropy<'py>(
         Ok(pts
             .iter()
             .map(|p| {
-                let mut v = json!({"lambda": p.lambda, "d": p.d, "s": p.s, "converged": p.converged});
+                let mut v =
+                    json!({"lambda": p.lambda, "d": p.d, "s": p.s, "converged": p.converged});
                 if p.contradiction {
                     v["s"] = Value::Null;
                     v["s_reason"] = "contradictory BP fixed point".into();
@@ -455,8 +472,7 @@ pub fn local_entropy<'py>(
 ///
 /// ``algo`` is "fbp" (focusing BP), "rbp" (reinforced BP), "sbpi", "cpr", "sa" (simulated
 /// annealing) or "hebb"; the other options are the CLI's flags with the same defaults. Returns
-/// ``{"solved", "errors", "margin", "weights" (int8 array of ±1), "sweeps", "seconds"}`` plus
-/// ``"steps"`` and ``"ran_away"`` for fBP/RBP. The GIL is released while it runs.
+/// ``{"solved", "errors", "margin", "weights" (int8 array of ±1), "sweeps", "seconds"}``. The GIL is released while it runs.
 #[pyfunction]
 #[pyo3(signature = (instance, algo = "fbp", seed = 0, kappa = None, protocol = "paper",
                     step_sweeps = 10, full_protocol = false, fallback = "reinforcement",
@@ -497,7 +513,16 @@ pub fn solve<'py>(
         sa_sweeps,
     };
     let mut v = py.detach(|| host::solve(data, &args, kappa, seed))?;
-    let weights = v["weights"].as_str().map(spins_str_to_i8).unwrap_or_default();
+    // Exactly the keys of `flatmin solve --json`.
+    if let Value::Object(m) = &mut v {
+        m.retain(|k, _| {
+            ["solved", "errors", "margin", "weights", "sweeps", "seconds"].contains(&k.as_str())
+        });
+    }
+    let weights = v["weights"]
+        .as_str()
+        .map(spins_str_to_i8)
+        .unwrap_or_default();
     if v["margin"].is_null() {
         v["margin_reason"] = "no patterns (P = 0)".into();
     }

@@ -2,7 +2,9 @@
 
 use crate::convert::{columnar_clean, floats_arg, run_err, to_dict, value_err};
 use flatmin_core::theory::committee::{self, Activation};
-use flatmin_core::theory::franz_parisi::{self as fpt, FpError, FpProblem, FpQuadratureFast, FpSaddle};
+use flatmin_core::theory::franz_parisi::{
+    self as fpt, FpError, FpProblem, FpQuadratureFast, FpSaddle,
+};
 use flatmin_core::theory::phases::{self as ph, PhaseReport};
 use flatmin_core::theory::rs::{self as rst, Perceptron, RsError, RsQuadrature};
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
@@ -128,7 +130,8 @@ fn kappa_max(py: Python<'_>, alpha: f64) -> PyResult<f64> {
 #[pyo3(signature = (kappa = 0.0))]
 fn alpha_c(py: Python<'_>, kappa: f64) -> PyResult<f64> {
     check_finite("--kappa", kappa)?;
-    py.detach(|| rst::alpha_c(rs_quad(), kappa)).map_err(numerics)
+    py.detach(|| rst::alpha_c(rs_quad(), kappa))
+        .map_err(numerics)
 }
 
 /// One FP point as JSON (`flatmin theory fp --json`): the order parameters, or `s_fp: null` with
@@ -146,7 +149,11 @@ fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
 }
 
 /// Rows → the scalar object (one query point) or the columnar object of arrays (several).
-fn points_to_py<'py>(py: Python<'py>, rows: Vec<Value>, scalar: bool) -> PyResult<Bound<'py, PyDict>> {
+fn points_to_py<'py>(
+    py: Python<'py>,
+    rows: Vec<Value>,
+    scalar: bool,
+) -> PyResult<Bound<'py, PyDict>> {
     if scalar {
         let row = rows.into_iter().next().unwrap_or(Value::Null);
         return to_dict(py, &row);
@@ -193,7 +200,11 @@ fn fp<'py>(
         let max = fpt::maximum(quad, &prob).map_err(numerics)?;
         let mut out = vec![Err(FpError::NotComputed); ds.len()];
         fpt::curve(quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
-        Ok(ds.iter().zip(&out).map(|(d, r)| fp_point_json(*d, r)).collect())
+        Ok(ds
+            .iter()
+            .zip(&out)
+            .map(|(d, r)| fp_point_json(*d, r))
+            .collect())
     })?;
     points_to_py(py, rows, scalar)
 }
@@ -230,8 +241,14 @@ fn kappa_thresholds(
     let lo = kappa + 1e-3;
     let mut v = json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "tol": tol});
     let results = [
-        ("kappa_min", ph::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol)),
-        ("kappa_le", ph::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol)),
+        (
+            "kappa_min",
+            ph::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol),
+        ),
+        (
+            "kappa_le",
+            ph::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol),
+        ),
     ];
     for (key, r) in results {
         match r {
@@ -322,11 +339,11 @@ fn thresholds<'py>(
         let alpha_km = rst::alpha_c(rsq, 0.0).map_err(numerics)?;
         let mut v = json!({"kappa": 0.0, "rows": rows, "alpha_km": alpha_km});
         if !no_alpha {
-            let le = ph::alpha_le(quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol)
-                .map_err(numerics)?;
+            let le =
+                ph::alpha_le(quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol).map_err(numerics)?;
             let km_le = rst::kappa_max(rsq, le.value).map_err(numerics)?;
-            let amin = ph::alpha_min(quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol)
-                .map_err(numerics)?;
+            let amin =
+                ph::alpha_min(quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol).map_err(numerics)?;
             v["alpha_le"] = json!(le.value);
             v["kappa_max_at_alpha_le"] = json!(km_le);
             v["alpha_min"] = json!(amin.value);
