@@ -28,6 +28,17 @@ pub fn err(e: flatmin_host::Error) -> PyErr {
     PyRuntimeError::new_err(e.to_string())
 }
 
+/// The largest N `Instance.random` generates (`flatmin instance gen`'s limit).
+pub const MAX_GEN_N: usize = 1 << 24;
+
+/// The largest N enumerated exactly.
+pub const MAX_ENUMERATE_N: usize = en::MAX_ENUMERATE_N;
+
+/// The most flip probabilities / Monte-Carlo samples of `local_energy` (the CLI's limits).
+pub const MAX_P_STEPS: usize = 10_000;
+/// See [`MAX_P_STEPS`].
+pub const MAX_SAMPLES: u64 = 10_000_000;
+
 /// An instance: the file's content plus its gauged patterns, computed once.
 #[derive(Clone, Debug)]
 pub struct Data {
@@ -58,12 +69,25 @@ impl Data {
         teacher: bool,
         seed: u64,
     ) -> Result<Self, PyErr> {
-        if n == 0 {
-            return Err(PyValueError::new_err("--n must be at least 1"));
-        }
-        if !alpha.is_finite() || alpha < 0.0 {
+        if n == 0 || n > MAX_GEN_N {
             return Err(PyValueError::new_err(format!(
-                "--alpha must be a finite number ≥ 0, got {alpha}"
+                "--n {n}: N must be in 1..={MAX_GEN_N}"
+            )));
+        }
+        if !(alpha.is_finite() && alpha > 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "--alpha {alpha}: the load α = P/N (patterns per weight) must be a finite number > 0"
+            )));
+        }
+        if !kappa.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "--kappa {kappa}: must be finite"
+            )));
+        }
+        let p = flatmin_core::instance::num_patterns(alpha, n).map_err(err_core)?;
+        if p == 0 {
+            return Err(PyValueError::new_err(format!(
+                "--alpha {alpha} --n {n}: P = ⌊αN + ½⌋ = 0 patterns; an instance needs at least one"
             )));
         }
         Data::new(InstanceFile::generate(n, alpha, kappa, teacher, seed).map_err(err)?)
@@ -236,7 +260,13 @@ pub fn solve(data: &Data, a: &SolveArgs, kappa: Option<f64>, seed: u64) -> Resul
     };
     let inst = data.instance(kappa)?;
     let r = cap::solve(&inst, &opts, seed).map_err(err)?;
-    serde_json::to_value(&r).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    let mut v = to_json(&r)?;
+    v["algo"] = algo.name().into();
+    v["n"] = data.n().into();
+    v["p"] = data.p().into();
+    v["kappa"] = inst.threshold.kappa.into();
+    v["seed"] = seed.into();
+    Ok(v)
 }
 
 /// How the reference of an enumeration / flatness study is chosen (the CLI's `--ref`, `--weights`,
@@ -343,9 +373,16 @@ pub fn local_energy(
     fixed: bool,
     seed: u64,
 ) -> Result<Value, PyErr> {
+    if p_steps > MAX_P_STEPS {
+        return Err(PyValueError::new_err(format!(
+            "--p-steps {p_steps}: at most {MAX_P_STEPS} flip probabilities"
+        )));
+    }
     let ps = en::p_grid(p_max, p_steps).map_err(err)?;
-    if !exact && samples == 0 {
-        return Err(PyValueError::new_err("--samples must be at least 1"));
+    if !exact && !(1..=MAX_SAMPLES).contains(&samples) {
+        return Err(PyValueError::new_err(format!(
+            "--samples {samples}: must be between 1 and {MAX_SAMPLES}"
+        )));
     }
     let (w, _label) = choose_reference(data, r, data.kappa(), seed)?;
     let spins = Spins::new(data.n(), &w).map_err(err_core)?;

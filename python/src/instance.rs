@@ -269,7 +269,7 @@ pub fn stats<'py>(
     };
     let mut v = snake_keys(py.detach(|| data.stats(&w, kappa, line))?);
     if v["margin"].is_null() {
-        v["margin_reason"] = "no patterns (P = 0)".into();
+        v["margin_reason"] = "no patterns (P = 0): the minimum is empty".into();
     }
     to_dict(py, &v)
 }
@@ -391,7 +391,7 @@ pub fn bp<'py>(
             if !x.is_finite() {
                 v[key] = Value::Null;
                 v[format!("{key}_reason")] = if r.is_none() {
-                    "no reference configuration (ref not given)".into()
+                    "no reference (--ref K): the overlap is undefined".into()
                 } else {
                     "not finite at this fixed point".into()
                 };
@@ -472,7 +472,8 @@ pub fn local_entropy<'py>(
 ///
 /// ``algo`` is "fbp" (focusing BP), "rbp" (reinforced BP), "sbpi", "cpr", "sa" (simulated
 /// annealing) or "hebb"; the other options are the CLI's flags with the same defaults. Returns
-/// ``{"solved", "errors", "margin", "weights" (int8 array of ±1), "sweeps", "seconds"}``. The GIL is released while it runs.
+/// ``{"algo", "n", "p", "kappa", "seed", "solved", "errors", "margin", "weights" (int8 array of
+/// ±1), "sweeps", "seconds"}``. The GIL is released while it runs.
 #[pyfunction]
 #[pyo3(signature = (instance, algo = "fbp", seed = 0, kappa = None, protocol = "paper",
                     step_sweeps = 10, full_protocol = false, fallback = "reinforcement",
@@ -516,7 +517,11 @@ pub fn solve<'py>(
     // Exactly the keys of `flatmin solve --json`.
     if let Value::Object(m) = &mut v {
         m.retain(|k, _| {
-            ["solved", "errors", "margin", "weights", "sweeps", "seconds"].contains(&k.as_str())
+            [
+                "solved", "errors", "margin", "weights", "sweeps", "seconds", "algo", "n", "p",
+                "kappa", "seed",
+            ]
+            .contains(&k.as_str())
         });
     }
     let weights = v["weights"]
@@ -524,7 +529,7 @@ pub fn solve<'py>(
         .map(spins_str_to_i8)
         .unwrap_or_default();
     if v["margin"].is_null() {
-        v["margin_reason"] = "no patterns (P = 0)".into();
+        v["margin_reason"] = "no patterns (P = 0): the minimum is empty".into();
     }
     let d = to_dict(py, &v)?;
     set_spins(&d, "weights", weights)?;
@@ -580,11 +585,8 @@ pub fn enumerate<'py>(
     let choice = ref_choice(data, r#ref, random_ref)?;
     let v = py.detach(|| host::enumerate(data, &choice, kappa, seed))?;
     let mut v = snake_keys(v);
-    if let Some(Value::Array(a)) = v.get("local_entropy") {
-        if a.iter().any(Value::is_null) {
-            v["local_entropy_reason"] = "NaN where no κ-solution lies at that distance".into();
-        }
-    }
+    v["local_entropy_reason"] =
+        "an entry is null where no κ-solution lies at that distance (log 0)".into();
     finish_report(py, v)
 }
 
@@ -613,8 +615,8 @@ pub fn flatness<'py>(
     for key in ["f", "d", "max_e_d", "min_e_d", "mean_err_at_distance"] {
         if v[key].is_null() {
             v[format!("{key}_reason")] = format!(
-                "exact tables need N <= exact_max_n = {} (N = {n})",
-                exact_max_n.min(40)
+                "needs the exact enumeration, which runs only for N <= {} (--exact-max-n); N = {n}",
+                exact_max_n.min(host::MAX_ENUMERATE_N)
             )
             .into();
         }

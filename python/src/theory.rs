@@ -1,6 +1,6 @@
 //! `flatmin.theory`: the replica theory (THEORY §S2–S6), mirroring `flatmin theory … --json`.
 
-use crate::convert::{columnar_clean, floats_arg, run_err, to_dict, value_err};
+use crate::convert::{columnar, floats_arg, run_err, to_dict, value_err};
 use flatmin_core::theory::committee::{self, Activation};
 use flatmin_core::theory::franz_parisi::{
     self as fpt, FpError, FpProblem, FpQuadratureFast, FpSaddle,
@@ -32,10 +32,23 @@ fn sbp_tables() -> &'static Sbp {
 fn check_alpha(alpha: f64) -> PyResult<()> {
     if !(alpha.is_finite() && alpha > 0.0) {
         return Err(value_err(format!(
-            "--alpha must be a positive number, got {alpha}"
+            "--alpha {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
         )));
     }
     Ok(())
+}
+
+/// Outside the physical region (output conventions §4): a top-level `"warning"` and a Python
+/// `RuntimeWarning` with the same text.
+fn warn(d: &Bound<'_, PyDict>, msg: String) -> PyResult<()> {
+    let py = d.py();
+    PyErr::warn(
+        py,
+        &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(),
+        &std::ffi::CString::new(msg.clone()).unwrap_or_default(),
+        1,
+    )?;
+    d.set_item("warning", msg)
 }
 
 fn check_finite(name: &str, v: f64) -> PyResult<()> {
@@ -113,6 +126,18 @@ fn rs<'py>(py: Python<'py>, alpha: f64, kappa: f64) -> PyResult<Bound<'py, PyDic
     d.set_item("d", r.d)?;
     d.set_item("iterations", r.iterations)?;
     d.set_item("residual", r.residual)?;
+    if r.s < 0.0 {
+        let ac = rst::alpha_c(rs_quad(), kappa)
+            .map(|a| format!(" = {a:.6}"))
+            .unwrap_or_default();
+        warn(
+            &d,
+            format!(
+                "alpha = {alpha} is above alpha_c(kappa = {kappa}){ac}: the RS entropy s = {:.6} is negative, so typical instances have no kappa-solution and this RS saddle point is outside the physical region",
+                r.s
+            ),
+        )?;
+    }
     Ok(d)
 }
 
@@ -139,7 +164,7 @@ fn alpha_c(py: Python<'_>, kappa: f64) -> PyResult<f64> {
 fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
     match r {
         Ok(s) => json!({
-            "d": s.d, "s_fp": s.phi, "dphi_dd": s.dphi_dd, "overlap": s.s_overlap,
+            "d": s.d, "s_fp": s.phi, "s_fp_reason": Value::Null, "dphi_dd": s.dphi_dd, "overlap": s.s_overlap,
             "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p, "qhat1": s.qhat1, "phat": s.phat,
             "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e, "residual": s.residual,
             "evaluations": s.evaluations,
@@ -158,12 +183,18 @@ fn points_to_py<'py>(
         let row = rows.into_iter().next().unwrap_or(Value::Null);
         return to_dict(py, &row);
     }
-    to_dict(py, &columnar_clean(&rows))
+    to_dict(py, &columnar(&rows))
 }
 
+/// The most distances one call takes (the CLI's `--d-range` limit).
+const MAX_GRID_POINTS: usize = 2000;
+
 fn check_ds(ds: &[f64]) -> PyResult<()> {
-    if ds.is_empty() || ds.len() > 100_000 {
-        return Err(value_err("--d-range: N must be between 1 and 100000"));
+    if ds.is_empty() || ds.len() > MAX_GRID_POINTS {
+        return Err(value_err(format!(
+            "d: the count must be between 1 and {MAX_GRID_POINTS}, got {}",
+            ds.len()
+        )));
     }
     if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
         return Err(value_err(format!("--d must lie in (0, 1), got {bad}")));
@@ -174,11 +205,13 @@ fn check_ds(ds: &[f64]) -> PyResult<()> {
 /// Franz–Parisi local entropy φ(d) of κ-margin solutions at distance d from a typical κ̃-margin
 /// reference (THEORY §S3), as `flatmin theory fp --json`.
 ///
-/// ``d`` is a float in (0, 1) → a dict of scalars ``{"d", "s_fp", "dphi_dd", "overlap", "q0",
-/// "qhat0", "q1", "p", "qhat1", "phat", "shat", "g_s", "g_e", "residual", "evaluations"}``; or a 1-D
-/// array of distances → the same keys with numpy arrays (columnar). Points are computed by
-/// continuation from the typical distance d*; a point past the end of the RS branch has
-/// ``s_fp = None`` (NaN in arrays) and its reason in ``"s_fp_reason"``.
+/// ``d`` is a float in (0, 1) → a dict of scalars ``{"d", "s_fp", "s_fp_reason", "dphi_dd",
+/// "overlap", "q0", "qhat0", "q1", "p", "qhat1", "phat", "shat", "g_s", "g_e", "residual",
+/// "evaluations"}``; or a 1-D array of (at most 2000) distances → the same keys with numpy arrays
+/// (columnar). Either way also ``"alpha"``, ``"kappa_ref"``, ``"kappa"`` and the maximum
+/// ``"d_star"``, ``"phi_star"``. Points are computed by continuation from the typical distance d*;
+/// a point past the end of the RS branch has ``s_fp = None`` (NaN in arrays) and its reason in
+/// ``"s_fp_reason"`` (None where the point exists).
 #[pyfunction]
 #[pyo3(signature = (alpha, kappa_ref, kappa = 0.0, d = None))]
 fn fp<'py>(
@@ -194,40 +227,47 @@ fn fp<'py>(
     let d = d.ok_or_else(|| value_err("give --d or --d-range"))?;
     let (ds, scalar) = floats_arg(d, "d")?;
     check_ds(&ds)?;
-    let rows = py.detach(|| -> PyResult<Vec<Value>> {
+    let (rows, max) = py.detach(|| -> PyResult<(Vec<Value>, FpSaddle)> {
         let quad = fp_quad();
         let prob = FpProblem::perceptron(quad, alpha, kappa_ref, kappa).map_err(numerics)?;
         let max = fpt::maximum(quad, &prob).map_err(numerics)?;
         let mut out = vec![Err(FpError::NotComputed); ds.len()];
         fpt::curve(quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
-        Ok(ds
-            .iter()
-            .zip(&out)
-            .map(|(d, r)| fp_point_json(*d, r))
-            .collect())
+        Ok((
+            ds.iter()
+                .zip(&out)
+                .map(|(d, r)| fp_point_json(*d, r))
+                .collect(),
+            max,
+        ))
     })?;
-    points_to_py(py, rows, scalar)
+    let d = points_to_py(py, rows, scalar)?;
+    d.set_item("alpha", alpha)?;
+    d.set_item("kappa_ref", kappa_ref)?;
+    d.set_item("kappa", kappa)?;
+    d.set_item("d_star", max.d)?;
+    d.set_item("phi_star", max.phi)?;
+    Ok(d)
 }
 
 fn phase_json(r: &PhaseReport) -> Value {
-    let reason = "the curve has no such point";
-    let mut v = json!({
+    json!({
         "phase": r.phase.number(),
         "phase_name": r.phase.name(),
         "d_star": r.d_star,
         "phi_star": r.phi_star,
         "min_phi": r.min_phi.map(|(d, v)| json!({"d": d, "phi": v})),
+        "min_phi_reason": r.min_phi.is_none()
+            .then_some("phi(d) has no interior local minimum on the computed branch"),
         "min_dphi_dd": r.min_dphi.map(|(d, v)| json!({"d": d, "dphi_dd": v})),
+        "min_dphi_dd_reason": r.min_dphi.is_none()
+            .then_some("dphi/dd has no interior local minimum on the computed branch"),
         "dense_near_zero": r.dense_near_zero,
         "branch_end": r.branch_end,
+        "branch_end_reason": r.branch_end.is_none()
+            .then_some("the RS branch reaches the smallest distance of the grid"),
         "points": r.computed,
-    });
-    for key in ["min_phi", "min_dphi_dd", "branch_end"] {
-        if v[key].is_null() {
-            v[format!("{key}_reason")] = reason.into();
-        }
-    }
-    v
+    })
 }
 
 /// κ_min and κ_LE at α; a threshold the bracket does not hold is null plus a reason.
@@ -251,14 +291,20 @@ fn kappa_thresholds(
         ),
     ];
     for (key, r) in results {
+        let reason = format!("{key}_reason");
         match r {
-            Ok(t) => v[key] = json!(t.value),
+            Ok(t) => {
+                v[key] = json!(t.value);
+                v[reason] = Value::Null;
+            }
             Err(ph::PhaseError::NoBracket {
                 phase_lo, phase_hi, ..
             }) => {
                 v[key] = Value::Null;
-                v[format!("{key}_reason")] =
-                    format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max").into();
+                v[reason] = format!(
+                    "no phase change between kappa_ref = {lo} (phase {phase_lo}) and kappa_max = {kmax} (phase {phase_hi})"
+                )
+                .into();
             }
             Err(e) => return Err(numerics(e)),
         }
@@ -365,12 +411,23 @@ fn committee_rs<'py>(
     kappa: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let act = activation(act)?;
+    check_alpha(alpha)?;
     let r = py
         .detach(|| committee::rs(&fp_quad().rs, act, alpha, kappa))
         .map_err(rs_err)?;
     let v = json!({"act": act_name(act), "alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q,
                    "qhat": r.qhat});
-    to_dict(py, &v)
+    let d = to_dict(py, &v)?;
+    if r.s < 0.0 {
+        warn(
+            &d,
+            format!(
+                "the RS entropy s = {:.6} is negative at alpha = {alpha}, kappa = {kappa}: above the capacity, typical instances have no solution and this RS saddle point is outside the physical region",
+                r.s
+            ),
+        )?;
+    }
+    Ok(d)
 }
 
 /// κ_max(α) of the tree committee machine with activation ``act`` (the ``"kappa_max"`` of
@@ -378,6 +435,7 @@ fn committee_rs<'py>(
 #[pyfunction]
 fn committee_kappa_max(py: Python<'_>, act: &str, alpha: f64) -> PyResult<f64> {
     let act = activation(act)?;
+    check_alpha(alpha)?;
     py.detach(|| committee::kappa_max(&fp_quad().rs, act, alpha))
         .map_err(rs_err)
 }
@@ -396,6 +454,7 @@ fn committee_fp<'py>(
     d: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let act = activation(act)?;
+    check_alpha(alpha)?;
     let d = d.ok_or_else(|| value_err("give exactly one of --d and --d-range"))?;
     let (ds, scalar) = floats_arg(d, "d")?;
     if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
@@ -413,7 +472,7 @@ fn committee_fp<'py>(
             .iter()
             .zip(&out)
             .map(|(d, r)| match r {
-                Ok(s) => json!({"d": d, "s_fp": s.phi}),
+                Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
                 Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
             })
             .collect())
@@ -429,7 +488,7 @@ fn sbp_alpha_1m(py: Python<'_>, kappa: f64) -> PyResult<f64> {
 }
 
 /// Annealed pair entropy σ₂(d) of the symmetric binary perceptron (`flatmin theory sbp pairs
-/// --json`): ``{"d", "sigma2"}``, with arrays when ``d`` is an array.
+/// --json`): ``{"alpha", "kappa", "d", "sigma2"}``, with arrays when ``d`` is an array.
 #[pyfunction]
 fn sbp_pairs<'py>(
     py: Python<'py>,
@@ -447,7 +506,10 @@ fn sbp_pairs<'py>(
             })
             .collect()
     })?;
-    points_to_py(py, rows, scalar)
+    let d = points_to_py(py, rows, scalar)?;
+    d.set_item("alpha", alpha)?;
+    d.set_item("kappa", kappa)?;
+    Ok(d)
 }
 
 /// Adds the theory functions to the `flatmin.theory` module.

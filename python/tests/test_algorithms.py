@@ -62,7 +62,8 @@ def test_solve(algo):
     inst = flatmin.Instance.read(SMALL)
     py = flatmin.solve(inst, algo=algo, seed=5, sa_sweeps=200)
     cli = normalize(cli_json("solve", SMALL, "--algo", algo, "--seed", 5, "--sa-sweeps", 200))
-    same(py, cli, ignore=("seconds",))
+    same(py, cli, ignore=("seconds",), extra=("algo", "n", "p", "kappa", "seed"))
+    assert py["algo"] == algo and (py["n"], py["p"], py["seed"]) == (inst.n, inst.p, 5)
     assert py["weights"].dtype == np.int8 and py["weights"].shape == (inst.n,)
     if py["solved"]:
         s = flatmin.stabilities(inst, py["weights"])
@@ -109,7 +110,7 @@ def test_flatness(fixture_file):
     same(py, normalize(cli_json("flatness", fixture_file, "--ref", 1, "--radius", 5)))
     small = flatmin.flatness(inst, ref=1, exact_max_n=10)
     same(small, normalize(cli_json("flatness", fixture_file, "--ref", 1, "--exact-max-n", 10)))
-    assert small["f"] is None and "exact_max_n" in small["f_reason"]
+    assert small["f"] is None and "exact-max-n" in small["f_reason"]
 
 
 @pytest.mark.parametrize("mode", ["exact", "mc", "fixed"])

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 import flatmin
-from conftest import cli_error, cli_json, cli_run, columnar, normalize, same
+from conftest import HARDENED, cli_error, cli_json, cli_run, columnar, normalize, same
+
+FP_EXTRA = ("alpha", "kappa_ref", "kappa", "d_star", "phi_star")
 
 
 @pytest.mark.parametrize("alpha,kappa", [(0.5, 0.0), (0.3, 0.3), (0.7, -0.2), (0.1, 1.0)])
@@ -36,18 +38,22 @@ def test_fp_scalar_and_array():
     if isinstance(cli_one, list):  # before the CLI's conventions: a list of one point
         cli_one = cli_one[0]
     py = flatmin.theory.fp(0.5, 0.3, d=0.1)
-    same(py, cli_one)
+    same(py, cli_one, extra=FP_EXTRA)
+    assert py["s_fp_reason"] is None
     assert isinstance(py["s_fp"], float)
 
     ds = 0.001 + (0.3 - 0.001) * np.arange(12) / 11  # the CLI's grid, to the last bit
     py = flatmin.theory.fp(0.5, kappa_ref=0.3, kappa=0.0, d=ds)
     cli = columnar(normalize(cli_json("theory", "fp", "--alpha", 0.5, "--kappa-ref", 0.3,
                                       "--d-range", "0.001:0.3:12")))
-    same(py, cli)
+    same(py, cli, extra=FP_EXTRA)
     assert isinstance(py["s_fp"], np.ndarray) and py["s_fp"].dtype == np.float64
     np.testing.assert_array_equal(py["d"], ds)
+    assert py["s_fp_reason"] == [None] * 12
+    # The maximum of the curve: d* is the typical distance, φ(d*) the RS entropy (THEORY §S3).
+    assert abs(py["phi_star"] - flatmin.theory.rs(0.5, 0.0)["s"]) < 1e-6
     # A list works like an array.
-    same(flatmin.theory.fp(0.5, 0.3, d=list(ds)), cli)
+    same(flatmin.theory.fp(0.5, 0.3, d=list(ds)), cli, extra=FP_EXTRA)
 
 
 def test_phases_with_reference():
@@ -85,7 +91,7 @@ def test_sbp():
         assert v == cli_json("theory", "sbp", "alpha-1m", "--kappa", kappa)["alpha_1m"]
     py = flatmin.theory.sbp_pairs(0.5, 1.0, 0.2)
     same(py, normalize(cli_json("theory", "sbp", "pairs", "--alpha", 0.5, "--kappa", 1.0,
-                                "--d", 0.2)))
+                                "--d", 0.2)), extra=("alpha", "kappa"))
     ds = np.array([0.05, 0.2, 0.4])
     arr = flatmin.theory.sbp_pairs(0.5, 1.0, ds)
     for i, d in enumerate(ds):
@@ -96,7 +102,9 @@ def test_sbp():
 def test_bad_input_raises_value_error_with_cli_message():
     with pytest.raises(ValueError) as e:
         flatmin.theory.rs(-1.0, 0.0)
-    assert str(e.value) == cli_error("theory", "rs", "--alpha=-1")
+    assert str(e.value).startswith("--alpha -1: ")
+    if HARDENED:  # the CLI's message before the conventions was another text
+        assert str(e.value) == cli_error("theory", "rs", "--alpha=-1")
     with pytest.raises(ValueError) as e:
         flatmin.theory.fp(0.5, 0.3, d=1.5)
     assert str(e.value) == cli_error("theory", "fp", "--alpha", 0.5, "--kappa-ref", 0.3,
@@ -109,6 +117,14 @@ def test_bad_input_raises_value_error_with_cli_message():
         flatmin.theory.fp(0.5, 0.3, d=np.zeros((2, 2)) + 0.1)
     with pytest.raises(TypeError):
         flatmin.theory.fp(0.5, 0.3, d="far")
+
+
+def test_outside_the_physical_region_warns():
+    with pytest.warns(RuntimeWarning, match="above alpha_c"):
+        py = flatmin.theory.rs(1.0, 0.0)
+    assert py["s"] < 0 and "above alpha_c" in py["warning"]
+    cli = normalize(cli_json("theory", "rs", "--alpha", 1.0))
+    same(py, cli, extra=("warning",))
 
 
 def test_beyond_capacity_is_a_runtime_error():
