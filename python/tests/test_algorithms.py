@@ -1,5 +1,7 @@
 """BP, local entropy, the solvers, enumeration, flatness and local energy against the CLI."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -130,3 +132,13 @@ def test_figure_list():
     assert "3" in figs and "profile" in figs
     with pytest.raises(ValueError, match="unknown figure"):
         flatmin.figure("no-such-figure")
+
+
+def test_figure_quick(tmp_path):
+    py = flatmin.figure("2", out=tmp_path / "py", quick=True)
+    cli = normalize(cli_json("figure", "2", "--quick", "-o", tmp_path / "cli"))
+    cli = cli[0] if isinstance(cli, list) else cli
+    same(py, cli, ignore=("dir",))
+    out = Path(py["dir"])
+    assert out.parent == tmp_path / "py"
+    assert (out / "meta.json").is_file() and (out / "data.csv").is_file()
