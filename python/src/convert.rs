@@ -254,8 +254,14 @@ pub fn f64_array<'py>(py: Python<'py>, v: Vec<f64>) -> Bound<'py, PyArray1<f64>>
 
 /// Reads a float or a 1-D array of floats (anything numpy.asarray takes): `(values, was_scalar)`.
 pub fn floats_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, bool)> {
-    if let Ok(x) = obj.extract::<f64>() {
-        return Ok((vec![x], true));
+    let is_array = obj
+        .getattr("ndim")
+        .and_then(|d| d.extract::<usize>())
+        .is_ok_and(|d| d > 0);
+    if !is_array {
+        if let Ok(x) = obj.extract::<f64>() {
+            return Ok((vec![x], true));
+        }
     }
     let np = obj.py().import("numpy")?;
     let arr = np.call_method1("asarray", (obj, "float64")).map_err(|_| {

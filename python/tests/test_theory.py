@@ -134,3 +134,10 @@ def test_beyond_capacity_is_a_runtime_error():
     code, _, err = cli_run("theory", "rs", "--alpha", 5.0)
     assert code == 1
     assert err.strip() == f"flatmin: error: {e.value}"
+
+
+def test_one_element_array_stays_an_array():
+    py = flatmin.theory.fp(0.5, 0.3, d=np.array([0.1]))
+    assert isinstance(py["s_fp"], np.ndarray) and py["s_fp"].shape == (1,)
+    assert py["s_fp"][0] == flatmin.theory.fp(0.5, 0.3, d=0.1)["s_fp"]
+    assert isinstance(flatmin.theory.fp(0.5, 0.3, d=np.float64(0.1))["s_fp"], float)
