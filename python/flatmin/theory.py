@@ -10,7 +10,9 @@ Each function mirrors ``flatmin theory … --json``:
 * ``phases(alpha, kappa=0.0, kappa_ref=None, tol=5e-4)``, ``thresholds(alphas, …)`` → dict
 * ``committee_rs(act, alpha, kappa=0.0)`` → dict; ``committee_kappa_max(act, alpha)`` → float;
   ``committee_fp(act, alpha, kappa_ref, kappa=0.0, d=…)`` → dict (``act`` is "sign" or "relu")
-* ``sbp_alpha_1m(kappa)`` → float; ``sbp_pairs(alpha, kappa, d)`` → dict ``{"d", "sigma2"}``
+* ``sbp_alpha_1m(kappa)``, ``sbp_alpha_pair(kappa, d)`` → float; ``sbp_pairs(alpha, kappa, d)`` →
+  dict ``{"alpha", "kappa", "d", "sigma2"}``; ``sbp_alpha_gap(kappa)`` → dict; ``sbp_tuples(y,
+  alpha, kappa, d)`` → dict with ``"sigma_y"``
 """
 
 from ._flatmin import theory as _theory
@@ -26,6 +28,9 @@ committee_kappa_max = _theory.committee_kappa_max
 committee_fp = _theory.committee_fp
 sbp_alpha_1m = _theory.sbp_alpha_1m
 sbp_pairs = _theory.sbp_pairs
+sbp_alpha_pair = _theory.sbp_alpha_pair
+sbp_alpha_gap = _theory.sbp_alpha_gap
+sbp_tuples = _theory.sbp_tuples
 
 __all__ = [
     "rs",
@@ -39,4 +44,7 @@ __all__ = [
     "committee_fp",
     "sbp_alpha_1m",
     "sbp_pairs",
+    "sbp_alpha_pair",
+    "sbp_alpha_gap",
+    "sbp_tuples",
 ]

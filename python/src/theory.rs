@@ -512,6 +512,54 @@ fn sbp_pairs<'py>(
     Ok(d)
 }
 
+/// α_pair(d; κ) of the symmetric binary perceptron: the density where the annealed pair entropy at
+/// distance d vanishes (the ``"alpha_pair"`` of `flatmin theory sbp alpha-pair`), as a float.
+#[pyfunction]
+fn sbp_alpha_pair(py: Python<'_>, kappa: f64, d: f64) -> PyResult<f64> {
+    let s = sbp_tables();
+    py.detach(|| s.alpha_pair(d, kappa)).map_err(sbp_err)
+}
+
+/// The overlap-gap density of the symmetric binary perceptron (`flatmin theory sbp alpha-gap
+/// --json`): ``{"kappa", "alpha_gap", "d"}``.
+#[pyfunction]
+fn sbp_alpha_gap<'py>(py: Python<'py>, kappa: f64) -> PyResult<Bound<'py, PyDict>> {
+    let s = sbp_tables();
+    let v = py.detach(|| s.alpha_gap(kappa)).map_err(sbp_err)?;
+    to_dict(
+        py,
+        &json!({"kappa": kappa, "alpha_gap": v.alpha_gap, "d": v.d}),
+    )
+}
+
+/// The most replicas of a tuple (the CLI's `--y` limit).
+const MAX_Y: u32 = 10_000;
+
+/// Annealed entropy of y-tuples of solutions at mutual distance d in the symmetric binary
+/// perceptron (`flatmin theory sbp tuples --json`): ``{"y", "alpha", "kappa", "d", "sigma_y"}``.
+#[pyfunction]
+fn sbp_tuples<'py>(
+    py: Python<'py>,
+    y: u32,
+    alpha: f64,
+    kappa: f64,
+    d: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    if y == 0 || y > MAX_Y {
+        return Err(value_err(format!(
+            "--y {y}: the tuple size must be in 1..={MAX_Y}"
+        )));
+    }
+    let s = sbp_tables();
+    let v = py
+        .detach(|| s.tuple_entropy(y, alpha, kappa, d))
+        .map_err(sbp_err)?;
+    to_dict(
+        py,
+        &json!({"y": y, "alpha": alpha, "kappa": kappa, "d": d, "sigma_y": v}),
+    )
+}
+
 /// Adds the theory functions to the `flatmin.theory` module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
@@ -530,5 +578,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(committee_fp, m)?)?;
     m.add_function(wrap_pyfunction!(sbp_alpha_1m, m)?)?;
     m.add_function(wrap_pyfunction!(sbp_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(sbp_alpha_pair, m)?)?;
+    m.add_function(wrap_pyfunction!(sbp_alpha_gap, m)?)?;
+    m.add_function(wrap_pyfunction!(sbp_tuples, m)?)?;
     Ok(())
 }

@@ -141,3 +141,16 @@ def test_one_element_array_stays_an_array():
     assert isinstance(py["s_fp"], np.ndarray) and py["s_fp"].shape == (1,)
     assert py["s_fp"][0] == flatmin.theory.fp(0.5, 0.3, d=0.1)["s_fp"]
     assert isinstance(flatmin.theory.fp(0.5, 0.3, d=np.float64(0.1))["s_fp"], float)
+
+
+def test_sbp_thresholds_and_tuples():
+    v = flatmin.theory.sbp_alpha_pair(1.0, 0.2)
+    assert v == cli_json("theory", "sbp", "alpha-pair", "--kappa", 1.0, "--d", 0.2)["alpha_pair"]
+    same(flatmin.theory.sbp_alpha_gap(1.0),
+         normalize(cli_json("theory", "sbp", "alpha-gap", "--kappa", 1.0)))
+    same(flatmin.theory.sbp_tuples(3, 0.5, 1.0, 0.2),
+         normalize(cli_json("theory", "sbp", "tuples", "--y", 3, "--alpha", 0.5, "--kappa", 1.0,
+                            "--d", 0.2)),
+         extra=("y", "alpha", "kappa", "d"))
+    with pytest.raises(ValueError):
+        flatmin.theory.sbp_tuples(0, 0.5, 1.0, 0.2)
