@@ -22,6 +22,7 @@ kappa_max = _theory.kappa_max
 alpha_c = _theory.alpha_c
 fp = _theory.fp
 phases = _theory.phases
+fp_1rsb = _theory.fp_1rsb
 thresholds = _theory.thresholds
 committee_rs = _theory.committee_rs
 committee_kappa_max = _theory.committee_kappa_max
@@ -38,6 +39,7 @@ __all__ = [
     "alpha_c",
     "fp",
     "phases",
+    "fp_1rsb",
     "thresholds",
     "committee_rs",
     "committee_kappa_max",

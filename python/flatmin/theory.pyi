@@ -14,6 +14,16 @@ def fp(alpha: float, kappa_ref: float, kappa: float = 0.0, d: Distances = ...) -
 def phases(
     alpha: float, kappa: float = 0.0, kappa_ref: Union[float, None] = None, tol: float = 5e-4
 ) -> Dict[str, Any]: ...
+def fp_1rsb(
+    alpha: float,
+    kappa_ref: float,
+    d: float,
+    kappa: float = 0.0,
+    m: List[float] = [0.3, 0.7],
+    delta: List[float] = [0.05, 0.2],
+    max_iter: int = 300,
+    tol: float = 1e-9,
+) -> Dict[str, Any]: ...
 def thresholds(
     alphas: List[float] = [0.5, 0.6, 0.7],
     tol: float = 5e-4,

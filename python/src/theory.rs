@@ -1,10 +1,12 @@
 //! `flatmin.theory`: the replica theory (THEORY §S2–S6), mirroring `flatmin theory … --json`.
 
 use crate::convert::{columnar, floats_arg, run_err, to_dict, value_err};
+use flatmin_core::roots::SolveOptions;
 use flatmin_core::theory::committee::{self, Activation};
 use flatmin_core::theory::franz_parisi::{
     self as fpt, FpError, FpProblem, FpQuadratureFast, FpSaddle,
 };
+use flatmin_core::theory::one_rsb::{self, FastQuad, OneRsbError};
 use flatmin_core::theory::phases::{self as ph, PhaseReport};
 use flatmin_core::theory::rs::{self as rst, Perceptron, RsError, RsQuadrature};
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
@@ -560,6 +562,88 @@ fn sbp_tuples<'py>(
     )
 }
 
+fn one_rsb_err(e: OneRsbError) -> PyErr {
+    match e {
+        OneRsbError::Shape(s) => value_err(s),
+        OneRsbError::Reference(r) => rs_err(r),
+        other => run_err(other),
+    }
+}
+
+/// 1RSB stability check of a Franz–Parisi point (THEORY §S4), as `flatmin theory fp-1rsb --json`:
+/// the RS point (``"rs"``), the 1RSB functional's reduction error at m = 0.5, and one entry of
+/// ``"starts"`` per (m, δ) start, each iterated to a fixed point; ``"non_rs_found"`` tells whether
+/// any start converged away from the RS solution. Slow (seconds per start).
+#[pyfunction]
+#[pyo3(signature = (alpha, kappa_ref, d, kappa = 0.0, m = vec![0.3, 0.7], delta = vec![0.05, 0.2],
+                    max_iter = 300, tol = 1e-9))]
+#[allow(clippy::too_many_arguments)]
+fn fp_1rsb<'py>(
+    py: Python<'py>,
+    alpha: f64,
+    kappa_ref: f64,
+    d: f64,
+    kappa: f64,
+    m: Vec<f64>,
+    delta: Vec<f64>,
+    max_iter: u32,
+    tol: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    if m.len() * delta.len() > one_rsb::MAX_STARTS {
+        return Err(value_err(format!(
+            "at most {} starts (|m| x |delta|)",
+            one_rsb::MAX_STARTS
+        )));
+    }
+    if tol.is_nan() || tol <= 0.0 {
+        return Err(value_err("--tol must be > 0"));
+    }
+    if !(1..=100_000).contains(&max_iter) {
+        return Err(value_err(format!(
+            "--max-iter {max_iter}: must be between 1 and 100000"
+        )));
+    }
+    let value = py.detach(|| -> PyResult<Value> {
+        static Q: OnceLock<FastQuad> = OnceLock::new();
+        let quad = Q.get_or_init(FastQuad::new);
+        let pb = one_rsb::Problem::new(alpha, kappa_ref, kappa, d).map_err(one_rsb_err)?;
+        let opts = SolveOptions {
+            tol,
+            max_iter,
+            ..Default::default()
+        };
+        let v = one_rsb::check(quad, &pb, &m, &delta, &opts).map_err(one_rsb_err)?;
+        let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+        let starts: Vec<Value> = v.starts[..v.n_starts]
+            .iter()
+            .map(|s| {
+                json!({
+                    "m": s.m, "start": s.start, "end": s.end, "converged": s.converged,
+                    "gap": num(s.gap), "phi": num(s.phi), "residual": num(s.residual),
+                    "evaluations": s.evaluations,
+                })
+            })
+            .collect();
+        let p = v.rs.point;
+        let verdict = if v.non_rs_found {
+            "non-RS solution found"
+        } else {
+            "no non-RS solution found"
+        };
+        Ok(json!({
+            "alpha": alpha, "kappa_ref": kappa_ref, "kappa": kappa, "d": d,
+            "rs": {"q1": p.q1, "p": p.p, "qhat1": p.qhat1, "phat": p.phat, "shat": p.shat,
+                   "phi": v.rs.value.phi, "dphi_dd": v.rs.dphi_dd, "residual": v.rs.residual},
+            "reduction_error": v.reduction_error,
+            "gap_tol": v.gap_tol,
+            "starts": starts,
+            "non_rs_found": v.non_rs_found,
+            "verdict": verdict,
+        }))
+    })?;
+    to_dict(py, &value)
+}
+
 /// Adds the theory functions to the `flatmin.theory` module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add(
@@ -572,6 +656,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(alpha_c, m)?)?;
     m.add_function(wrap_pyfunction!(fp, m)?)?;
     m.add_function(wrap_pyfunction!(phases, m)?)?;
+    m.add_function(wrap_pyfunction!(fp_1rsb, m)?)?;
     m.add_function(wrap_pyfunction!(thresholds, m)?)?;
     m.add_function(wrap_pyfunction!(committee_rs, m)?)?;
     m.add_function(wrap_pyfunction!(committee_kappa_max, m)?)?;

@@ -154,3 +154,11 @@ def test_sbp_thresholds_and_tuples():
          extra=("y", "alpha", "kappa", "d"))
     with pytest.raises(ValueError):
         flatmin.theory.sbp_tuples(0, 0.5, 1.0, 0.2)
+
+
+def test_fp_1rsb_one_short_start():
+    py = flatmin.theory.fp_1rsb(0.5, 0.3, 0.1, m=[0.5], delta=[0.1], max_iter=3)
+    cli = normalize(cli_json("theory", "fp-1rsb", "--alpha", 0.5, "--kappa-ref", 0.3, "--d", 0.1,
+                             "--m", 0.5, "--delta", 0.1, "--max-iter", 3))
+    same(py, cli)
+    assert len(py["starts"]) == 1 and isinstance(py["non_rs_found"], bool)
