@@ -115,12 +115,27 @@ impl Data {
             patterns,
             labels: if p == 0 { Vec::new() } else { labels },
             refs,
-            comments: Vec::new(),
+            comments: vec![format!(
+                " flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}"
+            )],
         })
     }
 
-    /// Writes the text format atomically.
-    pub fn write(&self, path: &Path) -> Result<(), PyErr> {
+    /// Writes the text format atomically. An existing file is replaced only if flatmin wrote it (its
+    /// first line starts with `# flatmin `) or `force` (output conventions §8).
+    pub fn write(&self, path: &Path, force: bool) -> Result<(), PyErr> {
+        if path.is_dir() {
+            return Err(PyValueError::new_err(format!(
+                "{}: is a directory, expected a file path",
+                path.display()
+            )));
+        }
+        if path.exists() && !force && !written_by_flatmin(path) {
+            return Err(PyValueError::new_err(format!(
+                "{}: exists and was not written by flatmin; not replacing it (use force=True to replace)",
+                path.display()
+            )));
+        }
         self.file.write(path).map_err(err)
     }
 
@@ -199,6 +214,16 @@ impl Data {
     fn problem(&self) -> &Problem {
         &self.problem
     }
+}
+
+/// Whether `path` starts with the mark flatmin puts on the files it writes (`# flatmin `).
+fn written_by_flatmin(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 10];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && head == *b"# flatmin "
 }
 
 fn err_core(e: flatmin_core::ShapeError) -> PyErr {

@@ -107,9 +107,11 @@ impl Instance {
         Ok(Instance { data })
     }
 
-    /// Writes the instance in the text format (atomically: a failed write leaves nothing).
-    fn write(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
-        py.detach(|| self.data.write(&path))
+    /// Writes the instance in the text format, atomically (a failed write leaves nothing). An
+    /// existing file is replaced only if flatmin wrote it, or with ``force=True``.
+    #[pyo3(signature = (path, force = false))]
+    fn write(&self, py: Python<'_>, path: PathBuf, force: bool) -> PyResult<()> {
+        py.detach(|| self.data.write(&path, force))
     }
 
     /// The instance in the text format, as a string.

@@ -124,3 +124,21 @@ def test_version():
     code, out, _ = cli_run("--version")
     assert code == 0
     assert out.split()[-1] == flatmin.__version__
+
+
+def test_write_never_replaces_a_foreign_file(tmp_path):
+    inst = flatmin.Instance.random(21, 0.5, seed=1)
+    foreign = tmp_path / "notes.txt"
+    foreign.write_text("my notes\n")
+    with pytest.raises(ValueError, match="not written by flatmin"):
+        inst.write(foreign)
+    assert foreign.read_text() == "my notes\n"
+    inst.write(foreign, force=True)
+    assert flatmin.Instance.read(foreign) == inst
+    inst.write(foreign)  # now flatmin's own file: replaced without force
+    built = flatmin.Instance(inst.patterns, inst.labels)
+    mine = tmp_path / "built.txt"
+    built.write(mine)
+    built.write(mine)
+    with pytest.raises(ValueError, match="directory"):
+        inst.write(tmp_path)
