@@ -39,6 +39,7 @@ pub mod enumerate;
 pub mod error;
 pub mod flatness;
 pub mod instance;
+pub mod network;
 pub mod quad;
 pub mod real;
 pub mod rng;
