@@ -78,7 +78,11 @@ fn packed_evaluation_is_exact_on_random_networks() {
                 1 + below(&mut rng, 130) as usize
             });
         }
-        arch.push(if case % 2 == 0 { 1 } else { 2 + below(&mut rng, 9) as usize });
+        arch.push(if case % 2 == 0 {
+            1
+        } else {
+            2 + below(&mut rng, 9) as usize
+        });
         let w: Vec<Vec<i8>> = arch
             .windows(2)
             .map(|s| {
@@ -108,7 +112,8 @@ fn packed_evaluation_is_exact_on_random_networks() {
         let mut ints = vec![0i32; net.int_scratch_len(p)];
         let mut bits = vec![0u64; net.bit_scratch_len(p)];
         let mut out = vec![0i32; p];
-        net.predict(&planes, &mut ints, &mut bits, &mut out).unwrap();
+        net.predict(&planes, &mut ints, &mut bits, &mut out)
+            .unwrap();
         let mut want = Vec::new();
         for mu in 0..p {
             let (pred, ties) = reference(&arch, &w, &px[mu * arch[0]..(mu + 1) * arch[0]]);
@@ -119,7 +124,17 @@ fn packed_evaluation_is_exact_on_random_networks() {
         let labels: Vec<i32> = want
             .iter()
             .enumerate()
-            .map(|(mu, &y)| if mu % 3 == 0 { if arch[arch.len() - 1] == 1 { -y } else { (y + 1) % arch[arch.len() - 1] as i32 } } else { y })
+            .map(|(mu, &y)| {
+                if mu % 3 == 0 {
+                    if arch[arch.len() - 1] == 1 {
+                        -y
+                    } else {
+                        (y + 1) % arch[arch.len() - 1] as i32
+                    }
+                } else {
+                    y
+                }
+            })
             .collect();
         let errs = net
             .count_errors(&planes, &labels, &mut ints, &mut bits, &mut out)
@@ -138,7 +153,10 @@ fn shape_errors_not_panics() {
     let b = Patterns::new(4, 2, &w1).unwrap(); // expects 3 inputs
     assert!(matches!(
         Network::new(&[a, b]),
-        Err(ShapeError::LengthMismatch { expected: 3, got: 4 })
+        Err(ShapeError::LengthMismatch {
+            expected: 3,
+            got: 4
+        })
     ));
     assert!(Network::new(&[]).is_err());
     let layers = [a];

@@ -56,7 +56,11 @@ mod gemm_standin {
 
     /// `out` (P×R bits): bit of `sign(a_r · b_μ)` with `sign(0) = +1`.
     #[allow(dead_code)]
-    pub fn sign_matrix(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut PatternsMut<'_>) -> Result<()> {
+    pub fn sign_matrix(
+        a: &Patterns<'_>,
+        b: &Patterns<'_>,
+        out: &mut PatternsMut<'_>,
+    ) -> Result<()> {
         if a.n() != b.n() {
             return Err(ShapeError::LengthMismatch {
                 expected: a.n(),
@@ -259,11 +263,7 @@ impl<'a, 'b> Network<'a, 'b> {
             });
         }
         self.predict(planes, ints, bits, out)?;
-        Ok(out
-            .iter()
-            .zip(labels)
-            .filter(|(a, b)| a != b)
-            .count() as u32)
+        Ok(out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32)
     }
 }
 
@@ -344,7 +344,7 @@ impl<'a> PixelPlanes<'a> {
         if n == 0 {
             return Err(ShapeError::ZeroLength);
         }
-        if pixels.len() % n != 0 {
+        if !pixels.len().is_multiple_of(n) {
             return Err(ShapeError::LengthMismatch {
                 expected: pixels.len() / n * n,
                 got: pixels.len(),

@@ -3,9 +3,10 @@
 //!
 //! Where the files are looked for, in order: the `--data DIR` flag, the `FLATMIN_DATA` environment
 //! variable, the standard location of the distribution package (Debian's `dataset-fashion-mnist`
-//! installs `/usr/share/datasets/fashion-mnist/`). In a directory the files are looked for directly and
-//! in the data set's usual sub-directory (`mnist/`, `fashion-mnist/`, `cifar-10-batches-bin/`). Nothing
-//! is ever downloaded.
+//! installs `/usr/share/datasets/fashion-mnist/`). In a directory the files are looked for in the data
+//! set's usual sub-directory (`mnist/`, `fashion-mnist/`, `cifar-10-batches-bin/`), then directly (MNIST
+//! and Fashion-MNIST share file names: a directory holding one set's files directly serves both task
+//! families, so keep both sets in their sub-directories). Nothing is ever downloaded.
 //!
 //! Readers never trust a header: sizes are checked against the bytes actually present, and every
 //! malformed, truncated or inconsistent file is an [`Error::Parse`] naming the file (exit code 2).
@@ -121,7 +122,7 @@ impl Task {
     /// The task's label of a raw class index (0..10).
     pub fn label(self, class: u8) -> i32 {
         if self.outputs() == 1 {
-            if class % 2 == 0 {
+            if class.is_multiple_of(2) {
                 1
             } else {
                 -1
@@ -208,9 +209,13 @@ impl TaskData {
         self.labels.truncate(p);
         self.pixels.truncate(p * self.n);
     }
-    /// Inputs as training floats `b / 255` (row-major).
+    /// Inputs as training floats `x / 255 = (2b − 255) / 255 ∈ [−1, 1]` (row-major): the same
+    /// function up to a positive factor as the exact evaluation's odd integers `x = 2b − 255`.
     pub fn floats(&self) -> Vec<f32> {
-        self.pixels.iter().map(|&b| f32::from(b) / 255.0).collect()
+        self.pixels
+            .iter()
+            .map(|&b| (2.0 * f32::from(b) - 255.0) / 255.0)
+            .collect()
     }
 }
 
@@ -224,8 +229,9 @@ pub fn candidate_dirs(source: Source, data_dir: Option<&Path>) -> Vec<PathBuf> {
     }
     let mut dirs = Vec::new();
     for r in &roots {
-        dirs.push(r.clone());
+        // The sub-directory first: MNIST and Fashion-MNIST use the same file names.
         dirs.push(r.join(source.subdir()));
+        dirs.push(r.clone());
     }
     if data_dir.is_none() {
         dirs.extend(source.standard_dirs());
@@ -530,8 +536,7 @@ mod tests {
             name.to_string()
         });
         if gz {
-            let mut e =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             e.write_all(bytes).unwrap();
             std::fs::write(&path, e.finish().unwrap()).unwrap();
         } else {
@@ -541,7 +546,8 @@ mod tests {
     }
 
     fn tmpdir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("flatmin-deep-data-{tag}-{}", std::process::id()));
+        let d =
+            std::env::temp_dir().join(format!("flatmin-deep-data-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -549,7 +555,9 @@ mod tests {
 
     /// A 3-image 28×28 IDX pair with pixel (μ, i) = (7μ + i) mod 256 and labels 3, 4, 9.
     fn write_fashion(dir: &Path, gz: bool) {
-        let px: Vec<u8> = (0..3 * 784).map(|j| ((j / 784) * 7 + j % 784) as u8).collect();
+        let px: Vec<u8> = (0..3 * 784)
+            .map(|j| ((j / 784) * 7 + j % 784) as u8)
+            .collect();
         for split in [Split::Train, Split::Test] {
             let (img, lab) = idx_names(split);
             write(dir, img, &idx_bytes(0x803, &[3, 28, 28], &px), gz);
@@ -583,7 +591,11 @@ mod tests {
             (idx_bytes(0x801, &[5], &[0, 1]), 1, "truncated"),
             (idx_bytes(0x801, &[1], &[0, 1]), 1, "after the data"),
             (0x803u32.to_be_bytes().to_vec(), 3, "truncated header"),
-            (idx_bytes(0x803, &[u32::MAX, u32::MAX, 2], &[]), 3, "too large"),
+            (
+                idx_bytes(0x803, &[u32::MAX, u32::MAX, 2], &[]),
+                3,
+                "too large",
+            ),
         ];
         for (bytes, nd, what) in cases {
             let e = parse_idx(&bytes, nd, &p).unwrap_err();
@@ -593,23 +605,52 @@ mod tests {
         }
         // count mismatch between images and labels
         let px = vec![0u8; 2 * 784];
-        let img = write(&d, "train-images-idx3-ubyte", &idx_bytes(0x803, &[2, 28, 28], &px), false);
-        let lab = write(&d, "train-labels-idx1-ubyte", &idx_bytes(0x801, &[3], &[1, 2, 3]), false);
+        let img = write(
+            &d,
+            "train-images-idx3-ubyte",
+            &idx_bytes(0x803, &[2, 28, 28], &px),
+            false,
+        );
+        let lab = write(
+            &d,
+            "train-labels-idx1-ubyte",
+            &idx_bytes(0x801, &[3], &[1, 2, 3]),
+            false,
+        );
         let e = read_idx_pair(&img, &lab, None).unwrap_err();
         assert!(e.to_string().contains("3 labels"), "{e}");
         // a label that is not a class
-        write(&d, "train-labels-idx1-ubyte", &idx_bytes(0x801, &[2], &[1, 12]), false);
+        write(
+            &d,
+            "train-labels-idx1-ubyte",
+            &idx_bytes(0x801, &[2], &[1, 12]),
+            false,
+        );
         let e = load(Task::Fashion, Split::Train, None, Some(&d)).unwrap_err();
         assert!(e.to_string().contains("label 12"), "{e}");
         // corrupt gzip
-        std::fs::write(d.join("t10k-images-idx3-ubyte.gz"), [0x1f, 0x8b, 8, 0, 1, 2]).unwrap();
-        write(&d, "t10k-labels-idx1-ubyte", &idx_bytes(0x801, &[2], &[1, 2]), false);
+        std::fs::write(
+            d.join("t10k-images-idx3-ubyte.gz"),
+            [0x1f, 0x8b, 8, 0, 1, 2],
+        )
+        .unwrap();
+        write(
+            &d,
+            "t10k-labels-idx1-ubyte",
+            &idx_bytes(0x801, &[2], &[1, 2]),
+            false,
+        );
         let e = load(Task::Fashion, Split::Test, None, Some(&d)).unwrap_err();
         assert!(e.to_string().contains("gzip"), "{e}");
         // wrong image size for the task
         let img = idx_bytes(0x803, &[2, 2, 2], &[0; 8]);
         write(&d, "train-images-idx3-ubyte", &img, false);
-        write(&d, "train-labels-idx1-ubyte", &idx_bytes(0x801, &[2], &[1, 2]), false);
+        write(
+            &d,
+            "train-labels-idx1-ubyte",
+            &idx_bytes(0x801, &[2], &[1, 2]),
+            false,
+        );
         let e = load(Task::Fashion, Split::Train, None, Some(&d)).unwrap_err();
         assert!(e.to_string().contains("needs 784"), "{e}");
         std::fs::remove_dir_all(&d).unwrap();
@@ -620,7 +661,10 @@ mod tests {
         let d = tmpdir("missing");
         let e = load(Task::MnistParity, Split::Train, None, Some(&d)).unwrap_err();
         let s = e.to_string();
-        assert!(s.contains("train-images-idx3-ubyte") && s.contains("--data"), "{s}");
+        assert!(
+            s.contains("train-images-idx3-ubyte") && s.contains("--data"),
+            "{s}"
+        );
         assert!(e.is_input());
         let e = load(Task::Cifar10, Split::Test, None, Some(&d)).unwrap_err();
         assert!(e.to_string().contains("test_batch.bin"), "{e}");

@@ -47,12 +47,12 @@ pub fn local_energy(
         )));
     }
     if let Some(p) = ps.iter().find(|p| !(0.0..=1.0).contains(*p)) {
-        return Err(Error::Input(format!(
-            "flip probability {p} outside [0, 1]"
-        )));
+        return Err(Error::Input(format!("flip probability {p} outside [0, 1]")));
     }
     if data.is_empty() {
-        return Err(Error::Input("no training examples (--p must be ≥ 1)".into()));
+        return Err(Error::Input(
+            "no training examples (--p must be ≥ 1)".into(),
+        ));
     }
     let base = net.pack();
     let e0 = count_errors(&base, data)? as i64;
@@ -78,7 +78,7 @@ pub fn local_energy(
                     loop {
                         let u = 1.0 - uniform(&mut rng); // (0, 1]
                         let gap = (u.ln() / ln_q).floor();
-                        if !(gap < (len - i) as f64) {
+                        if gap >= (len - i) as f64 {
                             break;
                         }
                         i += gap as usize;

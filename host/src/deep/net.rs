@@ -28,7 +28,11 @@ pub fn parse_arch(s: &str) -> Result<Vec<usize>> {
     };
     let sizes: Vec<usize> = s
         .split('-')
-        .map(|t| t.trim().parse::<usize>().map_err(|_| bad("not a list of sizes")))
+        .map(|t| {
+            t.trim()
+                .parse::<usize>()
+                .map_err(|_| bad("not a list of sizes"))
+        })
         .collect::<Result<_>>()?;
     check_arch(&sizes).map_err(|e| bad(&e))?;
     Ok(sizes)
@@ -101,7 +105,13 @@ impl BinaryNet {
             .windows(2)
             .map(|w| {
                 (0..w[0] * w[1])
-                    .map(|_| if rand_core::RngCore::next_u32(&mut rng) & 1 == 0 { 1 } else { -1 })
+                    .map(|_| {
+                        if rand_core::RngCore::next_u32(&mut rng) & 1 == 0 {
+                            1
+                        } else {
+                            -1
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -188,7 +198,9 @@ impl BinaryNet {
                 return Err(bad(format!("W{l} must be int8")));
             };
             if shape.len() != 2 {
-                return Err(bad(format!("W{l} must be 2-dimensional, has shape {shape:?}")));
+                return Err(bad(format!(
+                    "W{l} must be 2-dimensional, has shape {shape:?}"
+                )));
             }
             if l == 0 {
                 arch.push(shape[1]);
@@ -394,11 +406,7 @@ pub fn predict_reference(net: &BinaryNet, data: &TaskData) -> Vec<i32> {
             for (l, w) in net.weights.iter().enumerate() {
                 let (cols, rows) = (net.arch[l], net.arch[l + 1]);
                 let h: Vec<i64> = (0..rows)
-                    .map(|r| {
-                        (0..cols)
-                            .map(|c| i64::from(w[r * cols + c]) * a[c])
-                            .sum()
-                    })
+                    .map(|r| (0..cols).map(|c| i64::from(w[r * cols + c]) * a[c]).sum())
                     .collect();
                 if l + 1 < net.depth() {
                     a = h.iter().map(|&v| if v < 0 { -1 } else { 1 }).collect();

@@ -70,10 +70,9 @@ pub fn write(path: &Path, arrays: &[(String, Array)]) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let fname = path.file_name().map_or_else(
-        || "out.npz".into(),
-        |f| f.to_string_lossy().into_owned(),
-    );
+    let fname = path
+        .file_name()
+        .map_or_else(|| "out.npz".into(), |f| f.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{fname}.tmp-{}", std::process::id()));
     let result = (|| -> Result<()> {
         let file = std::fs::File::create(&tmp).map_err(|e| Error::io(path, e))?;
@@ -84,7 +83,8 @@ pub fn write(path: &Path, arrays: &[(String, Array)]) -> Result<()> {
         let zerr = |e: zip::result::ZipError| Error::Other(format!("{}: {e}", path.display()));
         for (name, a) in arrays {
             zw.start_file(format!("{name}.npy"), opts).map_err(zerr)?;
-            zw.write_all(&npy_bytes(a)).map_err(|e| Error::io(path, e))?;
+            zw.write_all(&npy_bytes(a))
+                .map_err(|e| Error::io(path, e))?;
         }
         let mut w = zw.finish().map_err(zerr)?;
         w.flush().map_err(|e| Error::io(path, e))?;

@@ -45,7 +45,10 @@ pub fn apply_relabel(net: &BinaryNet, relabels: &[Relabel]) -> Result<BinaryNet>
         let mut seen = vec![false; rows];
         if rl.perm.len() != rows
             || rl.signs.len() != rows
-            || rl.perm.iter().any(|&j| j >= rows || std::mem::replace(&mut seen[j], true))
+            || rl
+                .perm
+                .iter()
+                .any(|&j| j >= rows || std::mem::replace(&mut seen[j], true))
             || rl.signs.iter().any(|&s| s != 1 && s != -1)
         {
             return Err(Error::Input(format!("layer {l}: not a signed permutation")));

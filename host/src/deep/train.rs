@@ -5,7 +5,8 @@
 //!   pre-activation `u = h / √n_in` (straight-through estimator);
 //! * loss: cross-entropy of `β u_L` (softmax for C outputs, logistic `ln(1 + e^{−β y u})` for one);
 //! * plain SGD on the latent weights with the gradient of the binary ones, mini-batches from a seeded
-//!   shuffle per epoch, the latent weights clipped to `[−c, c]` after each step; inputs `b / 255`.
+//!   shuffle per epoch, the latent weights clipped to `[−c, c]` after each step; inputs `x / 255 = (2b − 255) / 255`, the
+//!   exact evaluation's odd integers scaled.
 //!
 //! The f32 products run on `matrixmultiply` (pure Rust, run-time AVX/FMA dispatch, builds in seconds;
 //! the `gemm` crate is ~1.5× faster on this kernel but takes ~30 s to build and its multi-threading
@@ -50,7 +51,7 @@ impl Default for TrainParams {
 /// Default epochs.
 pub const DEFAULT_EPOCHS: usize = 100;
 /// Default learning rate.
-pub const DEFAULT_LR: f32 = 5.0;
+pub const DEFAULT_LR: f32 = 20.0;
 /// Default mini-batch size (the same group's comparison runs used 128).
 pub const DEFAULT_BATCH: usize = 128;
 /// Default latent clip.
@@ -109,8 +110,14 @@ fn sgemm(
     }
     assert!(c.len() >= m * n, "sgemm: C too small");
     if k > 0 {
-        assert!((m - 1) * rsa + (k - 1) * csa < a.len(), "sgemm: A too small");
-        assert!((k - 1) * rsb + (n - 1) * csb < b.len(), "sgemm: B too small");
+        assert!(
+            (m - 1) * rsa + (k - 1) * csa < a.len(),
+            "sgemm: A too small"
+        );
+        assert!(
+            (k - 1) * rsb + (n - 1) * csb < b.len(),
+            "sgemm: B too small"
+        );
     }
     // SAFETY: every index the kernel touches, (i·rs + j·cs) for i < rows and j < cols of each view, was
     // checked above to lie inside the slice; C is a distinct &mut slice (no aliasing with A or B).
@@ -175,7 +182,9 @@ pub fn train(
     let outs = arch[arch.len() - 1];
     let p = data.len();
     if p == 0 {
-        return Err(Error::Input("no training examples (--p must be ≥ 1)".into()));
+        return Err(Error::Input(
+            "no training examples (--p must be ≥ 1)".into(),
+        ));
     }
     let labels_ok = if outs == 1 {
         data.labels.iter().all(|&y| y == 1 || y == -1)
@@ -186,7 +195,11 @@ pub fn train(
         return Err(Error::Input(format!(
             "--arch ends with {outs} output unit{} but the task's labels need {}",
             if outs == 1 { "" } else { "s" },
-            if outs == 1 { "more" } else { "one (two-class task)" }
+            if outs == 1 {
+                "more"
+            } else {
+                "one (two-class task)"
+            }
         )));
     }
     let nl = arch.len() - 1;
@@ -203,7 +216,10 @@ pub fn train(
         .iter()
         .map(|l| l.iter().map(|&v| sgn(v)).collect())
         .collect();
-    let scale: Vec<f32> = arch[..nl].iter().map(|&n| 1.0 / (n as f32).sqrt()).collect();
+    let scale: Vec<f32> = arch[..nl]
+        .iter()
+        .map(|&n| 1.0 / (n as f32).sqrt())
+        .collect();
     let x = data.floats();
     let n0 = arch[0];
     let bmax = params.batch.min(p);
@@ -271,8 +287,7 @@ pub fn train(
                     let mut best = 0;
                     for c in 0..outs {
                         let pc = (beta * row[c] - mx).exp() / z;
-                        g[r * outs + c] =
-                            beta * (pc - if c == yi { 1.0 } else { 0.0 }) * inv_b;
+                        g[r * outs + c] = beta * (pc - if c == yi { 1.0 } else { 0.0 }) * inv_b;
                         if row[c] > row[best] {
                             best = c;
                         }
@@ -317,7 +332,9 @@ pub fn train(
                 if l > 0 {
                     // Straight-through hard-tanh window on u_{l−1} (B × nin).
                     let up = &pre[l - 1][..b * nin];
-                    for ((go, &gi), &uv) in g_out[..b * nin].iter_mut().zip(&g_in[..b * nin]).zip(up) {
+                    for ((go, &gi), &uv) in
+                        g_out[..b * nin].iter_mut().zip(&g_in[..b * nin]).zip(up)
+                    {
                         *go = if uv.abs() <= 1.0 { gi } else { 0.0 };
                     }
                 }
