@@ -532,3 +532,71 @@ fn fashion_mnist_subset_reaches_zero_train_error_with_defaults() {
 
 /// P of the zero-train-error test.
 const ZERO_P: &str = "300";
+
+#[test]
+fn study_points_summaries_and_local_energy() {
+    use flatmin_host::deep::study::run_sequential;
+    let dir = tmp("study");
+    write_idx_set(&dir, 80, 30, 4);
+    // Small networks want a smaller learning rate than the defaults (tuned for width 501).
+    let params = TrainParams {
+        epochs: 30,
+        batch: 10,
+        lr: 2.0,
+        ..TrainParams::default()
+    };
+    let r = run_sequential(
+        Task::Fashion,
+        &[784, 21, 10],
+        &[20, 80],
+        &[1, 2, 3],
+        &params,
+        Some(&dir),
+        &[0.0, 0.2],
+        3,
+        9,
+    )
+    .unwrap();
+    assert_eq!(r.points.len(), 6);
+    assert_eq!(r.summaries.len(), 2);
+    for s in &r.summaries {
+        assert_eq!(s.networks, 3);
+        let q = s.q.unwrap();
+        assert!(q > s.q_random.unwrap() && q < 1.0, "{s:?}");
+        assert!(q >= s.q_raw.unwrap(), "{s:?}");
+        assert_eq!(s.q_layers.as_ref().unwrap().len(), 2);
+        assert!(s.q_random.unwrap().abs() < 0.2);
+    }
+    // The same (P, seed) point alone gives the same network as inside the study.
+    let p_star = r
+        .p_star
+        .unwrap_or_else(|| panic!("the band task is learnable: {:?}", r.summaries));
+    assert_eq!(r.local_energy.len(), 3);
+    for (_, prof) in &r.local_energy {
+        assert_eq!(prof[0].mean, 0.0);
+        assert!(
+            prof[1].mean > 0.0,
+            "flipping 20% of the weights of a solution costs errors"
+        );
+    }
+    let train_data = data::load(Task::Fashion, Split::Train, None, Some(&dir)).unwrap();
+    let test = PackedData::new(&data::load(Task::Fashion, Split::Test, None, Some(&dir)).unwrap())
+        .unwrap();
+    let one = flatmin_host::deep::study::train_point(
+        &[784, 21, 10],
+        &train_data,
+        &test,
+        p_star,
+        &params,
+        2,
+    )
+    .unwrap();
+    let same = r
+        .points
+        .iter()
+        .find(|x| x.p == p_star && x.seed == 2)
+        .unwrap();
+    assert_eq!(one.net, same.net);
+    assert_eq!(one.train_errors, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -132,8 +132,9 @@ pub fn parse_grid(s: &str) -> Result<Vec<f64>> {
     Ok(if n == 1 {
         vec![a]
     } else {
+        // Rounded to 12 decimals so that 0:0.3:31 gives 0.1, not 0.09999999999999999.
         (0..n)
-            .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+            .map(|i| ((a + (b - a) * i as f64 / (n - 1) as f64) * 1e12).round() / 1e12)
             .collect()
     })
 }
