@@ -2,6 +2,13 @@
 //! the input with an exact assignment (Kuhn–Munkres of the `pathfinding` crate, O(n³)), sign reversals
 //! fixed by the sign of the matched row overlap, permutation and signs carried into the next layer's
 //! columns; the output layer is not permuted.
+//!
+//! Permuting hidden units never changes the function. Reversing a unit's sign changes it only where its
+//! pre-activation is exactly 0 (there `sign(0) = +1` on both sides while the outgoing column flipped);
+//! with odd fan-ins (odd hidden widths such as the default 501, and an odd number of inputs) that
+//! never happens. With n_0 = 784 the first hidden layer's integer sums are even and can be 0, so a
+//! matched network may differ from the original on the rare inputs with such a tie; the overlaps
+//! themselves are unaffected.
 
 use crate::deep::net::BinaryNet;
 use crate::error::{Error, Result};
@@ -134,10 +141,8 @@ pub fn matching(a: &BinaryNet, b: &BinaryNet) -> Result<Vec<Relabel>> {
     Ok(relabels)
 }
 
-/// Compose per-layer matchings found sequentially: since each step is applied to the already relabelled
-/// network, the composite relabelling of the original B is, per layer, the step itself (rows of layer l
-/// are only touched by step l; columns by step l − 1 which is accounted for in the next layer's rows'
-/// content). The matched network is therefore `apply_relabel(b, &matching(a, b)?)`.
+/// B with its hidden units relabelled to match A: `apply_relabel(b, &matching(a, b)?)` (applying the
+/// per-layer steps in order is exactly what [`matching`] did while searching).
 pub fn matched(a: &BinaryNet, b: &BinaryNet) -> Result<BinaryNet> {
     let rl = matching(a, b)?;
     apply_relabel(b, &rl)
