@@ -76,16 +76,16 @@ pub struct TrainArgs {
     #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
     pub epochs: usize,
     /// Learning rate on the latent weights.
-    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR)]
+    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
     pub lr: f32,
     /// Mini-batch size.
     #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
     pub batch: usize,
     /// Latent weights are clipped to [−C, C].
-    #[arg(long, value_name = "C", default_value_t = train::DEFAULT_CLIP)]
+    #[arg(long, value_name = "C", default_value_t = train::DEFAULT_CLIP, allow_negative_numbers = true)]
     pub clip: f32,
     /// Inverse temperature of the loss.
-    #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA)]
+    #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
     pub beta: f32,
     /// Output network file (.npz); its metadata goes to the same path with extension .json.
     #[arg(long, short = 'o', visible_alias = "out", value_name = "NET.npz")]
@@ -123,7 +123,12 @@ pub struct EnergyArgs {
     #[allow(missing_docs)]
     pub data: DataArgs,
     /// Flip probabilities a:b:n (n points from a to b).
-    #[arg(long, value_name = "a:b:n", default_value = "0:0.3:31")]
+    #[arg(
+        long,
+        value_name = "a:b:n",
+        default_value = "0:0.3:31",
+        allow_hyphen_values = true
+    )]
     pub ps: String,
     /// Noise realisations per flip probability.
     #[arg(long, value_name = "R", default_value_t = 100)]
