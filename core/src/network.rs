@@ -22,10 +22,11 @@ use crate::bits::{words_for, Patterns, PatternsMut, WORD_BITS};
 use crate::error::{Result, ShapeError};
 
 // Batched ±1 products. `gemm_standin` has exactly the API of `crate::bits::gemm`; switching to the
-// real kernels is this one line: `use crate::bits::gemm;`.
+// real kernels is this one line: `use crate::bits::gemm;` (then the stand-in can be deleted).
 use gemm_standin as gemm;
 
 /// Stand-in for `crate::bits::gemm` (same signatures), row by row over the popcount kernel.
+#[allow(dead_code)]
 mod gemm_standin {
     use crate::bits::{kernel, Patterns, PatternsMut};
     use crate::error::{Result, ShapeError};
@@ -55,7 +56,6 @@ mod gemm_standin {
     }
 
     /// `out` (P×R bits): bit of `sign(a_r · b_μ)` with `sign(0) = +1`.
-    #[allow(dead_code)]
     pub fn sign_matrix(
         a: &Patterns<'_>,
         b: &Patterns<'_>,

@@ -11,7 +11,10 @@
 //! The f32 products run on `matrixmultiply` (pure Rust, run-time AVX/FMA dispatch, builds in seconds;
 //! the `gemm` crate is ~1.5× faster on this kernel but takes ~30 s to build and its multi-threading
 //! changes summation order). One network trains on one thread, so the result is bit-identical for a
-//! seed whatever `--threads` is; studies run networks in parallel.
+//! seed whatever `--threads` is; studies run networks in parallel. Across machines the bytes may
+//! differ: `matrixmultiply` picks its FMA/AVX/SSE kernel at run time and these round differently, so
+//! bit-identity holds per CPU feature level (the exact evaluation of a given network is identical
+//! everywhere).
 
 use crate::deep::data::TaskData;
 use crate::deep::net::BinaryNet;
