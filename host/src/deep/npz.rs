@@ -197,19 +197,18 @@ pub fn parse_npy(bytes: &[u8]) -> std::result::Result<Array, String> {
         ));
     }
     // C-order index of Fortran-order element k.
+    let mut strides = vec![0usize; shape.len()];
+    let mut stride = 1;
+    for d in (0..shape.len()).rev() {
+        strides[d] = stride;
+        stride *= shape[d];
+    }
     let reorder = |k: usize| -> usize {
         let mut rem = k;
         let mut idx = 0;
-        let mut stride = 1;
-        let mut strides = vec![0; shape.len()];
-        for d in (0..shape.len()).rev() {
-            strides[d] = stride;
-            stride *= shape[d];
-        }
         for d in 0..shape.len() {
-            let i = rem % shape[d];
+            idx += (rem % shape[d]) * strides[d];
             rem /= shape[d];
-            idx += i * strides[d];
         }
         idx
     };
