@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bp;
+pub mod deep;
 pub mod enumerate;
 pub mod figure;
 pub mod instance;
@@ -85,6 +86,9 @@ pub enum Command {
     Bench(bench::Cmd),
     /// Join the shards of a sharded sweep.
     Merge(merge::Args),
+    /// Deep binary networks on real data: train, eval, overlap, local-energy (DEEP.md).
+    #[command(subcommand)]
+    Deep(deep::Cmd),
 }
 
 /// Dispatches a parsed command line.
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Figure(a) => figure::run(a, &g),
         Command::Bench(c) => bench::run(c, &g),
         Command::Merge(a) => merge::run(a, &g),
+        Command::Deep(c) => deep::run(c, &g),
     }
 }
 
