@@ -674,6 +674,9 @@ fn bnn_data() -> &'static BnnData {
             ..Default::default()
         };
         let trained = train::train(&BNN_ARCH, &train_set, &params, |_| {}).unwrap();
+        // Deterministic generator: the same seed trains the same bits again.
+        let again = train::train(&BNN_ARCH, &train_set, &params, |_| {}).unwrap();
+        assert_eq!(again.weights, trained.weights, "training is not reproducible");
         let packed = trained.pack();
 
         // Host evaluation: the core's packed network on the whole batch ...
