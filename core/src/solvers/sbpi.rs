@@ -25,7 +25,9 @@ use crate::rng::{rng_from_seed, shuffle, uniform};
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SbpiParams {
-    /// K: hidden states are odd in [−(2K−1), 2K−1] (1 ≤ K ≤ 63).
+    /// K: hidden states are odd in [−(2K−1), 2K−1] (1 ≤ K ≤ 63), or 0 (the default) for
+    /// [`SbpiParams::auto_k`]`(N)` = min(⌈√N⌉, 63). A fixed K fails above N ≈ 2.3·K² (see the
+    /// module docs): the hidden range must grow like √N.
     pub k: u8,
     /// θ_m ≥ 1: SBPI's "barely correct" window on the integer scale.
     pub theta_m: i32,
@@ -36,13 +38,36 @@ pub struct SbpiParams {
 }
 
 impl Default for SbpiParams {
-    /// K = 20, θ_m = 1, p_s = 0.3, 10⁴ sweeps.
+    /// K = ⌈√N⌉ (`k: 0`), θ_m = 1, p_s = 0.3, 10⁴ sweeps.
     fn default() -> Self {
         SbpiParams {
-            k: 20,
+            k: 0,
             theta_m: 1,
             p_s: 0.3,
             max_sweeps: 10_000,
+        }
+    }
+}
+
+impl SbpiParams {
+    /// The largest K the `i8` hidden states hold (range ±125).
+    pub const MAX_K: u8 = 63;
+
+    /// The default number of hidden levels for N synapses: min(⌈√N⌉, 63), at least 1.
+    pub fn auto_k(n: usize) -> u8 {
+        let mut r = libm::sqrt(n as f64) as usize;
+        while r * r < n {
+            r += 1;
+        }
+        r.clamp(1, usize::from(Self::MAX_K)) as u8
+    }
+
+    /// The K a run on N synapses uses: `k`, or [`SbpiParams::auto_k`]`(N)` when `k` is 0.
+    pub fn effective_k(&self, n: usize) -> u8 {
+        if self.k == 0 {
+            Self::auto_k(n)
+        } else {
+            self.k
         }
     }
 }
@@ -91,8 +116,10 @@ fn run(
     stabilities: &mut [i32],
 ) -> Result<SolverOutcome> {
     let (n, p) = (inst.n(), inst.p());
-    if !(1..=63).contains(&params.k) {
-        return Err(ShapeError::InvalidParameter("K must be in 1..=63"));
+    if params.k > SbpiParams::MAX_K {
+        return Err(ShapeError::InvalidParameter(
+            "K must be in 1..=63 (or 0 for the default)",
+        ));
     }
     if params.theta_m < 1 {
         return Err(ShapeError::InvalidParameter("theta_m must be >= 1"));
@@ -113,7 +140,7 @@ fn run(
             });
         }
     }
-    let hmax = 2 * i16::from(params.k) - 1;
+    let hmax = 2 * i16::from(params.effective_k(n)) - 1;
     let mut rng = rng_from_seed(seed);
     w.fill_random(&mut rng);
     for (i, hi) in hidden.iter_mut().enumerate() {

@@ -29,20 +29,20 @@ pub struct Stats {
     #[serde(rename = "ref")]
     pub reference: Option<usize>,
     /// N.
-    #[serde(rename = "N")]
     pub n: usize,
     /// P.
-    #[serde(rename = "P")]
     pub p: usize,
     /// The margin κ the errors are counted at.
     pub kappa: f64,
     /// The integer threshold T(κ) = ⌈κ√N − 10⁻⁹⌉.
-    #[serde(rename = "T")]
     pub t: i32,
     /// Integer stabilities s_μ = Σᵢ wᵢ ξ^μ_i of the gauged patterns, in pattern order.
     pub stabilities: Vec<i32>,
     /// min_μ s_μ / √N (`None` when P = 0).
     pub margin: Option<f64>,
+    /// Why `margin` is null (output conventions §3), absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_reason: Option<&'static str>,
     /// #{μ : s_μ < T(κ)}.
     pub errors_kappa: usize,
     /// #{μ : s_μ < 0}, the training errors.
@@ -341,6 +341,7 @@ impl InstanceFile {
             kappa: th.kappa,
             t: th.t,
             margin: (self.p > 0).then(|| stability::margin(&s, self.n)),
+            margin_reason: (self.p == 0).then_some("no patterns (P = 0): the minimum is empty"),
             errors_kappa: th.errors(&s),
             errors0: stability::errors(&s, 0),
             stabilities: s,
@@ -387,7 +388,8 @@ impl Problem {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so readers
-/// never see a partial file and a failure leaves nothing behind.
+/// never see a partial file and a failure leaves nothing behind. Errors name `path` (never the
+/// temporary file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
@@ -396,16 +398,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| Error::Input(format!("{}: not a file path", path.display())))?;
+    if path.is_dir() {
+        return Err(Error::Input(format!(
+            "{}: is a directory, expected a file path",
+            path.display()
+        )));
+    }
     let tmp: PathBuf = dir.join(format!(
         ".{}.tmp-{}",
         name.to_string_lossy(),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    };
+    std::fs::write(&tmp, bytes).map_err(cannot)?;
+    std::fs::rename(&tmp, path).map_err(cannot)
+}
+
+/// The first line of every file `flatmin instance gen` writes starts with this.
+pub const GENERATED_MARK: &str = "# flatmin ";
+
+/// Whether the file at `path` was written by flatmin (its first line is flatmin's comment header).
+/// Reads at most the first 256 bytes.
+pub fn written_by_flatmin(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut len = 0;
+    while len < head.len() {
+        match f.read(&mut head[len..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => len += k,
+        }
+    }
+    head[..len].starts_with(GENERATED_MARK.as_bytes())
 }
 
 #[cfg(test)]
