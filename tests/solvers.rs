@@ -73,7 +73,13 @@ fn sbpi_solves_easy_instances() {
     }
 }
 
-fn run_sbpi(n: usize, alpha: f64, k: u8, seed: u64, max_sweeps: usize) -> (SolverOutcome, Vec<u64>) {
+fn run_sbpi(
+    n: usize,
+    alpha: f64,
+    k: u8,
+    seed: u64,
+    max_sweeps: usize,
+) -> (SolverOutcome, Vec<u64>) {
     let (p, xi) = random_instance(n, alpha, seed);
     let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
     let mut wb = vec![0u64; words_for(n)];

@@ -135,6 +135,13 @@ fn teacher_instance_round_trip() {
     );
     let t = std::fs::read_to_string(dir.join("t.txt")).unwrap();
     assert_eq!(t, std::fs::read_to_string(dir.join("u.txt")).unwrap());
+    // …and those bytes are pinned (FNV-1a 64, computed once by running this code; the same
+    // literal is pinned in tests/hardening.rs): a change of the instance stream is never silent.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in t.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    assert_eq!(h, 14_366_495_867_440_103_370);
     let stdout = ok(
         &[
             "instance",
@@ -354,8 +361,9 @@ fn unknown_figure_exits_2_and_writes_nothing() {
 #[test]
 fn failed_write_leaves_no_partial_file() {
     let dir = tmp("partial");
-    // The output directory does not exist: an I/O failure (exit code 1) that leaves nothing behind.
-    let out = flatmin(
+    // The output directory does not exist: the user's mistake (exit code 2), named in one line,
+    // and nothing is left behind.
+    let line = bad_input(
         &[
             "instance",
             "gen",
@@ -370,16 +378,19 @@ fn failed_write_leaves_no_partial_file() {
         ],
         &dir,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert!(line.contains("missing/x.txt"), "{line}");
     assert!(entries(&dir).is_empty(), "{:?}", entries(&dir));
-    // Overwriting an existing instance replaces it whole (atomic rename), leaving no temporary file.
+    // A file flatmin did not write is kept; --force replaces it whole (atomic rename), leaving no
+    // temporary file.
     std::fs::write(dir.join("x.txt"), "old").unwrap();
-    ok(
-        &[
-            "instance", "gen", "--n", "21", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
-        ],
-        &dir,
-    );
+    let gen = [
+        "instance", "gen", "--n", "21", "--alpha", "0.5", "--seed", "1", "-o", "x.txt",
+    ];
+    bad_input(&gen, &dir);
+    assert_eq!(std::fs::read_to_string(dir.join("x.txt")).unwrap(), "old");
+    let mut forced = gen.to_vec();
+    forced.push("--force");
+    ok(&forced, &dir);
     assert_eq!(entries(&dir), ["x.txt"]);
     assert!(std::fs::read_to_string(dir.join("x.txt"))
         .unwrap()

@@ -292,12 +292,7 @@ fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
         v["reference_source"] = l.label.clone().into();
         print_json(&v)
     } else {
-        let list = |x: &[u32]| {
-            x.iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let list = |x: &[u32]| x.iter().map(u32::to_string).collect::<Vec<_>>().join(" ");
         let exact = |x: &Option<Vec<u32>>| {
             x.as_deref().map_or_else(
                 || "not computed (needs the exact enumeration: N > --exact-max-n)".to_string(),
@@ -322,11 +317,9 @@ fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
 /// `maxE_d` → `max_e_d`), output conventions §2.
 fn snake_keys(v: serde_json::Value) -> serde_json::Value {
     match v {
-        serde_json::Value::Object(m) => serde_json::Value::Object(
-            m.into_iter()
-                .map(|(k, x)| (snake(&k), x))
-                .collect(),
-        ),
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.into_iter().map(|(k, x)| (snake(&k), x)).collect())
+        }
         other => other,
     }
 }

@@ -73,9 +73,9 @@ pub struct GenArgs {
 
 /// Parses a seed: a non-negative integer below 2^64, with a message that says so.
 pub fn parse_seed(s: &str) -> Result<u64, String> {
-    s.trim().parse::<u64>().map_err(|_| {
-        format!("a seed is an integer in 0..=18446744073709551615, got {s:?}")
-    })
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("a seed is an integer in 0..=18446744073709551615, got {s:?}"))
 }
 
 /// Arguments of `flatmin instance stats`.

@@ -123,7 +123,12 @@ pub fn one_line_clap_error(text: &str) -> String {
         }
     }
     if parts.is_empty() {
-        parts.push(text.lines().next().unwrap_or("invalid arguments").to_string());
+        parts.push(
+            text.lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .to_string(),
+        );
     }
     parts.join("; ")
 }

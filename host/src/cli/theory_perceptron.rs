@@ -434,7 +434,9 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
             if !(tol.is_finite() && tol > 0.0) {
-                return Err(input_error(format!("--tol {tol}: must be a finite number > 0")));
+                return Err(input_error(format!(
+                    "--tol {tol}: must be a finite number > 0"
+                )));
             }
             let quad = FpQuadratureFast::new();
             let v = if let Some(kr) = kappa_ref {
@@ -466,7 +468,9 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             no_alpha,
         } => {
             if !(tol.is_finite() && tol > 0.0 && alpha_tol.is_finite() && alpha_tol > 0.0) {
-                return Err(input_error("--tol and --alpha-tol must be finite numbers > 0"));
+                return Err(input_error(
+                    "--tol and --alpha-tol must be finite numbers > 0",
+                ));
             }
             if alphas.is_empty() || alphas.len() > MAX_ALPHAS {
                 return Err(input_error(format!(
