@@ -77,7 +77,7 @@ pub struct BpCommon {
     /// Convergence threshold on max |Δ tanh g| per sweep.
     #[arg(long, default_value_t = 1e-10, value_name = "EPS")]
     pub tol: f64,
-    /// Sweeps before the damped retry (and again for the retry).
+    /// Sweeps before the damped retry (and again for the retry), 1 to 10^6.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub max_sweeps: usize,
     /// Damping ρ of the first attempt (g ← (1−ρ) g_new + ρ g_old).
@@ -165,6 +165,12 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
         if !k.is_finite() {
             return Err(input_error("--kappa must be finite"));
         }
+    }
+    if !(1..=1_000_000).contains(&c.max_sweeps) {
+        return Err(input_error(format!(
+            "--max-sweeps {}: must be between 1 and 1000000",
+            c.max_sweeps
+        )));
     }
     let file = InstanceFile::read(&c.file)?;
     let problem = Problem::from_file(&file, c.kappa)?;

@@ -41,9 +41,9 @@ pub struct SolverFlags {
     /// and pseudo solved none of 5 hard instances at 0.75.
     #[arg(long, default_value = "paper", value_name = "NAME")]
     pub protocol: String,
-    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3). The paper's code uses 1000 and
-    /// the spec's independent reference implementation 50, but near the threshold BP at large γ oscillates rather than converges, and more sweeps do
-    /// not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
+    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3; at most 100000). The paper's
+    /// code uses 1000 and the spec's independent reference implementation 50, but near the
+    /// threshold BP at large γ oscillates rather than converges, and more sweeps do not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub step_sweeps: usize,
     /// fBP: run the whole protocol instead of stopping at the first solution.
@@ -67,7 +67,7 @@ pub struct SolverFlags {
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.
     #[arg(long, default_value_t = 1e-3, value_name = "DR")]
     pub dr: f64,
-    /// SBPI / CP+R: presentation sweeps before giving up.
+    /// SBPI / CP+R: presentation sweeps before giving up (at most 10^7).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
@@ -76,7 +76,7 @@ pub struct SolverFlags {
     /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
     #[arg(long, default_value_t = 0.003, value_name = "P")]
     pub cpr_ps: f64,
-    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric).
+    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub sa_sweeps: usize,
 }
@@ -85,6 +85,15 @@ impl SolverFlags {
     fn opts(&self, algo: Algo) -> anyhow::Result<SolveOpts> {
         if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
             return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
+        }
+        for (flag, v, max) in [
+            ("--step-sweeps", self.step_sweeps, 100_000),
+            ("--max-sweeps", self.max_sweeps, 10_000_000),
+            ("--sa-sweeps", self.sa_sweeps, 10_000_000),
+        ] {
+            if v > max {
+                return Err(input_error(format!("{flag} {v}: at most {max}")));
+            }
         }
         Ok(SolveOpts {
             algo,

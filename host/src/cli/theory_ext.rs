@@ -134,7 +134,7 @@ pub struct Fp1rsbArgs {
     /// Initial splits δ of the start (q1 + δ, q1 − δ) around the RS overlap (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.05, 0.2])]
     pub delta: Vec<f64>,
-    /// Iteration budget of each damped run (damping 0.5).
+    /// Iteration budget of each damped run (damping 0.5), 1 to 100000 (≈ 70 ms per iteration).
     #[arg(long, default_value_t = 300)]
     pub max_iter: u32,
     /// Convergence target on max |T(x) − x|.
@@ -350,6 +350,12 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
     }
     if a.tol.is_nan() || a.tol <= 0.0 {
         return Err(input_error("--tol must be > 0"));
+    }
+    if !(1..=100_000).contains(&a.max_iter) {
+        return Err(input_error(format!(
+            "--max-iter {}: must be between 1 and 100000",
+            a.max_iter
+        )));
     }
     let quad = FastQuad::new();
     let pb = Problem::new(a.alpha, a.kappa_ref, a.kappa, a.d).map_err(one_rsb_err)?;

@@ -314,11 +314,13 @@ impl InstanceFile {
     /// Reference `k` (1-based, as `R1`, `R2`, … in file order).
     pub fn reference(&self, k: usize) -> Result<Spins<'_>> {
         if k == 0 || k > self.refs.len() {
-            return Err(Error::Input(format!(
-                "reference {k} does not exist: the file has {} reference line(s) (R1..R{})",
-                self.refs.len(),
-                self.refs.len()
-            )));
+            return Err(Error::Input(match self.refs.len() {
+                0 => format!("reference {k} does not exist: the file has no reference lines (R …)"),
+                1 => format!("reference {k} does not exist: the file has one reference line (R1)"),
+                m => format!(
+                    "reference {k} does not exist: the file has {m} reference lines (R1..R{m})"
+                ),
+            }));
         }
         Ok(Spins::new(self.n, &self.refs[k - 1])?)
     }
