@@ -29,6 +29,8 @@
 //! | CP+R (K = 32, p_s = 0.003) | 4 | 3 | 0 | 1 | 0 | 0 |
 //! | SBPI with the old K = 20 (issue report) | 5 | 0 | 0 | – | – | – |
 //!
+//! At N = 2001 (K = 45, `--samples 6`): 6/6 at α = 0.70, 0/6 at 0.75.
+//!
 //! SBPI's 50 % point at N = 1001 is α ≈ 0.74, at or above the literature's α ≈ 0.65–0.7 for
 //! N ~ 10³ (Baldassi et al., PNAS 2007; the spec quotes it from memory).
 //! CP+R is **not** at the literature's level and the cause is not found: it solves 4–5/10 at every α

@@ -30,8 +30,9 @@ pub enum Cmd {
     /// --weights evaluates a configuration given on the command line. Stabilities are the integers
     /// s_μ = Σᵢ wᵢ y_μ ξ^μ_i; the margin is min s_μ/√N; errors count s_μ < T(κ) with
     /// T(κ) = ⌈κ√N − 1e-9⌉, and errors0 count s_μ < 0. With --json: one object
-    /// {"ref","n","p","kappa","t","stabilities","margin","margin_reason","errors_kappa","errors0"}
-    /// per configuration (an array when there are several; margin is null when P = 0).
+    /// {"ref","n","p","kappa","t","stabilities","margin","errors_kappa","errors0"} for one
+    /// configuration; with several, the same keys hold arrays (one entry per configuration). margin
+    /// is null with a "margin_reason" when P = 0.
     #[command(
         after_help = "Examples:\n  flatmin instance stats teacher.txt\n  flatmin instance stats teacher.txt --ref 1 --kappa 0.2 --json\n  flatmin instance stats small.txt --weights +-+--++",
         allow_negative_numbers = true
@@ -229,9 +230,17 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
             .collect::<flatmin_host::Result<_>>()?
     };
     if g.json {
+        // One configuration: an object of scalars (and its stabilities); several: the same keys
+        // as columns (output conventions §2).
         return match all.as_slice() {
             [one] => print_json(one),
-            many => print_json(&many),
+            many => {
+                let rows = many
+                    .iter()
+                    .map(serde_json::to_value)
+                    .collect::<Result<Vec<_>, _>>()?;
+                print_json(&super::theory_perceptron::columnar(&rows))
+            }
         };
     }
     let s0 = &all[0];

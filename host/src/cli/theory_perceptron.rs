@@ -87,6 +87,8 @@ pub enum Cmd {
         tol: f64,
     },
     /// Threshold table T3 (κ = 0): κ_max, κ_min, κ_LE at each α of --alphas, α_LE, α_min and α_KM.
+    /// JSON: {"alpha":[…],"kappa_max":[…],"kappa_min":[…],"kappa_min_reason":[…],"kappa_le":[…],…,
+    /// "alpha_km","alpha_le","kappa_max_at_alpha_le","alpha_min"}.
     /// Slow (a few minutes): each bisection step classifies a whole FP curve. At most 100 densities.
     #[command(allow_negative_numbers = true)]
     Thresholds {
@@ -388,6 +390,17 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             let max = fp::maximum(&quad, &prob).map_err(numerics)?;
             let mut out = vec![Err(FpError::NotComputed); ds.len()];
             fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+            let warning = (max.phi < 0.0).then(|| {
+                format!(
+                    "phi(d*) = {:.6} < 0: at alpha = {alpha} typical instances have no kappa = {kappa} solution near a kappa_ref = {kappa_ref} reference, so this curve is outside the physical region",
+                    max.phi
+                )
+            });
+            if !g.json {
+                if let Some(w) = &warning {
+                    eprintln!("flatmin: warning: {w}");
+                }
+            }
             if g.json {
                 let rows: Vec<Value> = ds
                     .iter()
@@ -404,6 +417,9 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 v["kappa"] = json!(kappa);
                 v["d_star"] = json!(max.d);
                 v["phi_star"] = json!(max.phi);
+                if let Some(w) = warning {
+                    warn(&mut v, w);
+                }
                 print_json(&v)
             } else {
                 print_line(&format!(
@@ -491,7 +507,10 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
             }
             let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;
-            let mut v = json!({"kappa": 0.0, "rows": rows, "alpha_km": alpha_km});
+            // One row per density, as columns (output conventions §2).
+            let mut v = columnar(&rows);
+            v["kappa"] = json!(0.0);
+            v["alpha_km"] = json!(alpha_km);
             if !no_alpha {
                 if !g.quiet {
                     eprintln!("thresholds: alpha_LE, alpha_min");
