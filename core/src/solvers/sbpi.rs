@@ -39,7 +39,9 @@
 //! perceptron step (2 per sweep on each synapse) loses against the reinforcement (P·p_s ≈ 2 steps
 //! per sweep on every synapse), so the last error freezes. A smaller rate does not help (see
 //! below). Baldassi 2009 analyses CP+R for generalization (teacher–student), not storage, so its
-//! storage threshold is not a literature value; the rule here is the spec's recollection.
+//! storage threshold is not a literature value; the rule here is the spec's recollection. Its
+//! abstract (arXiv:1211.3024) bounds the reinforcement rate by √(2/(πN)) ≈ 0.025 at N = 1001,
+//! which every rate tried below respects.
 //!
 //! CP+R needs a small rate: p_s = 0.003 is the best of {0.0003, 0.001, 0.003, 0.01, 0.03} at N = 1001,
 //! α = 0.6 (1/10 at 0.001, 0/10 at 0.0003, 0.01 and 0.03; larger rates freeze the hidden states
