@@ -75,7 +75,7 @@ mod tests {
     }
 
     /// Pins the streams, as rand_xoshiro's `reference()` tests do. The literals were computed by
-    /// running this code once (rand_xoshiro 0.6 `Xoshiro256PlusPlus::seed_from_u64`, flatmin's
+    /// running this code once (rand_xoshiro 0.7 `Xoshiro256PlusPlus::seed_from_u64`, flatmin's
     /// `derive_seed`, `uniform`, `below`, `shuffle`): they pin behaviour, so any change of
     /// generator, seeding or derivation fails here and must be a conscious decision (it changes
     /// every instance file and every seeded result).

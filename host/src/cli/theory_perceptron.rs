@@ -189,42 +189,13 @@ fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
     Error::Numerics(e.to_string()).into()
 }
 
-/// Parses `a:b:n` into n linearly spaced distances in (0, 1).
+/// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 3 {
-        return Err(input_error(format!("--d-range must be A:B:N, got {s:?}")));
-    }
-    let a: f64 = parts[0]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad start {:?}", parts[0])))?;
-    let b: f64 = parts[1]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad end {:?}", parts[1])))?;
-    let n: usize = parts[2]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad count {:?}", parts[2])))?;
-    if n == 0 || n > MAX_GRID_POINTS {
-        return Err(input_error(format!(
-            "--d-range {s}: the count must be between 1 and {MAX_GRID_POINTS}, got {n}"
-        )));
-    }
-    for v in [a, b] {
-        if !(v > 0.0 && v < 1.0) {
-            return Err(input_error(format!(
-                "--d-range: distances must lie in (0, 1), got {v}"
-            )));
-        }
-    }
-    if n == 1 {
-        return Ok(vec![a]);
-    }
-    Ok((0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect())
+    Ok(flatmin_host::io::parse_grid(
+        "--d-range",
+        s,
+        MAX_GRID_POINTS,
+    )?)
 }
 
 /// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not

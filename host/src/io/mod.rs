@@ -419,6 +419,44 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(cannot)
 }
 
+/// Parses a linear grid `A:B:N` (N values from A to B inclusive, each in the open interval (0, 1),
+/// 1 ≤ N ≤ `max`) as given to `flag`; every malformed text is an [`Error::Input`] naming the flag,
+/// never a panic and never an allocation above `max` values.
+pub fn parse_grid(flag: &str, text: &str, max: usize) -> Result<Vec<f64>> {
+    let bad = |what: String| Error::Input(format!("{flag} {text}: {what}"));
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 3 {
+        return Err(bad("expected A:B:N, e.g. 0.001:0.3:50".into()));
+    }
+    let num = |s: &str, what: &str| -> Result<f64> {
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| bad(format!("bad {what} {:?}", s)))
+    };
+    let a = num(parts[0], "start")?;
+    let b = num(parts[1], "end")?;
+    let n: usize = parts[2]
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("bad count {:?}", parts[2])))?;
+    if n == 0 || n > max {
+        return Err(bad(format!(
+            "the count must be between 1 and {max}, got {n}"
+        )));
+    }
+    for v in [a, b] {
+        if !(v > 0.0 && v < 1.0) {
+            return Err(bad(format!("distances must lie in (0, 1), got {v}")));
+        }
+    }
+    if n == 1 {
+        return Ok(vec![a]);
+    }
+    Ok((0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect())
+}
+
 /// The first line of every file `flatmin instance gen` writes starts with this.
 pub const GENERATED_MARK: &str = "# flatmin ";
 
