@@ -213,7 +213,9 @@ impl InstanceFile {
                 format!("file ends after {remaining} of {p} pattern lines"),
             ));
         }
-        let mut patterns = Vec::with_capacity(p * nw);
+        // Nor N: the capacity is bounded by what the text holds (each pattern line has N characters;
+        // found by fuzzing: "18446074423444044 1 0" tried to reserve 2^48 words).
+        let mut patterns = Vec::with_capacity(p.saturating_mul(nw).min(text.len() / 64 + 1));
         for mu in 0..p {
             let (ln, l) = lines.next().ok_or_else(|| {
                 err(
