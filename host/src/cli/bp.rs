@@ -19,9 +19,11 @@ pub enum Cmd {
     ///
     /// Runs BP from random messages (seeded), sequential random schedule, then one retry with damping
     /// 0.5 if it does not converge, and evaluates the Bethe free entropy at the fixed point.
-    /// JSON: {"phi","q","d","S","converged","sweeps","contradiction","m":[…]}: φ = Φ_Bethe/N,
-    /// q = overlap with the reference (null without --ref), d = (1−q)/2, S = φ − λq, m = marginal
-    /// magnetizations. "contradiction": the fixed point has a factor with ln Z_μ ≈ −∞ (S is then meaningless).
+    /// JSON: {"phi","q","d","s","converged","sweeps","contradiction","m":[…]}: φ = Φ_Bethe/N,
+    /// q = overlap with the reference (null without --ref, with "q_reason"), d = (1−q)/2,
+    /// s = φ − λq, m = marginal magnetizations. "contradiction": the fixed point has a factor with
+    /// ln Z_μ ≈ −∞ (s is then meaningless).
+    #[command(allow_negative_numbers = true)]
     Bp(BpArgs),
     /// Local-entropy profile around a reference (ALGORITHMS §b.7): BP with field λ·w̃ along a λ schedule,
     /// each λ warm-started from the previous one.
@@ -70,12 +72,12 @@ pub struct BpCommon {
     #[arg(long, value_name = "K")]
     pub kappa: Option<f64>,
     /// Seed of the initial messages and of the schedule.
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Convergence threshold on max |Δ tanh g| per sweep.
     #[arg(long, default_value_t = 1e-10, value_name = "EPS")]
     pub tol: f64,
-    /// Sweeps before the damped retry (and again for the retry).
+    /// Sweeps before the damped retry (and again for the retry), 1 to 10^6.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub max_sweeps: usize,
     /// Damping ρ of the first attempt (g ← (1−ρ) g_new + ρ g_old).
@@ -164,6 +166,12 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
             return Err(input_error("--kappa must be finite"));
         }
     }
+    if !(1..=1_000_000).contains(&c.max_sweeps) {
+        return Err(input_error(format!(
+            "--max-sweeps {}: must be between 1 and 1000000",
+            c.max_sweeps
+        )));
+    }
     let file = InstanceFile::read(&c.file)?;
     let problem = Problem::from_file(&file, c.kappa)?;
     let reference = match c.reference {
@@ -198,8 +206,11 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
 struct BpJson {
     phi: f64,
     q: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q_reason: Option<&'static str>,
     d: Option<f64>,
-    #[serde(rename = "S")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d_reason: Option<&'static str>,
     s: f64,
     converged: bool,
     sweeps: usize,
@@ -226,10 +237,13 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
     ws.magnetizations(&mut m)?;
     let b = out.bethe;
     let fin = |x: f64| x.is_finite().then_some(x);
+    let no_ref = "no reference (--ref K): the overlap is undefined";
     let j = BpJson {
         phi: b.phi,
         q: fin(b.q),
+        q_reason: fin(b.q).is_none().then_some(no_ref),
         d: fin(b.d),
+        d_reason: fin(b.d).is_none().then_some(no_ref),
         s: b.s,
         converged: out.convergence.converged,
         sweeps: out.convergence.sweeps,
@@ -240,7 +254,7 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
         print_json(&j)
     } else {
         print_line(&format!(
-            "phi = {:.8}  q = {}  d = {}  S = {:.8}  converged = {} ({} sweeps{})  contradiction = {}",
+            "phi = {:.8}  q = {}  d = {}  s = {:.8}  converged = {} ({} sweeps{})  contradiction = {}",
             j.phi,
             j.q.map_or("-".into(), |x| format!("{x:.8}")),
             j.d.map_or("-".into(), |x| format!("{x:.8}")),

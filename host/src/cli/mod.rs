@@ -56,7 +56,7 @@ pub struct Global {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads for sample-level parallelism (default: all cores).
+    /// Worker threads for sample-level parallelism, 1 ≤ N ≤ 1024 (default: all cores).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
 }
@@ -91,9 +91,62 @@ pub enum Command {
     Deep(deep::Cmd),
 }
 
+/// Parses the command line; `--help`/`--version` print and exit 0, and a usage error is one stderr
+/// line `flatmin: error: …` (clap's tips folded in, except its `-- -5` advice, which is wrong for
+/// flags whose value may be negative) with exit code 2.
+pub fn parse() -> Cli {
+    use clap::error::ErrorKind;
+    use clap::Parser as _;
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            eprintln!("flatmin: error: {}", one_line_clap_error(&e.to_string()));
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Folds clap's rendered error (a message, tips, usage) into one line.
+pub fn one_line_clap_error(text: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(first) = line.strip_prefix("error: ") {
+            parts.push(first.to_string());
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            if !tip.contains("'-- ") {
+                parts.push(tip.to_string());
+            }
+        }
+    }
+    if parts.is_empty() {
+        parts.push(
+            text.lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .to_string(),
+        );
+    }
+    parts.join("; ")
+}
+
 /// Dispatches a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let g = cli.global;
+    if let Some(t) = g.threads {
+        if t == 0 || t > MAX_THREADS {
+            return Err(input_error(format!(
+                "--threads {t}: must be between 1 and {MAX_THREADS}"
+            )));
+        }
+    }
     if let Some(s) = cli.shard {
         flatmin_host::harness::shard::set_cli_shard(s);
     }
@@ -109,6 +162,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Deep(c) => deep::run(c, &g),
     }
 }
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
 
 /// The exit code of an error: 2 for bad input (arguments, files), 1 for a failed run.
 pub fn exit_code(err: &anyhow::Error) -> u8 {

@@ -18,8 +18,10 @@ pub enum Cmd {
     /// focusing BP (fbp), reinforced BP (rbp), SBPI (sbpi), CP+R (cpr), simulated annealing (sa) or
     /// clipped Hebb (hebb).
     ///
-    /// JSON: {"solved","errors","margin","weights":"+-…","sweeps","seconds"}; errors = #{μ : s_μ < T(κ)}
-    /// of the returned weights, margin = min_μ s_μ/√N.
+    /// JSON: {"algo","n","p","kappa","seed","solved","errors","margin","weights":"+-…","sweeps",
+    /// "seconds"}; errors = #{μ : s_μ < T(κ)} of the returned weights, margin = min_μ s_μ/√N
+    /// (null with "margin_reason" when P = 0).
+    #[command(allow_negative_numbers = true)]
     Solve(SolveArgs),
     /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
     /// instances, the same ones for every algorithm, samples in parallel. Writes
@@ -39,9 +41,9 @@ pub struct SolverFlags {
     /// and pseudo solved none of 5 hard instances at 0.75.
     #[arg(long, default_value = "paper", value_name = "NAME")]
     pub protocol: String,
-    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3). [SRC] uses 1000 and the oracle
-    /// 50, but near the threshold BP at large γ oscillates rather than converges, and more sweeps do
-    /// not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
+    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3; at most 100000). The paper's
+    /// code uses 1000 and the spec's independent reference implementation 50, but near the
+    /// threshold BP at large γ oscillates rather than converges, and more sweeps do not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub step_sweeps: usize,
     /// fBP: run the whole protocol instead of stopping at the first solution.
@@ -53,7 +55,7 @@ pub struct SolverFlags {
     /// costs only the failures.
     #[arg(long, default_value = "reinforcement", value_name = "NAME")]
     pub fallback: String,
-    /// fBP: test for a solution only at the end of each protocol step ([SRC]), not after every
+    /// fBP: test for a solution only at the end of each protocol step (as the paper's code does), not after every
     /// sweep (the test costs < 1% of a sweep and saves ≈ 6% of the sweeps at α = 0.7).
     #[arg(long)]
     pub no_sweep_check: bool,
@@ -65,7 +67,7 @@ pub struct SolverFlags {
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.
     #[arg(long, default_value_t = 1e-3, value_name = "DR")]
     pub dr: f64,
-    /// SBPI / CP+R: presentation sweeps before giving up.
+    /// SBPI / CP+R: presentation sweeps before giving up (at most 10^7).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
@@ -74,7 +76,7 @@ pub struct SolverFlags {
     /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
     #[arg(long, default_value_t = 0.003, value_name = "P")]
     pub cpr_ps: f64,
-    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric).
+    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub sa_sweeps: usize,
 }
@@ -83,6 +85,15 @@ impl SolverFlags {
     fn opts(&self, algo: Algo) -> anyhow::Result<SolveOpts> {
         if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
             return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
+        }
+        for (flag, v, max) in [
+            ("--step-sweeps", self.step_sweeps, 100_000),
+            ("--max-sweeps", self.max_sweeps, 10_000_000),
+            ("--sa-sweeps", self.sa_sweeps, 10_000_000),
+        ] {
+            if v > max {
+                return Err(input_error(format!("{flag} {v}: at most {max}")));
+            }
         }
         Ok(SolveOpts {
             algo,
@@ -110,14 +121,14 @@ pub struct SolveArgs {
     /// Instance file (text format of ALGORITHMS §a.4); omit to generate one with --n --alpha --seed.
     #[arg(required_unless_present = "alpha", conflicts_with_all = ["n", "alpha"])]
     pub file: Option<PathBuf>,
-    /// N of a generated random instance.
+    /// N of a generated random instance, 1 ≤ N ≤ 16777216 (N·P ≤ 2^34).
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
-    /// α of a generated random instance (P = ⌊αN + ½⌋).
+    /// α > 0 of a generated random instance (P = ⌊αN + ½⌋ ≥ 1).
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
     /// Seed of the generated instance and of the solver.
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Algorithm: fbp, rbp, sbpi, cpr, sa, hebb.
     #[arg(long, default_value = "fbp", value_name = "ALGO")]
@@ -175,9 +186,16 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
 /// Output of `solve --json`.
 #[derive(Serialize)]
 struct SolveJson {
+    algo: &'static str,
+    n: usize,
+    p: usize,
+    kappa: f64,
+    seed: u64,
     solved: bool,
     errors: usize,
     margin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin_reason: Option<&'static str>,
     weights: String,
     sweeps: usize,
     seconds: f64,
@@ -188,14 +206,23 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
     let opts = a.flags.opts(algo)?;
     if let Some(k) = a.kappa {
         if !k.is_finite() {
-            return Err(input_error("--kappa must be finite"));
+            return Err(input_error(format!("--kappa {k}: must be finite")));
         }
     }
     let file = match (&a.file, a.alpha) {
         (Some(path), _) => InstanceFile::read(path)?,
         (None, Some(alpha)) => {
-            if !(alpha.is_finite() && alpha >= 0.0) {
-                return Err(input_error("--alpha must be finite and >= 0"));
+            if !(alpha.is_finite() && alpha > 0.0) {
+                return Err(input_error(format!(
+                    "--alpha {alpha}: the load α = P/N (patterns per weight) must be a finite number > 0"
+                )));
+            }
+            if a.n == 0 || a.n > super::instance::MAX_GEN_N {
+                return Err(input_error(format!(
+                    "--n {}: N must be in 1..={}",
+                    a.n,
+                    super::instance::MAX_GEN_N
+                )));
             }
             InstanceFile::generate(a.n, alpha, a.kappa.unwrap_or(0.0), false, a.seed)?
         }
@@ -209,9 +236,18 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
     let inst = problem.instance()?;
     let r = cap::solve(&inst, &opts, a.seed)?;
     let j = SolveJson {
+        algo: algo.name(),
+        n: problem.n,
+        p: problem.p,
+        kappa: problem.kappa,
+        seed: a.seed,
         solved: r.solved,
         errors: r.errors,
         margin: r.margin,
+        margin_reason: r
+            .margin
+            .is_none()
+            .then_some("no patterns (P = 0): the minimum is empty"),
         weights: r.weights,
         sweeps: r.sweeps,
         seconds: r.seconds,
