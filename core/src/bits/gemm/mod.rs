@@ -85,8 +85,13 @@ pub fn dot_matrix_with(
             capacity: out.len(),
         });
     }
-    run(backend, a, b, &mut |row, mu, ones| {
-        out[row * p + mu] = n - 2 * ones as i32;
+    run(backend, a, b, &mut |r0, mu0, nb, rows| {
+        for (i, row) in rows.iter().enumerate() {
+            let o = &mut out[(r0 + i) * p + mu0..][..nb];
+            for (d, &ones) in o.iter_mut().zip(row) {
+                *d = n - 2 * ones as i32;
+            }
+        }
     });
     Ok(())
 }
@@ -129,9 +134,14 @@ pub fn sign_matrix_with(
     let words = &mut *out.words;
     words.fill(0);
     // a[r]·b[μ] = N − 2·ones < 0  ⇔  2·ones > N.
-    run(backend, a, b, &mut |r, mu, ones| {
-        if 2 * ones as usize > n {
-            words[mu * onw + r / WORD_BITS] |= 1u64 << (r % WORD_BITS);
+    run(backend, a, b, &mut |r0, mu0, nb, rows| {
+        for (i, row) in rows.iter().enumerate() {
+            let r = r0 + i;
+            for (j, &ones) in row.iter().enumerate().take(nb) {
+                if 2 * ones as usize > n {
+                    words[(mu0 + j) * onw + r / WORD_BITS] |= 1u64 << (r % WORD_BITS);
+                }
+            }
         }
     });
     Ok(())
@@ -176,16 +186,23 @@ pub fn count_below_with(
     out.fill(0);
     let n = a.n() as i64;
     let t = i64::from(threshold);
-    run(backend, a, b, &mut |r, _, ones| {
-        out[r] += u32::from(n - 2 * i64::from(ones) < t);
+    run(backend, a, b, &mut |r0, _, nb, rows| {
+        for (o, row) in out[r0..].iter_mut().zip(rows) {
+            for &ones in &row[..nb] {
+                *o += u32::from(n - 2 * i64::from(ones) < t);
+            }
+        }
     });
     Ok(())
 }
 
-/// Runs the product with `backend` (validated shapes), calling `visit(r, μ, ones)` once per pair with
-/// `ones = popcount(a[r] XOR b[μ])` over the N valid bits. Visiting order: by weight group, pattern tile,
-/// row (not row-major over the whole output).
-fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnMut(usize, usize, u32)) {
+/// `visit(r0, μ0, nb, rows)`: `rows[i][j] = popcount(a[r0 + i] XOR b[μ0 + j])` over the N valid bits,
+/// for `j < nb ≤ PT_MAX` (entries past `nb` are meaningless).
+type Visit<'v> = dyn FnMut(usize, usize, usize, &[[u32; PT_MAX]]) + 'v;
+
+/// Runs the product with `backend` (validated shapes), calling `visit` once per (weight group,
+/// pattern tile) with the complete counts of that block.
+fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
     if a.p() == 0 || b.p() == 0 {
         return;
     }
@@ -208,7 +225,7 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnM
 fn drive<const RT: usize, const PT: usize, F>(
     a: &Patterns<'_>,
     b: &Patterns<'_>,
-    visit: &mut dyn FnMut(usize, usize, u32),
+    visit: &mut Visit<'_>,
     mut tile: F,
 ) where
     F: FnMut(&[&[u64]; RT], &[&[u64]; PT], u64) -> [[u32; PT]; RT],
@@ -252,11 +269,7 @@ fn drive<const RT: usize, const PT: usize, F>(
                 }
                 kb = ke;
             }
-            for (i, row) in acc[..rg_end - rg].iter().enumerate() {
-                for (j, &ones) in row.iter().enumerate().take(nb) {
-                    visit(rg + i, pt + j, ones);
-                }
-            }
+            visit(rg, pt, nb, &acc[..rg_end - rg]);
             pt += PT;
         }
         rg = rg_end;
@@ -291,4 +304,24 @@ fn tile_scalar<const RT: usize, const PT: usize>(
         }
     }
     acc
+}
+
+/// XOR of all `words`, with the widest loads `backend` allows: a read-bandwidth probe for the
+/// benchmarks (one load and one XOR per word, several independent accumulators, so the loop runs at
+/// the speed the cache holding `words` delivers). 0 for an empty slice; results identical across
+/// backends.
+pub fn xor_fold_with(backend: Backend, words: &[u64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = x86::xor_fold(backend, words) {
+        return x;
+    }
+    let _ = backend;
+    let mut acc = [0u64; 8];
+    let mut chunks = words.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            acc[j] ^= c[j];
+        }
+    }
+    chunks.remainder().iter().fold(0, |x, &w| x ^ w) ^ acc.iter().fold(0, |x, &w| x ^ w)
 }

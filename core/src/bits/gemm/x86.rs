@@ -11,7 +11,7 @@
 //! Tile contract (from [`super::drive`]): all row slices of one call have the same length ≥ 1; `mask`
 //! is the valid-bit mask of their last word.
 
-use super::{drive, tile_scalar, Backend, Patterns};
+use super::{drive, tile_scalar, Backend, Patterns, Visit};
 use core::arch::x86_64::*;
 
 /// Runs the product with `backend` if this CPU can (`Blocked` = the best x86 tile available); returns
@@ -20,7 +20,7 @@ pub(super) fn run(
     backend: Backend,
     a: &Patterns<'_>,
     b: &Patterns<'_>,
-    visit: &mut dyn FnMut(usize, usize, u32),
+    visit: &mut Visit<'_>,
 ) -> bool {
     let chosen = match backend {
         Backend::Portable => return false,
@@ -49,7 +49,7 @@ pub(super) fn run(
 }
 
 #[target_feature(enable = "popcnt")]
-fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnMut(usize, usize, u32)) {
+fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
     drive::<2, 4, _>(a, b, visit, tile_scalar::<2, 4>);
 }
 
@@ -60,7 +60,7 @@ fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnMut(usize, u
 // that applies `mask` to the last word (`vpternlogq` 0x28 = (A ^ B) & C).
 
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-fn run_avx512(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnMut(usize, usize, u32)) {
+fn run_avx512(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
     drive::<4, 4, _>(a, b, visit, |ar, br, m| tile_avx512(ar, br, m));
 }
 
@@ -81,29 +81,51 @@ fn load_tail8(k: __mmask8, x: &[u64]) -> __m512i {
     unsafe { _mm512_maskz_loadu_epi64(k, x.as_ptr().cast()) }
 }
 
-/// The four horizontal sums of `a[0..4]` at once (a transposing reduction).
+/// Pairwise sums of two vectors: 128-bit lane L of the result holds
+/// `(x[2L] + x[2L+1], y[2L] + y[2L+1])`.
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn reduce4_512(a: [__m512i; 4]) -> [u32; 4] {
-    let s01 = _mm512_add_epi64(
-        _mm512_unpacklo_epi64(a[0], a[1]),
-        _mm512_unpackhi_epi64(a[0], a[1]),
-    );
-    let s23 = _mm512_add_epi64(
-        _mm512_unpacklo_epi64(a[2], a[3]),
-        _mm512_unpackhi_epi64(a[2], a[3]),
-    );
-    let x = _mm512_shuffle_i64x2::<0b10_00_10_00>(s01, s23);
-    let y = _mm512_shuffle_i64x2::<0b11_01_11_01>(s01, s23);
-    let z = _mm512_add_epi64(x, y);
-    let z = _mm512_shuffle_i64x2::<0b11_01_10_00>(z, z);
-    let t = _mm256_add_epi64(_mm512_castsi512_si256(z), _mm512_extracti64x4_epi64::<1>(z));
-    [
-        _mm256_extract_epi64::<0>(t) as u32,
-        _mm256_extract_epi64::<1>(t) as u32,
-        _mm256_extract_epi64::<2>(t) as u32,
-        _mm256_extract_epi64::<3>(t) as u32,
-    ]
+fn pair_sum(x: __m512i, y: __m512i) -> __m512i {
+    _mm512_add_epi64(_mm512_unpacklo_epi64(x, y), _mm512_unpackhi_epi64(x, y))
+}
+
+/// Halves the number of partial sums: with 128-bit lanes `u = [u0, u1, u2, u3]`, `v = [v0, …]`, returns
+/// `[u0 + u1, u2 + u3, v0 + v1, v2 + v3]`.
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn lane_sum(u: __m512i, v: __m512i) -> __m512i {
+    _mm512_add_epi64(
+        _mm512_shuffle_i64x2::<0b10_00_10_00>(u, v),
+        _mm512_shuffle_i64x2::<0b11_01_11_01>(u, v),
+    )
+}
+
+/// The 16 horizontal sums of a 4×4 tile of accumulators (a transposing tree: 42 vector operations).
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn reduce16(acc: &[[__m512i; 4]; 4]) -> [[u32; 4]; 4] {
+    // z[i] = [(i0, i1) over lanes 0–3, (i0, i1) over lanes 4–7, (i2, i3) …, (i2, i3) …].
+    let z: [__m512i; 4] = [
+        lane_sum(pair_sum(acc[0][0], acc[0][1]), pair_sum(acc[0][2], acc[0][3])),
+        lane_sum(pair_sum(acc[1][0], acc[1][1]), pair_sum(acc[1][2], acc[1][3])),
+        lane_sum(pair_sum(acc[2][0], acc[2][1]), pair_sum(acc[2][2], acc[2][3])),
+        lane_sum(pair_sum(acc[3][0], acc[3][1]), pair_sum(acc[3][2], acc[3][3])),
+    ];
+    // Rows 0–1 and 2–3 in order, as u64 lanes; narrowed to u32 (every count is ≤ N ≤ i32::MAX).
+    let lo = _mm512_cvtepi64_epi32(lane_sum(z[0], z[1]));
+    let hi = _mm512_cvtepi64_epi32(lane_sum(z[2], z[3]));
+    let mut out = [[0u32; 4]; 4];
+    let (o01, o23) = out.split_at_mut(2);
+    store8x32(o01.as_flattened_mut().try_into().unwrap(), lo);
+    store8x32(o23.as_flattened_mut().try_into().unwrap(), hi);
+    out
+}
+
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn store8x32(x: &mut [u32; 8], v: __m256i) {
+    // SAFETY: `x` is a valid mutable reference to 32 bytes; `storeu` has no alignment requirement.
+    unsafe { _mm256_storeu_si256(x.as_mut_ptr().cast(), v) }
 }
 
 #[inline]
@@ -157,12 +179,7 @@ fn tile_avx512(a: &[&[u64]; 4], b: &[&[u64]; 4], mask: u64) -> [[u32; 4]; 4] {
         }
         kk += 8;
     }
-    [
-        reduce4_512(acc[0]),
-        reduce4_512(acc[1]),
-        reduce4_512(acc[2]),
-        reduce4_512(acc[3]),
-    ]
+    reduce16(&acc)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -173,7 +190,7 @@ fn tile_avx512(a: &[&[u64]; 4], b: &[&[u64]; 4], mask: u64) -> [[u32; 4]; 4] {
 const AVX2_FLUSH: usize = 31;
 
 #[target_feature(enable = "avx2")]
-fn run_avx2(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut dyn FnMut(usize, usize, u32)) {
+fn run_avx2(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
     drive::<2, 2, _>(a, b, visit, |ar, br, m| tile_avx2(ar, br, m));
 }
 
@@ -276,4 +293,72 @@ fn tile_avx2(a: &[&[u64]; 2], b: &[&[u64]; 2], mask: u64) -> [[u32; 2]; 2] {
         [hsum256(total[0][0]), hsum256(total[0][1])],
         [hsum256(total[1][0]), hsum256(total[1][1])],
     ]
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Read-bandwidth probe: XOR of all words, eight independent 512-bit (or 256-bit) accumulators.
+
+/// [`super::xor_fold_with`] on AVX-512 or AVX2 when `backend` asks for (or `Blocked` allows) one and
+/// the CPU has it; `None` means "run the portable loop".
+pub(super) fn xor_fold(backend: Backend, words: &[u64]) -> Option<u64> {
+    let wide = matches!(backend, Backend::Avx512 | Backend::Blocked);
+    if wide && Backend::Avx512.is_available() {
+        // SAFETY: AVX-512F was detected on this CPU and OS just above (VPOPCNTDQ implies F).
+        return Some(unsafe { xor_fold_avx512(words) });
+    }
+    if matches!(backend, Backend::Avx2 | Backend::Blocked) && Backend::Avx2.is_available() {
+        // SAFETY: AVX2 was detected on this CPU and OS just above.
+        return Some(unsafe { xor_fold_avx2(words) });
+    }
+    None
+}
+
+#[target_feature(enable = "avx512f")]
+fn xor_fold_avx512(words: &[u64]) -> u64 {
+    let mut acc = [_mm512_setzero_si512(); 8];
+    let mut chunks = words.chunks_exact(64);
+    for c in &mut chunks {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = _mm512_xor_si512(*a, load8(c[8 * j..8 * j + 8].try_into().unwrap()));
+        }
+    }
+    let mut v = acc[0];
+    for a in &acc[1..] {
+        v = _mm512_xor_si512(v, *a);
+    }
+    let mut lanes = [0u64; 8];
+    for (j, l) in lanes.iter_mut().enumerate() {
+        *l = _mm512_reduce_add_epi64(_mm512_maskz_mov_epi64(1 << j, v)) as u64;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .chain(lanes.iter())
+        .fold(0, |x, &w| x ^ w)
+}
+
+#[target_feature(enable = "avx2")]
+fn xor_fold_avx2(words: &[u64]) -> u64 {
+    let mut acc = [_mm256_setzero_si256(); 8];
+    let mut chunks = words.chunks_exact(32);
+    for c in &mut chunks {
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a = _mm256_xor_si256(*a, load4(c[4 * j..4 * j + 4].try_into().unwrap()));
+        }
+    }
+    let mut v = acc[0];
+    for a in &acc[1..] {
+        v = _mm256_xor_si256(v, *a);
+    }
+    let lanes = [
+        _mm256_extract_epi64::<0>(v) as u64,
+        _mm256_extract_epi64::<1>(v) as u64,
+        _mm256_extract_epi64::<2>(v) as u64,
+        _mm256_extract_epi64::<3>(v) as u64,
+    ];
+    chunks
+        .remainder()
+        .iter()
+        .chain(lanes.iter())
+        .fold(0, |x, &w| x ^ w)
 }
