@@ -325,10 +325,16 @@ fn gemm_shape_errors_are_results() {
     assert!(gemm::count_below(&a, &b65, 0, &mut [0u32; 3]).is_err());
     let mut sw = [0u64; 3];
     let mut wrong_r = PatternsMut::new(2, 3, &mut sw).unwrap();
-    assert!(gemm::sign_matrix(&a, &b, &mut wrong_r).is_err(), "out.n != R");
+    assert!(
+        gemm::sign_matrix(&a, &b, &mut wrong_r).is_err(),
+        "out.n != R"
+    );
     let mut sw = [0u64; 3];
     let mut wrong_p = PatternsMut::new(3, 3, &mut sw).unwrap();
-    assert!(gemm::sign_matrix(&a, &b, &mut wrong_p).is_err(), "out.p != P");
+    assert!(
+        gemm::sign_matrix(&a, &b, &mut wrong_p).is_err(),
+        "out.p != P"
+    );
     let mut sw = [0u64; 2];
     let mut ok = PatternsMut::new(3, 2, &mut sw).unwrap();
     assert!(gemm::sign_matrix(&a, &b, &mut ok).is_ok());

@@ -286,15 +286,16 @@ fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
             a.time
         )));
     }
-    for (flag, v, max) in [("--r", a.r, 1usize << 16), ("--p", a.p, 1 << 20), ("--n", a.n, 1 << 24)] {
+    for (flag, v, max) in [
+        ("--r", a.r, 1usize << 16),
+        ("--p", a.p, 1 << 20),
+        ("--n", a.n, 1 << 24),
+    ] {
         if v == 0 || v > max {
             return Err(input_error(format!("{flag} must be in 1..={max}, got {v}")));
         }
     }
-    let numpy_script = a
-        .numpy_script
-        .clone()
-        .unwrap_or_else(|| default_numpy_script());
+    let numpy_script = a.numpy_script.clone().unwrap_or_else(default_numpy_script);
     let report = gemm_report(
         &backends,
         a.r,

@@ -375,7 +375,14 @@ fn run_numpy(
         write("b.bin", b_words)?;
         let out = std::process::Command::new(python)
             .arg(script)
-            .args(["--r", &r.to_string(), "--p", &p.to_string(), "--n", &n.to_string()])
+            .args([
+                "--r",
+                &r.to_string(),
+                "--p",
+                &p.to_string(),
+                "--n",
+                &n.to_string(),
+            ])
             .args(["--a", &dir.join("a.bin").to_string_lossy()])
             .args(["--b", &dir.join("b.bin").to_string_lossy()])
             .args(["--time", &budget.as_secs_f64().to_string()])

@@ -8,7 +8,7 @@
 //! * `k` (words of a row) in blocks of [`K_BLOCK`] words (2 KiB per row), so a pattern tile stays in
 //!   L1 while it meets every weight row of the group;
 //! * `a` in groups of [`R_GROUP`] rows (≤ 128 KiB per k-block, L2-resident), whose partial counts live
-//!   in a 1 KiB stack array until the pattern tile is complete;
+//!   in a 1.5 KiB stack array until the pattern tile is complete;
 //! * every pattern tile is then streamed from memory once per weight group.
 //!
 //! Three results of the same product (the fused variants the callers need):
@@ -19,7 +19,7 @@
 //! Backends are those of the single-vector kernel ([`Backend`]), chosen at run time, with bit-identical
 //! results: `Portable` (scalar `count_ones`, 2×4 tile), `Popcnt` (the same with the instruction),
 //! `Avx2` (nibble-lookup popcount with byte accumulators, 2×2 tile of 256-bit vectors), `Avx512`
-//! (`vpopcntq`, 4×4 tile of 512-bit vectors); [`Backend::Blocked`] (the default through
+//! (`vpopcntq`, 4×6 tile of 512-bit vectors: 24 accumulators, 10 loads per 24 XOR-popcount-adds); [`Backend::Blocked`] (the default through
 //! [`Backend::best`]) means the best of these on the running CPU. An unavailable backend runs the
 //! portable code. The last word of every row is masked, so the result never depends on padding.
 
@@ -34,12 +34,12 @@ use crate::error::{Result, ShapeError};
 /// Words of a row per cache block (2 KiB): a 4-row pattern tile of one block is 8 KiB (L1).
 pub const K_BLOCK: usize = 256;
 
-/// Rows of `a` whose partial counts are kept while one pattern tile is processed (a multiple of every
-/// backend's `RT`; the stack array is `R_GROUP × 4` `u32` = 1 KiB).
+/// Rows of `a` whose partial counts are kept while one pattern tile is processed (rounded down to a
+/// multiple of the backend's `RT`; the stack array is `R_GROUP × 6` `u32` = 1.5 KiB).
 pub const R_GROUP: usize = 64;
 
 /// Largest pattern tile of any backend.
-const PT_MAX: usize = 4;
+const PT_MAX: usize = 6;
 
 /// Checks the common shape of a product: same N, N within the i32 range of a product.
 fn check_pair(a: &Patterns<'_>, b: &Patterns<'_>) -> Result<()> {
@@ -219,8 +219,7 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'
 /// `tile(a_rows, b_rows, mask)` gets `RT` and `PT` slices of one equal length ≥ 1 (one k-block of the
 /// rows; `mask` = the valid-bit mask of the block's last word, all ones unless it is the row's last
 /// word) and returns the popcounts of the `RT × PT` XORs. Edge tiles repeat the last row (its results
-/// are dropped), so every tile call is full size. Requires `R, P ≥ 1`, `R_GROUP % RT == 0`,
-/// `PT ≤ PT_MAX`.
+/// are dropped), so every tile call is full size. Requires `R, P ≥ 1`, `RT ≤ R_GROUP`, `PT ≤ PT_MAX`.
 #[inline(always)]
 fn drive<const RT: usize, const PT: usize, F>(
     a: &Patterns<'_>,
@@ -234,9 +233,10 @@ fn drive<const RT: usize, const PT: usize, F>(
     let (aw, bw) = (a.words(), b.words());
     let mask = last_word_mask(a.n());
     let mut acc = [[0u32; PT_MAX]; R_GROUP];
+    let group = R_GROUP - R_GROUP % RT;
     let mut rg = 0;
     while rg < rn {
-        let rg_end = (rg + R_GROUP).min(rn);
+        let rg_end = (rg + group).min(rn);
         let mut pt = 0;
         while pt < pn {
             let nb = PT.min(pn - pt);
