@@ -339,3 +339,16 @@ fn gemm_shape_errors_are_results() {
     let mut ok = PatternsMut::new(3, 2, &mut sw).unwrap();
     assert!(gemm::sign_matrix(&a, &b, &mut ok).is_ok());
 }
+
+/// The read-bandwidth probe of the benchmarks is the XOR of all words on every backend.
+#[test]
+fn xor_fold_is_the_xor_of_all_words() {
+    let mut rng = rng_from_seed(3);
+    for len in [0usize, 1, 7, 8, 31, 32, 33, 63, 64, 65, 1000] {
+        let words: Vec<u64> = (0..len).map(|_| rand_core::RngCore::next_u64(&mut rng)).collect();
+        let want = words.iter().fold(0, |x, &w| x ^ w);
+        for b in Backend::ALL {
+            assert_eq!(gemm::xor_fold_with(b, &words), want, "backend {b}, len {len}");
+        }
+    }
+}

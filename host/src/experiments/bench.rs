@@ -739,6 +739,33 @@ mod tests {
     }
 
     #[test]
+    fn gemm_report_measures_every_backend_and_explains_missing_numpy() {
+        let all: Vec<Backend> = Backend::available().collect();
+        let missing = std::path::Path::new("/nonexistent/numpy_gemm.py");
+        let r = gemm_report(
+            &all,
+            5,
+            7,
+            130,
+            1,
+            Duration::from_millis(2),
+            Some(("python3", missing)),
+        )
+        .unwrap();
+        assert_eq!(r.backends.len(), all.len());
+        for t in &r.backends {
+            assert!(t.tbit_per_s > 0.0 && t.single_tbit_per_s > 0.0, "{t:?}");
+            assert_eq!((t.r, t.p, t.n), (5, 7, 130));
+        }
+        assert!(r.numpy.is_none() && r.vs_numpy.is_none());
+        assert!(r.numpy_reason.unwrap().contains("not found"));
+        assert!(r.bandwidth.l1_tbit_per_s > 0.0 && r.bandwidth.l2_tbit_per_s > 0.0);
+        assert!(gemm_throughput(&all, 0, 7, 130, 1, Duration::ZERO)
+            .unwrap_err()
+            .is_input());
+    }
+
+    #[test]
     fn bad_sizes_are_input_errors() {
         assert!(
             kernel_throughput(&[Backend::Portable], 0, 5, 1, Duration::ZERO)
