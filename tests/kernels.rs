@@ -345,10 +345,16 @@ fn gemm_shape_errors_are_results() {
 fn xor_fold_is_the_xor_of_all_words() {
     let mut rng = rng_from_seed(3);
     for len in [0usize, 1, 7, 8, 31, 32, 33, 63, 64, 65, 1000] {
-        let words: Vec<u64> = (0..len).map(|_| rand_core::RngCore::next_u64(&mut rng)).collect();
+        let words: Vec<u64> = (0..len)
+            .map(|_| rand_core::RngCore::next_u64(&mut rng))
+            .collect();
         let want = words.iter().fold(0, |x, &w| x ^ w);
         for b in Backend::ALL {
-            assert_eq!(gemm::xor_fold_with(b, &words), want, "backend {b}, len {len}");
+            assert_eq!(
+                gemm::xor_fold_with(b, &words),
+                want,
+                "backend {b}, len {len}"
+            );
         }
     }
 }

@@ -67,9 +67,10 @@ pub struct GemmArgs {
     /// Seed of the random matrices (the speed does not depend on it).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Python interpreter with numpy for the comparison.
-    #[arg(long, value_name = "PATH", default_value = "python3")]
-    pub python: String,
+    /// Python interpreter with numpy for the comparison (default: python3, then /usr/bin/python3,
+    /// where Debian's python3-numpy lives).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
     /// The numpy comparison script (default: benches/numpy_gemm.py of the source tree).
     #[arg(long, value_name = "PATH")]
     pub numpy_script: Option<std::path::PathBuf>,
@@ -296,6 +297,10 @@ fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
         }
     }
     let numpy_script = a.numpy_script.clone().unwrap_or_else(default_numpy_script);
+    let pythons: Vec<&str> = match &a.python {
+        Some(p) => vec![p.as_str()],
+        None => vec!["python3", "/usr/bin/python3"],
+    };
     let report = gemm_report(
         &backends,
         a.r,
@@ -303,7 +308,7 @@ fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
         a.n,
         a.seed,
         Duration::from_secs_f64(a.time),
-        (!a.no_numpy).then_some((a.python.as_str(), numpy_script.as_path())),
+        (!a.no_numpy).then_some((pythons.as_slice(), numpy_script.as_path())),
     )?;
     if g.json {
         return print_json(&report);

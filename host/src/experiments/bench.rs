@@ -413,8 +413,8 @@ fn run_numpy(
     result
 }
 
-/// `flatmin bench gemm`: [`gemm_throughput`] for `backends`, numpy (when `numpy` names an interpreter
-/// and the script) on the same matrices, and the L1/L2 read bandwidth, all in one run.
+/// `flatmin bench gemm`: [`gemm_throughput`] for `backends`, numpy (when `numpy` names interpreters,
+/// tried in order, and the script) on the same matrices, and the L1/L2 read bandwidth, all in one run.
 pub fn gemm_report(
     backends: &[Backend],
     r: usize,
@@ -422,23 +422,35 @@ pub fn gemm_report(
     n: usize,
     seed: u64,
     budget: Duration,
-    numpy: Option<(&str, &std::path::Path)>,
+    numpy: Option<(&[&str], &std::path::Path)>,
 ) -> Result<GemmReport> {
     let rows = gemm_throughput(backends, r, p, n, seed, budget)?;
     let a_words = random_words(seed, n, r);
     let b_words = random_words(seed.wrapping_add(1), n, p);
     let (numpy, numpy_reason) = match numpy {
         None => (None, Some("skipped (--no-numpy)".to_string())),
-        Some((python, script)) => {
+        Some((pythons, script)) => {
             let mut dots = vec![0i32; r * p];
             gemm::dot_matrix(
                 &Patterns::new(n, r, &a_words)?,
                 &Patterns::new(n, p, &b_words)?,
                 &mut dots,
             )?;
-            match run_numpy(python, script, (r, p, n), &a_words, &b_words, &dots, budget) {
-                Ok(np) => (Some(np), None),
-                Err(e) => (None, Some(e)),
+            // The first interpreter that runs the script wins; otherwise the reasons of all.
+            let mut reasons = Vec::new();
+            let mut found = None;
+            for python in pythons {
+                match run_numpy(python, script, (r, p, n), &a_words, &b_words, &dots, budget) {
+                    Ok(np) => {
+                        found = Some(np);
+                        break;
+                    }
+                    Err(e) => reasons.push(e),
+                }
+            }
+            match found {
+                Some(np) => (Some(np), None),
+                None => (None, Some(reasons.join("; "))),
             }
         }
     };
@@ -749,7 +761,7 @@ mod tests {
             130,
             1,
             Duration::from_millis(2),
-            Some(("python3", missing)),
+            Some((&["python3"], missing)),
         )
         .unwrap();
         assert_eq!(r.backends.len(), all.len());
