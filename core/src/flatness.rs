@@ -18,7 +18,7 @@
 //! The `hist_err` layout is that of [`crate::enumerate`]: row d (distance), column E, stride P + 1.
 //! Nothing here allocates: per-distance outputs are caller slices of length N + 1.
 
-use crate::bits::{gemm, kernel, words_for, Patterns, Spins, SpinsMut};
+use crate::bits::{kernel, Patterns, Spins, SpinsMut};
 use crate::enumerate::{binomial, hist_err_len, hist_err_stride};
 use crate::error::{Result, ShapeError};
 use crate::rng::{below, derive_seed, rng_from_seed, uniform};
@@ -267,9 +267,6 @@ pub fn greedy_worst(
     Ok(())
 }
 
-/// Most realizations [`local_energy_mc`] evaluates in one matrix product.
-pub const MC_BATCH: usize = 64;
-
 /// Which flips a Monte Carlo realization makes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -297,10 +294,8 @@ pub struct McParams {
 /// Monte Carlo local energy (§f.1): the mean error count, as a fraction of P, of `samples`
 /// perturbations of `w` (see [`Perturbation`]; [`Perturbation::Fixed`] is the fixed-distance variant),
 /// errors `#{μ : s_μ < t0}`. Realization r draws from `derive_seed(seed, r)`, so any split of the
-/// realizations gives the same numbers. Scratch: `w_scratch` (B·`words_for(N)` words for any B ≥ 1),
-/// `stabs` (length P). Cost O(N·P/64) per realization. With B ≥ 4 the realizations are evaluated B
-/// at a time (at most 64) by the packed matrix product ([`crate::bits::gemm::count_below`]), which
-/// serves each loaded pattern word to several perturbed vectors; the result does not depend on B.
+/// realizations gives the same numbers. Scratch: `w_scratch` (`words_for(N)` words), `stabs`
+/// (length P). Cost O(N·P/64) per realization.
 pub fn local_energy_mc(
     patterns: &Patterns<'_>,
     w: &Spins<'_>,
@@ -336,16 +331,9 @@ pub fn local_energy_mc(
         }
         _ => {}
     }
-    let nw = words_for(n);
-    if w_scratch.is_empty() || !w_scratch.len().is_multiple_of(nw) {
-        return Err(ShapeError::LengthMismatch {
-            expected: nw,
-            got: w_scratch.len(),
-        });
-    }
-    let batch = (w_scratch.len() / nw).min(MC_BATCH) as u64;
-    let perturb = |r: u64, words: &mut [u64]| -> Result<()> {
-        let mut cur = SpinsMut::new(n, words)?;
+    let mut cur = SpinsMut::new(n, w_scratch)?;
+    let mut total: u64 = 0;
+    for r in 0..samples {
         let mut rng = rng_from_seed(derive_seed(seed, r));
         cur.copy_from(w)?;
         match perturbation {
@@ -368,30 +356,8 @@ pub fn local_energy_mc(
                 }
             }
         }
-        Ok(())
-    };
-    let mut total: u64 = 0;
-    let mut r = 0;
-    while r < samples {
-        let b = (samples - r).min(batch);
-        if b >= 4 {
-            let words = &mut w_scratch[..b as usize * nw];
-            for (k, chunk) in words.chunks_exact_mut(nw).enumerate() {
-                perturb(r + k as u64, chunk)?;
-            }
-            let mut counts = [0u32; MC_BATCH];
-            let a = Patterns::new(n, b as usize, words)?;
-            gemm::count_below(&a, patterns, t0, &mut counts)?;
-            total += counts.iter().map(|&c| u64::from(c)).sum::<u64>();
-        } else {
-            let words = &mut w_scratch[..nw];
-            for k in 0..b {
-                perturb(r + k, words)?;
-                kernel::stabilities(&Spins::new(n, words)?, patterns, stabs)?;
-                total += crate::stability::errors(stabs, t0) as u64;
-            }
-        }
-        r += b;
+        kernel::stabilities(&cur.as_spins(), patterns, stabs)?;
+        total += crate::stability::errors(stabs, t0) as u64;
     }
     Ok(total as f64 / (samples as f64 * p as f64))
 }

@@ -241,8 +241,7 @@ pub fn local_energy_mc(
         .par_iter()
         .enumerate()
         .map(|(i, &q)| {
-            // Room for a full batch of perturbed vectors: one packed matrix product per batch.
-            let mut ws = vec![0u64; words_for(n) * flatness::MC_BATCH];
+            let mut ws = vec![0u64; words_for(n)];
             let mut st = vec![0i32; p];
             let pert = if fixed {
                 Perturbation::Fixed(((q * n as f64).round() as usize).min(n))
