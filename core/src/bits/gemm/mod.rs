@@ -144,9 +144,9 @@ pub fn sign_matrix_with(
         for (i, row) in counts.chunks(stride).enumerate() {
             let r = r0 + i;
             for (j, &ones) in row.iter().enumerate().take(nb) {
-                if 2 * ones as usize > n {
-                    words[(mu0 + j) * onw + r / WORD_BITS] |= 1u64 << (r % WORD_BITS);
-                }
+                // Branch-free: the signs of random products are unpredictable.
+                let neg = u64::from(2 * ones as usize > n);
+                words[(mu0 + j) * onw + r / WORD_BITS] |= neg << (r % WORD_BITS);
             }
         }
     });
