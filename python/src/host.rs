@@ -17,13 +17,14 @@ use std::path::Path;
 /// The host's error as a Python exception: bad input → `ValueError`, a missing file →
 /// `FileNotFoundError`, a failed run → `RuntimeError`; the message is the CLI's.
 pub fn err(e: flatmin_host::Error) -> PyErr {
-    if e.is_input() {
-        return PyValueError::new_err(e.to_string());
-    }
-    if let flatmin_host::Error::Io { source, .. } = &e {
-        if source.kind() == std::io::ErrorKind::NotFound {
+    // A missing file is also bad input (exit 2 in the CLI), so test it first.
+    if let flatmin_host::Error::Io { error, .. } = &e {
+        if error.kind() == std::io::ErrorKind::NotFound {
             return PyFileNotFoundError::new_err(e.to_string());
         }
+    }
+    if e.is_input() {
+        return PyValueError::new_err(e.to_string());
     }
     PyRuntimeError::new_err(e.to_string())
 }
