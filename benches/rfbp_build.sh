@@ -22,5 +22,8 @@ cd "$out/src"
 line=$(awk '/^double theta_node_update_accurate/{f=1} f && /static double maxdiff;/{print NR; exit}' hpp/rfbp.hpp)
 if [ -z "$line" ]; then echo "rfbp_build: maxdiff declaration not found" >&2; exit 1; fi
 sed -i "${line}a\\  maxdiff = 0.; // flatmin benches: reset per call (upstream never resets it)" hpp/rfbp.hpp
-g++ -std=c++17 -O3 -DNDEBUG -DMAJOR=1 -DMINOR=0 -DREVISION=4 -DPWD="\"$out/src\"" -Iinclude -Ihpp src/*.cpp example/train_main.cpp -o "$out/train_main" -lpthread
+flags=(-std=c++17 -O3 -DNDEBUG -DMAJOR=1 -DMINOR=0 -DREVISION=4 "-DPWD=\"$out/src\"" -Iinclude -Ihpp)
+# As upstream's CMake: the library as a shared object, the driver linked against it.
+g++ "${flags[@]}" -fPIC -shared src/*.cpp -o "$out/librfbp.so"
+g++ "${flags[@]}" example/train_main.cpp -L"$out" -lrfbp -Wl,-rpath,"$out" -o "$out/train_main"
 echo "$out/train_main"
