@@ -407,7 +407,7 @@ fn damp_store<T: Real>(slot: &mut T, new: T, damping: T) -> T {
     (new.tanh() - old.tanh()).abs()
 }
 
-#[inline]
+#[inline(always)]
 fn xi_of(row: &[u64], i: usize) -> bool {
     (row[i / 64] >> (i % 64)) & 1 == 1
 }
@@ -546,6 +546,11 @@ impl<'s, T: Real> Loo<'s, T> {
 }
 
 /// Cavity moments of one hidden factor into `xm` (ξ m) and `vs` (1 − m²); returns (Σ ξm, Σ v).
+///
+/// Two branch-free loops (as the perceptron's factor): e = exp(−2|c|) per edge, then m and v from e
+/// with the sign ξ from the packed row; sums with sixteen interleaved accumulators (same order at
+/// every vector level).
+#[inline(always)]
 fn cavity_moments<T: Real>(
     row: &[u64],
     off: usize,
@@ -554,22 +559,46 @@ fn cavity_moments<T: Real>(
     xm: &mut [T],
     vs: &mut [T],
 ) -> (T, T) {
-    let mut mean = T::ZERO;
-    let mut var = T::ZERO;
-    for i in 0..g.len() {
+    let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
+    let (g, h, xm, vs) = (&g[..n], &h[..n], &mut xm[..n], &mut vs[..n]);
+    for i in 0..n {
         let c = h[i] - g[i];
-        let e = exp_nonpos(-(c.abs() + c.abs()));
+        xm[i] = c;
+        vs[i] = exp_nonpos(-(c.abs() + c.abs()));
+    }
+    let four = T::from_f64(4.0);
+    for i in 0..n {
+        let (c, e) = (xm[i], vs[i]);
         let inv = T::ONE / (T::ONE + e);
         let m = (T::ONE - e) * inv;
-        let m = if c < T::ZERO { -m } else { m };
-        let v = T::from_f64(4.0) * e * inv * inv;
-        let m = if xi_of(row, off + i) { -m } else { m };
-        xm[i] = m;
-        vs[i] = v;
-        mean += m;
-        var += v;
+        let neg = (c < T::ZERO) != xi_of(row, off + i);
+        xm[i] = if neg { -m } else { m };
+        vs[i] = four * e * inv * inv;
     }
-    (mean, var)
+    (sum16(xm), sum16(vs))
+}
+
+/// Σ x with sixteen interleaved accumulators, reduced pairwise.
+#[inline(always)]
+fn sum16<T: Real>(x: &[T]) -> T {
+    let mut acc = [T::ZERO; 16];
+    let mut chunks = x.chunks_exact(16);
+    for c in &mut chunks {
+        for l in 0..16 {
+            acc[l] += c[l];
+        }
+    }
+    for (a, &r) in acc.iter_mut().zip(chunks.remainder()) {
+        *a += r;
+    }
+    let mut w = 8;
+    while w > 0 {
+        for l in 0..w {
+            acc[l] += acc[l + w];
+        }
+        w /= 2;
+    }
+    acc[0]
 }
 
 /// Variance floor (a deterministic cavity sum).
@@ -590,14 +619,25 @@ fn mix<T: Real>(ltp: T, ltm: T, lp: T, lq: T) -> T {
     log_add(ltp + lp, ltm + lq)
 }
 
-/// Chebyshev nodes of the per-factor interpolant of the Gaussian hidden update.
+/// Chebyshev nodes of the per-factor interpolant of the Gaussian hidden update (the largest).
 pub const CHEB_NODES: usize = 16;
-/// Length of the Chebyshev table (nodes, then T_j at the nodes).
-pub const CHEB_LEN: usize = CHEB_NODES * (CHEB_NODES + 1);
+/// Nodes tried first when the cavity variance is at least [`WIDE_VAR`].
+pub const CHEB_NODES_WIDE: usize = 10;
+/// Cavity variance from which [`CHEB_NODES_WIDE`] nodes are tried first (the coefficients fall
+/// roughly like (2σ)^−j).
+pub const WIDE_VAR: f64 = 100.0;
+/// Length of the Chebyshev tables (for each node count: nodes, then T_j at the nodes).
+pub const CHEB_LEN: usize = CHEB_NODES * (CHEB_NODES + 1) + CHEB_NODES_WIDE * (CHEB_NODES_WIDE + 1);
 
-/// Fills the table: `t[k] = x_k = cos(π(k+½)/K)`, `t[K + j·K + k] = T_j(x_k)`.
+/// Fills both tables.
 fn fill_cheb<T: Real>(t: &mut [T]) {
-    let k = CHEB_NODES;
+    let (a, b) = t.split_at_mut(CHEB_NODES * (CHEB_NODES + 1));
+    fill_cheb_part(a, CHEB_NODES);
+    fill_cheb_part(b, CHEB_NODES_WIDE);
+}
+
+/// One table: `t[k] = x_k = cos(π(k+½)/K)`, `t[K + j·K + k] = T_j(x_k)`.
+fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
     for i in 0..k {
         let x = libm::cos(core::f64::consts::PI * (i as f64 + 0.5) / k as f64);
         t[i] = T::from_f64(x);
@@ -625,19 +665,159 @@ fn exp_nonpos<T: Real>(x: T) -> T {
 /// F(m̃) = ½[L((b + m̃ − 1)/s) − L((b + m̃ + 1)/s)], s² = σ² − (1 − m̃²), b = θ − μ,
 /// L(x) = ln((1−t)/2 + t H(x)). Returns (F, max |L|).
 #[inline]
-fn hidden_edge<T: Real>(b: T, var: T, mt: T, ltm: T, ln_t: T) -> (T, T) {
+fn hidden_edge<T: Real>(b: T, var: T, mt: T, tau: &TauSide<T>) -> (T, T) {
     let sb = (var - (T::ONE - mt * mt)).max(var_floor()).sqrt();
-    let lp = log_add(ltm, ln_t + log_h((b + mt - T::ONE) / sb));
-    let lm = log_add(ltm, ln_t + log_h((b + mt + T::ONE) / sb));
+    let lp = tau_mix(tau, (b + mt - T::ONE) / sb);
+    let lm = tau_mix(tau, (b + mt + T::ONE) / sb);
     (T::HALF * (lp - lm), lp.abs().max(lm.abs()))
+}
+
+/// L(x) = ln((1−t)/2 + t H(x)) from ln((1−t)/2) and ln t: in linear space (one erfc, one ln) while
+/// H(x) ≥ H(5) ≈ 3e-7 (no underflow, a sum of two positives), in the log domain beyond.
+#[inline]
+fn tau_mix<T: Real>(tau: &TauSide<T>, x: T) -> T {
+    if x <= T::from_f64(5.0) {
+        (tau.q + tau.t * crate::special::h(x)).ln()
+    } else {
+        log_add(tau.ltm, tau.ln_t + log_h(x))
+    }
+}
+
+/// The τ side of a hidden factor: q = (1−t)/2, t = tanh D and their logarithms.
+#[derive(Clone, Copy)]
+struct TauSide<T> {
+    q: T,
+    t: T,
+    ltm: T,
+    ln_t: T,
+}
+
+impl<T: Real> TauSide<T> {
+    #[inline]
+    fn new(d: T) -> Self {
+        let (_, ltm) = tau_logs(d);
+        let t = d.tanh();
+        TauSide {
+            q: ltm.exp(),
+            t,
+            ltm,
+            ln_t: t.ln(),
+        }
+    }
+}
+
+/// Chebyshev interpolant of F on `k` nodes (`part`: its table): coefficients and degree, or `None`
+/// when the last two coefficients are not below 256 ε·max|L|.
+#[inline(always)]
+fn cheb_fit<T: Real>(
+    b: T,
+    var: T,
+    tau: &TauSide<T>,
+    part: &[T],
+    k: usize,
+) -> Option<([T; CHEB_NODES], usize)> {
+    if k < 3 || k > CHEB_NODES || part.len() < k * (k + 1) {
+        return None;
+    }
+    let (nodes, tj) = part.split_at(k);
+    let mut f = [T::ZERO; CHEB_NODES];
+    let mut scale = T::ONE;
+    for (fk, &xk) in f.iter_mut().zip(nodes) {
+        let (v, sc) = hidden_edge(b, var, xk, tau);
+        *fk = v;
+        scale = scale.max(sc);
+    }
+    let mut coef = [T::ZERO; CHEB_NODES];
+    let norm = T::TWO / T::from_usize(k);
+    for (j, cj) in coef[..k].iter_mut().enumerate() {
+        let mut acc = T::ZERO;
+        for (&fk, &tv) in f[..k].iter().zip(&tj[j * k..(j + 1) * k]) {
+            acc += fk * tv;
+        }
+        *cj = acc * norm;
+    }
+    coef[0] *= T::HALF;
+    let tail = coef[k - 1].abs() + coef[k - 2].abs();
+    let tol = T::from_f64(256.0) * T::EPSILON * scale;
+    if !(tail.is_finite() && tail <= tol) {
+        return None;
+    }
+    let mut deg = k;
+    let mut dropped = T::ZERO;
+    while deg > 2 && dropped + coef[deg - 1].abs() <= tol {
+        dropped += coef[deg - 1].abs();
+        deg -= 1;
+    }
+    Some((coef, deg))
+}
+
+/// Lanes of the blocked Clenshaw evaluation.
+const LANES: usize = 8;
+
+/// Clenshaw evaluation of the interpolant at every `x[i]` into `out[i]`, eight edges at a time
+/// (independent lanes, which vectorize).
+#[inline(always)]
+fn clenshaw_all<T: Real>(coef: &[T; CHEB_NODES], deg: usize, x: &[T], out: &mut [T]) {
+    let n = x.len().min(out.len());
+    let (x, out) = (&x[..n], &mut out[..n]);
+    let mut xc = x.chunks_exact(LANES);
+    let mut oc = out.chunks_exact_mut(LANES);
+    for (xb, ob) in (&mut xc).zip(&mut oc) {
+        let mut b1 = [T::ZERO; LANES];
+        let mut b2 = [T::ZERO; LANES];
+        for &c in coef[1..deg].iter().rev() {
+            for l in 0..LANES {
+                let b0 = c + (xb[l] + xb[l]) * b1[l] - b2[l];
+                b2[l] = b1[l];
+                b1[l] = b0;
+            }
+        }
+        for l in 0..LANES {
+            ob[l] = coef[0] + xb[l] * b1[l] - b2[l];
+        }
+    }
+    for (&xi, o) in xc.remainder().iter().zip(oc.into_remainder()) {
+        let (mut b1, mut b2) = (T::ZERO, T::ZERO);
+        for &c in coef[1..deg].iter().rev() {
+            let b0 = c + (xi + xi) * b1 - b2;
+            b2 = b1;
+            b1 = b0;
+        }
+        *o = coef[0] + xi * b1 - b2;
+    }
+}
+
+/// The arguments of [`hidden_gaussian`] as a kernel run at the CPU's vector level.
+struct HiddenGaussian<'a, T> {
+    row: &'a [u64],
+    off: usize,
+    g: &'a mut [T],
+    h: &'a mut [T],
+    up: &'a mut T,
+    d: T,
+    cheb: &'a [T],
+    scratch: &'a mut [T],
+    theta: T,
+    damping: T,
+    g_max: T,
+}
+
+impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
+    type Output = T;
+    #[inline(always)]
+    fn run(self) -> T {
+        hidden_gaussian_body(self)
+    }
 }
 
 /// The Gaussian hidden-factor update (K ≥ 3). Returns the residual.
 ///
 /// F(m̃) depends on the edge only through m̃ ∈ (−1, 1), so it is interpolated per factor on
-/// [`CHEB_NODES`] Chebyshev nodes (2·16 ln H instead of 2n) when the interpolant's last two
-/// coefficients are below 256 ε·max|L| (F smooth: σ² well above 1); otherwise every edge is
-/// evaluated directly.
+/// Chebyshev nodes ([`CHEB_NODES_WIDE`] first when σ² ≥ [`WIDE_VAR`], then [`CHEB_NODES`]: 2·10 or
+/// 2·16 ln H per factor instead of 2n), accepted when the interpolant's last two coefficients are
+/// below 256 ε·max|L| (F smooth: σ² well above 1); otherwise every edge is evaluated directly. Runs at
+/// the CPU's widest vector level ([`crate::simd`]; sequential sums, so every level gives the same
+/// bits).
 #[allow(clippy::too_many_arguments)]
 fn hidden_gaussian<T: Real>(
     row: &[u64],
@@ -652,6 +832,39 @@ fn hidden_gaussian<T: Real>(
     damping: T,
     g_max: T,
 ) -> T {
+    crate::simd::run(
+        crate::simd::Level::best(),
+        HiddenGaussian {
+            row,
+            off,
+            g,
+            h,
+            up,
+            d,
+            cheb,
+            scratch,
+            theta,
+            damping,
+            g_max,
+        },
+    )
+}
+
+#[inline(always)]
+fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
+    let HiddenGaussian {
+        row,
+        off,
+        g,
+        h,
+        up,
+        d,
+        cheb,
+        scratch,
+        theta,
+        damping,
+        g_max,
+    } = a;
     let n = g.len();
     let (xm, rest) = scratch.split_at_mut(n);
     let vs = &mut rest[..n];
@@ -661,9 +874,8 @@ fn hidden_gaussian<T: Real>(
     let new_u = clamp(T::HALF * (log_h(x) - log_h(-x)), -g_max, g_max);
     let mut residual = damp_store(up, new_u, damping);
     // τ side: t = tanh D ≥ 0; L(x) = ln((1−t)/2 + t H(x)).
-    let (_, ltm) = tau_logs(d);
-    let t = d.tanh();
-    if t <= T::ZERO {
+    let tau = TauSide::new(d);
+    if tau.t <= T::ZERO {
         // No information from the output: g = 0.
         for i in 0..n {
             let cav = h[i] - g[i];
@@ -672,58 +884,30 @@ fn hidden_gaussian<T: Real>(
         }
         return residual;
     }
-    let ln_t = t.ln();
     let b = theta - mean;
-    // Interpolant.
-    let k = CHEB_NODES;
-    let mut coef = [T::ZERO; CHEB_NODES];
-    let mut deg = 0;
-    if n > 2 * k {
-        let (nodes, tj) = cheb.split_at(k);
-        let mut f = [T::ZERO; CHEB_NODES];
-        let mut scale = T::ONE;
-        for (fk, &xk) in f.iter_mut().zip(nodes) {
-            let (v, sc) = hidden_edge(b, var, xk, ltm, ln_t);
-            *fk = v;
-            scale = scale.max(sc);
+    // Interpolant (not worth it for small n).
+    let (big, wide) = cheb.split_at(CHEB_NODES * (CHEB_NODES + 1));
+    let mut fit = None;
+    if n > 2 * CHEB_NODES {
+        if var >= T::from_f64(WIDE_VAR) {
+            fit = cheb_fit(b, var, &tau, wide, CHEB_NODES_WIDE);
         }
-        let norm = T::TWO / T::from_usize(k);
-        for (j, cj) in coef.iter_mut().enumerate() {
-            let mut acc = T::ZERO;
-            for (&fk, &tv) in f.iter().zip(&tj[j * k..(j + 1) * k]) {
-                acc += fk * tv;
-            }
-            *cj = acc * norm;
+        if fit.is_none() {
+            fit = cheb_fit(b, var, &tau, big, CHEB_NODES);
         }
-        coef[0] *= T::HALF;
-        let tail = coef[k - 1].abs() + coef[k - 2].abs();
-        let tol = T::from_f64(256.0) * T::EPSILON * scale;
-        if tail.is_finite() && tail <= tol {
-            deg = k;
-            let mut dropped = T::ZERO;
-            while deg > 2 && dropped + coef[deg - 1].abs() <= tol {
-                dropped += coef[deg - 1].abs();
-                deg -= 1;
+    }
+    // F(m̃) for every edge into vs (its variance is needed only by the direct formula).
+    match fit {
+        Some((coef, deg)) => clenshaw_all(&coef, deg, xm, vs),
+        None => {
+            for i in 0..n {
+                vs[i] = hidden_edge(b, var, xm[i], &tau).0;
             }
         }
     }
     for i in 0..n {
-        let neg = xi_of(row, off + i);
-        let mt = xm[i];
-        let f = if deg > 0 {
-            // Clenshaw.
-            let (mut b1, mut b2) = (T::ZERO, T::ZERO);
-            let x2 = mt + mt;
-            for &c in coef[1..deg].iter().rev() {
-                let b0 = c + x2 * b1 - b2;
-                b2 = b1;
-                b1 = b0;
-            }
-            coef[0] + mt * b1 - b2
-        } else {
-            hidden_edge(b, var, mt, ltm, ln_t).0
-        };
-        let new = clamp(if neg { -f } else { f }, -g_max, g_max);
+        let f = vs[i];
+        let new = clamp(if xi_of(row, off + i) { -f } else { f }, -g_max, g_max);
         let cav = h[i] - g[i];
         let old = g[i];
         let new = if damping > T::ZERO {
@@ -1459,6 +1643,23 @@ mod tests {
     use super::*;
     use crate::rng::rng_from_seed;
 
+    /// The linear-space τ mixture equals the log-domain one.
+    #[test]
+    fn tau_mix_linear_matches_log_domain() {
+        for d in [1e-3, 0.1, 1.0, 5.0, 20.0, 50.0] {
+            let tau = TauSide::<f64>::new(d);
+            for k in 0..=200 {
+                let x = -20.0 + 0.125 * k as f64;
+                let a = tau_mix(&tau, x);
+                let b = log_add(tau.ltm, tau.ln_t + log_h(x));
+                assert!(
+                    (a - b).abs() <= 1e-13 * (1.0 + b.abs()),
+                    "d {d} x {x}: {a} vs {b}"
+                );
+            }
+        }
+    }
+
     /// The interpolated Gaussian update equals the direct per-edge formula to ~1e-12.
     #[test]
     fn interpolated_hidden_update_matches_direct() {
@@ -1484,11 +1685,10 @@ mod tests {
             let mut xm = std::vec![0.0; n];
             let mut vs = std::vec![0.0; n];
             let (mean, var) = cavity_moments(&row, 0, &g0, &h, &mut xm, &mut vs);
-            let (_, ltm) = tau_logs(d);
-            let ln_t = libm::log(libm::tanh(d));
+            let tau = TauSide::new(d);
             let direct: std::vec::Vec<f64> = (0..n)
                 .map(|i| {
-                    let f = hidden_edge(-mean, var, xm[i], ltm, ln_t).0;
+                    let f = hidden_edge(-mean, var, xm[i], &tau).0;
                     if xi_of(&row, i) {
                         -f
                     } else {
