@@ -92,6 +92,28 @@
 //! w̃ (field λ·w̃ on the weights) is computed by the same formula; it is meaningful where BP
 //! converges without contradiction.
 //!
+//! # Focusing BP
+//! [`CommitteeWorkspace`] implements [`FocusingEngine`], so [`super::focusing_bp`] runs the same four
+//! protocols, reinforcement, solution test after every sweep, runaway stop and fallback as for the
+//! perceptron: the focusing factor of §c.1 sits on each of the K·n weights; the decision is
+//! sign0(H) written as K rows of a [`PatternsMut`] (K × n); the "stabilities" are the output votes
+//! v_μ = Σ_k τ_{μk} (odd), an error is v_μ ≤ 0, `min_stability` is the smallest vote and `margin` is
+//! min_μ v_μ/√K. Committees need damping: [`committee_rbp`] is RBP with damping 0.5.
+//!
+//! # API (for the host: `instance gen --k`, `solve --k`, `capacity --k`)
+//! * [`generate`]`(seed, k, arch, teacher, patterns, labels)` fills raw patterns and labels (random
+//!   or by a teacher committee, K × n weights); then [`crate::instance::gauge`].
+//! * [`CommitteeInstance::new`]`(gauged_patterns, k, arch)`; [`CommitteeInstance::errors`] is the
+//!   packed forward pass (votes per pattern).
+//! * [`CommitteeWorkspace::required_reals`]`(k, n, p, factor)` / [`required_perm`](CommitteeWorkspace::required_perm)
+//!   then [`CommitteeWorkspace::new`]; [`run_committee_bp`] (plain BP + Bethe, optional reference and
+//!   λ) or [`super::focusing_bp`]`(&inst, &mut ws, &params, seed, &mut weights_k_rows, &mut votes)`.
+//!
+//! # Speed
+//! The Gaussian hidden update interpolates its edge function F(m̃) per factor on 10 or 16 Chebyshev
+//! nodes (accepted when its last coefficients are below 256 ε·max|L|, else direct) and runs at the CPU's vector level, so a factor costs O(n)
+//! arithmetic plus ≈ 20–32 ln H evaluations; the output factor is O(K²) log-sum-exps per pattern.
+//!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
 //! [`CommitteeWorkspace::required_perm`] = P + K·n `u32`.
