@@ -513,3 +513,42 @@ fn shape_errors_not_panics() {
     )
     .is_err());
 }
+
+#[test]
+fn f32_committee_fbp_solves_peer_case() {
+    // The same engine in f32 (firmware's type): N = 21, K = 5, P = 10, the [SRC] test settings.
+    let (n, k, p) = (21, 5, 10);
+    let factor = FactorKind::Gaussian;
+    let (xi, _) = make(n, p, k, Architecture::FullyConnected, 2, false);
+    let inst = CommitteeInstance::new(
+        Patterns::new(n, p, &xi).unwrap(),
+        k,
+        Architecture::FullyConnected,
+    )
+    .unwrap();
+    let mut reals = vec![0.0f32; CommitteeWorkspace::<f32>::required_reals(k, n, p, factor)];
+    let mut perm = vec![0u32; CommitteeWorkspace::<f32>::required_perm(k, n, p)];
+    let mut ws = CommitteeWorkspace::new(&inst, factor, &mut reals, &mut perm).unwrap();
+    let mut params = FbpParams::<f32>::new(Protocol::DEFAULT);
+    params.bp.max_sweeps = 1;
+    params.bp.damping = 0.5;
+    params.bp.init_range = 0.1;
+    params.check_every_sweep = false;
+    params.runaway = None;
+    let mut w = vec![0u64; k];
+    let mut votes = vec![0i32; p];
+    let out = focusing_bp(
+        &inst,
+        &mut ws,
+        &params,
+        2,
+        &mut PatternsMut::new(n, k, &mut w).unwrap(),
+        &mut votes,
+    )
+    .unwrap();
+    assert!(out.solved, "{out:?}");
+    assert_eq!(
+        forward_errors(&unpack(&xi, p, n), &unpack(&w, k, n), false),
+        0
+    );
+}

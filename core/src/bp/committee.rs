@@ -738,7 +738,7 @@ fn cheb_fit<T: Real>(
     part: &[T],
     k: usize,
 ) -> Option<([T; CHEB_NODES], usize)> {
-    if k < 3 || k > CHEB_NODES || part.len() < k * (k + 1) {
+    if !(3..=CHEB_NODES).contains(&k) || part.len() < k * (k + 1) {
         return None;
     }
     let (nodes, tj) = part.split_at(k);
