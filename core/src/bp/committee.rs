@@ -1042,8 +1042,67 @@ fn hidden_exact_log_z<T: Real>(
     mix(ltp, ltm, loo.rup_at(c0), loo.rlow_at(c0 - 1))
 }
 
-/// The exact output-factor update: D_k from the U's. Returns the residual.
+/// Largest K for the linear-space output update.
+const LINEAR_K: usize = 15;
+
+/// The output-factor update in linear probability space (f64), for K ≤ [`LINEAR_K`]: for each k
+/// the count distribution of the others by direct convolution (O(K²) per unit, K ≤ 15). Returns
+/// `None` (nothing written) when a needed tail probability is below 1e-280 (then the log-domain
+/// update runs instead).
+fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T) -> Option<T> {
+    let k = up.len();
+    if k > LINEAR_K || k < 3 {
+        return None;
+    }
+    let mut p = [0.0f64; LINEAR_K];
+    for (pj, &u) in p.iter_mut().zip(up) {
+        let u = u.to_f64();
+        // σ(2u) without overflow.
+        *pj = if u >= 0.0 {
+            1.0 / (1.0 + libm::exp(-2.0 * u))
+        } else {
+            let e = libm::exp(2.0 * u);
+            e / (1.0 + e)
+        };
+    }
+    let half = (k - 1) / 2;
+    let mut news = [0.0f64; LINEAR_K];
+    for j in 0..k {
+        let mut dist = [0.0f64; LINEAR_K + 1];
+        dist[0] = 1.0;
+        let mut len = 1;
+        for (l, &pl) in p[..k].iter().enumerate() {
+            if l == j {
+                continue;
+            }
+            for c in (1..=len).rev() {
+                dist[c] = dist[c] * (1.0 - pl) + dist[c - 1] * pl;
+            }
+            dist[0] *= 1.0 - pl;
+            len += 1;
+        }
+        // Pr[c ≥ half] and Pr[c ≥ half + 1] over the K − 1 others.
+        let b: f64 = dist[half + 1..len].iter().sum();
+        let a = b + dist[half];
+        if !(b > 1e-280 && a.is_finite()) {
+            return None;
+        }
+        news[j] = 0.5 * libm::log(a / b);
+    }
+    let mut residual = T::ZERO;
+    for (d, &nv) in down.iter_mut().zip(&news[..k]) {
+        let new = clamp(T::from_f64(nv), T::ZERO, g_max);
+        residual = residual.max(damp_store(d, new, damping));
+    }
+    Some(residual)
+}
+
+/// The exact output-factor update: D_k from the U's (linear space when safe, else log domain).
+/// Returns the residual.
 fn output_update<T: Real>(up: &[T], down: &mut [T], scratch: &mut [T], damping: T, g_max: T) -> T {
+    if let Some(r) = output_update_linear(up, down, damping, g_max) {
+        return r;
+    }
     let k = up.len();
     let mut loo = Loo::new(scratch, k);
     for (j, &u) in up.iter().enumerate() {
@@ -1664,6 +1723,46 @@ impl<T: Real> FocusingEngine<T> for CommitteeWorkspace<'_, T> {
 mod tests {
     use super::*;
     use crate::rng::rng_from_seed;
+
+    /// The linear-space output update equals the log-domain one.
+    #[test]
+    fn output_update_linear_matches_log_domain() {
+        let mut rng = rng_from_seed(3);
+        for k in [3usize, 5, 7, 15] {
+            for scale in [0.1, 1.0, 5.0, 20.0] {
+                let up: std::vec::Vec<f64> = (0..k)
+                    .map(|_| scale * (2.0 * uniform(&mut rng) - 1.0))
+                    .collect();
+                let mut a = std::vec![0.0f64; k];
+                let mut b = std::vec![0.0f64; k];
+                let Some(_) = output_update_linear(&up, &mut a, 0.0, 50.0) else {
+                    continue;
+                };
+                let mut s = std::vec![0.0f64; loo_len(k)];
+                let mut loo = Loo::new(&mut s, k);
+                for (j, &u) in up.iter().enumerate() {
+                    loo.lp[j] = log_sigmoid(u + u);
+                    loo.lm[j] = log_sigmoid(-(u + u));
+                }
+                loo.build();
+                let half = (k as i64 - 1) / 2;
+                for j in (0..k).rev() {
+                    b[j] = clamp(
+                        0.5 * (loo.upper(j, half) - loo.upper(j, half + 1)),
+                        0.0,
+                        50.0,
+                    );
+                    loo.push(j);
+                }
+                for (x, y) in a.iter().zip(&b) {
+                    assert!(
+                        (x - y).abs() < 1e-9 * (1.0 + y.abs()),
+                        "K {k} scale {scale}: {x} vs {y}"
+                    );
+                }
+            }
+        }
+    }
 
     /// The linear-space τ mixture equals the log-domain one.
     #[test]
