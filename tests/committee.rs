@@ -552,3 +552,27 @@ fn f32_committee_fbp_solves_peer_case() {
         0
     );
 }
+
+#[test]
+fn pinned_committee_run() {
+    // A seeded run pinned to literal values, so a change of the messages, schedule or driver is never
+    // silent: fully connected K = 3, N = 201, P = 121, committee RBP, solver seed 1.
+    let (n, k, p) = (201, 3, 121);
+    let (xi, _) = make(n, p, k, Architecture::FullyConnected, 7, false);
+    let inst = CommitteeInstance::new(
+        Patterns::new(n, p, &xi).unwrap(),
+        k,
+        Architecture::FullyConnected,
+    )
+    .unwrap();
+    let s = solve_checked(&inst, &xi, &committee_rbp(0.01), 1);
+    let checksum = s.w.iter().fold(0u64, |a, &w| a.rotate_left(7) ^ w);
+    eprintln!("PIN {:?} {checksum:#018x}", s.out);
+    assert!(s.out.solved);
+    assert_eq!(
+        (s.out.steps, s.out.sweeps, s.out.min_stability),
+        (99, 99, 1)
+    );
+    assert_eq!(checksum, PIN_CHECKSUM);
+}
+const PIN_CHECKSUM: u64 = 0xd73b_3df6_1892_d5b5;
