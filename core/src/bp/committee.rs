@@ -1051,7 +1051,7 @@ const LINEAR_K: usize = 15;
 /// update runs instead).
 fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T) -> Option<T> {
     let k = up.len();
-    if k > LINEAR_K || k < 3 {
+    if !(3..=LINEAR_K).contains(&k) {
         return None;
     }
     let mut p = [0.0f64; LINEAR_K];
@@ -1067,7 +1067,7 @@ fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T)
     }
     let half = (k - 1) / 2;
     let mut news = [0.0f64; LINEAR_K];
-    for j in 0..k {
+    for (j, nj) in news[..k].iter_mut().enumerate() {
         let mut dist = [0.0f64; LINEAR_K + 1];
         dist[0] = 1.0;
         let mut len = 1;
@@ -1087,7 +1087,7 @@ fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T)
         if !(b > 1e-280 && a.is_finite()) {
             return None;
         }
-        news[j] = 0.5 * libm::log(a / b);
+        *nj = 0.5 * libm::log(a / b);
     }
     let mut residual = T::ZERO;
     for (d, &nv) in down.iter_mut().zip(&news[..k]) {
