@@ -1,12 +1,12 @@
 //! `solve`, `capacity`: the solvers of ALGORITHMS §c–d on one instance, and the algorithmic threshold
 //! (success probability against α).
 
+use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
-use flatmin_host::experiments::capacity::{
-    self as cap, Algo, CapacityParams, ProtocolName, SolveOpts,
-};
-use flatmin_host::harness::progress::bar;
+use flatmin_host::experiments::capacity::{success_table, Capacity, CapacityParams};
+use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
+use flatmin_host::harness::runner;
 use flatmin_host::io::{InstanceFile, Problem};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -22,8 +22,9 @@ pub enum Cmd {
     /// of the returned weights, margin = min_μ s_μ/√N.
     Solve(SolveArgs),
     /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
-    /// instances, the same ones for every algorithm, samples in parallel. Writes
-    /// DIR/capacity/{data.csv, meta.json, capacity.svg}.
+    /// instances, the same ones for every algorithm, one point per (algorithm, α, sample), run in
+    /// parallel, resumable and shardable. Writes DIR/{data.csv (one row per instance), success.csv,
+    /// meta.json, capacity.svg}.
     ///
     /// JSON: [{"algo","alpha","success","solved","samples","mean_error_fraction","mean_seconds"},…].
     Capacity(CapacityArgs),
@@ -133,14 +134,14 @@ pub struct SolveArgs {
 /// Arguments of `capacity`.
 #[derive(Debug, Clone, Args)]
 pub struct CapacityArgs {
-    /// Algorithms, comma-separated (fbp, rbp, sbpi, cpr, sa, hebb).
+    /// Algorithms, comma-separated.
     #[arg(
         long,
         value_delimiter = ',',
         default_value = "fbp",
         value_name = "ALGO,…"
     )]
-    pub algo: Vec<String>,
+    pub algo: Vec<Algo>,
     /// N (odd for κ = 0).
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
@@ -151,14 +152,22 @@ pub struct CapacityArgs {
     #[arg(long, default_value_t = 10, value_name = "M")]
     pub samples: usize,
     /// Margin κ.
-    #[arg(long, default_value_t = 0.0, value_name = "K")]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "K",
+        allow_negative_numbers = true
+    )]
     pub kappa: f64,
-    /// Base seed (instance i at α index a: derive_seed(seed, a·samples + i)).
+    /// Base seed (the instance of sample s at α is shared by every algorithm).
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
-    /// Output directory (writes DIR/capacity/).
-    #[arg(long, value_name = "DIR")]
+    /// Output directory (data.csv, success.csv, meta.json, capacity.svg); a rerun resumes.
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long)]
+    pub force: bool,
     /// Solver options.
     #[command(flatten)]
     pub flags: SolverFlags,
@@ -233,28 +242,31 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
-    let algos = a
-        .algo
-        .iter()
-        .map(|s| Algo::parse(s.trim()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if !a.kappa.is_finite() {
-        return Err(input_error("--kappa must be finite"));
-    }
-    let params = CapacityParams {
-        algos: algos.clone(),
-        n: a.n,
-        alphas: a.alphas.clone(),
-        samples: a.samples,
-        kappa: a.kappa,
-        seed: a.seed,
-        opts: a.flags.opts(Algo::Fbp)?,
+    let study = Capacity {
+        name: "capacity".into(),
+        params: CapacityParams {
+            algos: a.algo.clone(),
+            n: a.n,
+            alphas: a.alphas.clone(),
+            samples: a.samples,
+            kappa: a.kappa,
+            opts: a.flags.opts(Algo::Fbp)?,
+        },
     };
-    let total = (algos.len() * a.alphas.len() * a.samples) as u64;
-    let pb = bar(total, "capacity", g.quiet);
-    let (points, dir) =
-        cap::capacity(&params, &a.out, g.threads, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
+    study.params.validate()?;
+    let bars = Bars::new(g.quiet);
+    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
+    let out = runner::run(&study, &o)?;
+    if out.is_shard() {
+        return print_line(&format!(
+            "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
+            out.dir.display(),
+            out.table.rows.len(),
+            out.computed,
+            a.out.display()
+        ));
+    }
+    let points = success_table(&study.params, &out.table)?;
     if g.json {
         print_json(&points)
     } else {
@@ -271,6 +283,6 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
                 p.mean_seconds
             ))?;
         }
-        print_line(&format!("wrote {}", dir.display()))
+        print_line(&format!("wrote {}", out.dir.display()))
     }
 }

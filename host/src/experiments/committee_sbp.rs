@@ -4,7 +4,7 @@
 use super::{FigureOpts, FigureReport};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{with_threads, Meta, OutDir};
+use crate::harness::{with_threads, OneShotMeta, OutDir};
 use flatmin_core::special::h2;
 use flatmin_core::theory::committee::{self, Activation};
 use flatmin_core::theory::franz_parisi::{self, FpError, FpQuadratureFast};
@@ -65,7 +65,7 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
     let alphas = [1.0, 1.5, 1.7, 1.75, 1.8];
     let nd = if opts.quick { 25 } else { 200 };
     let nk = if opts.quick { 4 } else { 36 };
-    let mut meta = Meta::new("figure-sbp");
+    let mut meta = OneShotMeta::new("figure-sbp");
     meta.param("kappa_pairs", kappa)
         .param("alphas", alphas)
         .param("d_points", nd)
@@ -73,7 +73,7 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         .param("quick", opts.quick)
         .note("THEORY §S6: annealed (first/second moment) quantities; the mapping onto the named bounds of BDLZ20 is unverified (spec caveat S6.4)")
         .note("Sigma2(d) = Psi2(1-2d); alpha_pair(d) = -(ln2 + H2(d))/ln P2(1-2d); alpha_gap = min_d alpha_pair");
-    let mut out = OutDir::create(&opts.out, "figure-sbp", meta)?;
+    let mut out = OutDir::create(&opts.out.join("figure-sbp"), meta, &opts.one_shot())?;
 
     // d grid: log-spaced near 0 (the √d cost) then linear up to ½.
     let mut ds: Vec<f64> = Vec::with_capacity(nd);
@@ -115,7 +115,11 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         &brows,
     )?;
 
-    let mut c1 = Chart::new("SBP pair entropy, kappa = 1", "d", "Sigma2(d)");
+    let mut c1 = Chart::new(
+        "SBP pair entropy, κ = 1",
+        "distance d",
+        "pair entropy Σ₂(d)",
+    );
     c1.hlines.push(0.0);
     for (j, &alpha) in alphas.iter().enumerate() {
         c1 = c1.with(Series::new(
@@ -130,10 +134,10 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         ds.iter().map(|&d| (d, s_ann + h2(d))).collect(),
         Style::Dashed,
     ));
-    let mut c2 = Chart::new("alpha_pair(d), kappa = 1", "d", "alpha_pair");
+    let mut c2 = Chart::new("α_pair(d), κ = 1", "distance d", "α_pair(d)");
     c2.x_log = true;
     c2 = c2.with(Series::new("alpha_pair", pair_series, Style::Line));
-    let c3 = Chart::new("SBP capacity bounds", "kappa", "alpha")
+    let c3 = Chart::new("SBP capacity bounds", "margin κ", "load α")
         .with(Series::new(
             "alpha_1M",
             bounds.iter().map(|b| (b.kappa, b.alpha_1m)).collect(),
@@ -149,17 +153,13 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
             bounds.iter().map(|b| (b.kappa, b.alpha_gap)).collect(),
             Style::Dashed,
         ));
-    out.plot("figure.svg", &[c1, c2, c3], 3)?;
+    out.plot("figure-sbp.svg", &[c1, c2, c3], 3)?;
     let summary = serde_json::json!({
         "kappa_pairs": kappa,
         "bounds": bounds,
     });
-    let dir = out.finish()?;
-    Ok(FigureReport {
-        name: "sbp".into(),
-        dir,
-        summary,
-    })
+    let meta = out.finish(summary)?;
+    Ok(FigureReport::one_shot("sbp".into(), &opts.out, meta))
 }
 
 /// One α of a committee local-entropy figure.
@@ -246,7 +246,7 @@ fn committee_figure(
     } else {
         "relu"
     };
-    let mut meta = Meta::new(format!("figure-{number}"));
+    let mut meta = OneShotMeta::new(format!("figure-{number}"));
     meta.param("activation", name)
         .param("alphas", &alphas)
         .param("kappa", 0.0)
@@ -255,7 +255,11 @@ fn committee_figure(
         .param("quick", opts.quick)
         .note("THEORY §S5: tree committee machine, K -> infinity, binary weights; RS Franz-Parisi entropy around typical max-margin solutions, constrained margin 0")
         .note("quadrature FpQuadratureFast (40 x 2*20 x 28), agrees with the spec rule to ~1e-9 on phi");
-    let mut out = OutDir::create(&opts.out, &format!("figure-{number}"), meta)?;
+    let mut out = OutDir::create(
+        &opts.out.join(&format!("figure-{number}")),
+        meta,
+        &opts.one_shot(),
+    )?;
     let curves: Vec<Result<CommitteeCurve>> = with_threads(opts.threads, || {
         alphas
             .par_iter()
@@ -280,12 +284,16 @@ fn committee_figure(
     )?;
     let mut c1 = Chart::new(
         format!("committee ({name}): local entropy around max-margin solutions"),
-        "d",
-        "phi_FP(d)",
+        "distance d",
+        "local entropy φ_FP(d)",
     );
     c1.x_log = true;
     c1.hlines.push(0.0);
-    let mut c2 = Chart::new(format!("committee ({name}): derivative"), "d", "dphi/dd");
+    let mut c2 = Chart::new(
+        format!("committee ({name}): derivative"),
+        "distance d",
+        "dφ_FP/dd",
+    );
     c2.x_log = true;
     c2.hlines.push(0.0);
     for c in &curves {
@@ -309,19 +317,15 @@ fn committee_figure(
         ));
     }
     c1.y_range = Some((-0.05, 0.4));
-    out.plot("figure.svg", &[c1, c2], 2)?;
+    out.plot(&format!("figure-{number}.svg"), &[c1, c2], 2)?;
     let summary =
         serde_json::json!(curves
         .iter()
         .map(|c| serde_json::json!({"alpha": c.alpha, "kappa_ref": c.kappa_ref, "d_star": c.d_star,
             "phi_star": c.phi_star, "monotonic": c.monotonic, "failed_points": c.failed}))
         .collect::<Vec<_>>());
-    let dir = out.finish()?;
-    Ok(FigureReport {
-        name: number.into(),
-        dir,
-        summary,
-    })
+    let meta = out.finish(summary)?;
+    Ok(FigureReport::one_shot(number.into(), &opts.out, meta))
 }
 
 /// Figure 6: ReLU tree committee, φ_FP and dφ/dd around max-margin solutions for α across the

@@ -4,7 +4,7 @@
 use super::enumeration::LocalEnergy;
 use crate::error::Result;
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{Meta, OutDir};
+use crate::harness::{OneShotMeta, OneShotOpts, OutDir};
 use std::path::{Path, PathBuf};
 
 /// Writes `<parent>/local_energy/` (data.csv, meta.json, local_energy.svg) and returns its path.
@@ -15,13 +15,18 @@ pub fn write(
     curve: &LocalEnergy,
     params: &[(&str, serde_json::Value)],
 ) -> Result<PathBuf> {
-    let mut meta = Meta::new("local_energy");
+    let dir = parent.join("local_energy");
+    let mut meta = OneShotMeta::new("local_energy");
     for (k, v) in params {
         meta.param(k, v);
     }
     meta.param("exact", curve.exact)
         .param("samples", curve.samples);
-    let mut out = OutDir::create(parent, "local_energy", meta)?;
+    let opts = OneShotOpts {
+        command_line: std::env::args().collect(),
+        ..OneShotOpts::default()
+    };
+    let mut out = OutDir::create(&dir, meta, &opts)?;
     let rows: Vec<Vec<f64>> = curve
         .p
         .iter()
@@ -51,7 +56,8 @@ pub fn write(
             style,
         ));
     out.plot("local_energy.svg", &[chart], 1)?;
-    out.finish()
+    out.finish(serde_json::Value::Null)?;
+    Ok(dir)
 }
 
 /// Figure `local-energy` (ALGORITHMS §f.1, the SM IV local-energy plot for the perceptron, exact):
@@ -97,7 +103,7 @@ pub fn figure(opts: &super::FigureOpts) -> Result<super::FigureReport> {
         Ok((typical, maxm, smax, typ, mm, mc))
     };
     let (typical, maxm, smax, typ, mm, mc) = crate::harness::with_threads(opts.threads, run)??;
-    let mut meta = Meta::new("local-energy");
+    let mut meta = OneShotMeta::new("local-energy");
     meta.param("n", n)
         .param("p", problem.p)
         .param("alpha", alpha)
@@ -108,7 +114,11 @@ pub fn figure(opts: &super::FigureOpts) -> Result<super::FigureReport> {
         .param("max_margin_smin", smax)
         .param("mc_samples", 1000);
     meta.seeds.push(opts.seed);
-    let mut out = OutDir::create(&opts.out, "figure-local-energy", meta)?;
+    let mut out = OutDir::create(
+        &opts.out.join("figure-local-energy"),
+        meta,
+        &opts.one_shot(),
+    )?;
     let rows: Vec<Vec<f64>> = ps
         .iter()
         .enumerate()
@@ -127,9 +137,9 @@ pub fn figure(opts: &super::FigureOpts) -> Result<super::FigureReport> {
     out.write_csv("mc.csv", &["p", "typical_mc"], &mc_rows)?;
     let pts = |c: &en::LocalEnergy| c.p.iter().copied().zip(c.error.iter().copied()).collect();
     let chart = Chart::new(
-        format!("Local energy, N = {n}, alpha = {alpha}, exact enumeration"),
+        format!("Local energy, N = {n}, α = {alpha}, exact enumeration"),
         "flip probability p",
-        "training error",
+        "training error ⟨E⟩(p)",
     )
     .with(Series::new(
         "typical solution (exact)",
@@ -146,16 +156,16 @@ pub fn figure(opts: &super::FigureOpts) -> Result<super::FigureReport> {
         pts(&mc),
         Style::Markers,
     ));
-    out.plot("local_energy.svg", &[chart], 1)?;
-    let dir = out.finish()?;
+    out.plot("figure-local-energy.svg", &[chart], 1)?;
     let at = |c: &en::LocalEnergy, i: usize| c.error[i];
-    Ok(super::FigureReport {
-        name: "local-energy".into(),
-        dir,
-        summary: serde_json::json!({
-            "n": n, "p_patterns": problem.p, "max_margin_smin": smax,
-            "typical_error_at_p0.05": at(&typ, 5), "max_margin_error_at_p0.05": at(&mm, 5),
-            "typical_error_at_p0.1": at(&typ, 10), "max_margin_error_at_p0.1": at(&mm, 10),
-        }),
-    })
+    let meta = out.finish(serde_json::json!({
+        "n": n, "p_patterns": problem.p, "max_margin_smin": smax,
+        "typical_error_at_p0.05": at(&typ, 5), "max_margin_error_at_p0.05": at(&mm, 5),
+        "typical_error_at_p0.1": at(&typ, 10), "max_margin_error_at_p0.1": at(&mm, 10),
+    }))?;
+    Ok(super::FigureReport::one_shot(
+        "local-energy",
+        &opts.out,
+        meta,
+    ))
 }

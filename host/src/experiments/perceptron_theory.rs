@@ -13,7 +13,7 @@
 use super::{FigureOpts, FigureReport};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{with_threads, Meta, OutDir};
+use crate::harness::{with_threads, OneShotMeta, OutDir};
 use flatmin_core::special::h2;
 use flatmin_core::theory::franz_parisi::{
     self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
@@ -88,7 +88,7 @@ fn status(r: &std::result::Result<FpSaddle, FpError>) -> &'static str {
 pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
     let alphas = [0.1, 0.3, 0.5, 0.7, 0.8];
     let n = if opts.quick { 8 } else { 80 };
-    let mut meta = Meta::new("figure-2");
+    let mut meta = OneShotMeta::new("figure-2");
     meta.param("alphas", alphas)
         .param("kappa_points", n)
         .param("kappa_range", "[0, kappa_max(alpha)]");
@@ -107,12 +107,12 @@ pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
             })
             .collect::<Result<Vec<_>>>()
     })??;
-    let mut dir = OutDir::create(&opts.out, "figure-2", meta)?;
+    let mut dir = OutDir::create(&opts.out.join("figure-2"), meta, &opts.one_shot())?;
     let mut rows = Vec::new();
     let mut chart = Chart::new(
-        "Fig. 2: typical distance between kappa-margin solutions (RS)",
-        "kappa",
-        "d = (1 - q)/2",
+        "Fig. 2: typical distance between κ-margin solutions (RS)",
+        "margin κ",
+        "distance d = (1 − q)/2",
     );
     let mut maxres = 0.0f64;
     for (a, km, pts) in &curves {
@@ -121,7 +121,7 @@ pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
             maxres = maxres.max(p.residual);
         }
         chart = chart.with(Series::new(
-            format!("alpha = {a} (kappa_max = {km:.4})"),
+            format!("α = {a} (κ_max = {km:.4})"),
             pts.iter().map(|p| (p.kappa, p.d)).collect(),
             Style::Line,
         ));
@@ -134,12 +134,8 @@ pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
     dir.plot("figure-2.svg", &[chart], 1)?;
     dir.meta().converge("max_residual", maxres);
     let summary = json!({"d_at_kappa_max": curves.iter().map(|(a, km, p)| json!({"alpha": a, "kappa_max": km, "d": p.last().map(|s| s.d)})).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "2".into(),
-        dir: path,
-        summary,
-    })
+    let meta = dir.finish(summary)?;
+    Ok(FigureReport::one_shot("2".into(), &opts.out, meta))
 }
 
 /// Distances of the FP figures: log-spaced below 0.02, linear above.
@@ -216,7 +212,7 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
         vec![0.0, 0.02, 0.033, 0.1, 0.2, km]
     };
     let ds = fp_grid(opts.quick, if opts.quick { 2e-3 } else { 1e-5 }, 0.5);
-    let mut meta = Meta::new("figure-3");
+    let mut meta = OneShotMeta::new("figure-3");
     meta.param("alpha", alpha)
         .param("kappa", 0.0)
         .param("kappa_refs", &krefs)
@@ -245,7 +241,7 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
                 .collect()
         })?
     };
-    let mut dir = OutDir::create(&opts.out, "figure-3", meta)?;
+    let mut dir = OutDir::create(&opts.out.join("figure-3"), meta, &opts.one_shot())?;
     let (rows, failed) = write_fp_rows(&curves);
     {
         let mut w = dir.csv("data.csv", &FP_HEADER)?;
@@ -255,8 +251,8 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
         w.finish()?;
     }
     let label = |c: &FpCurve, ph: &Option<Phase>| match ph {
-        Some(p) => format!("kappa_ref = {:.4} (phase {})", c.kappa_ref, p.number()),
-        None => format!("kappa_ref = {:.4}", c.kappa_ref),
+        Some(p) => format!("κ̃ = {:.4} (phase {})", c.kappa_ref, p.number()),
+        None => format!("κ̃ = {:.4}", c.kappa_ref),
     };
     let h2s = Series::new(
         "H2(d)",
@@ -264,11 +260,11 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
         Style::Dashed,
     );
     let mut full = Chart::new(
-        "Fig. 3: Franz-Parisi entropy, alpha = 0.5, kappa = 0",
-        "d",
-        "phi_FP(d)",
+        "Fig. 3: Franz–Parisi entropy, α = 0.5, κ = 0",
+        "distance d",
+        "local entropy φ_FP(d)",
     );
-    let mut zoom = Chart::new("small distances", "d", "phi_FP(d)");
+    let mut zoom = Chart::new("small distances", "distance d", "local entropy φ_FP(d)");
     zoom.x_log = true;
     zoom.x_range = Some((1e-5, 0.05));
     zoom.y_range = Some((-0.012, 0.12));
@@ -283,12 +279,8 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
     dir.plot("figure-3.svg", &[full, zoom], 2)?;
     dir.meta().converge("points_not_computed", failed);
     let summary = json!({"curves": curves.iter().zip(&phases).map(|(c, p)| json!({"kappa_ref": c.kappa_ref, "d_star": c.max.d, "phi_star": c.max.phi, "phase": p.map(|p| p.number())})).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "3".into(),
-        dir: path,
-        summary,
-    })
+    let meta = dir.finish(summary)?;
+    Ok(FigureReport::one_shot("3".into(), &opts.out, meta))
 }
 
 /// Figure 4: φ(d) and dφ/dd around max-margin references (κ̃ = κ_max(α), κ = 0) for
@@ -301,7 +293,7 @@ pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
     };
     let n = if opts.quick { 6 } else { 70 };
     let ds = logspace(if opts.quick { 2e-3 } else { 1e-4 }, 0.1, n);
-    let mut meta = Meta::new("figure-4");
+    let mut meta = OneShotMeta::new("figure-4");
     meta.param("alphas", alphas)
         .param("kappa", 0.0)
         .param("kappa_ref", "kappa_max(alpha)")
@@ -318,7 +310,7 @@ pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
             })
             .collect::<Result<Vec<_>>>()
     })??;
-    let mut dir = OutDir::create(&opts.out, "figure-4", meta)?;
+    let mut dir = OutDir::create(&opts.out.join("figure-4"), meta, &opts.one_shot())?;
     let (rows, failed) = write_fp_rows(&curves);
     {
         let mut w = dir.csv("data.csv", &FP_HEADER)?;
@@ -329,10 +321,10 @@ pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
     }
     let mut c1 = Chart::new(
         "Fig. 4: local entropy around max-margin solutions",
-        "d",
-        "phi_FP(d)",
+        "distance d",
+        "local entropy φ_FP(d)",
     );
-    let mut c2 = Chart::new("derivative", "d", "d phi_FP / dd");
+    let mut c2 = Chart::new("derivative", "distance d", "dφ_FP/dd");
     c1.x_log = true;
     c2.x_log = true;
     for c in &curves {
@@ -348,12 +340,8 @@ pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
         let min_d = c.points.iter().filter_map(|r| r.as_ref().ok()).map(|s| s.dphi_dd).fold(f64::INFINITY, f64::min);
         json!({"alpha": c.alpha, "kappa_max": c.kappa_ref, "min_dphi_dd_on_grid": min_d})
     }).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "4".into(),
-        dir: path,
-        summary,
-    })
+    let meta = dir.finish(summary)?;
+    Ok(FigureReport::one_shot("4".into(), &opts.out, meta))
 }
 
 /// Figure 5: RS entropy s(α, κ) vs κ for α ∈ {0.1, 0.3, 0.5, 0.7, 0.8} (up to α_GD(κ)), and κ_max(α).
@@ -361,7 +349,7 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
     let alphas = [0.1, 0.3, 0.5, 0.7, 0.8];
     let nk = if opts.quick { 10 } else { 100 };
     let na = if opts.quick { 8 } else { 60 };
-    let mut meta = Meta::new("figure-5");
+    let mut meta = OneShotMeta::new("figure-5");
     meta.param("alphas", alphas)
         .param("kappa_points", nk)
         .param("kappa_range", [0.0, 2.5])
@@ -394,12 +382,12 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
                 .collect::<Result<Vec<_>>>()?;
             Ok((curves, kmax))
         })??;
-    let mut dir = OutDir::create(&opts.out, "figure-5", meta)?;
+    let mut dir = OutDir::create(&opts.out.join("figure-5"), meta, &opts.one_shot())?;
     let mut rows = Vec::new();
     let mut c1 = Chart::new(
-        "Fig. 5: RS entropy of kappa-margin solutions",
-        "kappa",
-        "s(alpha, kappa)",
+        "Fig. 5: RS entropy of κ-margin solutions",
+        "margin κ",
+        "entropy s_RS(α, κ)",
     );
     for (a, pts) in &curves {
         for &(k, s) in pts {
@@ -418,7 +406,7 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
         &["alpha", "kappa_max"],
         &kmax.iter().map(|&(a, k)| vec![a, k]).collect::<Vec<_>>(),
     )?;
-    let c2 = Chart::new("maximal margin", "alpha", "kappa_max(alpha)").with(Series::new(
+    let c2 = Chart::new("maximal margin", "load α = P/N", "κ_max(α)").with(Series::new(
         "kappa_max",
         kmax.clone(),
         Style::Line,
@@ -427,12 +415,8 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
     let alpha_km = rs::alpha_c(&quad, 0.0).map_err(numerics)?;
     dir.meta().converge("alpha_KM", alpha_km);
     let summary = json!({"alpha_km": alpha_km, "kappa_max": kmax.iter().map(|&(a, k)| json!([a, k])).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "5".into(),
-        dir: path,
-        summary,
-    })
+    let meta = dir.finish(summary)?;
+    Ok(FigureReport::one_shot("5".into(), &opts.out, meta))
 }
 
 #[cfg(test)]
