@@ -232,6 +232,7 @@ impl OutDir {
                 points_done: 1,
                 complete: true,
                 resumed: Vec::new(),
+                computed_last_run: 1,
                 seed_rule: "one unit of work; seeds as in params".into(),
             },
             shards: Vec::new(),

@@ -224,6 +224,9 @@ pub struct SweepState {
     /// Start times of the runs that resumed this directory.
     #[serde(default)]
     pub resumed: Vec<String>,
+    /// Points the last run computed (the others were on disk already).
+    #[serde(default)]
+    pub computed_last_run: usize,
     /// How seeds are derived.
     pub seed_rule: String,
 }
@@ -732,6 +735,7 @@ pub fn run<S: Study>(study: &S, opts: &RunOpts<'_>) -> Result<Outcome> {
             points_done: 0,
             complete: false,
             resumed: Vec::new(),
+            computed_last_run: 0,
             seed_rule: SEED_RULE.to_string(),
         },
         shards: Vec::new(),
@@ -902,6 +906,7 @@ pub fn run<S: Study>(study: &S, opts: &RunOpts<'_>) -> Result<Outcome> {
     progress.finish();
     let computed = todo.len();
     let skipped = selected.len() - todo.len();
+    meta.sweep.computed_last_run = computed;
     if let Err(e) = result.and_then(|r| r) {
         meta.seconds += started_at.elapsed().as_secs_f64();
         if let Ok(t) = read_data(&data) {
@@ -911,6 +916,7 @@ pub fn run<S: Study>(study: &S, opts: &RunOpts<'_>) -> Result<Outcome> {
                 .map(|r| r[1].as_str())
                 .collect::<HashSet<_>>()
                 .len();
+            meta.sweep.computed_last_run = meta.sweep.points_done - done.len();
         }
         let _ = meta.write(&dir);
         return Err(e);

@@ -438,6 +438,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, partial: bool) -> Result<MergeReport>
         points_done,
         complete,
         resumed: Vec::new(),
+        computed_last_run: 0,
         seed_rule: first.meta.sweep.seed_rule.clone(),
     };
     write_table(&out.join(DATA_FILE), &first.table.header, &table)?;
