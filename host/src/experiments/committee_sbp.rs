@@ -159,7 +159,7 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         "bounds": bounds,
     });
     let meta = out.finish(summary)?;
-    Ok(FigureReport::one_shot("sbp".into(), &opts.out, meta))
+    Ok(FigureReport::one_shot("sbp", &opts.out, meta))
 }
 
 /// One α of a committee local-entropy figure.
@@ -256,7 +256,7 @@ fn committee_figure(
         .note("THEORY §S5: tree committee machine, K -> infinity, binary weights; RS Franz-Parisi entropy around typical max-margin solutions, constrained margin 0")
         .note("quadrature FpQuadratureFast (40 x 2*20 x 28), agrees with the spec rule to ~1e-9 on phi");
     let mut out = OutDir::create(
-        &opts.out.join(&format!("figure-{number}")),
+        &opts.out.join(format!("figure-{number}")),
         meta,
         &opts.one_shot(),
     )?;
@@ -325,7 +325,7 @@ fn committee_figure(
             "phi_star": c.phi_star, "monotonic": c.monotonic, "failed_points": c.failed}))
         .collect::<Vec<_>>());
     let meta = out.finish(summary)?;
-    Ok(FigureReport::one_shot(number.into(), &opts.out, meta))
+    Ok(FigureReport::one_shot(number, &opts.out, meta))
 }
 
 /// Figure 6: ReLU tree committee, φ_FP and dφ/dd around max-margin solutions for α across the

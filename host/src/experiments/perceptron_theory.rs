@@ -135,7 +135,7 @@ pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
     dir.meta().converge("max_residual", maxres);
     let summary = json!({"d_at_kappa_max": curves.iter().map(|(a, km, p)| json!({"alpha": a, "kappa_max": km, "d": p.last().map(|s| s.d)})).collect::<Vec<_>>()});
     let meta = dir.finish(summary)?;
-    Ok(FigureReport::one_shot("2".into(), &opts.out, meta))
+    Ok(FigureReport::one_shot("2", &opts.out, meta))
 }
 
 /// Distances of the FP figures: log-spaced below 0.02, linear above.
@@ -280,7 +280,7 @@ pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
     dir.meta().converge("points_not_computed", failed);
     let summary = json!({"curves": curves.iter().zip(&phases).map(|(c, p)| json!({"kappa_ref": c.kappa_ref, "d_star": c.max.d, "phi_star": c.max.phi, "phase": p.map(|p| p.number())})).collect::<Vec<_>>()});
     let meta = dir.finish(summary)?;
-    Ok(FigureReport::one_shot("3".into(), &opts.out, meta))
+    Ok(FigureReport::one_shot("3", &opts.out, meta))
 }
 
 /// Figure 4: φ(d) and dφ/dd around max-margin references (κ̃ = κ_max(α), κ = 0) for
@@ -341,7 +341,7 @@ pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
         json!({"alpha": c.alpha, "kappa_max": c.kappa_ref, "min_dphi_dd_on_grid": min_d})
     }).collect::<Vec<_>>()});
     let meta = dir.finish(summary)?;
-    Ok(FigureReport::one_shot("4".into(), &opts.out, meta))
+    Ok(FigureReport::one_shot("4", &opts.out, meta))
 }
 
 /// Figure 5: RS entropy s(α, κ) vs κ for α ∈ {0.1, 0.3, 0.5, 0.7, 0.8} (up to α_GD(κ)), and κ_max(α).
@@ -416,7 +416,7 @@ pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
     dir.meta().converge("alpha_KM", alpha_km);
     let summary = json!({"alpha_km": alpha_km, "kappa_max": kmax.iter().map(|&(a, k)| json!([a, k])).collect::<Vec<_>>()});
     let meta = dir.finish(summary)?;
-    Ok(FigureReport::one_shot("5".into(), &opts.out, meta))
+    Ok(FigureReport::one_shot("5", &opts.out, meta))
 }
 
 #[cfg(test)]
