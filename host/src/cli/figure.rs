@@ -62,7 +62,7 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
     };
     let bars = Bars::new(g.quiet);
     let shard = shard(g)?;
-    let mut opts = FigureOpts {
+    let opts = FigureOpts {
         out: a.out.clone(),
         quick: a.quick,
         threads: g.threads,
@@ -71,15 +71,9 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
         force: a.force,
         command_line: std::env::args().collect(),
         progress: &bars,
-        started: (std::time::SystemTime::now(), std::time::Instant::now()),
     };
     let mut reports = Vec::new();
     for f in selected {
-        // A figure that is one unit of work runs whole, in shard 0 only.
-        if !f.sharded && shard.is_some_and(|s| s.count > 1 && s.index != 0) {
-            continue;
-        }
-        opts.started = (std::time::SystemTime::now(), std::time::Instant::now());
         let r = (f.run)(&opts)?;
         if !g.json {
             print_line(&format!(

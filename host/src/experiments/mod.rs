@@ -35,8 +35,6 @@ pub struct FigureOpts<'a> {
     pub command_line: Vec<String>,
     /// Progress reporting.
     pub progress: &'a dyn Progress,
-    /// When the current figure started (one-shot figures record their run time from here).
-    pub started: (std::time::SystemTime, std::time::Instant),
 }
 
 impl std::fmt::Debug for FigureOpts<'_> {
@@ -63,21 +61,11 @@ impl FigureOpts<'static> {
             force: false,
             command_line: std::env::args().collect(),
             progress: &runner::Silent,
-            started: (std::time::SystemTime::now(), std::time::Instant::now()),
         }
     }
 }
 
 impl FigureOpts<'_> {
-    /// The options of a one-shot figure.
-    pub fn one_shot(&self) -> crate::harness::OneShotOpts {
-        crate::harness::OneShotOpts {
-            quick: self.quick,
-            force: self.force,
-            command_line: self.command_line.clone(),
-            started: Some(self.started),
-        }
-    }
     /// The directory of figure `name`: `<out>/figure-<name>`.
     pub fn dir(&self, name: &str) -> PathBuf {
         self.out.join(format!("figure-{name}"))
@@ -126,21 +114,6 @@ pub struct FigureReport {
     pub summary: serde_json::Value,
 }
 
-impl FigureReport {
-    /// The report of a one-shot figure written to `<out>/figure-<name>`.
-    pub fn one_shot(name: &str, out: &std::path::Path, meta: runner::Meta) -> Self {
-        FigureReport {
-            name: name.to_string(),
-            dir: out.join(format!("figure-{name}")),
-            shard: false,
-            seconds: meta.seconds,
-            computed: 1,
-            skipped: 0,
-            summary: meta.summary,
-        }
-    }
-}
-
 /// A registered figure.
 #[derive(Clone, Copy, Debug)]
 pub struct FigureSpec {
@@ -148,8 +121,6 @@ pub struct FigureSpec {
     pub name: &'static str,
     /// One line on what it shows.
     pub about: &'static str,
-    /// Its points are split by `--shard` (else it is one unit of work, run whole by shard 0).
-    pub sharded: bool,
     /// Produces it.
     pub run: fn(&FigureOpts<'_>) -> Result<FigureReport>,
 }
@@ -160,61 +131,51 @@ pub const FIGURES: &[FigureSpec] = &[
         name: "2",
         about: "distance between typical kappa-margin solutions vs kappa (RS)",
         run: perceptron_theory::figure2,
-        sharded: false,
     },
     FigureSpec {
         name: "3",
         about: "Franz-Parisi local entropy vs distance for several reference margins",
         run: perceptron_theory::figure3,
-        sharded: false,
     },
     FigureSpec {
         name: "4",
         about: "local-entropy curves and derivatives around alpha_LE",
         run: perceptron_theory::figure4,
-        sharded: false,
     },
     FigureSpec {
         name: "5",
         about: "RS entropy vs kappa at several alpha, and kappa_max(alpha)",
         run: perceptron_theory::figure5,
-        sharded: false,
     },
     FigureSpec {
         name: "6",
         about: "tree committee (ReLU): local entropy and derivative around max-margin solutions",
         run: committee_sbp::figure6,
-        sharded: false,
     },
     FigureSpec {
         name: "7",
         about: "tree committee (sign): local entropy and derivative around max-margin solutions",
         run: committee_sbp::figure7,
-        sharded: false,
     },
     FigureSpec {
         name: "local-energy",
         about: "exact local energy around a typical and a max-margin solution (perceptron, enumeration)",
         run: local_energy::figure,
-        sharded: false,
     },
     FigureSpec {
         name: "sbp",
         about: "symmetric binary perceptron: pair entropy vs distance and capacity bounds vs kappa",
         run: committee_sbp::figure_sbp,
-        sharded: false,
     },
     FigureSpec {
         name: "capacity",
         about: "algorithmic threshold: success probability of fBP, RBP, SBPI vs alpha (N = 1001)",
         run: |o| o.run("capacity", &capacity::figure_capacity(o.quick)),
-        sharded: true,
     },
     FigureSpec {
         name: "profile",
         about: "BP local-entropy profiles around fBP solutions, mean +- std (SM II.3, N = 1001)",
         run: |o| o.run("profile", &profile::figure_profile(o.quick)),
-        sharded: true,
     },
 ];
 

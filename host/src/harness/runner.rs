@@ -434,6 +434,18 @@ impl Table {
         let c = self.column(name)?;
         Ok(self.rows.iter().map(|r| r[c].as_str()).collect())
     }
+    /// The distinct values of a column in order of first appearance, each with its row indices.
+    pub fn groups(&self, name: &str) -> Result<Vec<(String, Vec<usize>)>> {
+        let c = self.column(name)?;
+        let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+        for (i, r) in self.rows.iter().enumerate() {
+            match out.iter_mut().find(|(k, _)| *k == r[c]) {
+                Some((_, v)) => v.push(i),
+                None => out.push((r[c].clone(), vec![i])),
+            }
+        }
+        Ok(out)
+    }
     /// A column of `true`/`false`.
     pub fn bools(&self, name: &str) -> Result<Vec<bool>> {
         Ok(self.strs(name)?.into_iter().map(|s| s == "true").collect())
@@ -535,6 +547,56 @@ pub trait Study: Sync {
     /// numbers) stored in meta.json. Not called for a shard.
     fn finish(&self, _data: &Table, _out: &mut Outputs<'_>) -> Result<Value> {
         Ok(Value::Null)
+    }
+}
+
+/// A study written as closures: for figures whose points are curves of a theory computation.
+pub struct FnStudy<P, F, G> {
+    /// Experiment name.
+    pub experiment: String,
+    /// Parameters (recorded and compared on reruns).
+    pub params: Value,
+    /// The study's columns.
+    pub columns: Vec<&'static str>,
+    /// Every point, in order.
+    pub points: Vec<P>,
+    /// Notes for meta.json.
+    pub notes: Vec<String>,
+    /// `run_point`.
+    pub run: F,
+    /// `finish`.
+    pub finish: G,
+}
+
+impl<P, F, G> Study for FnStudy<P, F, G>
+where
+    P: SweepPoint + Clone,
+    F: Fn(&P, Seeds) -> Result<Vec<Vec<Field>>> + Sync,
+    G: Fn(&Table, &mut Outputs<'_>) -> Result<Value> + Sync,
+{
+    type Params = Value;
+    type Point = P;
+    type Row = Vec<Field>;
+    fn experiment(&self) -> String {
+        self.experiment.clone()
+    }
+    fn params(&self) -> &Value {
+        &self.params
+    }
+    fn columns(&self) -> Vec<String> {
+        self.columns.iter().map(|s| s.to_string()).collect()
+    }
+    fn points(&self) -> Result<Vec<P>> {
+        Ok(self.points.clone())
+    }
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+    fn run_point(&self, point: &P, seeds: Seeds) -> Result<Vec<Vec<Field>>> {
+        (self.run)(point, seeds)
+    }
+    fn finish(&self, data: &Table, out: &mut Outputs<'_>) -> Result<Value> {
+        (self.finish)(data, out)
     }
 }
 
