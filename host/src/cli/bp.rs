@@ -134,7 +134,7 @@ pub struct ProfileArgs {
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
     pub lambdas: Option<Vec<f64>>,
     /// fBP protocol of the references: paper (§c.4 reconstruction), reinforcement, scoping, pseudo.
-    #[arg(long, value_enum, default_value_t = ProtocolName::Paper, value_name = "NAME")]
+    #[arg(long, value_enum, default_value_t = flatmin_host::experiments::solver::SolveOpts::default().protocol, value_name = "NAME")]
     pub protocol: ProtocolName,
     /// Run the whole fBP protocol (as SM II.3 did) instead of stopping at the first solution.
     #[arg(long)]

@@ -30,6 +30,45 @@ pub enum Cmd {
     Capacity(CapacityArgs),
 }
 
+/// `--fallback`: a protocol, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fallback {
+    /// No fallback.
+    None,
+    /// The §c.4 reconstruction.
+    Paper,
+    /// StandardReinforcement(0.01).
+    Reinforcement,
+    /// Scoping(0:0.1:10, y = 21).
+    Scoping,
+    /// PseudoReinforcement(0:0.01:0.99).
+    Pseudo,
+}
+
+impl Fallback {
+    fn protocol(self) -> Option<ProtocolName> {
+        match self {
+            Fallback::None => None,
+            Fallback::Paper => Some(ProtocolName::Paper),
+            Fallback::Reinforcement => Some(ProtocolName::Reinforcement),
+            Fallback::Scoping => Some(ProtocolName::Scoping),
+            Fallback::Pseudo => Some(ProtocolName::Pseudo),
+        }
+    }
+}
+
+impl From<Option<ProtocolName>> for Fallback {
+    fn from(p: Option<ProtocolName>) -> Self {
+        match p {
+            None => Fallback::None,
+            Some(ProtocolName::Paper) => Fallback::Paper,
+            Some(ProtocolName::Reinforcement) => Fallback::Reinforcement,
+            Some(ProtocolName::Scoping) => Fallback::Scoping,
+            Some(ProtocolName::Pseudo) => Fallback::Pseudo,
+        }
+    }
+}
+
 /// Solver options shared by `solve` and `capacity`.
 #[derive(Debug, Clone, Args)]
 pub struct SolverFlags {
@@ -38,12 +77,12 @@ pub struct SolverFlags {
     /// pseudo (PseudoReinforcement(0:0.01:0.99)). At N = 1001, κ = 0, paper solved 14/20 instances at
     /// α = 0.74 and 9/20 at 0.75, reinforcement 15/20 and 10/20 with ≈ 2.5× the sweeps; scoping
     /// and pseudo solved none of 5 hard instances at 0.75.
-    #[arg(long, default_value = "paper", value_name = "NAME")]
-    pub protocol: String,
+    #[arg(long, value_enum, default_value_t = SolveOpts::default().protocol, value_name = "NAME")]
+    pub protocol: ProtocolName,
     /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3). [SRC] uses 1000 and the oracle
     /// 50, but near the threshold BP at large γ oscillates rather than converges, and more sweeps do
     /// not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = SolveOpts::default().max_sweeps_per_step, value_name = "N")]
     pub step_sweeps: usize,
     /// fBP: run the whole protocol instead of stopping at the first solution.
     #[arg(long)]
@@ -52,8 +91,8 @@ pub struct SolverFlags {
     /// threshold the instances that paper and reinforcement fail on overlap only in part: at
     /// N = 1001 the pair solves more than either (see `flatmin_core::bp::FbpParams::new`), and it
     /// costs only the failures.
-    #[arg(long, default_value = "reinforcement", value_name = "NAME")]
-    pub fallback: String,
+    #[arg(long, value_enum, default_value_t = Fallback::from(SolveOpts::default().fallback), value_name = "NAME")]
+    pub fallback: Fallback,
     /// fBP: test for a solution only at the end of each protocol step ([SRC]), not after every
     /// sweep (the test costs < 1% of a sweep and saves ≈ 6% of the sweeps at α = 0.7).
     #[arg(long)]
@@ -61,22 +100,22 @@ pub struct SolverFlags {
     /// fBP: give up after this many consecutive steps whose BP residual max|Δ tanh| is ≥ 1.5, i.e.
     /// whose messages flip between opposite polarized states; no such run was seen to recover, and
     /// finishing the protocol costs a failure ≈ 1000 more sweeps. 0 runs the whole protocol.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = SolveOpts::default().runaway_steps, value_name = "N")]
     pub runaway_steps: usize,
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.
-    #[arg(long, default_value_t = 1e-3, value_name = "DR")]
+    #[arg(long, default_value_t = SolveOpts::default().rbp_dr, value_name = "DR")]
     pub dr: f64,
     /// SBPI / CP+R: presentation sweeps before giving up.
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value_t = SolveOpts::default().max_sweeps, value_name = "N")]
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
-    #[arg(long, default_value_t = 0.3, value_name = "P")]
+    #[arg(long, default_value_t = SolveOpts::default().p_s, value_name = "P")]
     pub ps: f64,
     /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
-    #[arg(long, default_value_t = 0.003, value_name = "P")]
+    #[arg(long, default_value_t = SolveOpts::default().cpr_p_s, value_name = "P")]
     pub cpr_ps: f64,
     /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric).
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(long, default_value_t = SolveOpts::default().sa_sweeps, value_name = "N")]
     pub sa_sweeps: usize,
 }
 
@@ -87,14 +126,11 @@ impl SolverFlags {
         }
         Ok(SolveOpts {
             algo,
-            protocol: ProtocolName::parse(&self.protocol)?,
+            protocol: self.protocol,
             max_sweeps_per_step: self.step_sweeps,
             full_protocol: self.full_protocol,
             sweep_check: !self.no_sweep_check,
-            fallback: match self.fallback.as_str() {
-                "none" => None,
-                name => Some(ProtocolName::parse(name)?),
-            },
+            fallback: self.fallback.protocol(),
             runaway_steps: self.runaway_steps,
             rbp_dr: self.dr,
             max_sweeps: self.max_sweeps,
@@ -120,9 +156,9 @@ pub struct SolveArgs {
     /// Seed of the generated instance and of the solver.
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
-    /// Algorithm: fbp, rbp, sbpi, cpr, sa, hebb.
-    #[arg(long, default_value = "fbp", value_name = "ALGO")]
-    pub algo: String,
+    /// Algorithm.
+    #[arg(long, value_enum, default_value_t = Algo::Fbp, value_name = "ALGO")]
+    pub algo: Algo,
     /// Margin κ (default: the file's, or 0).
     #[arg(long, value_name = "K")]
     pub kappa: Option<f64>,
@@ -193,7 +229,7 @@ struct SolveJson {
 }
 
 fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
-    let algo = Algo::parse(&a.algo)?;
+    let algo = a.algo;
     let opts = a.flags.opts(algo)?;
     if let Some(k) = a.kappa {
         if !k.is_finite() {

@@ -318,13 +318,13 @@ impl Meta {
             self.files.push(name.to_string());
         }
     }
-    /// What makes two runs the same study: experiment, parameters, seeds, quick, shard.
+    /// What makes two runs the same study: experiment, quick, parameters, seeds, shard.
     fn identity(&self) -> [(&'static str, Value); 5] {
         [
             ("experiment", Value::String(self.experiment.clone())),
+            ("quick", Value::Bool(self.quick)),
             ("params", self.params.clone()),
             ("seeds", serde_json::json!(self.seeds)),
-            ("quick", Value::Bool(self.quick)),
             ("shard", serde_json::json!(self.shard)),
         ]
     }
