@@ -51,7 +51,7 @@ pub struct Global {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads for sample-level parallelism (default: all cores).
+    /// Worker threads (default: all cores; at most 1024). Results never depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
     /// Run only shard i of n of a study (the points whose index % n == i) into

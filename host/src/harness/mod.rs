@@ -387,12 +387,17 @@ impl CsvWriter {
     }
 }
 
-/// Runs `f` on a rayon pool with `threads` workers (all cores when `None`).
+/// Largest `--threads`.
+pub const MAX_THREADS: usize = 1024;
+
+/// Runs `f` on a rayon pool with `threads` workers (all cores when `None`; at most [`MAX_THREADS`]).
 pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
-        if t == 0 {
-            return Err(Error::Input("--threads must be at least 1".into()));
+        if t == 0 || t > MAX_THREADS {
+            return Err(Error::Input(format!(
+                "--threads must be in 1..={MAX_THREADS}"
+            )));
         }
         b = b.num_threads(t);
     }

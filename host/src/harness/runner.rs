@@ -763,8 +763,11 @@ pub fn run<S: Study>(study: &S, opts: &RunOpts<'_>) -> Result<Outcome> {
         }
     }
     if let Some(t) = opts.threads {
-        if t == 0 {
-            return Err(Error::Input("--threads must be at least 1".into()));
+        if t == 0 || t > crate::harness::MAX_THREADS {
+            return Err(Error::Input(format!(
+                "--threads must be in 1..={}",
+                crate::harness::MAX_THREADS
+            )));
         }
     }
     let shard = opts.shard.filter(|s| s.count > 1);
