@@ -91,7 +91,6 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
         reports.push(r);
     }
     let sharded = shard.is_some_and(|s| s.count > 1);
-    let mut written = None;
     if all && !sharded {
         let w = report::write(&a.out)?;
         if !g.json {
@@ -101,10 +100,9 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
                 w.markdown.display()
             ))?;
         }
-        written = Some(w);
     }
     if g.json {
-        print_json(&serde_json::json!({"figures": reports, "report": written}))?;
+        print_json(&reports)?;
     }
     Ok(())
 }
