@@ -4,9 +4,6 @@
 //! These tests live in the host package (not the root `tests/`) because Cargo gives the path of the
 //! built binary, `CARGO_BIN_EXE_flatmin`, only to integration tests of the package that defines it.
 
-use flatmin_host::harness::shard::Shard;
-use flatmin_host::harness::sweep::{Sweep, SweepOpts};
-use flatmin_host::harness::Meta;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -396,110 +393,5 @@ fn failed_write_leaves_no_partial_file() {
     assert!(std::fs::read_to_string(dir.join("x.txt"))
         .unwrap()
         .contains("21 11 0"));
-    std::fs::remove_dir_all(dir).unwrap();
-}
-
-fn toy_sweep(dir: &Path, shard: Option<Shard>, params: u64) {
-    let mut meta = Meta::new("toy");
-    meta.param("p", params);
-    let opts = SweepOpts {
-        threads: Some(1),
-        quiet: true,
-        seed: 5,
-        shard,
-    };
-    let points: Vec<(f64, u32)> = [0.25, 0.5, 0.75]
-        .iter()
-        .flat_map(|&a| [11u32, 21].map(move |n| (a, n)))
-        .collect();
-    Sweep::open(dir, &["alpha", "n", "seed_mod"], meta, &opts)
-        .unwrap()
-        .run(&points, |&(a, n), seed| {
-            // Two rows per point, to check that blocks stay together and in order.
-            Ok(vec![
-                vec![a, f64::from(n), (seed % 1000) as f64],
-                vec![a, f64::from(n), f64::NAN],
-            ])
-        })
-        .unwrap();
-}
-
-#[test]
-fn merge_joins_shards_like_an_unsharded_run() {
-    let dir = tmp("merge");
-    toy_sweep(&dir.join("whole"), None, 1);
-    for i in 0..4 {
-        toy_sweep(&dir.join("sharded"), Some(Shard::new(i, 4).unwrap()), 1);
-    }
-    let out: Value = serde_json::from_str(&ok(&["merge", "sharded", "--json"], &dir)).unwrap();
-    assert_eq!(out["complete"], true);
-    assert_eq!(
-        (out["points"].as_u64(), out["rows"].as_u64()),
-        (Some(6), Some(12))
-    );
-    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
-    assert_eq!(read("sharded/data.csv"), read("whole/data.csv"));
-    // Explicit shard list and -o give the same table.
-    let text = ok(
-        &[
-            "merge",
-            "sharded/shard-0-of-4",
-            "sharded/shard-1-of-4",
-            "sharded/shard-2-of-4",
-            "sharded/shard-3-of-4",
-            "-o",
-            "merged",
-        ],
-        &dir,
-    );
-    assert!(
-        text.starts_with("merged 4 shard(s) into merged: 12 rows, 6 of 6 points"),
-        "{text}"
-    );
-    assert_eq!(read("merged/data.csv"), read("whole/data.csv"));
-    // A missing shard, or a shard of another sweep, is bad input and writes nothing.
-    let line = bad_input(
-        &[
-            "merge",
-            "sharded/shard-0-of-4",
-            "sharded/shard-1-of-4",
-            "-o",
-            "m2",
-        ],
-        &dir,
-    );
-    assert!(line.contains("is missing"), "{line}");
-    toy_sweep(&dir.join("other"), Some(Shard::new(3, 4).unwrap()), 2);
-    let line = bad_input(
-        &[
-            "merge",
-            "sharded/shard-0-of-4",
-            "sharded/shard-1-of-4",
-            "sharded/shard-2-of-4",
-            "other/shard-3-of-4",
-            "-o",
-            "m3",
-        ],
-        &dir,
-    );
-    assert!(line.contains("different params"), "{line}");
-    assert!(!dir.join("m2").exists() && !dir.join("m3").exists());
-    // --partial accepts the missing shards and marks the result incomplete.
-    let out: Value = serde_json::from_str(&ok(
-        &[
-            "merge",
-            "sharded/shard-0-of-4",
-            "-o",
-            "m4",
-            "--partial",
-            "--json",
-        ],
-        &dir,
-    ))
-    .unwrap();
-    assert_eq!(out["complete"], false);
-    // Not a sweep directory.
-    let line = bad_input(&["merge", "whole/..", "-o", "m5"], &dir);
-    assert!(line.contains("not a sweep directory"), "{line}");
     std::fs::remove_dir_all(dir).unwrap();
 }

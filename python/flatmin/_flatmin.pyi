@@ -122,5 +122,5 @@ def local_energy(
     seed: int = 0,
 ) -> Dict[str, Any]: ...
 def figure(
-    name: str, out: PathLike = "figures", quick: bool = False, seed: int = 1
+    name: str, out: PathLike = "figures", quick: bool = False, seed: int = 0
 ) -> Dict[str, Any]: ...

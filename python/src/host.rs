@@ -6,8 +6,8 @@
 use flatmin_core::bits::Spins;
 use flatmin_core::instance::Instance;
 use flatmin_core::stability::Threshold;
-use flatmin_host::experiments::capacity::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::experiments::enumeration as en;
+use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::io::{self, InstanceFile, Problem};
 use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError, PyValueError};
 use pyo3::PyErr;
@@ -433,11 +433,9 @@ pub fn figure(name: &str, out: &Path, quick: bool, seed: u64) -> Result<Value, P
         ))
     })?;
     let opts = FigureOpts {
-        out: out.to_path_buf(),
         quick,
-        quiet: true,
-        threads: None,
         seed,
+        ..FigureOpts::new(out)
     };
     let r = (f.run)(&opts).map_err(err)?;
     to_json(&r)

@@ -663,7 +663,7 @@ pub fn local_energy<'py>(
 /// `flatmin figure NAME -o OUT --json`, and returns its report ``{"name", "dir", "summary"}``.
 /// ``name="list"`` returns ``{name: description}`` of every figure instead.
 #[pyfunction]
-#[pyo3(signature = (name, out = PathBuf::from("figures"), quick = false, seed = 1))]
+#[pyo3(signature = (name, out = PathBuf::from("figures"), quick = false, seed = 0))]
 pub fn figure<'py>(
     py: Python<'py>,
     name: &str,

@@ -1,6 +1,7 @@
 //! `flatmin bench …`: speed of the kernels and of message passing, in the units of the criterion
 //! benchmarks.
 
+use super::study::bar;
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
 use flatmin_core::bits::kernel::Backend;
@@ -9,7 +10,6 @@ use flatmin_host::experiments::bench::{
     bp_sweep_speed, fbp_solve_speed, gemm_report, kernel_throughput, FbpSpeed, KernelThroughput,
     SweepSpeed, STANDARD_SIZES,
 };
-use flatmin_host::harness::progress::bar;
 use std::time::Duration;
 
 /// Commands of this family.

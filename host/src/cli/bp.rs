@@ -1,13 +1,14 @@
 //! `bp`, `local-entropy`, `profile`: belief propagation with margin and reference field, Bethe and local
 //! entropy, and the paper's local-entropy profiles around focusing-BP solutions (ALGORITHMS §b–c).
 
+use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::bits::Spins;
 use flatmin_core::bp::{run_bp, BpParams, BpWorkspace, FactorKind};
-use flatmin_host::experiments::capacity::ProtocolName;
-use flatmin_host::experiments::profile::{self as pr, ProfileParams, DEFAULT_LAMBDAS};
-use flatmin_host::harness::progress::bar;
+use flatmin_host::experiments::profile::{self as pr, Profile, ProfileParams, DEFAULT_LAMBDAS};
+use flatmin_host::experiments::solver::ProtocolName;
+use flatmin_host::harness::runner;
 use flatmin_host::io::{InstanceFile, Problem};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -105,9 +106,12 @@ pub struct LocalEntropyArgs {
     /// λ schedule, comma-separated, run in this order with warm starts (default: 10,5,4,3,…,0.05,0).
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
     pub lambdas: Option<Vec<f64>>,
-    /// Also write CSV + meta.json + SVG into DIR/local_entropy/.
-    #[arg(long, value_name = "DIR")]
+    /// Also write data.csv + meta.json + local-entropy.svg into DIR.
+    #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Arguments of `profile`.
@@ -132,17 +136,21 @@ pub struct ProfileArgs {
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
     pub lambdas: Option<Vec<f64>>,
     /// fBP protocol of the references: paper (§c.4 reconstruction), reinforcement, scoping, pseudo.
-    #[arg(long, default_value = "paper", value_name = "NAME")]
-    pub protocol: String,
+    #[arg(long, value_enum, default_value_t = flatmin_host::experiments::solver::SolveOpts::default().protocol, value_name = "NAME")]
+    pub protocol: ProtocolName,
     /// Run the whole fBP protocol (as SM II.3 did) instead of stopping at the first solution.
     #[arg(long)]
     pub full_protocol: bool,
     /// BP convergence threshold.
     #[arg(long, default_value_t = 1e-8, value_name = "EPS")]
     pub tol: f64,
-    /// Output directory (writes DIR/profile/).
-    #[arg(long, value_name = "DIR")]
+    /// Output directory (data.csv with one row per sample and λ, profile.csv, meta.json,
+    /// profile.svg); a rerun resumes.
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs a command of this family.
@@ -304,19 +312,28 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
     let r = Spins::new(inst.n(), w)?;
     let points = pr::local_entropy(&inst, &r, &lambdas, &l.params, a.common.seed)?;
     if let Some(dir) = &a.out {
-        let params = [
-            ("file", serde_json::json!(a.common.file)),
-            ("ref", serde_json::json!(k)),
-            ("kappa", serde_json::json!(inst.threshold.kappa)),
-            (
-                "factor",
-                serde_json::json!(format!("{:?}", l.params.factor)),
-            ),
-            ("seed", serde_json::json!(a.common.seed)),
-            ("tol", serde_json::json!(a.common.tol)),
-            ("lambdas", serde_json::json!(lambdas)),
-        ];
-        pr::write_local_entropy(dir, &points, &params)?;
+        let study = pr::LocalEntropy {
+            params: serde_json::json!({
+                "file": a.common.file,
+                "ref": k,
+                "kappa": inst.threshold.kappa,
+                "factor": format!("{:?}", l.params.factor).to_lowercase(),
+                "seed": a.common.seed,
+                "tol": a.common.tol,
+                "max_sweeps": a.common.max_sweeps,
+                "damping": a.common.damping,
+                "lambdas": lambdas,
+            }),
+            problem: l.problem.clone(),
+            reference: w.clone(),
+            lambdas: lambdas.clone(),
+            bp: l.params,
+            seed: a.common.seed,
+        };
+        let bars = Bars::new(g.quiet);
+        let mut o = run_opts(g, dir.clone(), a.common.seed, false, a.force, &bars)?;
+        o.shard = None;
+        runner::run(&study, &o)?;
     }
     let js: Vec<LeJson> = points
         .iter()
@@ -350,37 +367,42 @@ fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
     check_lambdas(&lambdas)?;
-    if !(a.tol > 0.0 && a.tol.is_finite()) {
-        return Err(input_error("--tol must be > 0"));
-    }
-    if !a.kappa.is_finite() {
-        return Err(input_error("--kappa must be finite"));
-    }
-    let protocol = ProtocolName::parse(&a.protocol)?;
-    let params = ProfileParams {
-        n: a.n,
-        alpha: a.alpha,
-        kappa: a.kappa,
-        samples: a.samples,
-        seed: a.seed,
-        lambdas,
-        protocol,
-        full_protocol: a.full_protocol,
-        tol: a.tol,
+    let study = Profile {
+        name: "profile".into(),
+        params: ProfileParams {
+            n: a.n,
+            alpha: a.alpha,
+            kappa: a.kappa,
+            samples: a.samples,
+            lambdas,
+            protocol: a.protocol,
+            full_protocol: a.full_protocol,
+            tol: a.tol,
+        },
     };
-    let pb = bar(a.samples as u64, "profile", g.quiet);
-    let (rows, dir) = pr::profile(&params, &a.out, g.threads, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
+    study.params.validate()?;
+    let bars = Bars::new(g.quiet);
+    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
+    let out = runner::run(&study, &o)?;
+    if out.is_shard() {
+        return print_line(&format!(
+            "wrote shard {}: {} computed now; join with `flatmin merge {}`",
+            out.dir.display(),
+            out.computed,
+            a.out.display()
+        ));
+    }
+    let (rows, _, _) = pr::profile_rows(&study.params, &out.table)?;
     if g.json {
         print_json(&rows)
     } else {
-        print_line("lambda   d_mean       d_std        S_mean       S_std        samples")?;
+        print_line("lambda   d_mean       d_std        s_mean       s_std        samples")?;
         for r in &rows {
             print_line(&format!(
                 "{:<8} {:<12.5e} {:<12.5e} {:<12.5e} {:<12.5e} {}",
                 r.lambda, r.d_mean, r.d_std, r.s_mean, r.s_std, r.samples
             ))?;
         }
-        print_line(&format!("wrote {}", dir.display()))
+        print_line(&format!("wrote {}", out.dir.display()))
     }
 }

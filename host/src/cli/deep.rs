@@ -274,7 +274,7 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
     }
     let (_, train_data) = load_train(&a.data)?;
     let start = std::time::Instant::now();
-    let pb = flatmin_host::harness::progress::bar(params.epochs as u64, "epochs", g.quiet);
+    let pb = super::study::bar(params.epochs as u64, "epochs", g.quiet);
     let trained = train::train(&arch, &train_data, &params, |r| {
         pb.set_position(r.epoch as u64);
         pb.set_message(format!(
@@ -430,7 +430,7 @@ fn run_energy(a: EnergyArgs, g: &Global) -> anyhow::Result<()> {
         )));
     }
     let total = (ps.len() * a.samples) as u64;
-    let pb = flatmin_host::harness::progress::bar(total, "perturbed networks", g.quiet);
+    let pb = super::study::bar(total, "perturbed networks", g.quiet);
     let points = with_threads(g.threads, || -> anyhow::Result<Vec<energy::EnergyPoint>> {
         let packed = PackedData::new(&train_data)?;
         Ok(energy::local_energy(

@@ -8,7 +8,9 @@ pub mod enumerate;
 pub mod figure;
 pub mod instance;
 pub mod merge;
+pub mod report;
 pub mod solve;
+pub mod study;
 pub mod theory;
 pub mod theory_ext;
 pub mod theory_perceptron;
@@ -36,12 +38,6 @@ pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
     pub global: Global,
-    /// Run only shard i of n of a sweep (the points whose index % n == i) into
-    /// DIR/shard-i-of-n/; join the shards with `flatmin merge DIR`. Defaults to
-    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
-    /// array; --shard 0/1 runs the whole sweep.
-    #[arg(long, global = true, value_name = "i/n")]
-    pub shard: Option<flatmin_host::harness::shard::Shard>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -56,9 +52,15 @@ pub struct Global {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads for sample-level parallelism, 1 ≤ N ≤ 1024 (default: all cores).
+    /// Worker threads, 1 ≤ N ≤ 1024 (default: all cores). Results never depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
+    /// Run only shard i of n of a study (the points whose index % n == i) into
+    /// OUT/shard-i-of-n/; join the shards with `flatmin merge OUT`. Defaults to
+    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
+    /// array; --shard 0/1 runs the whole study.
+    #[arg(long, global = true, value_name = "i/n")]
+    pub shard: Option<flatmin_host::harness::shard::Shard>,
 }
 
 /// Commands.
@@ -84,8 +86,10 @@ pub enum Command {
     /// Measure the speed of the kernels and algorithms.
     #[command(subcommand)]
     Bench(bench::Cmd),
-    /// Join the shards of a sharded sweep.
+    /// Join the shards of a sharded study.
     Merge(merge::Args),
+    /// Rebuild DIR/report.html and DIR/report.md from the figures in DIR.
+    Report(report::Args),
     /// Deep binary networks on real data: train, eval, overlap, local-energy (DEEP.md).
     #[command(subcommand)]
     Deep(deep::Cmd),
@@ -147,9 +151,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             )));
         }
     }
-    if let Some(s) = cli.shard {
-        flatmin_host::harness::shard::set_cli_shard(s);
-    }
     match cli.command {
         Command::Instance(c) => instance::run(c, &g),
         Command::Theory(c) => theory::run(c, &g),
@@ -159,6 +160,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Figure(a) => figure::run(a, &g),
         Command::Bench(c) => bench::run(c, &g),
         Command::Merge(a) => merge::run(a, &g),
+        Command::Report(a) => report::run(a, &g),
         Command::Deep(c) => deep::run(c, &g),
     }
 }
