@@ -170,3 +170,191 @@ fn detection_is_consistent() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The packed matrix product (`bits::gemm`): every backend and every fused variant against the naive
+// product of the `i8` spins, at shapes around every word (64 bits), AVX2 vector (256), AVX-512 vector
+// (512), register tile (R, P around 2 and 4), weight group (R around 64) and k-block (N around
+// 256·64 = 16384) boundary, zero rows included.
+
+use flatmin_core::bits::gemm;
+use flatmin_core::error::ShapeError;
+
+/// Packs `rows` rows of `n` signs (row-major) into words.
+fn pack(n: usize, rows: usize, signs: &[i8]) -> Vec<u64> {
+    let mut words = vec![0u64; words_for(n) * rows];
+    let mut pm = PatternsMut::new(n, rows, &mut words).unwrap();
+    for r in 0..rows {
+        pm.row_mut(r)
+            .set_from_signs(&signs[r * n..(r + 1) * n])
+            .unwrap();
+    }
+    words
+}
+
+/// R × N weights and P × N patterns with −1 densities `qa`, `qb`; checks the three products of every
+/// backend (and of the default one) against the naive sums, the threshold `t` for `count_below`.
+fn check_gemm(
+    n: usize,
+    r: usize,
+    p: usize,
+    seed: u64,
+    qa: f64,
+    qb: f64,
+    t: i32,
+) -> Result<(), TestCaseError> {
+    let a_signs = random_signs(seed, n * r, qa);
+    let b_signs = random_signs(seed ^ 0x5851_f42d_4c95_7f2d, n * p, qb);
+    let (aw, bw) = (pack(n, r, &a_signs), pack(n, p, &b_signs));
+    let a = Patterns::new(n, r, &aw).unwrap();
+    let b = Patterns::new(n, p, &bw).unwrap();
+    let mut expect = vec![0i32; r * p];
+    for i in 0..r {
+        for mu in 0..p {
+            expect[i * p + mu] =
+                naive_dot(&a_signs[i * n..(i + 1) * n], &b_signs[mu * n..(mu + 1) * n]) as i32;
+        }
+    }
+    let expect_below: Vec<u32> = (0..r)
+        .map(|i| (0..p).filter(|&mu| expect[i * p + mu] < t).count() as u32)
+        .collect();
+    for backend in Backend::ALL {
+        let ctx = format!("backend {backend}, N={n}, R={r}, P={p}");
+        // One spare entry: it must stay untouched.
+        let mut out = vec![i32::MIN; r * p + 1];
+        gemm::dot_matrix_with(backend, &a, &b, &mut out).unwrap();
+        prop_assert_eq!(&out[..r * p], &expect[..], "dot_matrix, {}", &ctx);
+        prop_assert_eq!(out[r * p], i32::MIN, "spare entry written, {}", &ctx);
+
+        let mut below = vec![u32::MAX; r];
+        gemm::count_below_with(backend, &a, &b, t, &mut below).unwrap();
+        prop_assert_eq!(&below, &expect_below, "count_below t={}, {}", t, &ctx);
+
+        if r > 0 {
+            // Start dirty: sign_matrix must overwrite every bit.
+            let mut sw = vec![!0u64; words_for(r) * p];
+            let mut sm = PatternsMut::new(r, p, &mut sw).unwrap();
+            gemm::sign_matrix_with(backend, &a, &b, &mut sm).unwrap();
+            let s = sm.as_patterns();
+            for mu in 0..p {
+                for i in 0..r {
+                    let want = if expect[i * p + mu] < 0 { -1 } else { 1 };
+                    prop_assert_eq!(s.get(mu, i), want, "sign ({}, {}), {}", mu, i, &ctx);
+                }
+            }
+            prop_assert!(Patterns::new(r, p, &sw).is_ok(), "padding, {}", &ctx);
+        }
+    }
+    let mut out = vec![0i32; r * p];
+    gemm::dot_matrix(&a, &b, &mut out).unwrap();
+    prop_assert_eq!(&out, &expect, "default backend {}", Backend::best());
+    Ok(())
+}
+
+/// N around word, vector and k-block boundaries.
+const GEMM_NS: [usize; 14] = [
+    1, 2, 63, 64, 65, 127, 128, 129, 255, 256, 511, 512, 513, 1001,
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Arbitrary shapes: any N up to 1100, R up to 70 (past one weight group), P up to 11.
+    #[test]
+    fn gemm_equals_the_naive_product(
+        n in 1usize..1100,
+        r in 0usize..70,
+        p in 0usize..12,
+        seed in any::<u64>(),
+        qa in density(),
+        qb in density(),
+        t_frac in -1.0..1.0f64,
+    ) {
+        let t = (t_frac * n as f64) as i32;
+        check_gemm(n, r, p, seed, qa, qb, t)?;
+    }
+}
+
+/// Every listed N with R, P around the register tiles (1..=9) once, deterministically; products of
+/// exactly 0 occur at even N with ±1 densities 1/2 (sign(0) = +1 checked).
+#[test]
+fn gemm_tile_boundaries() {
+    for (k, &n) in GEMM_NS.iter().enumerate() {
+        for r in [0usize, 1, 2, 3, 4, 5, 8, 9] {
+            for p in [0usize, 1, 3, 4, 5, 9] {
+                let seed = (k * 100 + r * 10 + p) as u64;
+                check_gemm(n, r, p, seed, 0.5, 0.5, 0).unwrap();
+            }
+        }
+    }
+    // The saturated extremes (every XOR bit set / none).
+    check_gemm(8192, 5, 6, 1, 1.0, 0.0, 0).unwrap();
+    check_gemm(8193, 6, 5, 2, 1.0, 1.0, 8193).unwrap();
+}
+
+/// R around the weight group (64) and N around the k-block (16384 bits) and past two of them.
+#[test]
+fn gemm_cache_block_boundaries() {
+    for r in [63usize, 64, 65, 129] {
+        check_gemm(200, r, 5, r as u64, 0.5, 0.5, -3).unwrap();
+    }
+    for n in [16383usize, 16384, 16385, 32769] {
+        check_gemm(n, 5, 5, n as u64, 0.5, 0.5, 2).unwrap();
+    }
+    check_gemm(16448, 65, 3, 9, 0.3, 0.6, 0).unwrap();
+}
+
+#[test]
+fn gemm_shape_errors_are_results() {
+    let aw = [0u64; 6];
+    let bw = [0u64; 4];
+    let a = Patterns::new(100, 3, &aw).unwrap();
+    let b = Patterns::new(100, 2, &bw).unwrap();
+    let b65 = Patterns::new(65, 2, &bw).unwrap();
+    let mut out = [0i32; 6];
+    assert!(gemm::dot_matrix(&a, &b65, &mut out).is_err(), "N mismatch");
+    assert_eq!(
+        gemm::dot_matrix(&a, &b, &mut out[..5]),
+        Err(ShapeError::BufferTooSmall {
+            needed: 6,
+            capacity: 5
+        })
+    );
+    let mut counts = [0u32; 2];
+    assert!(gemm::count_below(&a, &b, 0, &mut counts).is_err());
+    assert!(gemm::count_below(&a, &b65, 0, &mut [0u32; 3]).is_err());
+    let mut sw = [0u64; 3];
+    let mut wrong_r = PatternsMut::new(2, 3, &mut sw).unwrap();
+    assert!(
+        gemm::sign_matrix(&a, &b, &mut wrong_r).is_err(),
+        "out.n != R"
+    );
+    let mut sw = [0u64; 3];
+    let mut wrong_p = PatternsMut::new(3, 3, &mut sw).unwrap();
+    assert!(
+        gemm::sign_matrix(&a, &b, &mut wrong_p).is_err(),
+        "out.p != P"
+    );
+    let mut sw = [0u64; 2];
+    let mut ok = PatternsMut::new(3, 2, &mut sw).unwrap();
+    assert!(gemm::sign_matrix(&a, &b, &mut ok).is_ok());
+}
+
+/// The read-bandwidth probe of the benchmarks is the XOR of all words on every backend.
+#[test]
+fn xor_fold_is_the_xor_of_all_words() {
+    let mut rng = rng_from_seed(3);
+    for len in [0usize, 1, 7, 8, 31, 32, 33, 63, 64, 65, 1000] {
+        let words: Vec<u64> = (0..len)
+            .map(|_| rand_core::RngCore::next_u64(&mut rng))
+            .collect();
+        let want = words.iter().fold(0, |x, &w| x ^ w);
+        for b in Backend::ALL {
+            assert_eq!(
+                gemm::xor_fold_with(b, &words),
+                want,
+                "backend {b}, len {len}"
+            );
+        }
+    }
+}

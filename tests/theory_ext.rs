@@ -605,14 +605,13 @@ fn sbp_figure_quick_writes_csv_meta_svg() {
     use flatmin_host::experiments::{committee_sbp, FigureOpts};
     let dir = std::env::temp_dir().join(format!("flatmin-theory-ext-{}", std::process::id()));
     let opts = FigureOpts {
-        out: dir.clone(),
         quick: true,
-        quiet: true,
         threads: Some(1),
         seed: 1,
+        ..FigureOpts::new(dir.clone())
     };
     let r = committee_sbp::figure_sbp(&opts).unwrap();
-    for f in ["data.csv", "bounds.csv", "meta.json", "figure.svg"] {
+    for f in ["data.csv", "bounds.csv", "meta.json", "figure-sbp.svg"] {
         assert!(r.dir.join(f).is_file(), "{f} missing");
     }
     // first bounds row is κ = 0.25: α_1M = 0.42722014, α_gap = 0.35685107 (THEORY §S6 table, 6e-9)

@@ -575,11 +575,10 @@ fn figures_quick_smoke() {
     use flatmin_host::experiments::{self, FigureOpts};
     let dir = std::env::temp_dir().join(format!("flatmin-theory-figs-{}", std::process::id()));
     let opts = FigureOpts {
-        out: dir.clone(),
         quick: true,
-        quiet: true,
         threads: Some(1),
         seed: 1,
+        ..FigureOpts::new(dir.clone())
     };
     for name in ["2", "5", "4"] {
         let fig = experiments::figure(name).unwrap();

@@ -17,6 +17,7 @@
 //! * the transposed matrix ([`Patterns::transpose_into`]): column j of the pattern matrix as a P-bit
 //!   vector, for incremental algorithms that flip one weight at a time.
 
+pub mod gemm;
 pub mod kernel;
 
 use crate::error::{Result, ShapeError};

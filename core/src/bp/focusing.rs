@@ -10,12 +10,12 @@
 //! Memory: a [`BpWorkspace`] (P·N + 4N reals + P + N `u32`), the caller's output spins and P `i32`
 //! stabilities.
 
-use super::{BpParams, BpWorkspace, Focus};
+use super::{BpParams, BpWorkspace, FactorKind, Focus};
 use crate::bits::SpinsMut;
 use crate::error::{Result, ShapeError};
 use crate::instance::Instance;
 use crate::real::Real;
-use crate::rng::rng_from_seed;
+use crate::rng::{rng_from_seed, Rng};
 use crate::stability::{margin, min_stability};
 
 /// One step of a focusing protocol: coupling γ (may be +∞) and number of replicas y ≥ 1.
@@ -449,6 +449,102 @@ pub struct FbpOutcome {
     pub fell_back: bool,
 }
 
+/// What the focusing-BP driver ([`focusing_bp`]) needs from a BP engine: one driver runs the
+/// protocols, the solution test after every sweep, the runaway stop and the fallback for every model.
+///
+/// An engine owns its messages (the totals of every weight variable and the focusing fields ux, one
+/// per weight variable); a sweep visits its factor nodes and, with an active focus, its focusing
+/// nodes, in a fresh random order drawn from `rng`, and returns the sweep's residual max |Δ tanh|.
+pub trait FocusingEngine<T: Real> {
+    /// The instance the engine runs on.
+    type Problem<'p>;
+    /// The configuration the driver writes (the BP decision sign0 of the totals).
+    type Config<'c>;
+    /// The factor update the engine was sized for.
+    fn fbp_factor(&self) -> FactorKind;
+    /// Checks the instance, the output configuration and the stabilities scratch against the
+    /// engine's sizes.
+    fn fbp_check(
+        &self,
+        problem: &Self::Problem<'_>,
+        w: &Self::Config<'_>,
+        stabilities: &[i32],
+    ) -> Result<()>;
+    /// Random initialization of the messages at λ = 0, focusing fields 0.
+    fn fbp_init(&mut self, problem: &Self::Problem<'_>, init_range: T, rng: &mut Rng)
+        -> Result<()>;
+    /// One sweep with the focusing nodes `focus` (inactive: factor nodes only); returns the residual.
+    fn fbp_sweep(
+        &mut self,
+        problem: &Self::Problem<'_>,
+        damping: T,
+        g_max: T,
+        focus: Focus<T>,
+        rng: &mut Rng,
+    ) -> T;
+    /// Writes the decision sign0(H) into `w`, fills `stabilities` (one entry per pattern) and
+    /// returns the number of violated patterns.
+    fn fbp_decide(
+        &self,
+        problem: &Self::Problem<'_>,
+        w: &mut Self::Config<'_>,
+        stabilities: &mut [i32],
+    ) -> Result<usize>;
+    /// (margin, smallest stability) of the stabilities [`fbp_decide`](Self::fbp_decide) left.
+    fn fbp_quality(&self, problem: &Self::Problem<'_>, stabilities: &[i32]) -> (f64, i32);
+}
+
+impl<T: Real> FocusingEngine<T> for BpWorkspace<'_, T> {
+    type Problem<'p> = Instance<'p>;
+    type Config<'c> = SpinsMut<'c>;
+    fn fbp_factor(&self) -> FactorKind {
+        self.factor()
+    }
+    fn fbp_check(&self, inst: &Instance<'_>, w: &SpinsMut<'_>, stabilities: &[i32]) -> Result<()> {
+        if w.len() != inst.n() {
+            return Err(ShapeError::LengthMismatch {
+                expected: inst.n(),
+                got: w.len(),
+            });
+        }
+        if stabilities.len() != inst.p() {
+            return Err(ShapeError::LengthMismatch {
+                expected: inst.p(),
+                got: stabilities.len(),
+            });
+        }
+        Ok(())
+    }
+    fn fbp_init(&mut self, inst: &Instance<'_>, init_range: T, rng: &mut Rng) -> Result<()> {
+        self.init(inst, None, T::ZERO, init_range, rng)
+    }
+    fn fbp_sweep(
+        &mut self,
+        inst: &Instance<'_>,
+        damping: T,
+        g_max: T,
+        focus: Focus<T>,
+        rng: &mut Rng,
+    ) -> T {
+        self.sweep(inst, damping, g_max, Some(focus), rng)
+    }
+    fn fbp_decide(
+        &self,
+        inst: &Instance<'_>,
+        w: &mut SpinsMut<'_>,
+        stabilities: &mut [i32],
+    ) -> Result<usize> {
+        w.set_from_signs(self.totals())?;
+        inst.errors(&w.as_spins(), stabilities)
+    }
+    fn fbp_quality(&self, inst: &Instance<'_>, stabilities: &[i32]) -> (f64, i32) {
+        (
+            margin(stabilities, inst.n()),
+            min_stability(stabilities).unwrap_or(i32::MAX),
+        )
+    }
+}
+
 /// One focusing-node update for variable i; returns |Δ tanh ux|.
 #[inline]
 pub(crate) fn focus_update<T: Real>(h: &mut T, ux: &mut T, f: Focus<T>, damping: T, g_max: T) -> T {
@@ -468,41 +564,31 @@ pub(crate) fn focus_update<T: Real>(h: &mut T, ux: &mut T, f: Focus<T>, damping:
     (new.tanh() - old.tanh()).abs()
 }
 
-/// Focusing BP (§c.3): initialize from `seed`, then for each protocol step converge BP with the
+/// Focusing BP (§c.3) on any [`FocusingEngine`] (the perceptron's [`BpWorkspace`], the committee
+/// machine's [`super::committee::CommitteeWorkspace`]): initialize from `seed`, then for each protocol step converge BP with the
 /// focusing nodes, write w = sign0(m) into `w`, and count E_κ(w) (`stabilities`: P entries of scratch,
 /// left holding w's stabilities). Stops at the first solution if `stop_at_solution` (tested after
 /// every sweep if `check_every_sweep`), and once BP has run away if `runaway` is set. If that run
 /// ends without a solution and `fallback` is set, runs the fallback protocol from a fresh
 /// initialization by the same `seed` (so exactly as a run with that protocol alone would go).
-pub fn focusing_bp<T: Real>(
-    inst: &Instance<'_>,
-    ws: &mut BpWorkspace<'_, T>,
+pub fn focusing_bp<T: Real, E: FocusingEngine<T>>(
+    inst: &E::Problem<'_>,
+    ws: &mut E,
     params: &FbpParams<'_, T>,
     seed: u64,
-    w: &mut SpinsMut<'_>,
+    w: &mut E::Config<'_>,
     stabilities: &mut [i32],
 ) -> Result<FbpOutcome> {
     params.validate()?;
-    if ws.factor() != params.bp.factor {
+    if ws.fbp_factor() != params.bp.factor {
         return Err(ShapeError::InvalidParameter(
             "workspace sized for another factor kind",
         ));
     }
-    if w.len() != inst.n() {
-        return Err(ShapeError::LengthMismatch {
-            expected: inst.n(),
-            got: w.len(),
-        });
-    }
-    if stabilities.len() != inst.p() {
-        return Err(ShapeError::LengthMismatch {
-            expected: inst.p(),
-            got: stabilities.len(),
-        });
-    }
+    ws.fbp_check(inst, w, stabilities)?;
     let mut out = FbpOutcome {
         solved: false,
-        errors: inst.p(),
+        errors: stabilities.len(),
         margin: f64::NEG_INFINITY,
         min_stability: i32::MIN,
         steps: 0,
@@ -532,18 +618,18 @@ pub fn focusing_bp<T: Real>(
 /// One run of `protocol` from a fresh initialization by `seed`, adding to `out`'s counters and
 /// overwriting its description of the configuration.
 #[allow(clippy::too_many_arguments)]
-fn run_protocol<T: Real>(
-    inst: &Instance<'_>,
-    ws: &mut BpWorkspace<'_, T>,
+fn run_protocol<T: Real, E: FocusingEngine<T>>(
+    inst: &E::Problem<'_>,
+    ws: &mut E,
     params: &FbpParams<'_, T>,
     protocol: &Protocol<'_>,
     seed: u64,
-    w: &mut SpinsMut<'_>,
+    w: &mut E::Config<'_>,
     stabilities: &mut [i32],
     out: &mut FbpOutcome,
 ) -> Result<()> {
     let mut rng = rng_from_seed(seed);
-    ws.init(inst, None, T::ZERO, params.bp.init_range, &mut rng)?;
+    ws.fbp_init(inst, params.bp.init_range, &mut rng)?;
     let steps_before = out.steps;
     let check_sweeps = params.stop_at_solution && params.check_every_sweep;
     let mut runaway_steps = 0;
@@ -568,13 +654,10 @@ fn run_protocol<T: Real>(
         let dampings = [Some(bp.damping), bp.retry_damping];
         'attempts: for damping in dampings.into_iter().flatten() {
             for _ in 0..bp.max_sweeps {
-                residual = ws.sweep(inst, damping, bp.g_max, Some(focus), &mut rng);
+                residual = ws.fbp_sweep(inst, damping, bp.g_max, focus, &mut rng);
                 out.sweeps += 1;
-                if check_sweeps {
-                    w.set_from_signs(ws.totals())?;
-                    if inst.errors(&w.as_spins(), stabilities)? == 0 {
-                        found = true;
-                    }
+                if check_sweeps && ws.fbp_decide(inst, w, stabilities)? == 0 {
+                    found = true;
                 }
                 if !residual.is_finite() {
                     break; // to the damped retry, as `converge` does
@@ -592,11 +675,9 @@ fn run_protocol<T: Real>(
         if !converged {
             out.unconverged_steps += 1;
         }
-        w.set_from_signs(ws.totals())?;
-        out.errors = inst.errors(&w.as_spins(), stabilities)?;
+        out.errors = ws.fbp_decide(inst, w, stabilities)?;
         out.solved = out.errors == 0;
-        out.margin = margin(stabilities, inst.n());
-        out.min_stability = min_stability(stabilities).unwrap_or(i32::MAX);
+        (out.margin, out.min_stability) = ws.fbp_quality(inst, stabilities);
         if out.solved && params.stop_at_solution {
             break;
         }

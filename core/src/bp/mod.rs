@@ -38,6 +38,7 @@
 //! has no entropy to report.
 
 pub mod bethe;
+pub mod committee;
 pub mod factor;
 pub mod focusing;
 pub mod profile;

@@ -7,6 +7,19 @@
 //! change E, so ΔE = popcount(B ∧ ¬up_j) − popcount(A ∧ up_j). An accepted flip updates the P
 //! stabilities and the two sets in O(P).
 //!
+//! **Cost grows fast with N; not a bug.** At α = 0.3 the default 10⁴-sweep schedule solves N = 201
+//! (sweeps ≈ 5200–6200) but not N = 1001 (0/2, 5–9 errors left); with 10⁵ sweeps N = 401 solves 2/2
+//! (58 000–63 000 sweeps) and N = 1001 1/2 (75 000 sweeps, 70 s; the other run ends with 5 errors)
+//! (release, `flatmin solve --algo sa --n N --alpha 0.3 --seed 1|2 [--sa-sweeps 100000]`). Every
+//! solution appears near β ≈ 3, at the same fraction of the schedule, so what is missing at large
+//! N is a slower cooling, whose required length grows quickly with N. This is the documented
+//! behaviour of local search on the error count of the binary perceptron: its typical solutions
+//! are isolated (Huang & Kabashima, PRE 90, 052813, 2014) and "standard Simulated Annealing
+//! procedures either require extremely long cooling procedures or just fail" (Baldassi, Ingrosso,
+//! Lucibello, Saglietti, Zecchina, J. Stat. Mech. 2016, 023301). The incremental ΔE is checked
+//! against full recounts in tests/solvers.rs. The default schedule is kept (a 10⁵-sweep failure
+//! costs ≈ 80 s at N = 1001); pass more sweeps for larger N.
+//!
 //! Memory: `columns` (N·⌈P/64⌉ words, from [`crate::bits::Patterns::transpose_into`]),
 //! `stabilities: [i32; P]`, `sets: [u64; 2⌈P/64⌉]`.
 

@@ -1,15 +1,15 @@
 //! `flatmin bench …`: speed of the kernels and of message passing, in the units of the criterion
 //! benchmarks.
 
+use super::study::bar;
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
 use flatmin_core::bits::kernel::Backend;
 use flatmin_core::simd::Level;
 use flatmin_host::experiments::bench::{
-    bp_sweep_speed, fbp_solve_speed, kernel_throughput, FbpSpeed, KernelThroughput, SweepSpeed,
-    STANDARD_SIZES,
+    bp_sweep_speed, fbp_solve_speed, gemm_report, kernel_throughput, FbpSpeed, KernelThroughput,
+    SweepSpeed, STANDARD_SIZES,
 };
-use flatmin_host::harness::progress::bar;
 use std::time::Duration;
 
 /// Commands of this family.
@@ -33,6 +33,50 @@ pub enum Cmd {
     /// (default 0.7, target ≤ 0.7 s median), one per instance seed. Median and fastest sweep, median
     /// solve time, one thread. --json prints {"sweeps":[{"level","n","p","ms_per_sweep",…}],"fbp":{…}}.
     Bp(BpArgs),
+    /// Throughput of the packed ±1 matrix product (bits::gemm) against the single-vector kernel and
+    /// numpy.
+    ///
+    /// Tbit/s = R·P·N bits of XOR-popcount work per second on one core (default R = 64, P = 1000,
+    /// N = 8192), for every available backend, each interleaved call by call with the same work done
+    /// by R calls of the single-vector kernel (ratio speedup_vs_single). Then, in the same run,
+    /// benches/numpy_gemm.py times numpy's float32 product of the same ±1 matrices on one thread
+    /// (ratio vs_numpy; skipped with a reason when python3 or numpy is missing), and a read-bandwidth
+    /// probe measures the L1 and L2 bandwidth of this core, so the distance to the limit is visible.
+    /// --json prints {"r","p","n","backends":[…],"numpy":{…}|null,"bandwidth":{…}}.
+    Gemm(GemmArgs),
+}
+
+/// Options of `flatmin bench gemm`.
+#[derive(Debug, Args)]
+pub struct GemmArgs {
+    /// Weight rows R (at most 65536).
+    #[arg(long, value_name = "R", default_value_t = 64)]
+    pub r: usize,
+    /// Pattern rows P (at most 1048576).
+    #[arg(long, value_name = "P", default_value_t = 1000)]
+    pub p: usize,
+    /// Bits per row N (at most 2^24).
+    #[arg(long, value_name = "N", default_value_t = 8192)]
+    pub n: usize,
+    /// Only this backend: portable, popcnt, avx2, avx512 or blocked (default: every available one).
+    #[arg(long, value_name = "B")]
+    pub backend: Option<String>,
+    /// Seconds of timing per backend.
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub time: f64,
+    /// Seed of the random matrices (the speed does not depend on it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Python interpreter with numpy for the comparison (default: python3, then /usr/bin/python3,
+    /// where Debian's python3-numpy lives).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<String>,
+    /// The numpy comparison script (default: benches/numpy_gemm.py of the source tree).
+    #[arg(long, value_name = "PATH")]
+    pub numpy_script: Option<std::path::PathBuf>,
+    /// Skip the numpy comparison.
+    #[arg(long)]
+    pub no_numpy: bool,
 }
 
 /// Options of `flatmin bench bp`.
@@ -86,6 +130,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
     match cmd {
         Cmd::Kernels(a) => kernels(a, g),
         Cmd::Bp(a) => bp(a, g),
+        Cmd::Gemm(a) => gemm(a, g),
     }
 }
 
@@ -223,4 +268,103 @@ fn human_bytes(b: usize) -> String {
     } else {
         format!("{:.1} KiB", b as f64 / 1024.0)
     }
+}
+
+fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
+    let backends: Vec<Backend> = match a.backend.as_deref() {
+        None | Some("all") => Backend::available().collect(),
+        Some(name) => vec![Backend::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
+            input_error(format!(
+                "unknown backend {name:?} (expected one of: {}, all)",
+                names.join(", ")
+            ))
+        })?],
+    };
+    if !(a.time.is_finite() && a.time > 0.0 && a.time <= 600.0) {
+        return Err(input_error(format!(
+            "--time must be in (0, 600] seconds, got {}",
+            a.time
+        )));
+    }
+    for (flag, v, max) in [
+        ("--r", a.r, 1usize << 16),
+        ("--p", a.p, 1 << 20),
+        ("--n", a.n, 1 << 24),
+    ] {
+        if v == 0 || v > max {
+            return Err(input_error(format!("{flag} must be in 1..={max}, got {v}")));
+        }
+    }
+    let numpy_script = a.numpy_script.clone().unwrap_or_else(default_numpy_script);
+    let pythons: Vec<&str> = match &a.python {
+        Some(p) => vec![p.as_str()],
+        None => vec!["python3", "/usr/bin/python3"],
+    };
+    let report = gemm_report(
+        &backends,
+        a.r,
+        a.p,
+        a.n,
+        a.seed,
+        Duration::from_secs_f64(a.time),
+        (!a.no_numpy).then_some((pythons.as_slice(), numpy_script.as_path())),
+    )?;
+    if g.json {
+        return print_json(&report);
+    }
+    print_line(&format!(
+        "packed +-1 matrix product, R = {}, P = {}, N = {}, one core (best: {})",
+        report.r,
+        report.p,
+        report.n,
+        Backend::best()
+    ))?;
+    print_line(&format!(
+        "{:<9} {:>10} {:>10} {:>12} {:>14} {:>9}",
+        "backend", "Tbit/s", "best", "ms/call", "single Tbit/s", "speedup"
+    ))?;
+    for t in &report.backends {
+        print_line(&format!(
+            "{:<9} {:>10.3} {:>10.3} {:>12.2} {:>14.3} {:>8.2}x",
+            t.backend,
+            t.tbit_per_s,
+            t.tbit_per_s_best,
+            t.seconds * 1e3,
+            t.single_tbit_per_s,
+            t.speedup_vs_single
+        ))?;
+    }
+    match &report.numpy {
+        Some(np) => print_line(&format!(
+            "numpy {} float32 matmul, one thread: {:.4} Tbit/s ({:.1} ms); default backend is {:.1}x numpy",
+            np.numpy_version,
+            np.tbit_per_s,
+            np.seconds * 1e3,
+            report.vs_numpy.unwrap_or(f64::NAN)
+        ))?,
+        None => print_line(&format!(
+            "numpy: skipped ({})",
+            report.numpy_reason.as_deref().unwrap_or("")
+        ))?,
+    }
+    let bw = &report.bandwidth;
+    print_line(&format!(
+        "read bandwidth of this core: L1 {:.2} Tbit/s ({:.0} GB/s), L2 {:.2} Tbit/s ({:.0} GB/s); default backend = {:.2}x L1, {:.2}x L2",
+        bw.l1_tbit_per_s,
+        bw.l1_tbit_per_s * 125.0,
+        bw.l2_tbit_per_s,
+        bw.l2_tbit_per_s * 125.0,
+        bw.gemm_vs_l1,
+        bw.gemm_vs_l2
+    ))?;
+    Ok(())
+}
+
+/// benches/numpy_gemm.py of the source tree this binary was built from.
+fn default_numpy_script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("benches")
+        .join("numpy_gemm.py")
 }

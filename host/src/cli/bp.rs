@@ -1,13 +1,14 @@
 //! `bp`, `local-entropy`, `profile`: belief propagation with margin and reference field, Bethe and local
 //! entropy, and the paper's local-entropy profiles around focusing-BP solutions (ALGORITHMS §b–c).
 
+use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::bits::Spins;
 use flatmin_core::bp::{run_bp, BpParams, BpWorkspace, FactorKind};
-use flatmin_host::experiments::capacity::ProtocolName;
-use flatmin_host::experiments::profile::{self as pr, ProfileParams, DEFAULT_LAMBDAS};
-use flatmin_host::harness::progress::bar;
+use flatmin_host::experiments::profile::{self as pr, Profile, ProfileParams, DEFAULT_LAMBDAS};
+use flatmin_host::experiments::solver::ProtocolName;
+use flatmin_host::harness::runner;
 use flatmin_host::io::{InstanceFile, Problem};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -19,9 +20,11 @@ pub enum Cmd {
     ///
     /// Runs BP from random messages (seeded), sequential random schedule, then one retry with damping
     /// 0.5 if it does not converge, and evaluates the Bethe free entropy at the fixed point.
-    /// JSON: {"phi","q","d","S","converged","sweeps","contradiction","m":[…]}: φ = Φ_Bethe/N,
-    /// q = overlap with the reference (null without --ref), d = (1−q)/2, S = φ − λq, m = marginal
-    /// magnetizations. "contradiction": the fixed point has a factor with ln Z_μ ≈ −∞ (S is then meaningless).
+    /// JSON: {"phi","q","d","s","converged","sweeps","contradiction","m":[…]}: φ = Φ_Bethe/N,
+    /// q = overlap with the reference (null without --ref, with "q_reason"), d = (1−q)/2,
+    /// s = φ − λq, m = marginal magnetizations. "contradiction": the fixed point has a factor with
+    /// ln Z_μ ≈ −∞ (s is then meaningless).
+    #[command(allow_negative_numbers = true)]
     Bp(BpArgs),
     /// Local-entropy profile around a reference (ALGORITHMS §b.7): BP with field λ·w̃ along a λ schedule,
     /// each λ warm-started from the previous one.
@@ -70,12 +73,12 @@ pub struct BpCommon {
     #[arg(long, value_name = "K")]
     pub kappa: Option<f64>,
     /// Seed of the initial messages and of the schedule.
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Convergence threshold on max |Δ tanh g| per sweep.
     #[arg(long, default_value_t = 1e-10, value_name = "EPS")]
     pub tol: f64,
-    /// Sweeps before the damped retry (and again for the retry).
+    /// Sweeps before the damped retry (and again for the retry), 1 to 10^6.
     #[arg(long, default_value_t = 500, value_name = "N")]
     pub max_sweeps: usize,
     /// Damping ρ of the first attempt (g ← (1−ρ) g_new + ρ g_old).
@@ -103,9 +106,12 @@ pub struct LocalEntropyArgs {
     /// λ schedule, comma-separated, run in this order with warm starts (default: 10,5,4,3,…,0.05,0).
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
     pub lambdas: Option<Vec<f64>>,
-    /// Also write CSV + meta.json + SVG into DIR/local_entropy/.
-    #[arg(long, value_name = "DIR")]
+    /// Also write data.csv + meta.json + local-entropy.svg into DIR.
+    #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Arguments of `profile`.
@@ -130,17 +136,21 @@ pub struct ProfileArgs {
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
     pub lambdas: Option<Vec<f64>>,
     /// fBP protocol of the references: paper (§c.4 reconstruction), reinforcement, scoping, pseudo.
-    #[arg(long, default_value = "paper", value_name = "NAME")]
-    pub protocol: String,
+    #[arg(long, value_enum, default_value_t = flatmin_host::experiments::solver::SolveOpts::default().protocol, value_name = "NAME")]
+    pub protocol: ProtocolName,
     /// Run the whole fBP protocol (as SM II.3 did) instead of stopping at the first solution.
     #[arg(long)]
     pub full_protocol: bool,
     /// BP convergence threshold.
     #[arg(long, default_value_t = 1e-8, value_name = "EPS")]
     pub tol: f64,
-    /// Output directory (writes DIR/profile/).
-    #[arg(long, value_name = "DIR")]
+    /// Output directory (data.csv with one row per sample and λ, profile.csv, meta.json,
+    /// profile.svg); a rerun resumes.
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs a command of this family.
@@ -163,6 +173,12 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
         if !k.is_finite() {
             return Err(input_error("--kappa must be finite"));
         }
+    }
+    if !(1..=1_000_000).contains(&c.max_sweeps) {
+        return Err(input_error(format!(
+            "--max-sweeps {}: must be between 1 and 1000000",
+            c.max_sweeps
+        )));
     }
     let file = InstanceFile::read(&c.file)?;
     let problem = Problem::from_file(&file, c.kappa)?;
@@ -198,8 +214,11 @@ fn load(c: &BpCommon, lambda: f64) -> anyhow::Result<Loaded> {
 struct BpJson {
     phi: f64,
     q: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q_reason: Option<&'static str>,
     d: Option<f64>,
-    #[serde(rename = "S")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    d_reason: Option<&'static str>,
     s: f64,
     converged: bool,
     sweeps: usize,
@@ -226,10 +245,13 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
     ws.magnetizations(&mut m)?;
     let b = out.bethe;
     let fin = |x: f64| x.is_finite().then_some(x);
+    let no_ref = "no reference (--ref K): the overlap is undefined";
     let j = BpJson {
         phi: b.phi,
         q: fin(b.q),
+        q_reason: fin(b.q).is_none().then_some(no_ref),
         d: fin(b.d),
+        d_reason: fin(b.d).is_none().then_some(no_ref),
         s: b.s,
         converged: out.convergence.converged,
         sweeps: out.convergence.sweeps,
@@ -240,7 +262,7 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
         print_json(&j)
     } else {
         print_line(&format!(
-            "phi = {:.8}  q = {}  d = {}  S = {:.8}  converged = {} ({} sweeps{})  contradiction = {}",
+            "phi = {:.8}  q = {}  d = {}  s = {:.8}  converged = {} ({} sweeps{})  contradiction = {}",
             j.phi,
             j.q.map_or("-".into(), |x| format!("{x:.8}")),
             j.d.map_or("-".into(), |x| format!("{x:.8}")),
@@ -290,19 +312,28 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
     let r = Spins::new(inst.n(), w)?;
     let points = pr::local_entropy(&inst, &r, &lambdas, &l.params, a.common.seed)?;
     if let Some(dir) = &a.out {
-        let params = [
-            ("file", serde_json::json!(a.common.file)),
-            ("ref", serde_json::json!(k)),
-            ("kappa", serde_json::json!(inst.threshold.kappa)),
-            (
-                "factor",
-                serde_json::json!(format!("{:?}", l.params.factor)),
-            ),
-            ("seed", serde_json::json!(a.common.seed)),
-            ("tol", serde_json::json!(a.common.tol)),
-            ("lambdas", serde_json::json!(lambdas)),
-        ];
-        pr::write_local_entropy(dir, &points, &params)?;
+        let study = pr::LocalEntropy {
+            params: serde_json::json!({
+                "file": a.common.file,
+                "ref": k,
+                "kappa": inst.threshold.kappa,
+                "factor": format!("{:?}", l.params.factor).to_lowercase(),
+                "seed": a.common.seed,
+                "tol": a.common.tol,
+                "max_sweeps": a.common.max_sweeps,
+                "damping": a.common.damping,
+                "lambdas": lambdas,
+            }),
+            problem: l.problem.clone(),
+            reference: w.clone(),
+            lambdas: lambdas.clone(),
+            bp: l.params,
+            seed: a.common.seed,
+        };
+        let bars = Bars::new(g.quiet);
+        let mut o = run_opts(g, dir.clone(), a.common.seed, false, a.force, &bars)?;
+        o.shard = None;
+        runner::run(&study, &o)?;
     }
     let js: Vec<LeJson> = points
         .iter()
@@ -336,37 +367,42 @@ fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| DEFAULT_LAMBDAS.to_vec());
     check_lambdas(&lambdas)?;
-    if !(a.tol > 0.0 && a.tol.is_finite()) {
-        return Err(input_error("--tol must be > 0"));
-    }
-    if !a.kappa.is_finite() {
-        return Err(input_error("--kappa must be finite"));
-    }
-    let protocol = ProtocolName::parse(&a.protocol)?;
-    let params = ProfileParams {
-        n: a.n,
-        alpha: a.alpha,
-        kappa: a.kappa,
-        samples: a.samples,
-        seed: a.seed,
-        lambdas,
-        protocol,
-        full_protocol: a.full_protocol,
-        tol: a.tol,
+    let study = Profile {
+        name: "profile".into(),
+        params: ProfileParams {
+            n: a.n,
+            alpha: a.alpha,
+            kappa: a.kappa,
+            samples: a.samples,
+            lambdas,
+            protocol: a.protocol,
+            full_protocol: a.full_protocol,
+            tol: a.tol,
+        },
     };
-    let pb = bar(a.samples as u64, "profile", g.quiet);
-    let (rows, dir) = pr::profile(&params, &a.out, g.threads, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
+    study.params.validate()?;
+    let bars = Bars::new(g.quiet);
+    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
+    let out = runner::run(&study, &o)?;
+    if out.is_shard() {
+        return print_line(&format!(
+            "wrote shard {}: {} computed now; join with `flatmin merge {}`",
+            out.dir.display(),
+            out.computed,
+            a.out.display()
+        ));
+    }
+    let (rows, _, _) = pr::profile_rows(&study.params, &out.table)?;
     if g.json {
         print_json(&rows)
     } else {
-        print_line("lambda   d_mean       d_std        S_mean       S_std        samples")?;
+        print_line("lambda   d_mean       d_std        s_mean       s_std        samples")?;
         for r in &rows {
             print_line(&format!(
                 "{:<8} {:<12.5e} {:<12.5e} {:<12.5e} {:<12.5e} {}",
                 r.lambda, r.d_mean, r.d_std, r.s_mean, r.s_std, r.samples
             ))?;
         }
-        print_line(&format!("wrote {}", dir.display()))
+        print_line(&format!("wrote {}", out.dir.display()))
     }
 }

@@ -19,18 +19,22 @@ pub enum Cmd {
     /// JSON: {"total_solutions", "counts_by_distance":[…], "hist_err":[[…]], "hist_smin":[[…]],
     /// "local_entropy":[…], …}; hist_err[d][E] counts configurations at distance d with E errors at
     /// κ = 0, hist_smin[d][s_min + N] the same binned by the smallest stability.
+    #[command(allow_negative_numbers = true)]
     Enumerate(EnumerateArgs),
     /// Local energy (ALGORITHMS §f.1): mean training error of the reference with each weight flipped
     /// with probability p, against p. Monte Carlo by default, exact from the enumeration with --exact.
     ///
     /// JSON: {"p":[…], "error":[…], "exact", "samples"}. With --out DIR also writes
     /// DIR/local_energy/{data.csv, meta.json, local_energy.svg}.
+    #[command(allow_negative_numbers = true)]
     LocalEnergy(LocalEnergyArgs),
     /// Flatness of a reference (ALGORITHMS §f.2, §f.3): robustness radius, exact maximal variation F(r)
     /// and distance to level sets D(ℓ) (enumeration, N ≤ 30 by default), greedy worst case and bounds.
     ///
-    /// JSON: {"robustness_radius", "F":[…], "D":[…], "greedy_worst":[…], "F_upper":[…],
-    /// "D_lower":[…], "maxE_d":[…], "minE_d":[…], "mean_err_at_distance":[…], …}.
+    /// JSON: {"robustness_radius", "f":[…], "d":[…], "greedy_worst":[…], "f_upper":[…],
+    /// "d_lower":[…], "max_e_d":[…], "min_e_d":[…], "mean_err_at_distance":[…], …}; the exact
+    /// columns are null with a "<key>_reason" when N is above --exact-max-n.
+    #[command(allow_negative_numbers = true)]
     Flatness(FlatnessArgs),
 }
 
@@ -48,7 +52,7 @@ pub struct RefArgs {
     #[arg(long)]
     pub random_ref: bool,
     /// Seed for everything random (the random reference, Monte Carlo samples).
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -76,10 +80,11 @@ pub struct LocalEnergyArgs {
     /// Largest flip probability of the grid.
     #[arg(long, default_value_t = 0.5, value_name = "P")]
     pub p_max: f64,
-    /// Number of evenly spaced flip probabilities from 0 to --p-max.
+    /// Number of evenly spaced flip probabilities from 0 to --p-max (1 to 10000).
     #[arg(long, default_value_t = 51, value_name = "K")]
     pub p_steps: usize,
-    /// Monte Carlo realizations per point (ALGORITHMS §f.1 recommends 1000 for the perceptron).
+    /// Monte Carlo realizations per point, 1 to 10^7 (ALGORITHMS §f.1 recommends 1000 for the
+    /// perceptron).
     #[arg(long, default_value_t = 1000, value_name = "R")]
     pub samples: u64,
     /// Exact curve from the enumeration histogram instead of Monte Carlo (N ≤ 40, 2^N work).
@@ -118,6 +123,11 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         Cmd::Flatness(a) => flatness(a, g),
     }
 }
+
+/// The most flip probabilities `local-energy --p-steps` accepts.
+pub const MAX_P_STEPS: usize = 10_000;
+/// The most noise samples per probability `local-energy --samples` accepts.
+pub const MAX_SAMPLES: u64 = 10_000_000;
 
 struct Loaded {
     file: InstanceFile,
@@ -167,7 +177,9 @@ fn enumerate(a: EnumerateArgs, g: &Global) -> anyhow::Result<()> {
     let tables = with_threads(g.threads, || en::tables(&l.problem, &w))??;
     let report = en::enumerate_report(&tables, l.problem.kappa)?;
     if g.json {
-        let mut v = serde_json::to_value(&report)?;
+        let mut v = snake_keys(serde_json::to_value(&report)?);
+        v["local_entropy_reason"] =
+            "an entry is null where no κ-solution lies at that distance (log 0)".into();
         v["reference"] = io::spins_to_string(&l.reference, l.problem.n).into();
         v["reference_source"] = l.label.clone().into();
         print_json(&v)
@@ -187,9 +199,26 @@ fn enumerate(a: EnumerateArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
+    if a.p_steps > MAX_P_STEPS {
+        return Err(input_error(format!(
+            "--p-steps {}: at most {MAX_P_STEPS} flip probabilities",
+            a.p_steps
+        )));
+    }
     let ps = en::p_grid(a.p_max, a.p_steps)?;
-    if !a.exact && a.samples == 0 {
-        return Err(input_error("--samples must be at least 1"));
+    if !a.exact && !(1..=MAX_SAMPLES).contains(&a.samples) {
+        return Err(input_error(format!(
+            "--samples {}: must be between 1 and {MAX_SAMPLES}",
+            a.samples
+        )));
+    }
+    if let Some(out) = &a.out {
+        if out.exists() && !out.is_dir() {
+            return Err(input_error(format!(
+                "--out {}: exists and is not a directory",
+                out.display()
+            )));
+        }
     }
     let l = with_threads(g.threads, || load(&a.file, &a.reference, None))??;
     let w = Spins::new(l.problem.n, &l.reference)?;
@@ -222,7 +251,7 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
         )?);
     }
     if g.json {
-        let mut v = serde_json::to_value(&curve)?;
+        let mut v = snake_keys(serde_json::to_value(&curve)?);
         if let Some(d) = &dir {
             v["out"] = d.display().to_string().into();
         }
@@ -249,14 +278,66 @@ fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
         en::flatness_report(&l.problem, &w, radius, exact)
     })??;
     if g.json {
-        let mut v = serde_json::to_value(&report)?;
+        let mut v = snake_keys(serde_json::to_value(&report)?);
+        let why = format!(
+            "needs the exact enumeration, which runs only for N <= {} (--exact-max-n); N = {n}",
+            a.exact_max_n.min(MAX_ENUMERATE_N)
+        );
+        for key in ["f", "d", "max_e_d", "min_e_d", "mean_err_at_distance"] {
+            if v.get(key).is_some_and(serde_json::Value::is_null) {
+                v[format!("{key}_reason")] = why.clone().into();
+            }
+        }
         v["reference"] = io::spins_to_string(&l.reference, n).into();
         v["reference_source"] = l.label.clone().into();
         print_json(&v)
     } else {
+        let list = |x: &[u32]| x.iter().map(u32::to_string).collect::<Vec<_>>().join(" ");
+        let exact = |x: &Option<Vec<u32>>| {
+            x.as_deref().map_or_else(
+                || "not computed (needs the exact enumeration: N > --exact-max-n)".to_string(),
+                list,
+            )
+        };
         print_line(&format!(
-            "reference {}: E = {}, robustness radius = {}\nF(r) = {:?}\nD(l) = {:?}\ngreedy worst = {:?}\nF upper bound = {:?}\nD lower bound = {:?}",
-            l.label, report.errors, report.robustness_radius, report.f, report.d, report.greedy_worst, report.f_upper, report.d_lower
+            "reference {}: E = {}, robustness radius = {}\nF(r) = {}\nD(l) = {}\ngreedy worst = {}\nF upper bound = {}\nD lower bound = {}",
+            l.label,
+            report.errors,
+            report.robustness_radius,
+            exact(&report.f),
+            exact(&report.d),
+            list(&report.greedy_worst),
+            list(&report.f_upper),
+            list(&report.d_lower)
         ))
     }
+}
+
+/// Renames the top-level keys of a JSON object to lowercase snake_case (`F_upper` → `f_upper`,
+/// `maxE_d` → `max_e_d`), output conventions §2.
+fn snake_keys(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.into_iter().map(|(k, x)| (snake(&k), x)).collect())
+        }
+        other => other,
+    }
+}
+
+fn snake(key: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            if prev_lower {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+            prev_lower = false;
+        } else {
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c);
+        }
+    }
+    out
 }

@@ -16,8 +16,12 @@ pub enum Cmd {
     /// seeded with --seed, so the same command always writes the same file. With --teacher the labels
     /// are y_μ = sign(Σᵢ w*ᵢ ξ^μ_i) for a random teacher w*, stored as reference R1 (use odd N: the
     /// teacher is then a solution at κ = 0).
+    ///
+    /// An existing FILE is replaced only if flatmin wrote it (its first line is flatmin's
+    /// `# flatmin … instance` comment); any other file is kept (exit 2) unless --force is given.
     #[command(
-        after_help = "Example:\n  flatmin instance gen --n 1001 --alpha 0.5 --teacher --seed 7 -o teacher.txt"
+        after_help = "Example:\n  flatmin instance gen --n 1001 --alpha 0.5 --teacher --seed 7 -o teacher.txt",
+        allow_negative_numbers = true
     )]
     Gen(GenArgs),
     /// Print the stabilities, margin and errors of configurations on an instance.
@@ -26,41 +30,53 @@ pub enum Cmd {
     /// --weights evaluates a configuration given on the command line. Stabilities are the integers
     /// s_μ = Σᵢ wᵢ y_μ ξ^μ_i; the margin is min s_μ/√N; errors count s_μ < T(κ) with
     /// T(κ) = ⌈κ√N − 1e-9⌉, and errors0 count s_μ < 0. With --json: one object
-    /// {"ref","N","P","kappa","T","stabilities","margin","errors_kappa","errors0"} per configuration
-    /// (an array when there are several).
+    /// {"ref","n","p","kappa","t","stabilities","margin","errors_kappa","errors0"} for one
+    /// configuration; with several, the same keys hold arrays (one entry per configuration). margin
+    /// is null with a "margin_reason" when P = 0.
     #[command(
-        after_help = "Examples:\n  flatmin instance stats teacher.txt\n  flatmin instance stats teacher.txt --ref 1 --kappa 0.2 --json\n  flatmin instance stats small.txt --weights +-+--++"
+        after_help = "Examples:\n  flatmin instance stats teacher.txt\n  flatmin instance stats teacher.txt --ref 1 --kappa 0.2 --json\n  flatmin instance stats small.txt --weights +-+--++",
+        allow_negative_numbers = true
     )]
     Stats(StatsArgs),
 }
 
+/// Largest N of `instance gen` (the core's packed kernels take any N; this keeps a typo such as
+/// `--n 10000000000` from allocating before the N·P check).
+pub const MAX_GEN_N: usize = 1 << 24;
+
 /// Arguments of `flatmin instance gen`.
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {
-    /// Number of weights N (≥ 1; odd N avoids zero stabilities).
+    /// Number of weights N, 1 ≤ N ≤ 16777216 (odd N avoids zero stabilities); N·P ≤ 2^34.
     #[arg(long, value_name = "N")]
     pub n: usize,
-    /// Load α = P/N; P = ⌊αN + ½⌋ patterns.
+    /// Load α = P/N > 0; P = ⌊αN + ½⌋ patterns (at least 1).
     #[arg(long, value_name = "A")]
     pub alpha: f64,
     /// Margin κ written in the header (the stabilities Δ = s/√N that count as correct are ≥ κ).
-    #[arg(
-        long,
-        value_name = "K",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
+    #[arg(long, value_name = "K", default_value_t = 0.0)]
     pub kappa: f64,
     /// Teacher–student instance: labels from a random teacher, stored as reference R1.
     #[arg(long)]
     pub teacher: bool,
-    /// Seed of the generator (the same seed writes the same file on every machine).
-    #[arg(long, value_name = "S")]
+    /// Seed of the generator, an integer in 0..=2^64−1 (the same seed writes the same file on
+    /// every machine).
+    #[arg(long, value_name = "S", default_value_t = 0, value_parser = parse_seed)]
     pub seed: u64,
-    /// Output file (written atomically: a temporary file renamed into place, replacing FILE);
-    /// `-` writes to standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    /// Output file (written atomically: a temporary file renamed into place); `-` writes to
+    /// standard output.
+    #[arg(short, long = "out", visible_alias = "output", value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace FILE even if flatmin did not write it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses a seed: a non-negative integer below 2^64, with a message that says so.
+pub fn parse_seed(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("a seed is an integer in 0..=18446744073709551615, got {s:?}"))
 }
 
 /// Arguments of `flatmin instance stats`.
@@ -90,9 +106,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
 #[derive(Serialize)]
 struct GenReport<'a> {
     file: &'a Path,
-    #[serde(rename = "N")]
     n: usize,
-    #[serde(rename = "P")]
     p: usize,
     alpha: f64,
     kappa: f64,
@@ -101,24 +115,41 @@ struct GenReport<'a> {
 }
 
 fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
-    if a.n == 0 {
-        return Err(input_error("--n must be at least 1"));
-    }
-    if !a.alpha.is_finite() || a.alpha < 0.0 {
+    if a.n == 0 || a.n > MAX_GEN_N {
         return Err(input_error(format!(
-            "--alpha must be a finite number ≥ 0, got {}",
+            "--n {}: N must be in 1..={MAX_GEN_N}",
+            a.n
+        )));
+    }
+    if !(a.alpha.is_finite() && a.alpha > 0.0) {
+        return Err(input_error(format!(
+            "--alpha {}: the load α = P/N (patterns per weight) must be a finite number > 0",
             a.alpha
         )));
     }
+    if !a.kappa.is_finite() {
+        return Err(input_error(format!("--kappa {}: must be finite", a.kappa)));
+    }
+    let p = flatmin_core::instance::num_patterns(a.alpha, a.n)?;
+    if p == 0 {
+        return Err(input_error(format!(
+            "--alpha {} --n {}: P = ⌊αN + ½⌋ = 0 patterns; an instance needs at least one",
+            a.alpha, a.n
+        )));
+    }
+    let to_stdout = a.out.as_os_str() == "-";
+    if !to_stdout {
+        check_output_file(&a.out, a.force)?;
+    }
     let f = InstanceFile::generate(a.n, a.alpha, a.kappa, a.teacher, a.seed)?;
-    if a.output.as_os_str() == "-" {
+    if to_stdout {
         // The instance itself is the output; --json does not apply.
         return print_line(f.to_text().trim_end());
     }
-    f.write(&a.output)?;
+    f.write(&a.out)?;
     if g.json {
         print_json(&GenReport {
-            file: &a.output,
+            file: &a.out,
             n: f.n,
             p: f.p,
             alpha: a.alpha,
@@ -134,7 +165,7 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
         }
         print_line(&format!(
             "wrote {}: N = {}, P = {} (alpha = {}), kappa = {}, {} instance, seed {}",
-            a.output.display(),
+            a.out.display(),
             f.n,
             f.p,
             a.alpha,
@@ -149,10 +180,37 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
     }
 }
 
+/// Refuses an existing output file that flatmin did not write (unless `force`), and a path
+/// whose directory does not exist, before any work.
+pub fn check_output_file(path: &Path, force: bool) -> anyhow::Result<()> {
+    if path.is_dir() {
+        return Err(input_error(format!(
+            "{}: is a directory, expected a file path",
+            path.display()
+        )));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(input_error(format!(
+                "{}: cannot write: directory {} does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    if path.exists() && !force && !flatmin_host::io::written_by_flatmin(path) {
+        return Err(input_error(format!(
+            "{}: exists and was not written by flatmin; not replacing it (use --force to replace)",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
     if let Some(k) = a.kappa {
         if !k.is_finite() {
-            return Err(input_error("--kappa must be finite"));
+            return Err(input_error(format!("--kappa {k}: must be finite")));
         }
     }
     let f = InstanceFile::read(&a.file)?;
@@ -172,9 +230,17 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
             .collect::<flatmin_host::Result<_>>()?
     };
     if g.json {
+        // One configuration: an object of scalars (and its stabilities); several: the same keys
+        // as columns (output conventions §2).
         return match all.as_slice() {
             [one] => print_json(one),
-            many => print_json(&many),
+            many => {
+                let rows = many
+                    .iter()
+                    .map(serde_json::to_value)
+                    .collect::<Result<Vec<_>, _>>()?;
+                print_json(&super::theory_perceptron::columnar(&rows))
+            }
         };
     }
     let s0 = &all[0];

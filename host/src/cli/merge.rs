@@ -1,4 +1,4 @@
-//! `flatmin merge`: join the shard directories of a sharded sweep (see `harness::shard`).
+//! `flatmin merge`: join the shard directories of a sharded study (see `harness::shard`).
 
 use super::{input_error, print_json, print_line, Global};
 use flatmin_host::harness::shard;
@@ -7,24 +7,24 @@ use std::path::PathBuf;
 /// Arguments of `flatmin merge`.
 #[derive(Debug, clap::Args)]
 #[command(
-    long_about = "Join the shards of a sharded sweep.\n\n\
-        A sweep run with --shard i/n (or as a SLURM job array) writes shard i into \
+    long_about = "Join the shards of a sharded study.\n\n\
+        A study run with --shard i/n (or as a SLURM job array) writes shard i into \
         DIR/shard-<i>-of-<n>/. `flatmin merge DIR` joins every DIR/shard-* into DIR/data.csv and \
-        DIR/meta.json: same columns, the union of the rows in point order, and the list of shards in \
-        meta.json. Shards of different sweeps (other parameters, seeds or columns), a shard given twice, \
-        a missing or an unfinished shard are rejected (exit code 2; --partial accepts the last two). \
-        Rerunning the sweep's command without --shard then finds every point done and only draws the \
-        plots.",
+        DIR/meta.json: same columns, the union of the rows in point order (row for row what an \
+        unsharded run writes), and the list of shards in meta.json. Shards of different studies (other \
+        parameters, seeds, quick or columns), a shard given twice, a missing or an unfinished shard are \
+        rejected (exit code 2; --partial accepts the last two). Rerunning the study's command without \
+        --shard then finds every point done and only writes the derived tables and the chart.",
     after_help = "Examples:\n  flatmin merge figures/figure-3\n  flatmin merge run/shard-0-of-2 run/shard-1-of-2 -o run"
 )]
 pub struct Args {
-    /// Shard directories to join, or a sweep directory holding shard-* subdirectories.
+    /// Shard directories to join, or a study directory holding shard-* subdirectories.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Output directory (default: the sweep directory holding the shards).
-    #[arg(short, long, value_name = "OUT")]
-    pub output: Option<PathBuf>,
-    /// Accept missing or unfinished shards (the merged sweep is then marked incomplete).
+    /// Output directory (default: the study directory holding the shards).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Accept missing or unfinished shards (the merged study is then marked incomplete).
     #[arg(long)]
     pub partial: bool,
 }
@@ -32,7 +32,7 @@ pub struct Args {
 /// Runs `flatmin merge`.
 pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
     let dirs = shard::expand_shard_dirs(&a.dirs)?;
-    let out = match a.output {
+    let out = match a.out {
         Some(o) => o,
         None => shard::default_merge_out(&a.dirs).ok_or_else(|| {
             input_error(

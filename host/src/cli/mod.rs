@@ -3,11 +3,14 @@
 
 pub mod bench;
 pub mod bp;
+pub mod deep;
 pub mod enumerate;
 pub mod figure;
 pub mod instance;
 pub mod merge;
+pub mod report;
 pub mod solve;
+pub mod study;
 pub mod theory;
 pub mod theory_ext;
 pub mod theory_perceptron;
@@ -35,12 +38,6 @@ pub struct Cli {
     /// Options shared by every command.
     #[command(flatten)]
     pub global: Global,
-    /// Run only shard i of n of a sweep (the points whose index % n == i) into
-    /// DIR/shard-i-of-n/; join the shards with `flatmin merge DIR`. Defaults to
-    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
-    /// array; --shard 0/1 runs the whole sweep.
-    #[arg(long, global = true, value_name = "i/n")]
-    pub shard: Option<flatmin_host::harness::shard::Shard>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -55,9 +52,15 @@ pub struct Global {
     /// No progress bars or chatter on stderr.
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads for sample-level parallelism (default: all cores).
+    /// Worker threads, 1 ≤ N ≤ 1024 (default: all cores). Results never depend on it.
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
+    /// Run only shard i of n of a study (the points whose index % n == i) into
+    /// OUT/shard-i-of-n/; join the shards with `flatmin merge OUT`. Defaults to
+    /// SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) of SLURM_ARRAY_TASK_COUNT inside a SLURM job
+    /// array; --shard 0/1 runs the whole study.
+    #[arg(long, global = true, value_name = "i/n")]
+    pub shard: Option<flatmin_host::harness::shard::Shard>,
 }
 
 /// Commands.
@@ -83,15 +86,70 @@ pub enum Command {
     /// Measure the speed of the kernels and algorithms.
     #[command(subcommand)]
     Bench(bench::Cmd),
-    /// Join the shards of a sharded sweep.
+    /// Join the shards of a sharded study.
     Merge(merge::Args),
+    /// Rebuild DIR/report.html and DIR/report.md from the figures in DIR.
+    Report(report::Args),
+    /// Deep binary networks on real data: train, eval, overlap, local-energy (DEEP.md).
+    #[command(subcommand)]
+    Deep(deep::Cmd),
+}
+
+/// Parses the command line; `--help`/`--version` print and exit 0, and a usage error is one stderr
+/// line `flatmin: error: …` (clap's tips folded in, except its `-- -5` advice, which is wrong for
+/// flags whose value may be negative) with exit code 2.
+pub fn parse() -> Cli {
+    use clap::error::ErrorKind;
+    use clap::Parser as _;
+    match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            eprintln!("flatmin: error: {}", one_line_clap_error(&e.to_string()));
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Folds clap's rendered error (a message, tips, usage) into one line.
+pub fn one_line_clap_error(text: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(first) = line.strip_prefix("error: ") {
+            parts.push(first.to_string());
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            if !tip.contains("'-- ") {
+                parts.push(tip.to_string());
+            }
+        }
+    }
+    if parts.is_empty() {
+        parts.push(
+            text.lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .to_string(),
+        );
+    }
+    parts.join("; ")
 }
 
 /// Dispatches a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let g = cli.global;
-    if let Some(s) = cli.shard {
-        flatmin_host::harness::shard::set_cli_shard(s);
+    if let Some(t) = g.threads {
+        if t == 0 || t > MAX_THREADS {
+            return Err(input_error(format!(
+                "--threads {t}: must be between 1 and {MAX_THREADS}"
+            )));
+        }
     }
     match cli.command {
         Command::Instance(c) => instance::run(c, &g),
@@ -102,8 +160,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Figure(a) => figure::run(a, &g),
         Command::Bench(c) => bench::run(c, &g),
         Command::Merge(a) => merge::run(a, &g),
+        Command::Report(a) => report::run(a, &g),
+        Command::Deep(c) => deep::run(c, &g),
     }
 }
+
+/// The most worker threads `--threads` accepts.
+pub const MAX_THREADS: usize = 1024;
 
 /// The exit code of an error: 2 for bad input (arguments, files), 1 for a failed run.
 pub fn exit_code(err: &anyhow::Error) -> u8 {

@@ -1,12 +1,12 @@
 //! `solve`, `capacity`: the solvers of ALGORITHMS §c–d on one instance, and the algorithmic threshold
 //! (success probability against α).
 
+use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
-use flatmin_host::experiments::capacity::{
-    self as cap, Algo, CapacityParams, ProtocolName, SolveOpts,
-};
-use flatmin_host::harness::progress::bar;
+use flatmin_host::experiments::capacity::{success_table, Capacity, CapacityParams};
+use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
+use flatmin_host::harness::runner;
 use flatmin_host::io::{InstanceFile, Problem};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -18,15 +18,57 @@ pub enum Cmd {
     /// focusing BP (fbp), reinforced BP (rbp), SBPI (sbpi), CP+R (cpr), simulated annealing (sa) or
     /// clipped Hebb (hebb).
     ///
-    /// JSON: {"solved","errors","margin","weights":"+-…","sweeps","seconds"}; errors = #{μ : s_μ < T(κ)}
-    /// of the returned weights, margin = min_μ s_μ/√N.
+    /// JSON: {"algo","n","p","kappa","seed","solved","errors","margin","weights":"+-…","sweeps",
+    /// "seconds"}; errors = #{μ : s_μ < T(κ)} of the returned weights, margin = min_μ s_μ/√N
+    /// (null with "margin_reason" when P = 0).
+    #[command(allow_negative_numbers = true)]
     Solve(SolveArgs),
     /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
-    /// instances, the same ones for every algorithm, samples in parallel. Writes
-    /// DIR/capacity/{data.csv, meta.json, capacity.svg}.
+    /// instances, the same ones for every algorithm, one point per (algorithm, α, sample), run in
+    /// parallel, resumable and shardable. Writes DIR/{data.csv (one row per instance), success.csv,
+    /// meta.json, capacity.svg}.
     ///
     /// JSON: [{"algo","alpha","success","solved","samples","mean_error_fraction","mean_seconds"},…].
     Capacity(CapacityArgs),
+}
+
+/// `--fallback`: a protocol, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fallback {
+    /// No fallback.
+    None,
+    /// The §c.4 reconstruction.
+    Paper,
+    /// StandardReinforcement(0.01).
+    Reinforcement,
+    /// Scoping(0:0.1:10, y = 21).
+    Scoping,
+    /// PseudoReinforcement(0:0.01:0.99).
+    Pseudo,
+}
+
+impl Fallback {
+    fn protocol(self) -> Option<ProtocolName> {
+        match self {
+            Fallback::None => None,
+            Fallback::Paper => Some(ProtocolName::Paper),
+            Fallback::Reinforcement => Some(ProtocolName::Reinforcement),
+            Fallback::Scoping => Some(ProtocolName::Scoping),
+            Fallback::Pseudo => Some(ProtocolName::Pseudo),
+        }
+    }
+}
+
+impl From<Option<ProtocolName>> for Fallback {
+    fn from(p: Option<ProtocolName>) -> Self {
+        match p {
+            None => Fallback::None,
+            Some(ProtocolName::Paper) => Fallback::Paper,
+            Some(ProtocolName::Reinforcement) => Fallback::Reinforcement,
+            Some(ProtocolName::Scoping) => Fallback::Scoping,
+            Some(ProtocolName::Pseudo) => Fallback::Pseudo,
+        }
+    }
 }
 
 /// Solver options shared by `solve` and `capacity`.
@@ -37,12 +79,13 @@ pub struct SolverFlags {
     /// pseudo (PseudoReinforcement(0:0.01:0.99)). At N = 1001, κ = 0, paper solved 14/20 instances at
     /// α = 0.74 and 9/20 at 0.75, reinforcement 15/20 and 10/20 with ≈ 2.5× the sweeps; scoping
     /// and pseudo solved none of 5 hard instances at 0.75.
-    #[arg(long, default_value = "paper", value_name = "NAME")]
-    pub protocol: String,
-    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3). [SRC] uses 1000 and the oracle
-    /// 50, but near the threshold BP at large γ oscillates rather than converges, and more sweeps do
-    /// not help: at N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, value_enum, default_value_t = SolveOpts::default().protocol, value_name = "NAME")]
+    pub protocol: ProtocolName,
+    /// fBP: at most this many BP sweeps per protocol step (ε = 1e-3; at most 100000). The paper's
+    /// code uses 1000 and the spec's independent reference implementation 50, but near the
+    /// threshold BP at large γ oscillates rather than converges, and more sweeps do not help: at
+    /// N = 1001, α = 0.74, 10 solved 8/10 instances, 30 solved 6/10, 5 solved 4/10.
+    #[arg(long, default_value_t = SolveOpts::default().max_sweeps_per_step, value_name = "N")]
     pub step_sweeps: usize,
     /// fBP: run the whole protocol instead of stopping at the first solution.
     #[arg(long)]
@@ -51,31 +94,31 @@ pub struct SolverFlags {
     /// threshold the instances that paper and reinforcement fail on overlap only in part: at
     /// N = 1001 the pair solves more than either (see `flatmin_core::bp::FbpParams::new`), and it
     /// costs only the failures.
-    #[arg(long, default_value = "reinforcement", value_name = "NAME")]
-    pub fallback: String,
-    /// fBP: test for a solution only at the end of each protocol step ([SRC]), not after every
+    #[arg(long, value_enum, default_value_t = Fallback::from(SolveOpts::default().fallback), value_name = "NAME")]
+    pub fallback: Fallback,
+    /// fBP: test for a solution only at the end of each protocol step (as the paper's code does), not after every
     /// sweep (the test costs < 1% of a sweep and saves ≈ 6% of the sweeps at α = 0.7).
     #[arg(long)]
     pub no_sweep_check: bool,
     /// fBP: give up after this many consecutive steps whose BP residual max|Δ tanh| is ≥ 1.5, i.e.
     /// whose messages flip between opposite polarized states; no such run was seen to recover, and
     /// finishing the protocol costs a failure ≈ 1000 more sweeps. 0 runs the whole protocol.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = SolveOpts::default().runaway_steps, value_name = "N")]
     pub runaway_steps: usize,
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.
-    #[arg(long, default_value_t = 1e-3, value_name = "DR")]
+    #[arg(long, default_value_t = SolveOpts::default().rbp_dr, value_name = "DR")]
     pub dr: f64,
-    /// SBPI / CP+R: presentation sweeps before giving up.
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    /// SBPI / CP+R: presentation sweeps before giving up (at most 10^7).
+    #[arg(long, default_value_t = SolveOpts::default().max_sweeps, value_name = "N")]
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
-    #[arg(long, default_value_t = 0.3, value_name = "P")]
+    #[arg(long, default_value_t = SolveOpts::default().p_s, value_name = "P")]
     pub ps: f64,
     /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
-    #[arg(long, default_value_t = 0.003, value_name = "P")]
+    #[arg(long, default_value_t = SolveOpts::default().cpr_p_s, value_name = "P")]
     pub cpr_ps: f64,
-    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric).
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).
+    #[arg(long, default_value_t = SolveOpts::default().sa_sweeps, value_name = "N")]
     pub sa_sweeps: usize,
 }
 
@@ -84,16 +127,22 @@ impl SolverFlags {
         if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
             return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
         }
+        for (flag, v, max) in [
+            ("--step-sweeps", self.step_sweeps, 100_000),
+            ("--max-sweeps", self.max_sweeps, 10_000_000),
+            ("--sa-sweeps", self.sa_sweeps, 10_000_000),
+        ] {
+            if v > max {
+                return Err(input_error(format!("{flag} {v}: at most {max}")));
+            }
+        }
         Ok(SolveOpts {
             algo,
-            protocol: ProtocolName::parse(&self.protocol)?,
+            protocol: self.protocol,
             max_sweeps_per_step: self.step_sweeps,
             full_protocol: self.full_protocol,
             sweep_check: !self.no_sweep_check,
-            fallback: match self.fallback.as_str() {
-                "none" => None,
-                name => Some(ProtocolName::parse(name)?),
-            },
+            fallback: self.fallback.protocol(),
             runaway_steps: self.runaway_steps,
             rbp_dr: self.dr,
             max_sweeps: self.max_sweeps,
@@ -110,18 +159,18 @@ pub struct SolveArgs {
     /// Instance file (text format of ALGORITHMS §a.4); omit to generate one with --n --alpha --seed.
     #[arg(required_unless_present = "alpha", conflicts_with_all = ["n", "alpha"])]
     pub file: Option<PathBuf>,
-    /// N of a generated random instance.
+    /// N of a generated random instance, 1 ≤ N ≤ 16777216 (N·P ≤ 2^34).
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
-    /// α of a generated random instance (P = ⌊αN + ½⌋).
+    /// α > 0 of a generated random instance (P = ⌊αN + ½⌋ ≥ 1).
     #[arg(long, value_name = "A")]
     pub alpha: Option<f64>,
     /// Seed of the generated instance and of the solver.
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
-    /// Algorithm: fbp, rbp, sbpi, cpr, sa, hebb.
-    #[arg(long, default_value = "fbp", value_name = "ALGO")]
-    pub algo: String,
+    /// Algorithm.
+    #[arg(long, value_enum, default_value_t = Algo::Fbp, value_name = "ALGO")]
+    pub algo: Algo,
     /// Margin κ (default: the file's, or 0).
     #[arg(long, value_name = "K")]
     pub kappa: Option<f64>,
@@ -133,14 +182,14 @@ pub struct SolveArgs {
 /// Arguments of `capacity`.
 #[derive(Debug, Clone, Args)]
 pub struct CapacityArgs {
-    /// Algorithms, comma-separated (fbp, rbp, sbpi, cpr, sa, hebb).
+    /// Algorithms, comma-separated.
     #[arg(
         long,
         value_delimiter = ',',
         default_value = "fbp",
         value_name = "ALGO,…"
     )]
-    pub algo: Vec<String>,
+    pub algo: Vec<Algo>,
     /// N (odd for κ = 0).
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
@@ -151,14 +200,22 @@ pub struct CapacityArgs {
     #[arg(long, default_value_t = 10, value_name = "M")]
     pub samples: usize,
     /// Margin κ.
-    #[arg(long, default_value_t = 0.0, value_name = "K")]
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "K",
+        allow_negative_numbers = true
+    )]
     pub kappa: f64,
-    /// Base seed (instance i at α index a: derive_seed(seed, a·samples + i)).
+    /// Base seed (the instance of sample s at α is shared by every algorithm).
     #[arg(long, default_value_t = 0, value_name = "S")]
     pub seed: u64,
-    /// Output directory (writes DIR/capacity/).
-    #[arg(long, value_name = "DIR")]
+    /// Output directory (data.csv, success.csv, meta.json, capacity.svg); a rerun resumes.
+    #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
+    /// Replace a result flatmin wrote in DIR with other parameters.
+    #[arg(long)]
+    pub force: bool,
     /// Solver options.
     #[command(flatten)]
     pub flags: SolverFlags,
@@ -175,27 +232,43 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
 /// Output of `solve --json`.
 #[derive(Serialize)]
 struct SolveJson {
+    algo: &'static str,
+    n: usize,
+    p: usize,
+    kappa: f64,
+    seed: u64,
     solved: bool,
     errors: usize,
     margin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    margin_reason: Option<&'static str>,
     weights: String,
     sweeps: usize,
     seconds: f64,
 }
 
 fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
-    let algo = Algo::parse(&a.algo)?;
+    let algo = a.algo;
     let opts = a.flags.opts(algo)?;
     if let Some(k) = a.kappa {
         if !k.is_finite() {
-            return Err(input_error("--kappa must be finite"));
+            return Err(input_error(format!("--kappa {k}: must be finite")));
         }
     }
     let file = match (&a.file, a.alpha) {
         (Some(path), _) => InstanceFile::read(path)?,
         (None, Some(alpha)) => {
-            if !(alpha.is_finite() && alpha >= 0.0) {
-                return Err(input_error("--alpha must be finite and >= 0"));
+            if !(alpha.is_finite() && alpha > 0.0) {
+                return Err(input_error(format!(
+                    "--alpha {alpha}: the load α = P/N (patterns per weight) must be a finite number > 0"
+                )));
+            }
+            if a.n == 0 || a.n > super::instance::MAX_GEN_N {
+                return Err(input_error(format!(
+                    "--n {}: N must be in 1..={}",
+                    a.n,
+                    super::instance::MAX_GEN_N
+                )));
             }
             InstanceFile::generate(a.n, alpha, a.kappa.unwrap_or(0.0), false, a.seed)?
         }
@@ -209,9 +282,18 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
     let inst = problem.instance()?;
     let r = cap::solve(&inst, &opts, a.seed)?;
     let j = SolveJson {
+        algo: algo.name(),
+        n: problem.n,
+        p: problem.p,
+        kappa: problem.kappa,
+        seed: a.seed,
         solved: r.solved,
         errors: r.errors,
         margin: r.margin,
+        margin_reason: r
+            .margin
+            .is_none()
+            .then_some("no patterns (P = 0): the minimum is empty"),
         weights: r.weights,
         sweeps: r.sweeps,
         seconds: r.seconds,
@@ -233,28 +315,31 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
-    let algos = a
-        .algo
-        .iter()
-        .map(|s| Algo::parse(s.trim()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if !a.kappa.is_finite() {
-        return Err(input_error("--kappa must be finite"));
-    }
-    let params = CapacityParams {
-        algos: algos.clone(),
-        n: a.n,
-        alphas: a.alphas.clone(),
-        samples: a.samples,
-        kappa: a.kappa,
-        seed: a.seed,
-        opts: a.flags.opts(Algo::Fbp)?,
+    let study = Capacity {
+        name: "capacity".into(),
+        params: CapacityParams {
+            algos: a.algo.clone(),
+            n: a.n,
+            alphas: a.alphas.clone(),
+            samples: a.samples,
+            kappa: a.kappa,
+            opts: a.flags.opts(Algo::Fbp)?,
+        },
     };
-    let total = (algos.len() * a.alphas.len() * a.samples) as u64;
-    let pb = bar(total, "capacity", g.quiet);
-    let (points, dir) =
-        cap::capacity(&params, &a.out, g.threads, &|done, _| pb.set_position(done))?;
-    pb.finish_and_clear();
+    study.params.validate()?;
+    let bars = Bars::new(g.quiet);
+    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
+    let out = runner::run(&study, &o)?;
+    if out.is_shard() {
+        return print_line(&format!(
+            "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
+            out.dir.display(),
+            out.table.rows.len(),
+            out.computed,
+            a.out.display()
+        ));
+    }
+    let points = success_table(&study.params, &out.table)?;
     if g.json {
         print_json(&points)
     } else {
@@ -271,6 +356,6 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
                 p.mean_seconds
             ))?;
         }
-        print_line(&format!("wrote {}", dir.display()))
+        print_line(&format!("wrote {}", out.dir.display()))
     }
 }

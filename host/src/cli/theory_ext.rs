@@ -1,6 +1,7 @@
 //! `flatmin theory committee …`, `flatmin theory fp-1rsb`, `flatmin theory sbp …`: the extensions of the
 //! replica theory (THEORY §S4 1RSB check, §S5 tree committee machine, §S6 symmetric binary perceptron).
 
+use super::theory_perceptron::{check_alpha, columnar, parse_d_range, warn};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::roots::SolveOptions;
@@ -20,7 +21,7 @@ pub enum Cmd {
     /// 1RSB check of the Franz–Parisi constrained replicas (THEORY §S4): RS base point, reduction check,
     /// damped 1RSB iteration from non-RS starts, and the verdict (the paper found no non-RS solution).
     /// Takes about 20 s per start in release builds.
-    #[command(name = "fp-1rsb")]
+    #[command(name = "fp-1rsb", allow_negative_numbers = true)]
     Fp1rsb(Fp1rsbArgs),
     /// Symmetric binary perceptron |W·ξ/√N| ≤ κ (THEORY §S6): annealed capacity, pair and tuple entropies.
     #[command(subcommand)]
@@ -48,13 +49,18 @@ impl From<ActArg> for Activation {
 /// `flatmin theory committee …`.
 #[derive(Debug, Subcommand)]
 pub enum CommitteeCmd {
-    /// RS saddle point and entropy of κ-margin solutions. JSON: {"act","alpha","kappa","s","q","qhat"}.
+    /// RS saddle point and entropy of κ-margin solutions; a negative entropy (above capacity) is
+    /// printed with a warning. JSON: {"act","alpha","kappa","s","q","qhat"} (+ "warning").
+    #[command(allow_negative_numbers = true)]
     Rs(CommitteeRsArgs),
-    /// Largest margin with non-negative RS entropy (units of the output preactivation Λ). JSON: {"kappa_max"}.
-    #[command(name = "kappa-max")]
+    /// Largest margin with non-negative RS entropy (units of the output preactivation Λ).
+    /// JSON: {"act","alpha","kappa_max"}.
+    #[command(name = "kappa-max", allow_negative_numbers = true)]
     KappaMax(CommitteeKmaxArgs),
-    /// Franz–Parisi entropy at distance d from typical κ̃-margin solutions. JSON: {"d","s_fp"} (one object
-    /// for --d, an array for --d-range; s_fp is null with an "error" where the RS branch ends).
+    /// Franz–Parisi entropy at distance d from typical κ̃-margin solutions. JSON: {"d","s_fp",
+    /// "s_fp_reason"}, scalars for --d, columns (arrays) for --d-range; s_fp is null with a reason
+    /// where the RS branch ends.
+    #[command(allow_negative_numbers = true)]
     Fp(CommitteeFpArgs),
 }
 
@@ -102,7 +108,7 @@ pub struct CommitteeFpArgs {
     /// One distance d ∈ (0, 1).
     #[arg(long, allow_negative_numbers = true)]
     pub d: Option<f64>,
-    /// A linear grid of distances A:B:N (N points from A to B).
+    /// A linear grid of distances A:B:N (N points from A to B, 1 ≤ N ≤ 2000).
     #[arg(long, value_name = "A:B:N")]
     pub d_range: Option<String>,
 }
@@ -128,7 +134,7 @@ pub struct Fp1rsbArgs {
     /// Initial splits δ of the start (q1 + δ, q1 − δ) around the RS overlap (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.05, 0.2])]
     pub delta: Vec<f64>,
-    /// Iteration budget of each damped run (damping 0.5).
+    /// Iteration budget of each damped run (damping 0.5), 1 to 100000 (≈ 70 ms per iteration).
     #[arg(long, default_value_t = 300)]
     pub max_iter: u32,
     /// Convergence target on max |T(x) − x|.
@@ -140,17 +146,20 @@ pub struct Fp1rsbArgs {
 #[derive(Debug, Subcommand)]
 pub enum SbpCmd {
     /// First-moment capacity α_1M(κ) = −ln 2/ln P1(κ) (the SAT/UNSAT threshold). JSON: {"kappa","alpha_1m"}.
-    #[command(name = "alpha-1m")]
+    #[command(name = "alpha-1m", allow_negative_numbers = true)]
     Alpha1m(KappaArg),
     /// Pair entropy Σ2(d) = (1/N) ln E #(pairs of solutions at distance d). JSON: {"d","sigma2"}.
+    #[command(allow_negative_numbers = true)]
     Pairs(PairsArgs),
     /// α_pair(d, κ): above it pairs at distance d are absent w.h.p. JSON: {"kappa","d","alpha_pair"}.
-    #[command(name = "alpha-pair")]
+    #[command(name = "alpha-pair", allow_negative_numbers = true)]
     AlphaPair(KappaDArgs),
     /// α_gap(κ) = min_d α_pair(d, κ) and its minimizer. JSON: {"kappa","alpha_gap","d"}.
-    #[command(name = "alpha-gap")]
+    #[command(name = "alpha-gap", allow_negative_numbers = true)]
     AlphaGap(KappaArg),
-    /// y-tuple entropy Σ_y(d) at fixed pairwise distance d (annealed). JSON: {"sigma_y"}.
+    /// y-tuple entropy Σ_y(d) at fixed pairwise distance d (annealed).
+    /// JSON: {"y","alpha","kappa","d","sigma_y"}.
+    #[command(allow_negative_numbers = true)]
     Tuples(TuplesArgs),
 }
 
@@ -190,7 +199,7 @@ pub struct PairsArgs {
 /// Arguments of `sbp tuples`.
 #[derive(Debug, Args)]
 pub struct TuplesArgs {
-    /// Number of solutions y ≥ 1 in the tuple (y = 1: s_ann, y = 2: Σ2).
+    /// Number of solutions in the tuple, 1 ≤ y ≤ 10000 (y = 1: s_ann, y = 2: Σ2).
     #[arg(long)]
     pub y: u32,
     /// Constraint density α = M/N ≥ 0.
@@ -246,30 +255,8 @@ fn one_rsb_err(e: OneRsbError) -> anyhow::Error {
     }
 }
 
-/// Parses `A:B:N` into N linearly spaced values from A to B.
-pub fn parse_range(text: &str) -> anyhow::Result<Vec<f64>> {
-    let parts: Vec<&str> = text.split(':').collect();
-    let bad = || {
-        input_error(format!(
-            "--d-range {text:?}: expected A:B:N, e.g. 0.001:0.3:30"
-        ))
-    };
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let a: f64 = parts[0].trim().parse().map_err(|_| bad())?;
-    let b: f64 = parts[1].trim().parse().map_err(|_| bad())?;
-    let n: usize = parts[2].trim().parse().map_err(|_| bad())?;
-    if n == 0 || !a.is_finite() || !b.is_finite() {
-        return Err(bad());
-    }
-    if n == 1 {
-        return Ok(vec![a]);
-    }
-    Ok((0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect())
-}
+/// The largest tuple size `sbp tuples --y` accepts (the cost grows linearly in y).
+pub const MAX_Y: u32 = 10_000;
 
 /// Runs a command of this family.
 pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
@@ -284,21 +271,35 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
     let quad = FpQuadratureFast::new();
     match cmd {
         CommitteeCmd::Rs(a) => {
+            check_alpha(a.alpha)?;
             let act: Activation = a.act.into();
             let r = committee::rs(&quad.rs, act, a.alpha, a.kappa).map_err(rs_err)?;
-            emit(
-                g,
-                json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa, "s": r.s, "q": r.q, "qhat": r.qhat}),
-            )
+            let mut v = json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa, "s": r.s, "q": r.q, "qhat": r.qhat});
+            if r.s < 0.0 {
+                warn(
+                    &mut v,
+                    format!(
+                        "the RS entropy s = {:.6} is negative at alpha = {}, kappa = {}: above the capacity, typical instances have no solution and this RS saddle point is outside the physical region",
+                        r.s, a.alpha, a.kappa
+                    ),
+                );
+            }
+            emit(g, v)
         }
         CommitteeCmd::KappaMax(a) => {
-            let k = committee::kappa_max(&quad.rs, a.act.into(), a.alpha).map_err(rs_err)?;
-            emit(g, json!({"kappa_max": k}))
+            check_alpha(a.alpha)?;
+            let act: Activation = a.act.into();
+            let k = committee::kappa_max(&quad.rs, act, a.alpha).map_err(rs_err)?;
+            emit(
+                g,
+                json!({"act": act_name(act), "alpha": a.alpha, "kappa_max": k}),
+            )
         }
         CommitteeCmd::Fp(a) => {
+            check_alpha(a.alpha)?;
             let ds = match (&a.d, &a.d_range) {
                 (Some(d), None) => vec![*d],
-                (None, Some(r)) => parse_range(r)?,
+                (None, Some(r)) => parse_d_range(r)?,
                 _ => return Err(input_error("give exactly one of --d and --d-range")),
             };
             if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
@@ -312,8 +313,8 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                 .iter()
                 .zip(&out)
                 .map(|(d, r)| match r {
-                    Ok(s) => json!({"d": d, "s_fp": s.phi}),
-                    Err(e) => json!({"d": d, "s_fp": null, "error": e.to_string()}),
+                    Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
+                    Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
                 })
                 .collect();
             if a.d.is_some() {
@@ -322,7 +323,7 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                     rows.into_iter().next().unwrap_or(serde_json::Value::Null),
                 )
             } else if g.json {
-                print_json(&rows)
+                print_json(&columnar(&rows))
             } else {
                 for r in rows {
                     emit(g, r)?;
@@ -349,6 +350,12 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
     }
     if a.tol.is_nan() || a.tol <= 0.0 {
         return Err(input_error("--tol must be > 0"));
+    }
+    if !(1..=100_000).contains(&a.max_iter) {
+        return Err(input_error(format!(
+            "--max-iter {}: must be between 1 and 100000",
+            a.max_iter
+        )));
     }
     let quad = FastQuad::new();
     let pb = Problem::new(a.alpha, a.kappa_ref, a.kappa, a.d).map_err(one_rsb_err)?;
@@ -430,7 +437,10 @@ fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
         }
         SbpCmd::Pairs(a) => {
             let v = s.sigma2(a.d, a.alpha, a.kappa).map_err(sbp_err)?;
-            emit(g, json!({"d": a.d, "sigma2": v}))
+            emit(
+                g,
+                json!({"alpha": a.alpha, "kappa": a.kappa, "d": a.d, "sigma2": v}),
+            )
         }
         SbpCmd::AlphaPair(a) => {
             let v = s.alpha_pair(a.d, a.kappa).map_err(sbp_err)?;
@@ -444,10 +454,19 @@ fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
             )
         }
         SbpCmd::Tuples(a) => {
+            if a.y == 0 || a.y > MAX_Y {
+                return Err(input_error(format!(
+                    "--y {}: the tuple size must be in 1..={MAX_Y}",
+                    a.y
+                )));
+            }
             let v = s
                 .tuple_entropy(a.y, a.alpha, a.kappa, a.d)
                 .map_err(sbp_err)?;
-            emit(g, json!({"sigma_y": v}))
+            emit(
+                g,
+                json!({"y": a.y, "alpha": a.alpha, "kappa": a.kappa, "d": a.d, "sigma_y": v}),
+            )
         }
     }
 }

@@ -14,8 +14,12 @@ use serde_json::{json, Value};
 #[derive(Debug, clap::Subcommand)]
 pub enum Cmd {
     /// RS entropy s(α, κ) of κ-margin solutions and its saddle point (q, q̂), with the typical distance
-    /// d = (1 − q)/2 between two solutions (THEORY §S2). Fails (exit 1) beyond α_GD(κ), where no RS
-    /// solution with q < 1 exists.
+    /// d = (1 − q)/2 between two solutions (THEORY §S2). Above α_c(κ) the entropy is negative: the
+    /// values are printed with a warning (no solutions exist there). Fails (exit 1) beyond α_GD(κ),
+    /// where no RS solution with q < 1 exists.
+    ///
+    /// JSON: {"alpha","kappa","s","q","qhat","d","iterations","residual"} (+ "warning").
+    #[command(allow_negative_numbers = true)]
     Rs {
         /// Constraint density α = M/N (patterns per weight), > 0.
         #[arg(long)]
@@ -24,14 +28,16 @@ pub enum Cmd {
         #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
         kappa: f64,
     },
-    /// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5).
+    /// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5). JSON: {"alpha","kappa_max"}.
+    #[command(allow_negative_numbers = true)]
     KappaMax {
         /// Constraint density α = M/N, > 0.
         #[arg(long)]
         alpha: f64,
     },
     /// α_c(κ): the density where the RS entropy of κ-margin solutions vanishes
-    /// (0.8330786 at κ = 0, Krauth–Mézard).
+    /// (0.8330786 at κ = 0, Krauth–Mézard). JSON: {"kappa","alpha_c"}.
+    #[command(allow_negative_numbers = true)]
     AlphaC {
         /// Margin κ.
         #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
@@ -39,7 +45,12 @@ pub enum Cmd {
     },
     /// Franz–Parisi local entropy φ(d) of κ-margin solutions at distance d from a typical κ̃-margin
     /// reference (THEORY §S3), with dφ/dd and all order parameters. Points are computed by
-    /// continuation from the typical distance d*; where the RS branch ends the point reports an error.
+    /// continuation from the typical distance d*; where the RS branch ends the value is null with a
+    /// reason.
+    ///
+    /// JSON: --d gives one object {"d","s_fp","dphi_dd",…}; --d-range gives the same keys as columns
+    /// {"d":[…],"s_fp":[…],…} (null entries with "s_fp_reason" where the branch ended).
+    #[command(allow_negative_numbers = true)]
     Fp {
         /// Constraint density α = M/N, > 0.
         #[arg(long)]
@@ -53,13 +64,14 @@ pub enum Cmd {
         /// One normalized Hamming distance d in (0, 1).
         #[arg(long, conflicts_with = "d_range", required_unless_present = "d_range")]
         d: Option<f64>,
-        /// A linear grid `a:b:n` of n distances from a to b (inclusive), e.g. 0.001:0.3:50.
+        /// A linear grid `a:b:n` of n distances from a to b (inclusive), 1 ≤ n ≤ 2000, e.g. 0.001:0.3:50.
         #[arg(long, value_name = "A:B:N")]
         d_range: Option<String>,
     },
     /// Phase of the Franz–Parisi curves at α (THEORY §S3.6): with --kappa-ref, classify that reference;
     /// otherwise report κ_max(α), κ_min(α), κ_LE(α) (bisection to --tol) and the phase of the
-    /// max-margin reference.
+    /// max-margin reference. Thresholds that do not exist at α are null with a "<key>_reason".
+    #[command(allow_negative_numbers = true)]
     Phases {
         /// Constraint density α = M/N, > 0.
         #[arg(long)]
@@ -75,7 +87,10 @@ pub enum Cmd {
         tol: f64,
     },
     /// Threshold table T3 (κ = 0): κ_max, κ_min, κ_LE at each α of --alphas, α_LE, α_min and α_KM.
-    /// Slow (a few minutes): each bisection step classifies a whole FP curve.
+    /// JSON: {"alpha":[…],"kappa_max":[…],"kappa_min":[…],"kappa_min_reason":[…],"kappa_le":[…],…,
+    /// "alpha_km","alpha_le","kappa_max_at_alpha_le","alpha_min"}.
+    /// Slow (a few minutes): each bisection step classifies a whole FP curve. At most 100 densities.
+    #[command(allow_negative_numbers = true)]
     Thresholds {
         /// Comma-separated densities for the κ_min / κ_LE rows.
         #[arg(long, default_value = "0.5,0.6,0.7", value_delimiter = ',')]
@@ -92,13 +107,75 @@ pub enum Cmd {
     },
 }
 
-fn check_alpha(alpha: f64) -> anyhow::Result<()> {
+/// The largest grid a `--d-range` may ask for (a perceptron FP point costs ≈ 7 ms, a committee
+/// point ≈ 9 ms).
+pub const MAX_GRID_POINTS: usize = 2000;
+
+/// The most densities `thresholds --alphas` accepts.
+pub const MAX_ALPHAS: usize = 100;
+
+/// α = P/N is a density of patterns per weight: a finite number > 0.
+pub fn check_alpha(alpha: f64) -> anyhow::Result<()> {
     if !(alpha.is_finite() && alpha > 0.0) {
         return Err(input_error(format!(
-            "--alpha must be a positive number, got {alpha}"
+            "--alpha {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
         )));
     }
     Ok(())
+}
+
+/// Adds the top-level `"warning"` of output conventions §4 and prints it on stderr (always, also
+/// with --quiet: it qualifies the result).
+pub fn warn(v: &mut Value, msg: String) {
+    eprintln!("flatmin: warning: {msg}");
+    v["warning"] = Value::String(msg);
+}
+
+/// Turns rows of objects (one per grid point) into one object of columns with the same keys
+/// (output conventions §2); a key missing from a row is null in its column.
+pub fn columnar(rows: &[Value]) -> Value {
+    let mut keys: Vec<String> = Vec::new();
+    for r in rows {
+        if let Value::Object(m) = r {
+            for k in m.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for k in keys {
+        let col: Vec<Value> = rows
+            .iter()
+            .map(|r| r.get(&k).cloned().unwrap_or(Value::Null))
+            .collect();
+        out.insert(k, Value::Array(col));
+    }
+    Value::Object(out)
+}
+
+/// Text form of a JSON object: one `key = value` line per scalar, nested keys joined by '.'.
+pub fn print_text(v: &Value) -> anyhow::Result<()> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, x) in m {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, x, out);
+                }
+            }
+            Value::String(s) => out.push(format!("{prefix} = {s}")),
+            other => out.push(format!("{prefix} = {other}")),
+        }
+    }
+    let mut lines = Vec::new();
+    walk("", v, &mut lines);
+    print_line(&lines.join("\n"))
 }
 
 fn check_finite(name: &str, v: f64) -> anyhow::Result<()> {
@@ -112,51 +189,26 @@ fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
     Error::Numerics(e.to_string()).into()
 }
 
-/// Parses `a:b:n` into n linearly spaced distances in (0, 1).
+/// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 3 {
-        return Err(input_error(format!("--d-range must be A:B:N, got {s:?}")));
-    }
-    let a: f64 = parts[0]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad start {:?}", parts[0])))?;
-    let b: f64 = parts[1]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad end {:?}", parts[1])))?;
-    let n: usize = parts[2]
-        .trim()
-        .parse()
-        .map_err(|_| input_error(format!("--d-range: bad count {:?}", parts[2])))?;
-    if n == 0 || n > 100_000 {
-        return Err(input_error("--d-range: N must be between 1 and 100000"));
-    }
-    for v in [a, b] {
-        if !(v > 0.0 && v < 1.0) {
-            return Err(input_error(format!(
-                "--d-range: distances must lie in (0, 1), got {v}"
-            )));
-        }
-    }
-    if n == 1 {
-        return Ok(vec![a]);
-    }
-    Ok((0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
-        .collect())
+    Ok(flatmin_host::io::parse_grid(
+        "--d-range",
+        s,
+        MAX_GRID_POINTS,
+    )?)
 }
 
-/// JSON object of one FP point (`d`, `s_fp` and the order parameters, or `error`).
+/// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not
+/// exist, every value is null and `s_fp_reason` says why (the key is null otherwise).
 pub fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
     match r {
         Ok(s) => json!({
-            "d": s.d, "s_fp": s.phi, "dphi_dd": s.dphi_dd, "overlap": s.s_overlap,
-            "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p, "qhat1": s.qhat1, "phat": s.phat,
-            "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e, "residual": s.residual, "evaluations": s.evaluations,
+            "d": s.d, "s_fp": s.phi, "s_fp_reason": Value::Null, "dphi_dd": s.dphi_dd,
+            "overlap": s.s_overlap, "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p,
+            "qhat1": s.qhat1, "phat": s.phat, "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e,
+            "residual": s.residual, "evaluations": s.evaluations,
         }),
-        Err(e) => json!({ "d": d, "s_fp": Value::Null, "error": e.to_string() }),
+        Err(e) => json!({ "d": d, "s_fp": Value::Null, "s_fp_reason": e.to_string() }),
     }
 }
 
@@ -167,9 +219,12 @@ fn phase_json(r: &PhaseReport) -> Value {
         "d_star": r.d_star,
         "phi_star": r.phi_star,
         "min_phi": r.min_phi.map(|(d, v)| json!({"d": d, "phi": v})),
+        "min_phi_reason": r.min_phi.is_none().then_some("phi(d) has no interior local minimum on the computed branch"),
         "min_dphi_dd": r.min_dphi.map(|(d, v)| json!({"d": d, "dphi_dd": v})),
+        "min_dphi_dd_reason": r.min_dphi.is_none().then_some("dphi/dd has no interior local minimum on the computed branch"),
         "dense_near_zero": r.dense_near_zero,
         "branch_end": r.branch_end,
+        "branch_end_reason": r.branch_end.is_none().then_some("the RS branch reaches the smallest distance of the grid"),
         "points": r.computed,
     })
 }
@@ -181,7 +236,8 @@ fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// κ_min and κ_LE at α (κ̃ bracket [κ + 1e-3, κ_max(α)]); `None` where the bracket holds no change.
+/// κ_min and κ_LE at α (κ̃ bracket [κ + 1e-3, κ_max(α)]); null plus a `_reason` where the bracket
+/// holds no phase change (output conventions §3).
 fn kappa_thresholds(
     quad: &FpQuadratureFast,
     alpha: f64,
@@ -190,27 +246,36 @@ fn kappa_thresholds(
     tol: f64,
 ) -> anyhow::Result<Value> {
     let lo = kappa + 1e-3;
-    let kmin = match phases::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
-        Ok(t) => json!(t.value),
-        Err(phases::PhaseError::NoBracket {
-            phase_lo, phase_hi, ..
-        }) => {
-            json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
+    let mut v = json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax});
+    for (key, r) in [
+        (
+            "kappa_min",
+            phases::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol),
+        ),
+        (
+            "kappa_le",
+            phases::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol),
+        ),
+    ] {
+        let reason = format!("{key}_reason");
+        match r {
+            Ok(t) => {
+                v[key] = json!(t.value);
+                v[reason] = Value::Null;
+            }
+            Err(phases::PhaseError::NoBracket {
+                phase_lo, phase_hi, ..
+            }) => {
+                v[key] = Value::Null;
+                v[reason] = json!(format!(
+                    "no phase change between kappa_ref = {lo} (phase {phase_lo}) and kappa_max = {kmax} (phase {phase_hi})"
+                ));
+            }
+            Err(e) => return Err(numerics(e)),
         }
-        Err(e) => return Err(numerics(e)),
-    };
-    let kle = match phases::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol) {
-        Ok(t) => json!(t.value),
-        Err(phases::PhaseError::NoBracket {
-            phase_lo, phase_hi, ..
-        }) => {
-            json!({"none": format!("phase {phase_lo} at kappa_ref={lo}, {phase_hi} at kappa_max")})
-        }
-        Err(e) => return Err(numerics(e)),
-    };
-    Ok(
-        json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax, "kappa_min": kmin, "kappa_le": kle, "tol": tol}),
-    )
+    }
+    v["tol"] = json!(tol);
+    Ok(v)
 }
 
 /// Runs a command of this family.
@@ -221,8 +286,20 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
             let r = rs::solve(&rsq, alpha, kappa).map_err(numerics)?;
-            let v = json!({"alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q, "qhat": r.qhat, "d": r.d,
+            let mut v = json!({"alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q, "qhat": r.qhat, "d": r.d,
                            "iterations": r.iterations, "residual": r.residual});
+            if r.s < 0.0 {
+                let ac = rs::alpha_c(&rsq, kappa)
+                    .map(|a| format!(" = {a:.6}"))
+                    .unwrap_or_default();
+                warn(
+                    &mut v,
+                    format!(
+                        "alpha = {alpha} is above alpha_c(kappa = {kappa}){ac}: the RS entropy s = {:.6} is negative, so typical instances have no kappa-solution and this RS saddle point is outside the physical region",
+                        r.s
+                    ),
+                );
+            }
             if g.json {
                 print_json(&v)
             } else {
@@ -284,13 +361,37 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             let max = fp::maximum(&quad, &prob).map_err(numerics)?;
             let mut out = vec![Err(FpError::NotComputed); ds.len()];
             fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+            let warning = (max.phi < 0.0).then(|| {
+                format!(
+                    "phi(d*) = {:.6} < 0: at alpha = {alpha} typical instances have no kappa = {kappa} solution near a kappa_ref = {kappa_ref} reference, so this curve is outside the physical region",
+                    max.phi
+                )
+            });
+            if !g.json {
+                if let Some(w) = &warning {
+                    eprintln!("flatmin: warning: {w}");
+                }
+            }
             if g.json {
-                let arr: Vec<Value> = ds
+                let rows: Vec<Value> = ds
                     .iter()
                     .zip(&out)
                     .map(|(d, r)| fp_point_json(*d, r))
                     .collect();
-                print_json(&Value::Array(arr))
+                let mut v = if d.is_some() {
+                    rows.into_iter().next().unwrap_or(Value::Null)
+                } else {
+                    columnar(&rows)
+                };
+                v["alpha"] = json!(alpha);
+                v["kappa_ref"] = json!(kappa_ref);
+                v["kappa"] = json!(kappa);
+                v["d_star"] = json!(max.d);
+                v["phi_star"] = json!(max.phi);
+                if let Some(w) = warning {
+                    warn(&mut v, w);
+                }
+                print_json(&v)
             } else {
                 print_line(&format!(
                     "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*={:.8} phi(d*)={:.8}",
@@ -319,8 +420,10 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         } => {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
-            if tol.is_nan() || tol <= 0.0 {
-                return Err(input_error("--tol must be > 0"));
+            if !(tol.is_finite() && tol > 0.0) {
+                return Err(input_error(format!(
+                    "--tol {tol}: must be a finite number > 0"
+                )));
             }
             let quad = FpQuadratureFast::new();
             let v = if let Some(kr) = kappa_ref {
@@ -342,7 +445,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             if g.json {
                 print_json(&v)
             } else {
-                print_line(&serde_json::to_string_pretty(&v)?)
+                print_text(&v)
             }
         }
         Cmd::Thresholds {
@@ -351,8 +454,16 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             alpha_tol,
             no_alpha,
         } => {
-            if !(tol > 0.0 && alpha_tol > 0.0) {
-                return Err(input_error("--tol and --alpha-tol must be > 0"));
+            if !(tol.is_finite() && tol > 0.0 && alpha_tol.is_finite() && alpha_tol > 0.0) {
+                return Err(input_error(
+                    "--tol and --alpha-tol must be finite numbers > 0",
+                ));
+            }
+            if alphas.is_empty() || alphas.len() > MAX_ALPHAS {
+                return Err(input_error(format!(
+                    "--alphas: give 1 to {MAX_ALPHAS} densities, got {}",
+                    alphas.len()
+                )));
             }
             for a in &alphas {
                 check_alpha(*a)?;
@@ -367,7 +478,10 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
             }
             let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;
-            let mut v = json!({"kappa": 0.0, "rows": rows, "alpha_km": alpha_km});
+            // One row per density, as columns (output conventions §2).
+            let mut v = columnar(&rows);
+            v["kappa"] = json!(0.0);
+            v["alpha_km"] = json!(alpha_km);
             if !no_alpha {
                 if !g.quiet {
                     eprintln!("thresholds: alpha_LE, alpha_min");
@@ -385,7 +499,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             if g.json {
                 print_json(&v)
             } else {
-                print_line(&serde_json::to_string_pretty(&v)?)
+                print_text(&v)
             }
         }
     }

@@ -10,6 +10,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::InstanceFile;
+use flatmin_core::bits::gemm;
 use flatmin_core::bits::kernel::{stabilities_with, Backend};
 use flatmin_core::bits::{last_word_mask, words_for, Patterns, Spins, SpinsMut};
 use flatmin_core::bp::{factor, focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
@@ -149,6 +150,339 @@ pub fn kernel_throughput(
         });
     }
     Ok(results)
+}
+
+/// One measured backend of the packed matrix product (`flatmin bench gemm`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GemmThroughput {
+    /// Backend name ([`Backend::name`]); `blocked` is the default (the best tile on this CPU).
+    pub backend: String,
+    /// Weight rows R.
+    pub r: usize,
+    /// Pattern rows P.
+    pub p: usize,
+    /// Bits per row N.
+    pub n: usize,
+    /// R·P·N bits of XOR-popcount work per second at the median call, in Tbit/s.
+    pub tbit_per_s: f64,
+    /// The same at the fastest call.
+    pub tbit_per_s_best: f64,
+    /// Median seconds of one `dot_matrix` call.
+    pub seconds: f64,
+    /// The same work as R calls of the single-vector kernel [`stabilities_with`] with the same
+    /// backend, in Tbit/s (median).
+    pub single_tbit_per_s: f64,
+    /// `tbit_per_s / single_tbit_per_s`.
+    pub speedup_vs_single: f64,
+    /// Timed calls of each.
+    pub calls: usize,
+}
+
+/// Largest R·P output the gemm benchmark allocates.
+pub const MAX_GEMM_OUTPUT: usize = 1 << 28;
+
+/// Measures [`gemm::dot_matrix_with`] (R × P products of N-bit rows, random from `seed`) for each of
+/// `backends`, and the same work done by R single-vector calls, interleaved (gemm, single, gemm, …)
+/// so both see the same machine load; about `budget` per backend. Unavailable backends are an input
+/// error.
+pub fn gemm_throughput(
+    backends: &[Backend],
+    r: usize,
+    p: usize,
+    n: usize,
+    seed: u64,
+    budget: Duration,
+) -> Result<Vec<GemmThroughput>> {
+    check_size(n, p)?;
+    check_size(n, r)?;
+    if r.checked_mul(p).is_none_or(|o| o > MAX_GEMM_OUTPUT) {
+        return Err(Error::Input(format!(
+            "R·P = {r}·{p} exceeds the benchmark's limit of {MAX_GEMM_OUTPUT} products"
+        )));
+    }
+    if let Some(b) = backends.iter().find(|b| !b.is_available()) {
+        let avail: Vec<&str> = Backend::available().map(Backend::name).collect();
+        return Err(Error::Input(format!(
+            "backend {b} is not available on this CPU (available: {})",
+            avail.join(", ")
+        )));
+    }
+    let a_words = random_words(seed, n, r);
+    let b_words = random_words(seed.wrapping_add(1), n, p);
+    let a = Patterns::new(n, r, &a_words)?;
+    let b = Patterns::new(n, p, &b_words)?;
+    let mut out = vec![0i32; r * p];
+    let work = (r * p) as f64 * n as f64;
+    let mut results = Vec::with_capacity(backends.len());
+    for &bk in backends {
+        // Interleave: one gemm call, then the single-vector version of the same work.
+        let mut tg = Vec::new();
+        let mut ts = Vec::new();
+        let gemm_call = |out: &mut [i32]| -> Result<f64> {
+            let t = Instant::now();
+            gemm::dot_matrix_with(bk, black_box(&a), black_box(&b), out)?;
+            black_box(&*out);
+            Ok(t.elapsed().as_secs_f64())
+        };
+        let single_call = |out: &mut [i32]| -> Result<f64> {
+            let t = Instant::now();
+            for (row, o) in a.rows().zip(out.chunks_exact_mut(p)) {
+                stabilities_with(bk, black_box(&row), black_box(&b), o)?;
+            }
+            black_box(&*out);
+            Ok(t.elapsed().as_secs_f64())
+        };
+        gemm_call(&mut out)?;
+        single_call(&mut out)?;
+        let start = Instant::now();
+        while tg.len() < 5 || start.elapsed() < budget {
+            tg.push(gemm_call(&mut out)?);
+            ts.push(single_call(&mut out)?);
+        }
+        tg.sort_by(f64::total_cmp);
+        ts.sort_by(f64::total_cmp);
+        let (mg, ms) = (tg[tg.len() / 2], ts[ts.len() / 2]);
+        results.push(GemmThroughput {
+            backend: bk.name().to_string(),
+            r,
+            p,
+            n,
+            tbit_per_s: work / mg / 1e12,
+            tbit_per_s_best: work / tg[0] / 1e12,
+            seconds: mg,
+            single_tbit_per_s: work / ms / 1e12,
+            speedup_vs_single: ms / mg,
+            calls: tg.len(),
+        });
+    }
+    Ok(results)
+}
+
+/// Read bandwidth of one core, measured with [`gemm::xor_fold_with`] on buffers that fit in L1 and in
+/// L2 (sizes below), the yardstick of the XOR-popcount throughput.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Bandwidth {
+    /// Buffer size of the L1 measurement (bytes).
+    pub l1_bytes: usize,
+    /// Buffer size of the L2 measurement (bytes).
+    pub l2_bytes: usize,
+    /// L1 read bandwidth in Tbit/s (median of repeated passes).
+    pub l1_tbit_per_s: f64,
+    /// L2 read bandwidth in Tbit/s.
+    pub l2_tbit_per_s: f64,
+    /// Default-backend gemm work rate divided by the L1 read bandwidth.
+    pub gemm_vs_l1: f64,
+    /// Default-backend gemm work rate divided by the L2 read bandwidth.
+    pub gemm_vs_l2: f64,
+    /// The single-vector kernel (default backend) on the same work, divided by the L2 bandwidth.
+    pub single_vs_l2: f64,
+}
+
+/// Buffer of the L1 probe: 16 KiB, half of a 32 KiB L1D (Zen 4, most x86 cores since 2011).
+pub const L1_PROBE_BYTES: usize = 16 << 10;
+/// Buffer of the L2 probe: 512 KiB, half of a 1 MiB L2 (Zen 4), more than any L1.
+pub const L2_PROBE_BYTES: usize = 512 << 10;
+
+/// Read bandwidth in Tbit/s of a `bytes` buffer, about `budget` of repeated folds (median).
+pub fn read_bandwidth(bytes: usize, budget: Duration) -> f64 {
+    let words = random_words(7, 64, bytes / 8);
+    let reps = (64 << 20) / bytes.max(1); // ≈ 64 MiB per timed batch
+    let mut times = Vec::new();
+    let _ = black_box(gemm::xor_fold_with(Backend::best(), &words));
+    let start = Instant::now();
+    while times.len() < 5 || start.elapsed() < budget {
+        let t = Instant::now();
+        for _ in 0..reps {
+            black_box(gemm::xor_fold_with(Backend::best(), black_box(&words)));
+        }
+        times.push(t.elapsed().as_secs_f64() / reps as f64);
+    }
+    times.sort_by(f64::total_cmp);
+    (bytes * 8) as f64 / times[times.len() / 2] / 1e12
+}
+
+/// numpy's float32 product of the same ±1 matrices, as reported by `benches/numpy_gemm.py`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct NumpyGemm {
+    /// numpy version.
+    pub numpy_version: String,
+    /// BLAS numpy is linked against (numpy's config, as far as it tells).
+    pub blas: String,
+    /// Median seconds of one `A @ B.T`.
+    pub seconds: f64,
+    /// R·P·N / seconds, in Tbit/s.
+    pub tbit_per_s: f64,
+    /// Timed products.
+    pub calls: usize,
+    /// Σ of all R·P products (checked against flatmin's).
+    pub sum: i64,
+    /// Σ of the squared products (checked against flatmin's).
+    pub sum_sq: i64,
+}
+
+/// The whole `flatmin bench gemm` report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct GemmReport {
+    /// R.
+    pub r: usize,
+    /// P.
+    pub p: usize,
+    /// N.
+    pub n: usize,
+    /// One entry per backend.
+    pub backends: Vec<GemmThroughput>,
+    /// numpy on one thread, `null` when it could not run.
+    pub numpy: Option<NumpyGemm>,
+    /// Why `numpy` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub numpy_reason: Option<String>,
+    /// Default backend (`blocked`, median) over numpy (median); null without numpy.
+    pub vs_numpy: Option<f64>,
+    /// Why `vs_numpy` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_numpy_reason: Option<String>,
+    /// The core's read bandwidth.
+    pub bandwidth: Bandwidth,
+}
+
+/// Runs numpy's product of the matrices in `a_words` (R × N) and `b_words` (P × N) through `script`
+/// with `python`, one BLAS thread; the matrices go through two files in a fresh temporary directory
+/// that is removed afterwards. Checks numpy's sums against `dots`.
+fn run_numpy(
+    python: &str,
+    script: &std::path::Path,
+    (r, p, n): (usize, usize, usize),
+    a_words: &[u64],
+    b_words: &[u64],
+    dots: &[i32],
+    budget: Duration,
+) -> std::result::Result<NumpyGemm, String> {
+    if !script.is_file() {
+        return Err(format!("script {} not found", script.display()));
+    }
+    let dir = std::env::temp_dir().join(format!(
+        "flatmin-bench-gemm-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
+    std::fs::create_dir(&dir).map_err(|e| format!("temporary directory: {e}"))?;
+    let result = (|| {
+        let write = |name: &str, w: &[u64]| {
+            let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+            std::fs::write(dir.join(name), bytes).map_err(|e| format!("temporary file: {e}"))
+        };
+        write("a.bin", a_words)?;
+        write("b.bin", b_words)?;
+        let out = std::process::Command::new(python)
+            .arg(script)
+            .args([
+                "--r",
+                &r.to_string(),
+                "--p",
+                &p.to_string(),
+                "--n",
+                &n.to_string(),
+            ])
+            .args(["--a", &dir.join("a.bin").to_string_lossy()])
+            .args(["--b", &dir.join("b.bin").to_string_lossy()])
+            .args(["--time", &budget.as_secs_f64().to_string()])
+            .env("OMP_NUM_THREADS", "1")
+            .env("OPENBLAS_NUM_THREADS", "1")
+            .env("MKL_NUM_THREADS", "1")
+            .env("BLIS_NUM_THREADS", "1")
+            .output()
+            .map_err(|e| format!("cannot run {python}: {e}"))?;
+        if !out.status.success() {
+            let err = String::from_utf8_lossy(&out.stderr);
+            let last = err.lines().last().unwrap_or("").trim().to_string();
+            return Err(format!("{python} {} failed: {last}", script.display()));
+        }
+        let np: NumpyGemm = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("unreadable output of {}: {e}", script.display()))?;
+        let sum: i64 = dots.iter().map(|&d| i64::from(d)).sum();
+        let sum_sq: i64 = dots.iter().map(|&d| i64::from(d) * i64::from(d)).sum();
+        if (np.sum, np.sum_sq) != (sum, sum_sq) {
+            return Err(format!(
+                "numpy's products differ from flatmin's (sums {} vs {sum}, {} vs {sum_sq})",
+                np.sum, np.sum_sq
+            ));
+        }
+        Ok(np)
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// `flatmin bench gemm`: [`gemm_throughput`] for `backends`, numpy (when `numpy` names interpreters,
+/// tried in order, and the script) on the same matrices, and the L1/L2 read bandwidth, all in one run.
+pub fn gemm_report(
+    backends: &[Backend],
+    r: usize,
+    p: usize,
+    n: usize,
+    seed: u64,
+    budget: Duration,
+    numpy: Option<(&[&str], &std::path::Path)>,
+) -> Result<GemmReport> {
+    let rows = gemm_throughput(backends, r, p, n, seed, budget)?;
+    let a_words = random_words(seed, n, r);
+    let b_words = random_words(seed.wrapping_add(1), n, p);
+    let (numpy, numpy_reason) = match numpy {
+        None => (None, Some("skipped (--no-numpy)".to_string())),
+        Some((pythons, script)) => {
+            let mut dots = vec![0i32; r * p];
+            gemm::dot_matrix(
+                &Patterns::new(n, r, &a_words)?,
+                &Patterns::new(n, p, &b_words)?,
+                &mut dots,
+            )?;
+            // The first interpreter that runs the script wins; otherwise the reasons of all.
+            let mut reasons = Vec::new();
+            let mut found = None;
+            for python in pythons {
+                match run_numpy(python, script, (r, p, n), &a_words, &b_words, &dots, budget) {
+                    Ok(np) => {
+                        found = Some(np);
+                        break;
+                    }
+                    Err(e) => reasons.push(e),
+                }
+            }
+            match found {
+                Some(np) => (Some(np), None),
+                None => (None, Some(reasons.join("; "))),
+            }
+        }
+    };
+    let best = Backend::best().name();
+    let default_row = rows.iter().find(|t| t.backend == best).or(rows.first());
+    let (vs_numpy, vs_numpy_reason) = match (&numpy, default_row) {
+        (Some(np), Some(t)) => (Some(np.seconds / t.seconds), None),
+        (None, _) => (None, Some("numpy did not run".to_string())),
+        (_, None) => (None, Some("no backend measured".to_string())),
+    };
+    let l1 = read_bandwidth(L1_PROBE_BYTES, budget / 4);
+    let l2 = read_bandwidth(L2_PROBE_BYTES, budget / 4);
+    let (g, s) = default_row.map_or((0.0, 0.0), |t| (t.tbit_per_s, t.single_tbit_per_s));
+    Ok(GemmReport {
+        r,
+        p,
+        n,
+        backends: rows,
+        numpy,
+        numpy_reason,
+        vs_numpy,
+        vs_numpy_reason,
+        bandwidth: Bandwidth {
+            l1_bytes: L1_PROBE_BYTES,
+            l2_bytes: L2_PROBE_BYTES,
+            l1_tbit_per_s: l1,
+            l2_tbit_per_s: l2,
+            gemm_vs_l1: g / l1,
+            gemm_vs_l2: g / l2,
+            single_vs_l2: s / l2,
+        },
+    })
 }
 
 /// Speed of the Gaussian BP factor updates at one vector level.
@@ -416,6 +750,33 @@ mod tests {
         assert_eq!((f.runs, f.seconds.len()), (2, 2));
         assert_eq!(f.solved, 2, "fBP solves N = 201 at α = 0.3");
         assert!(fbp_solve_speed(201, 0.3, 0, 1, || {})
+            .unwrap_err()
+            .is_input());
+    }
+
+    #[test]
+    fn gemm_report_measures_every_backend_and_explains_missing_numpy() {
+        let all: Vec<Backend> = Backend::available().collect();
+        let missing = std::path::Path::new("/nonexistent/numpy_gemm.py");
+        let r = gemm_report(
+            &all,
+            5,
+            7,
+            130,
+            1,
+            Duration::from_millis(2),
+            Some((&["python3"], missing)),
+        )
+        .unwrap();
+        assert_eq!(r.backends.len(), all.len());
+        for t in &r.backends {
+            assert!(t.tbit_per_s > 0.0 && t.single_tbit_per_s > 0.0, "{t:?}");
+            assert_eq!((t.r, t.p, t.n), (5, 7, 130));
+        }
+        assert!(r.numpy.is_none() && r.vs_numpy.is_none());
+        assert!(r.numpy_reason.unwrap().contains("not found"));
+        assert!(r.bandwidth.l1_tbit_per_s > 0.0 && r.bandwidth.l2_tbit_per_s > 0.0);
+        assert!(gemm_throughput(&all, 0, 7, 130, 1, Duration::ZERO)
             .unwrap_err()
             .is_input());
     }

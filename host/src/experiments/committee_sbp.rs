@@ -4,12 +4,12 @@
 use super::{FigureOpts, FigureReport};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{with_threads, Meta, OutDir};
+use crate::harness::runner::{Field, FnStudy, Outputs, Table};
 use flatmin_core::special::h2;
 use flatmin_core::theory::committee::{self, Activation};
 use flatmin_core::theory::franz_parisi::{self, FpError, FpQuadratureFast};
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
-use rayon::prelude::*;
+use serde_json::json;
 
 /// Converts an SBP error: bad parameters are input errors, the rest numerical failures.
 pub fn sbp_error(e: SbpError) -> Error {
@@ -58,23 +58,13 @@ fn linspace(a: f64, b: f64, n: usize) -> Vec<f64> {
 }
 
 /// The SBP figure: Σ2(d) at κ = 1 for several α (with H2(d) + s_ann, the "independent pairs"
-/// reference), α_pair(d) at κ = 1, and α_1M, α_2M, α_gap against κ.
-pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
-    let sbp = Sbp::new();
+/// reference), α_pair(d) at κ = 1, and α_1M, α_2M, α_gap against κ. Points: each distance d
+/// (`kind = pairs`, one row per α) and each κ of the bounds (`kind = bounds`).
+pub fn figure_sbp(opts: &FigureOpts<'_>) -> Result<FigureReport> {
     let kappa = 1.0;
     let alphas = [1.0, 1.5, 1.7, 1.75, 1.8];
     let nd = if opts.quick { 25 } else { 200 };
     let nk = if opts.quick { 4 } else { 36 };
-    let mut meta = Meta::new("figure-sbp");
-    meta.param("kappa_pairs", kappa)
-        .param("alphas", alphas)
-        .param("d_points", nd)
-        .param("kappa_points", nk)
-        .param("quick", opts.quick)
-        .note("THEORY §S6: annealed (first/second moment) quantities; the mapping onto the named bounds of BDLZ20 is unverified (spec caveat S6.4)")
-        .note("Sigma2(d) = Psi2(1-2d); alpha_pair(d) = -(ln2 + H2(d))/ln P2(1-2d); alpha_gap = min_d alpha_pair");
-    let mut out = OutDir::create(&opts.out, "figure-sbp", meta)?;
-
     // d grid: log-spaced near 0 (the √d cost) then linear up to ½.
     let mut ds: Vec<f64> = Vec::with_capacity(nd);
     let nlog = nd / 3;
@@ -82,84 +72,108 @@ pub fn figure_sbp(opts: &FigureOpts) -> Result<FigureReport> {
         ds.push(10f64.powf(-6.0 + 5.0 * i as f64 / nlog as f64));
     }
     ds.extend(linspace(0.1, 0.5, nd - nlog));
-    let mut rows = Vec::new();
-    let mut sigma_series: Vec<Vec<(f64, f64)>> = vec![Vec::new(); alphas.len()];
-    let mut pair_series = Vec::new();
-    for &d in &ds {
-        let ap = sbp.alpha_pair(d, kappa).map_err(sbp_error)?;
-        pair_series.push((d, ap));
-        for (j, &alpha) in alphas.iter().enumerate() {
-            let s2 = sbp.sigma2(d, alpha, kappa).map_err(sbp_error)?;
-            sigma_series[j].push((d, s2));
-            rows.push(vec![kappa, alpha, d, s2, ap]);
-        }
-    }
-    out.write_csv(
-        "data.csv",
-        &["kappa", "alpha", "d", "sigma2", "alpha_pair"],
-        &rows,
-    )?;
-
-    let kappas = linspace(0.25, 2.0, nk);
-    let mut bounds = Vec::new();
-    for &k in &kappas {
-        bounds.push(sbp_bounds(&sbp, k)?);
-    }
-    let brows: Vec<Vec<f64>> = bounds
-        .iter()
-        .map(|b| vec![b.kappa, b.alpha_1m, b.alpha_2m, b.alpha_gap, b.d_gap])
-        .collect();
-    out.write_csv(
-        "bounds.csv",
-        &["kappa", "alpha_1m", "alpha_2m", "alpha_gap", "d_gap"],
-        &brows,
-    )?;
-
-    let mut c1 = Chart::new("SBP pair entropy, kappa = 1", "d", "Sigma2(d)");
-    c1.hlines.push(0.0);
-    for (j, &alpha) in alphas.iter().enumerate() {
-        c1 = c1.with(Series::new(
-            format!("alpha = {alpha}"),
-            sigma_series[j].clone(),
-            Style::Line,
-        ));
-    }
-    let s_ann = sbp::annealed_entropy(alphas[0], kappa).map_err(sbp_error)?;
-    c1 = c1.with(Series::new(
-        format!("s_ann + H2(d), alpha = {}", alphas[0]),
-        ds.iter().map(|&d| (d, s_ann + h2(d))).collect(),
-        Style::Dashed,
-    ));
-    let mut c2 = Chart::new("alpha_pair(d), kappa = 1", "d", "alpha_pair");
-    c2.x_log = true;
-    c2 = c2.with(Series::new("alpha_pair", pair_series, Style::Line));
-    let c3 = Chart::new("SBP capacity bounds", "kappa", "alpha")
-        .with(Series::new(
-            "alpha_1M",
-            bounds.iter().map(|b| (b.kappa, b.alpha_1m)).collect(),
-            Style::Line,
-        ))
-        .with(Series::new(
-            "alpha_2M",
-            bounds.iter().map(|b| (b.kappa, b.alpha_2m)).collect(),
-            Style::Markers,
-        ))
-        .with(Series::new(
-            "alpha_gap",
-            bounds.iter().map(|b| (b.kappa, b.alpha_gap)).collect(),
-            Style::Dashed,
-        ));
-    out.plot("figure.svg", &[c1, c2, c3], 3)?;
-    let summary = serde_json::json!({
-        "kappa_pairs": kappa,
-        "bounds": bounds,
-    });
-    let dir = out.finish()?;
-    Ok(FigureReport {
-        name: "sbp".into(),
-        dir,
-        summary,
-    })
+    let mut points: Vec<(String, f64)> = ds.iter().map(|&d| ("pairs".to_string(), d)).collect();
+    points.extend(
+        linspace(0.25, 2.0, nk)
+            .into_iter()
+            .map(|k| ("bounds".to_string(), k)),
+    );
+    let study = FnStudy {
+        experiment: "figure-sbp".into(),
+        params: json!({"kappa_pairs": kappa, "alphas": alphas, "d_points": nd, "kappa_points": nk}),
+        columns: vec![
+            "kind", "kappa", "alpha", "d", "sigma2", "alpha_pair", "alpha_1m", "alpha_2m",
+            "alpha_gap", "d_gap",
+        ],
+        points,
+        notes: vec![
+            "THEORY §S6: annealed (first/second moment) quantities; the mapping onto the named bounds of BDLZ20 is unverified (spec caveat S6.4)".into(),
+            "Sigma2(d) = Psi2(1-2d); alpha_pair(d) = -(ln2 + H2(d))/ln P2(1-2d); alpha_gap = min_d alpha_pair".into(),
+        ],
+        run: move |(kind, x): &(String, f64), _| {
+            let sbp = Sbp::new();
+            if kind == "bounds" {
+                let b = sbp_bounds(&sbp, *x)?;
+                return Ok(vec![vec![
+                    Field::from("bounds"),
+                    Field::F(b.kappa),
+                    Field::None,
+                    Field::None,
+                    Field::None,
+                    Field::None,
+                    Field::F(b.alpha_1m),
+                    Field::F(b.alpha_2m),
+                    Field::F(b.alpha_gap),
+                    Field::F(b.d_gap),
+                ]]);
+            }
+            let d = *x;
+            let ap = sbp.alpha_pair(d, kappa).map_err(sbp_error)?;
+            alphas
+                .iter()
+                .map(|&alpha| {
+                    let s2 = sbp.sigma2(d, alpha, kappa).map_err(sbp_error)?;
+                    Ok(vec![
+                        Field::from("pairs"),
+                        Field::F(kappa),
+                        Field::F(alpha),
+                        Field::F(d),
+                        Field::F(s2),
+                        Field::F(ap),
+                        Field::None,
+                        Field::None,
+                        Field::None,
+                        Field::None,
+                    ])
+                })
+                .collect()
+        },
+        finish: move |t: &Table, out: &mut Outputs<'_>| {
+            let kind = t.strs("kind")?;
+            let (kap, alpha, d) = (t.f64s("kappa")?, t.f64s("alpha")?, t.f64s("d")?);
+            let (s2, ap) = (t.f64s("sigma2")?, t.f64s("alpha_pair")?);
+            let (a1, a2, ag, dg) = (t.f64s("alpha_1m")?, t.f64s("alpha_2m")?, t.f64s("alpha_gap")?, t.f64s("d_gap")?);
+            let mut bounds = Vec::new();
+            let mut pair_series = Vec::new();
+            let mut c1 = Chart::new("SBP pair entropy, κ = 1", "distance d", "pair entropy Σ₂(d)");
+            c1.hlines.push(0.0);
+            for &a in &alphas {
+                c1 = c1.with(Series::new(
+                    format!("α = {a}"),
+                    (0..kind.len()).filter(|&i| kind[i] == "pairs" && alpha[i] == a).map(|i| (d[i], s2[i])).collect(),
+                    Style::Line,
+                ));
+            }
+            for i in 0..kind.len() {
+                if kind[i] == "bounds" {
+                    bounds.push(SbpBounds { kappa: kap[i], alpha_1m: a1[i], alpha_2m: a2[i], alpha_gap: ag[i], d_gap: dg[i] });
+                } else if alpha[i] == alphas[0] {
+                    pair_series.push((d[i], ap[i]));
+                }
+            }
+            out.csv(
+                "bounds.csv",
+                &["kappa", "alpha_1m", "alpha_2m", "alpha_gap", "d_gap"],
+                &bounds.iter().map(|b| vec![b.kappa, b.alpha_1m, b.alpha_2m, b.alpha_gap, b.d_gap]).collect::<Vec<_>>(),
+            )?;
+            let s_ann = sbp::annealed_entropy(alphas[0], kappa).map_err(sbp_error)?;
+            c1 = c1.with(Series::new(
+                format!("s_ann + H₂(d), α = {}", alphas[0]),
+                pair_series.iter().map(|&(d, _)| (d, s_ann + h2(d))).collect(),
+                Style::Dashed,
+            ));
+            let mut c2 = Chart::new("α_pair(d), κ = 1", "distance d", "α_pair(d)");
+            c2.x_log = true;
+            c2 = c2.with(Series::new("α_pair", pair_series, Style::Line));
+            let c3 = Chart::new("SBP capacity bounds", "margin κ", "load α")
+                .with(Series::new("α_1M", bounds.iter().map(|b| (b.kappa, b.alpha_1m)).collect(), Style::Line))
+                .with(Series::new("α_2M", bounds.iter().map(|b| (b.kappa, b.alpha_2m)).collect(), Style::Markers))
+                .with(Series::new("α_gap", bounds.iter().map(|b| (b.kappa, b.alpha_gap)).collect(), Style::Dashed));
+            out.plot("figure-sbp.svg", &[c1, c2, c3], 3)?;
+            Ok(json!({ "kappa_pairs": kappa, "bounds": bounds }))
+        },
+    };
+    opts.run("sbp", &study)
 }
 
 /// One α of a committee local-entropy figure.
@@ -230,7 +244,7 @@ pub fn committee_curve(act: Activation, alpha: f64, n: usize) -> Result<Committe
 }
 
 fn committee_figure(
-    opts: &FigureOpts,
+    opts: &FigureOpts<'_>,
     act: Activation,
     number: &str,
     alphas: &[f64],
@@ -246,87 +260,85 @@ fn committee_figure(
     } else {
         "relu"
     };
-    let mut meta = Meta::new(format!("figure-{number}"));
-    meta.param("activation", name)
-        .param("alphas", &alphas)
-        .param("kappa", 0.0)
-        .param("kappa_ref", "kappa_max(alpha)")
-        .param("d_points", n)
-        .param("quick", opts.quick)
-        .note("THEORY §S5: tree committee machine, K -> infinity, binary weights; RS Franz-Parisi entropy around typical max-margin solutions, constrained margin 0")
-        .note("quadrature FpQuadratureFast (40 x 2*20 x 28), agrees with the spec rule to ~1e-9 on phi");
-    let mut out = OutDir::create(&opts.out, &format!("figure-{number}"), meta)?;
-    let curves: Vec<Result<CommitteeCurve>> = with_threads(opts.threads, || {
-        alphas
-            .par_iter()
-            .map(|&a| committee_curve(act, a, n))
-            .collect()
-    })?;
-    let curves: Vec<CommitteeCurve> = curves.into_iter().collect::<Result<_>>()?;
-    let mut rows = Vec::new();
-    for c in &curves {
-        for &(d, phi, dphi) in &c.points {
-            rows.push(vec![c.alpha, c.kappa_ref, d, phi, dphi]);
-        }
-        out.meta().converge(
-            &format!("alpha={}", c.alpha),
-            serde_json::json!({"failed_points": c.failed, "d_star": c.d_star, "monotonic": c.monotonic}),
-        );
-    }
-    out.write_csv(
-        "data.csv",
-        &["alpha", "kappa_ref", "d", "phi", "dphi_dd"],
-        &rows,
-    )?;
-    let mut c1 = Chart::new(
-        format!("committee ({name}): local entropy around max-margin solutions"),
-        "d",
-        "phi_FP(d)",
-    );
-    c1.x_log = true;
-    c1.hlines.push(0.0);
-    let mut c2 = Chart::new(format!("committee ({name}): derivative"), "d", "dphi/dd");
-    c2.x_log = true;
-    c2.hlines.push(0.0);
-    for c in &curves {
-        let label = format!("alpha = {} (kappa_ref = {:.4})", c.alpha, c.kappa_ref);
-        c1 = c1.with(Series::new(
-            label.clone(),
-            c.points.iter().map(|p| (p.0, p.1)).collect(),
-            Style::Line,
-        ));
-        c2 = c2.with(Series::new(
-            label,
-            c.points.iter().map(|p| (p.0, p.2)).collect(),
-            Style::Line,
-        ));
-    }
-    if let Some(c) = curves.first() {
-        c1 = c1.with(Series::new(
-            "H2(d)",
-            c.points.iter().map(|p| (p.0, h2(p.0))).collect(),
-            Style::Dashed,
-        ));
-    }
-    c1.y_range = Some((-0.05, 0.4));
-    out.plot("figure.svg", &[c1, c2], 2)?;
-    let summary =
-        serde_json::json!(curves
-        .iter()
-        .map(|c| serde_json::json!({"alpha": c.alpha, "kappa_ref": c.kappa_ref, "d_star": c.d_star,
-            "phi_star": c.phi_star, "monotonic": c.monotonic, "failed_points": c.failed}))
-        .collect::<Vec<_>>());
-    let dir = out.finish()?;
-    Ok(FigureReport {
-        name: number.into(),
-        dir,
-        summary,
-    })
+    let study = FnStudy {
+        experiment: format!("figure-{number}"),
+        params: json!({"activation": name, "alphas": alphas, "kappa": 0.0,
+            "kappa_ref": "kappa_max(alpha)", "d_points": n}),
+        columns: vec![
+            "alpha", "kappa_ref", "d", "phi", "dphi_dd", "d_star", "phi_star", "failed_points",
+            "monotonic",
+        ],
+        points: alphas,
+        notes: vec![
+            "THEORY §S5: tree committee machine, K -> infinity, binary weights; RS Franz-Parisi entropy around typical max-margin solutions, constrained margin 0".into(),
+            "quadrature FpQuadratureFast (40 x 2*20 x 28), agrees with the spec rule to ~1e-9 on phi".into(),
+        ],
+        run: move |&a: &f64, _| {
+            let c = committee_curve(act, a, n)?;
+            let row = |d: f64, phi: f64, dphi: f64| {
+                vec![
+                    Field::F(c.alpha),
+                    Field::F(c.kappa_ref),
+                    Field::F(d),
+                    Field::F(phi),
+                    Field::F(dphi),
+                    Field::F(c.d_star),
+                    Field::F(c.phi_star),
+                    Field::from(c.failed),
+                    Field::B(c.monotonic),
+                ]
+            };
+            let mut rows: Vec<Vec<Field>> = c.points.iter().map(|&(d, p, dp)| row(d, p, dp)).collect();
+            if rows.is_empty() {
+                rows.push(row(f64::NAN, f64::NAN, f64::NAN));
+            }
+            Ok(rows)
+        },
+        finish: move |t: &Table, out: &mut Outputs<'_>| {
+            let (alpha, kr, d) = (t.f64s("alpha")?, t.f64s("kappa_ref")?, t.f64s("d")?);
+            let (phi, dphi) = (t.f64s("phi")?, t.f64s("dphi_dd")?);
+            let (ds, ps, failed) = (t.f64s("d_star")?, t.f64s("phi_star")?, t.f64s("failed_points")?);
+            let mono = t.bools("monotonic")?;
+            let mut c1 = Chart::new(
+                format!("committee ({name}): local entropy around max-margin solutions"),
+                "distance d",
+                "local entropy φ_FP(d)",
+            );
+            c1.x_log = true;
+            c1.hlines.push(0.0);
+            let mut c2 = Chart::new(format!("committee ({name}): derivative"), "distance d", "dφ_FP/dd");
+            c2.x_log = true;
+            c2.hlines.push(0.0);
+            let mut summary = Vec::new();
+            let mut first: Option<Vec<usize>> = None;
+            for (_, idx) in t.groups("alpha")? {
+                let i = idx[0];
+                let label = format!("α = {} (κ̃ = {:.4})", alpha[i], kr[i]);
+                let pts: Vec<usize> = idx.iter().copied().filter(|&j| d[j].is_finite()).collect();
+                c1 = c1.with(Series::new(label.clone(), pts.iter().map(|&j| (d[j], phi[j])).collect(), Style::Line));
+                c2 = c2.with(Series::new(label, pts.iter().map(|&j| (d[j], dphi[j])).collect(), Style::Line));
+                out.converge(
+                    &format!("alpha={}", alpha[i]),
+                    json!({"failed_points": failed[i], "d_star": ds[i], "monotonic": mono[i]}),
+                );
+                summary.push(json!({"alpha": alpha[i], "kappa_ref": kr[i], "d_star": ds[i],
+                    "phi_star": ps[i], "monotonic": mono[i], "failed_points": failed[i]}));
+                first.get_or_insert(pts);
+            }
+            if let Some(pts) = first {
+                c1 = c1.with(Series::new("H₂(d)", pts.iter().map(|&j| (d[j], h2(d[j]))).collect(), Style::Dashed));
+            }
+            c1.y_range = Some((-0.05, 0.4));
+            out.plot(&format!("figure-{number}.svg"), &[c1, c2], 2)?;
+            Ok(json!(summary))
+        },
+    };
+    opts.run(number, &study)
 }
 
 /// Figure 6: ReLU tree committee, φ_FP and dφ/dd around max-margin solutions for α across the
 /// monotonic → non-monotonic transition (T3: α_LE = 0.7725).
-pub fn figure6(opts: &FigureOpts) -> Result<FigureReport> {
+pub fn figure6(opts: &FigureOpts<'_>) -> Result<FigureReport> {
     committee_figure(
         opts,
         Activation::Relu,
@@ -336,7 +348,7 @@ pub fn figure6(opts: &FigureOpts) -> Result<FigureReport> {
 }
 
 /// Figure 7: sign tree committee, same as figure 6 (T3: α_LE = 0.5577).
-pub fn figure7(opts: &FigureOpts) -> Result<FigureReport> {
+pub fn figure7(opts: &FigureOpts<'_>) -> Result<FigureReport> {
     committee_figure(
         opts,
         Activation::Sign,

@@ -1,5 +1,5 @@
-//! Experiments: one module per figure or study. Each takes its parameters (and [`FigureOpts`] for the
-//! figure registry), writes through [`crate::harness`], and returns data; none prints.
+//! Experiments: one module per figure or study. Each is a [`Study`] run by
+//! [`crate::harness::runner`]; [`FIGURES`] is the registry `flatmin figure` runs. None prints.
 
 pub mod bench;
 pub mod capacity;
@@ -8,23 +8,91 @@ pub mod enumeration;
 pub mod local_energy;
 pub mod perceptron_theory;
 pub mod profile;
+pub mod report;
+pub mod solver;
 
 use crate::error::Result;
+use crate::harness::runner::{self, Progress, RunOpts, Study};
+use crate::harness::shard::Shard;
 use std::path::PathBuf;
 
 /// Options shared by every figure.
-#[derive(Clone, Debug)]
-pub struct FigureOpts {
-    /// Parent directory; each figure writes into `<out>/<figure-name>/`.
+#[derive(Clone)]
+pub struct FigureOpts<'a> {
+    /// Parent directory; each figure writes into `<out>/figure-<name>/`.
     pub out: PathBuf,
     /// Coarse grids and few samples: a smoke run for tests and quick looks.
     pub quick: bool,
-    /// No progress bars.
-    pub quiet: bool,
     /// Worker threads (all cores when `None`).
     pub threads: Option<usize>,
     /// Base seed for anything random.
     pub seed: u64,
+    /// Run only this shard of each figure's points.
+    pub shard: Option<Shard>,
+    /// Replace existing results flatmin wrote with other parameters.
+    pub force: bool,
+    /// The command line, for meta.json.
+    pub command_line: Vec<String>,
+    /// Progress reporting.
+    pub progress: &'a dyn Progress,
+}
+
+impl std::fmt::Debug for FigureOpts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FigureOpts")
+            .field("out", &self.out)
+            .field("quick", &self.quick)
+            .field("seed", &self.seed)
+            .field("shard", &self.shard)
+            .finish()
+    }
+}
+
+impl FigureOpts<'static> {
+    /// Options writing under `out`: full fidelity, all cores, seed 0, no shard, no `--force`,
+    /// silent.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        FigureOpts {
+            out: out.into(),
+            quick: false,
+            threads: None,
+            seed: 0,
+            shard: None,
+            force: false,
+            command_line: std::env::args().collect(),
+            progress: &runner::Silent,
+        }
+    }
+}
+
+impl FigureOpts<'_> {
+    /// The directory of figure `name`: `<out>/figure-<name>`.
+    pub fn dir(&self, name: &str) -> PathBuf {
+        self.out.join(format!("figure-{name}"))
+    }
+    /// Runs a study as figure `name` into [`FigureOpts::dir`].
+    pub fn run<S: Study>(&self, name: &str, study: &S) -> Result<FigureReport> {
+        let o = RunOpts {
+            dir: self.dir(name),
+            threads: self.threads,
+            seed: self.seed,
+            shard: self.shard,
+            quick: self.quick,
+            force: self.force,
+            command_line: self.command_line.clone(),
+            progress: self.progress,
+        };
+        let out = runner::run(study, &o)?;
+        Ok(FigureReport {
+            name: name.to_string(),
+            shard: out.is_shard(),
+            dir: out.dir,
+            seconds: out.meta.seconds,
+            computed: out.computed,
+            skipped: out.skipped,
+            summary: out.meta.summary,
+        })
+    }
 }
 
 /// What a figure produced.
@@ -34,6 +102,14 @@ pub struct FigureReport {
     pub name: String,
     /// Output directory.
     pub dir: PathBuf,
+    /// Only one shard was run (no charts yet; `flatmin merge`, then rerun).
+    pub shard: bool,
+    /// Seconds spent computing (summed over resumed runs).
+    pub seconds: f64,
+    /// Points computed now.
+    pub computed: usize,
+    /// Points found done.
+    pub skipped: usize,
     /// A small machine-readable summary (key numbers of the figure).
     pub summary: serde_json::Value,
 }
@@ -46,7 +122,7 @@ pub struct FigureSpec {
     /// One line on what it shows.
     pub about: &'static str,
     /// Produces it.
-    pub run: fn(&FigureOpts) -> Result<FigureReport>,
+    pub run: fn(&FigureOpts<'_>) -> Result<FigureReport>,
 }
 
 /// Every figure flatmin reproduces, in the order `flatmin figure all` runs them.
@@ -94,12 +170,12 @@ pub const FIGURES: &[FigureSpec] = &[
     FigureSpec {
         name: "capacity",
         about: "algorithmic threshold: success probability of fBP, RBP, SBPI vs alpha (N = 1001)",
-        run: capacity::figure_capacity,
+        run: |o| o.run("capacity", &capacity::figure_capacity(o.quick)),
     },
     FigureSpec {
         name: "profile",
         about: "BP local-entropy profiles around fBP solutions, mean +- std (SM II.3, N = 1001)",
-        run: profile::figure_profile,
+        run: |o| o.run("profile", &profile::figure_profile(o.quick)),
     },
 ];
 

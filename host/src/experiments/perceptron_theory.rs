@@ -13,14 +13,13 @@
 use super::{FigureOpts, FigureReport};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{with_threads, Meta, OutDir};
+use crate::harness::runner::{Field, FnStudy, Outputs, Table};
 use flatmin_core::special::h2;
 use flatmin_core::theory::franz_parisi::{
     self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
 };
 use flatmin_core::theory::phases::{self, Phase};
 use flatmin_core::theory::rs::{self, RsError, RsQuadrature};
-use rayon::prelude::*;
 use serde_json::json;
 
 fn numerics(e: impl std::fmt::Display) -> Error {
@@ -84,62 +83,54 @@ fn status(r: &std::result::Result<FpSaddle, FpError>) -> &'static str {
     }
 }
 
-/// Figure 2: d = (1 − q)/2 vs κ ∈ [0, κ_max(α)] for α ∈ {0.1, 0.3, 0.5, 0.7, 0.8}.
-pub fn figure2(opts: &FigureOpts) -> Result<FigureReport> {
-    let alphas = [0.1, 0.3, 0.5, 0.7, 0.8];
+/// Figure 2: d = (1 − q)/2 vs κ ∈ [0, κ_max(α)] for α ∈ {0.1, 0.3, 0.5, 0.7, 0.8}; one point per α.
+pub fn figure2(opts: &FigureOpts<'_>) -> Result<FigureReport> {
+    let alphas = vec![0.1, 0.3, 0.5, 0.7, 0.8];
     let n = if opts.quick { 8 } else { 80 };
-    let mut meta = Meta::new("figure-2");
-    meta.param("alphas", alphas)
-        .param("kappa_points", n)
-        .param("kappa_range", "[0, kappa_max(alpha)]");
-    meta.note("Paper Fig. 2: distance between typical kappa-margin solutions, RS (THEORY S2). The paper's alpha values were lost; chosen 0.1, 0.3, 0.5, 0.7, 0.8.");
-    let quad = RsQuadrature::new();
-    let curves: Vec<(f64, f64, Vec<rs::RsSaddle<f64>>)> = with_threads(opts.threads, || {
-        alphas
-            .par_iter()
-            .map(|&a| -> Result<_> {
-                let km = rs::kappa_max(&quad, a).map_err(numerics)?;
-                let pts = linspace(0.0, km, n)
-                    .into_iter()
-                    .map(|k| rs::solve(&quad, a, k).map_err(numerics))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((a, km, pts))
-            })
-            .collect::<Result<Vec<_>>>()
-    })??;
-    let mut dir = OutDir::create(&opts.out, "figure-2", meta)?;
-    let mut rows = Vec::new();
-    let mut chart = Chart::new(
-        "Fig. 2: typical distance between kappa-margin solutions (RS)",
-        "kappa",
-        "d = (1 - q)/2",
-    );
-    let mut maxres = 0.0f64;
-    for (a, km, pts) in &curves {
-        for p in pts {
-            rows.push(vec![*a, p.kappa, p.d, p.q, p.qhat, p.s]);
-            maxres = maxres.max(p.residual);
-        }
-        chart = chart.with(Series::new(
-            format!("alpha = {a} (kappa_max = {km:.4})"),
-            pts.iter().map(|p| (p.kappa, p.d)).collect(),
-            Style::Line,
-        ));
-    }
-    dir.write_csv(
-        "data.csv",
-        &["alpha", "kappa", "d", "q", "qhat", "s"],
-        &rows,
-    )?;
-    dir.plot("figure-2.svg", &[chart], 1)?;
-    dir.meta().converge("max_residual", maxres);
-    let summary = json!({"d_at_kappa_max": curves.iter().map(|(a, km, p)| json!({"alpha": a, "kappa_max": km, "d": p.last().map(|s| s.d)})).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "2".into(),
-        dir: path,
-        summary,
-    })
+    let study = FnStudy {
+        experiment: "figure-2".into(),
+        params: json!({"alphas": alphas, "kappa_points": n, "kappa_range": "[0, kappa_max(alpha)]"}),
+        columns: vec!["alpha", "kappa_max", "kappa", "d", "q", "qhat", "s", "residual"],
+        points: alphas,
+        notes: vec!["Paper Fig. 2: distance between typical κ-margin solutions, RS (THEORY S2). The paper's α values were lost; chosen 0.1, 0.3, 0.5, 0.7, 0.8.".into()],
+        run: move |&a: &f64, _| {
+            let quad = RsQuadrature::new();
+            let km = rs::kappa_max(&quad, a).map_err(numerics)?;
+            linspace(0.0, km, n)
+                .into_iter()
+                .map(|k| {
+                    let p = rs::solve(&quad, a, k).map_err(numerics)?;
+                    Ok([a, km, p.kappa, p.d, p.q, p.qhat, p.s, p.residual]
+                        .map(Field::F)
+                        .to_vec())
+                })
+                .collect()
+        },
+        finish: |t: &Table, out: &mut Outputs<'_>| {
+            let (alpha, km, kappa, d) = (t.f64s("alpha")?, t.f64s("kappa_max")?, t.f64s("kappa")?, t.f64s("d")?);
+            let res = t.f64s("residual")?;
+            let mut chart = Chart::new(
+                "Fig. 2: typical distance between κ-margin solutions (RS)",
+                "margin κ",
+                "distance d = (1 − q)/2",
+            );
+            let mut at_max = Vec::new();
+            for (_, idx) in t.groups("alpha")? {
+                let i0 = idx[0];
+                chart = chart.with(Series::new(
+                    format!("α = {} (κ_max = {:.4})", alpha[i0], km[i0]),
+                    idx.iter().map(|&i| (kappa[i], d[i])).collect(),
+                    Style::Line,
+                ));
+                let last = idx[idx.len() - 1];
+                at_max.push(json!({"alpha": alpha[i0], "kappa_max": km[i0], "d": d[last]}));
+            }
+            out.converge("max_residual", res.iter().copied().fold(0.0f64, f64::max));
+            out.plot("figure-2.svg", &[chart], 1)?;
+            Ok(json!({ "d_at_kappa_max": at_max }))
+        },
+    };
+    opts.run("2", &study)
 }
 
 /// Distances of the FP figures: log-spaced below 0.02, linear above.
@@ -151,36 +142,7 @@ fn fp_grid(quick: bool, dmin: f64, dmax: f64) -> Vec<f64> {
     v
 }
 
-fn write_fp_rows(curves: &[FpCurve]) -> (Vec<Vec<String>>, usize) {
-    let mut rows = Vec::new();
-    let mut failed = 0;
-    for c in curves {
-        for (d, r) in c.ds.iter().zip(&c.points) {
-            let (phi, dphi, q1, p) = match r {
-                Ok(s) => (s.phi, s.dphi_dd, s.q1, s.p),
-                Err(_) => {
-                    failed += 1;
-                    (f64::NAN, f64::NAN, f64::NAN, f64::NAN)
-                }
-            };
-            rows.push(vec![
-                c.alpha.to_string(),
-                c.kappa_ref.to_string(),
-                c.kappa.to_string(),
-                d.to_string(),
-                phi.to_string(),
-                dphi.to_string(),
-                q1.to_string(),
-                p.to_string(),
-                h2(*d).to_string(),
-                status(r).to_string(),
-            ]);
-        }
-    }
-    (rows, failed)
-}
-
-const FP_HEADER: [&str; 10] = [
+const FP_COLUMNS: [&str; 13] = [
     "alpha",
     "kappa_ref",
     "kappa",
@@ -191,248 +153,260 @@ const FP_HEADER: [&str; 10] = [
     "p",
     "h2",
     "status",
+    "d_star",
+    "phi_star",
+    "phase",
 ];
 
-fn series_of(c: &FpCurve, label: String, deriv: bool) -> Series {
-    let pts =
-        c.ds.iter()
-            .zip(&c.points)
-            .map(|(d, r)| match r {
-                Ok(s) => (*d, if deriv { s.dphi_dd } else { s.phi }),
-                Err(_) => (*d, f64::NAN),
-            })
-            .collect();
-    Series::new(label, pts, Style::Line)
+/// The rows of one FP curve (a failed point has empty numbers and its status).
+fn fp_rows(c: &FpCurve, phase: Option<Phase>) -> Vec<Vec<Field>> {
+    c.ds.iter()
+        .zip(&c.points)
+        .map(|(&d, r)| {
+            let (phi, dphi, q1, p) = match r {
+                Ok(s) => (s.phi, s.dphi_dd, s.q1, s.p),
+                Err(_) => (f64::NAN, f64::NAN, f64::NAN, f64::NAN),
+            };
+            vec![
+                Field::F(c.alpha),
+                Field::F(c.kappa_ref),
+                Field::F(c.kappa),
+                Field::F(d),
+                Field::F(phi),
+                Field::F(dphi),
+                Field::F(q1),
+                Field::F(p),
+                Field::F(h2(d)),
+                Field::from(status(r)),
+                Field::F(c.max.d),
+                Field::F(c.max.phi),
+                phase.map(|p| i32::from(p.number())).into(),
+            ]
+        })
+        .collect()
 }
 
-/// Figure 3: φ_FP(d) at α = 0.5, κ = 0 for κ̃ ∈ {0, 0.02, 0.033, 0.1, 0.2, κ_max = 0.418}, with H₂(d).
-pub fn figure3(opts: &FigureOpts) -> Result<FigureReport> {
+/// A curve of an FP table: (label key, rows).
+fn fp_series(t: &Table, idx: &[usize], label: String, deriv: bool) -> Result<Series> {
+    let d = t.f64s("d")?;
+    let y = t.f64s(if deriv { "dphi_dd" } else { "phi" })?;
+    Ok(Series::new(
+        label,
+        idx.iter().map(|&i| (d[i], y[i])).collect(),
+        Style::Line,
+    ))
+}
+
+fn failed_points(t: &Table) -> Result<usize> {
+    Ok(t.strs("status")?.iter().filter(|s| **s != "ok").count())
+}
+
+/// Figure 3: φ_FP(d) at α = 0.5, κ = 0 for κ̃ ∈ {0, 0.02, 0.033, 0.1, 0.2, κ_max = 0.418}, with H₂(d);
+/// one point per κ̃.
+pub fn figure3(opts: &FigureOpts<'_>) -> Result<FigureReport> {
     let alpha = 0.5;
-    let quad = RsQuadrature::new();
-    let km = rs::kappa_max(&quad, alpha).map_err(numerics)?;
+    let km = rs::kappa_max(&RsQuadrature::new(), alpha).map_err(numerics)?;
     let krefs: Vec<f64> = if opts.quick {
         vec![0.0, 0.1, km]
     } else {
         vec![0.0, 0.02, 0.033, 0.1, 0.2, km]
     };
-    let ds = fp_grid(opts.quick, if opts.quick { 2e-3 } else { 1e-5 }, 0.5);
-    let mut meta = Meta::new("figure-3");
-    meta.param("alpha", alpha)
-        .param("kappa", 0.0)
-        .param("kappa_refs", &krefs)
-        .param("d_points", ds.len());
-    meta.note("Paper Fig. 3: Franz-Parisi local entropy around typical kappa_ref-margin references (THEORY S3). The paper's kappa_ref values were lost; chosen to show every phase at alpha = 0.5 (T3: kappa_min = 0.0289, kappa_LE = 0.0365): 0 (phase 1, isolated), 0.02 (phase 3, empty shell), 0.033 (phase 4, isolated balls), 0.1, 0.2 and kappa_max (phase 5, large-scale).");
-    meta.note("Points where the RS branch followed from d* ends (THEORY S3.5) are written with status branch-ends and NaN values.");
-    let curves: Vec<FpCurve> = with_threads(opts.threads, || {
-        krefs
-            .par_iter()
-            .map(|&kr| fp_curve(alpha, kr, 0.0, &ds))
-            .collect::<Result<Vec<_>>>()
-    })??;
-    let qf = FpQuadratureFast::new();
-    let phases: Vec<Option<Phase>> = if opts.quick {
-        vec![None; krefs.len()]
-    } else {
-        with_threads(opts.threads, || {
-            krefs
-                .par_iter()
-                .map(|&kr| {
-                    FpProblem::perceptron(&qf, alpha, kr, 0.0)
-                        .ok()
-                        .and_then(|p| phases::classify(&qf, &p).ok())
-                        .map(|r| r.phase)
-                })
-                .collect()
-        })?
-    };
-    let mut dir = OutDir::create(&opts.out, "figure-3", meta)?;
-    let (rows, failed) = write_fp_rows(&curves);
-    {
-        let mut w = dir.csv("data.csv", &FP_HEADER)?;
-        for r in &rows {
-            w.fields(r)?;
-        }
-        w.finish()?;
-    }
-    let label = |c: &FpCurve, ph: &Option<Phase>| match ph {
-        Some(p) => format!("kappa_ref = {:.4} (phase {})", c.kappa_ref, p.number()),
-        None => format!("kappa_ref = {:.4}", c.kappa_ref),
-    };
+    let quick = opts.quick;
+    let ds = fp_grid(quick, if quick { 2e-3 } else { 1e-5 }, 0.5);
     let h2s = Series::new(
-        "H2(d)",
+        "H₂(d)",
         ds.iter().map(|&d| (d, h2(d))).collect(),
         Style::Dashed,
     );
-    let mut full = Chart::new(
-        "Fig. 3: Franz-Parisi entropy, alpha = 0.5, kappa = 0",
-        "d",
-        "phi_FP(d)",
-    );
-    let mut zoom = Chart::new("small distances", "d", "phi_FP(d)");
-    zoom.x_log = true;
-    zoom.x_range = Some((1e-5, 0.05));
-    zoom.y_range = Some((-0.012, 0.12));
-    for (c, ph) in curves.iter().zip(&phases) {
-        full = full.with(series_of(c, label(c, ph), false));
-        zoom = zoom.with(series_of(c, label(c, ph), false));
-    }
-    full = full.with(h2s.clone());
-    zoom = zoom.with(h2s);
-    full.hlines.push(0.0);
-    zoom.hlines.push(0.0);
-    dir.plot("figure-3.svg", &[full, zoom], 2)?;
-    dir.meta().converge("points_not_computed", failed);
-    let summary = json!({"curves": curves.iter().zip(&phases).map(|(c, p)| json!({"kappa_ref": c.kappa_ref, "d_star": c.max.d, "phi_star": c.max.phi, "phase": p.map(|p| p.number())})).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "3".into(),
-        dir: path,
-        summary,
-    })
+    let study = FnStudy {
+        experiment: "figure-3".into(),
+        params: json!({"alpha": alpha, "kappa": 0.0, "kappa_refs": krefs, "d_points": ds.len(), "phases": !quick}),
+        columns: FP_COLUMNS.to_vec(),
+        points: krefs,
+        notes: vec![
+            "Paper Fig. 3: Franz-Parisi local entropy around typical kappa_ref-margin references (THEORY S3). The paper's kappa_ref values were lost; chosen to show every phase at alpha = 0.5 (T3: kappa_min = 0.0289, kappa_LE = 0.0365): 0 (phase 1, isolated), 0.02 (phase 3, empty shell), 0.033 (phase 4, isolated balls), 0.1, 0.2 and kappa_max (phase 5, large-scale).".into(),
+            "Points where the RS branch followed from d* ends (THEORY S3.5) have status branch-ends and empty values.".into(),
+        ],
+        run: move |&kr: &f64, _| {
+            let c = fp_curve(alpha, kr, 0.0, &ds)?;
+            let phase = if quick {
+                None
+            } else {
+                let qf = FpQuadratureFast::new();
+                FpProblem::perceptron(&qf, alpha, kr, 0.0)
+                    .ok()
+                    .and_then(|p| phases::classify(&qf, &p).ok())
+                    .map(|r| r.phase)
+            };
+            Ok(fp_rows(&c, phase))
+        },
+        finish: move |t: &Table, out: &mut Outputs<'_>| {
+            let (kr, ph) = (t.f64s("kappa_ref")?, t.f64s("phase")?);
+            let (ds, ps) = (t.f64s("d_star")?, t.f64s("phi_star")?);
+            let mut full = Chart::new(
+                "Fig. 3: Franz–Parisi entropy, α = 0.5, κ = 0",
+                "distance d",
+                "local entropy φ_FP(d)",
+            );
+            let mut zoom = Chart::new("small distances", "distance d", "local entropy φ_FP(d)");
+            zoom.x_log = true;
+            zoom.x_range = Some((1e-5, 0.05));
+            zoom.y_range = Some((-0.012, 0.12));
+            let mut curves = Vec::new();
+            for (_, idx) in t.groups("kappa_ref")? {
+                let i = idx[0];
+                let label = if ph[i].is_nan() {
+                    format!("κ̃ = {:.4}", kr[i])
+                } else {
+                    format!("κ̃ = {:.4} (phase {})", kr[i], ph[i])
+                };
+                full = full.with(fp_series(t, &idx, label.clone(), false)?);
+                zoom = zoom.with(fp_series(t, &idx, label, false)?);
+                curves.push(json!({"kappa_ref": kr[i], "d_star": ds[i], "phi_star": ps[i],
+                    "phase": if ph[i].is_nan() { None } else { Some(ph[i] as u8) }}));
+            }
+            full = full.with(h2s.clone());
+            zoom = zoom.with(h2s.clone());
+            full.hlines.push(0.0);
+            zoom.hlines.push(0.0);
+            out.converge("points_not_computed", failed_points(t)?);
+            out.plot("figure-3.svg", &[full, zoom], 2)?;
+            Ok(json!({ "curves": curves }))
+        },
+    };
+    opts.run("3", &study)
 }
 
 /// Figure 4: φ(d) and dφ/dd around max-margin references (κ̃ = κ_max(α), κ = 0) for
-/// α ∈ {0.70, 0.72, 0.729, 0.74, 0.75}, across α_LE = 0.7290 (T3).
-pub fn figure4(opts: &FigureOpts) -> Result<FigureReport> {
-    let alphas: &[f64] = if opts.quick {
-        &[0.70, 0.75]
+/// α ∈ {0.70, 0.72, 0.729, 0.74, 0.75}, across α_LE = 0.7290 (T3); one point per α.
+pub fn figure4(opts: &FigureOpts<'_>) -> Result<FigureReport> {
+    let alphas: Vec<f64> = if opts.quick {
+        vec![0.70, 0.75]
     } else {
-        &[0.70, 0.72, 0.729, 0.74, 0.75]
+        vec![0.70, 0.72, 0.729, 0.74, 0.75]
     };
     let n = if opts.quick { 6 } else { 70 };
     let ds = logspace(if opts.quick { 2e-3 } else { 1e-4 }, 0.1, n);
-    let mut meta = Meta::new("figure-4");
-    meta.param("alphas", alphas)
-        .param("kappa", 0.0)
-        .param("kappa_ref", "kappa_max(alpha)")
-        .param("d_range", [1e-4, 0.1])
-        .param("d_points", n);
-    meta.note("Paper Fig. 4: local entropy and its derivative around typical max-margin solutions across alpha_LE = 0.7290 (T3, RS). The paper's alpha values were lost; chosen 0.70, 0.72, 0.729 (about alpha_LE), 0.74 (phase 4) and 0.75 (phase 3, beyond alpha_min = 0.7477).");
-    let rsq = RsQuadrature::new();
-    let curves: Vec<FpCurve> = with_threads(opts.threads, || {
-        alphas
-            .par_iter()
-            .map(|&a| {
-                let km = rs::kappa_max(&rsq, a).map_err(numerics)?;
-                fp_curve(a, km, 0.0, &ds)
-            })
-            .collect::<Result<Vec<_>>>()
-    })??;
-    let mut dir = OutDir::create(&opts.out, "figure-4", meta)?;
-    let (rows, failed) = write_fp_rows(&curves);
-    {
-        let mut w = dir.csv("data.csv", &FP_HEADER)?;
-        for r in &rows {
-            w.fields(r)?;
-        }
-        w.finish()?;
-    }
-    let mut c1 = Chart::new(
-        "Fig. 4: local entropy around max-margin solutions",
-        "d",
-        "phi_FP(d)",
-    );
-    let mut c2 = Chart::new("derivative", "d", "d phi_FP / dd");
-    c1.x_log = true;
-    c2.x_log = true;
-    for c in &curves {
-        let l = format!("alpha = {} (kappa_max = {:.4})", c.alpha, c.kappa_ref);
-        c1 = c1.with(series_of(c, l.clone(), false));
-        c2 = c2.with(series_of(c, l, true));
-    }
-    c1.hlines.push(0.0);
-    c2.hlines.push(0.0);
-    dir.plot("figure-4.svg", &[c1, c2], 2)?;
-    dir.meta().converge("points_not_computed", failed);
-    let summary = json!({"curves": curves.iter().map(|c| {
-        let min_d = c.points.iter().filter_map(|r| r.as_ref().ok()).map(|s| s.dphi_dd).fold(f64::INFINITY, f64::min);
-        json!({"alpha": c.alpha, "kappa_max": c.kappa_ref, "min_dphi_dd_on_grid": min_d})
-    }).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "4".into(),
-        dir: path,
-        summary,
-    })
+    let study = FnStudy {
+        experiment: "figure-4".into(),
+        params: json!({"alphas": alphas, "kappa": 0.0, "kappa_ref": "kappa_max(alpha)",
+            "d_range": [ds[0], 0.1], "d_points": n}),
+        columns: FP_COLUMNS.to_vec(),
+        points: alphas,
+        notes: vec!["Paper Fig. 4: local entropy and its derivative around typical max-margin solutions across alpha_LE = 0.7290 (T3, RS). The paper's alpha values were lost; chosen 0.70, 0.72, 0.729 (about alpha_LE), 0.74 (phase 4) and 0.75 (phase 3, beyond alpha_min = 0.7477).".into()],
+        run: move |&a: &f64, _| {
+            let km = rs::kappa_max(&RsQuadrature::new(), a).map_err(numerics)?;
+            Ok(fp_rows(&fp_curve(a, km, 0.0, &ds)?, None))
+        },
+        finish: |t: &Table, out: &mut Outputs<'_>| {
+            let (alpha, kr, dphi) = (t.f64s("alpha")?, t.f64s("kappa_ref")?, t.f64s("dphi_dd")?);
+            let mut c1 = Chart::new(
+                "Fig. 4: local entropy around max-margin solutions",
+                "distance d",
+                "local entropy φ_FP(d)",
+            );
+            let mut c2 = Chart::new("derivative", "distance d", "dφ_FP/dd");
+            c1.x_log = true;
+            c2.x_log = true;
+            let mut curves = Vec::new();
+            for (_, idx) in t.groups("alpha")? {
+                let i = idx[0];
+                let l = format!("α = {} (κ_max = {:.4})", alpha[i], kr[i]);
+                c1 = c1.with(fp_series(t, &idx, l.clone(), false)?);
+                c2 = c2.with(fp_series(t, &idx, l, true)?);
+                let min_d = idx.iter().map(|&j| dphi[j]).filter(|x| x.is_finite()).fold(f64::INFINITY, f64::min);
+                curves.push(json!({"alpha": alpha[i], "kappa_max": kr[i], "min_dphi_dd_on_grid": min_d}));
+            }
+            c1.hlines.push(0.0);
+            c2.hlines.push(0.0);
+            out.converge("points_not_computed", failed_points(t)?);
+            out.plot("figure-4.svg", &[c1, c2], 2)?;
+            Ok(json!({ "curves": curves }))
+        },
+    };
+    opts.run("4", &study)
 }
 
 /// Figure 5: RS entropy s(α, κ) vs κ for α ∈ {0.1, 0.3, 0.5, 0.7, 0.8} (up to α_GD(κ)), and κ_max(α).
-pub fn figure5(opts: &FigureOpts) -> Result<FigureReport> {
+/// Points: one entropy curve per α (`kind = s`) and one κ_max value per α of a grid
+/// (`kind = kappa_max`).
+pub fn figure5(opts: &FigureOpts<'_>) -> Result<FigureReport> {
     let alphas = [0.1, 0.3, 0.5, 0.7, 0.8];
     let nk = if opts.quick { 10 } else { 100 };
     let na = if opts.quick { 8 } else { 60 };
-    let mut meta = Meta::new("figure-5");
-    meta.param("alphas", alphas)
-        .param("kappa_points", nk)
-        .param("kappa_range", [0.0, 2.5])
-        .param("alpha_points_kappa_max", na)
-        .param("alpha_range_kappa_max", [0.05, 0.83]);
-    meta.note("Paper Fig. 5: RS entropy of kappa-margin solutions (THEORY S2) and kappa_max(alpha), where it vanishes. Curves stop at alpha_GD(kappa), beyond which no RS solution with q < 1 exists. alpha values chosen (paper's lost).");
-    let quad = RsQuadrature::new();
-    let kappas = linspace(0.0, 2.5, nk);
-    // (α, [(κ, s)]) curves and the (α, κ_max) line.
-    type Curves = Vec<(f64, Vec<(f64, f64)>)>;
-    let (curves, kmax): (Curves, Vec<(f64, f64)>) =
-        with_threads(opts.threads, || -> Result<_> {
-            let curves = alphas
-                .par_iter()
-                .map(|&a| {
-                    let mut pts = Vec::new();
-                    for &k in &kappas {
-                        match rs::solve(&quad, a, k) {
-                            Ok(s) => pts.push((k, s.s)),
-                            Err(RsError::NoSolution { .. }) => break,
-                            Err(e) => return Err(numerics(e)),
-                        }
-                    }
-                    Ok((a, pts))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            let kmax = linspace(0.05, 0.83, na)
-                .par_iter()
-                .map(|&a| rs::kappa_max(&quad, a).map(|k| (a, k)).map_err(numerics))
-                .collect::<Result<Vec<_>>>()?;
-            Ok((curves, kmax))
-        })??;
-    let mut dir = OutDir::create(&opts.out, "figure-5", meta)?;
-    let mut rows = Vec::new();
-    let mut c1 = Chart::new(
-        "Fig. 5: RS entropy of kappa-margin solutions",
-        "kappa",
-        "s(alpha, kappa)",
+    let mut points: Vec<(String, f64)> = alphas.iter().map(|&a| ("s".to_string(), a)).collect();
+    points.extend(
+        linspace(0.05, 0.83, na)
+            .into_iter()
+            .map(|a| ("kappa_max".to_string(), a)),
     );
-    for (a, pts) in &curves {
-        for &(k, s) in pts {
-            rows.push(vec![*a, k, s]);
-        }
-        c1 = c1.with(Series::new(
-            format!("alpha = {a}"),
-            pts.clone(),
-            Style::Line,
-        ));
-    }
-    c1.hlines.push(0.0);
-    dir.write_csv("data.csv", &["alpha", "kappa", "s"], &rows)?;
-    dir.write_csv(
-        "kappa_max.csv",
-        &["alpha", "kappa_max"],
-        &kmax.iter().map(|&(a, k)| vec![a, k]).collect::<Vec<_>>(),
-    )?;
-    let c2 = Chart::new("maximal margin", "alpha", "kappa_max(alpha)").with(Series::new(
-        "kappa_max",
-        kmax.clone(),
-        Style::Line,
-    ));
-    dir.plot("figure-5.svg", &[c1, c2], 2)?;
-    let alpha_km = rs::alpha_c(&quad, 0.0).map_err(numerics)?;
-    dir.meta().converge("alpha_KM", alpha_km);
-    let summary = json!({"alpha_km": alpha_km, "kappa_max": kmax.iter().map(|&(a, k)| json!([a, k])).collect::<Vec<_>>()});
-    let path = dir.finish()?;
-    Ok(FigureReport {
-        name: "5".into(),
-        dir: path,
-        summary,
-    })
+    let kappas = linspace(0.0, 2.5, nk);
+    let study = FnStudy {
+        experiment: "figure-5".into(),
+        params: json!({"alphas": alphas, "kappa_points": nk, "kappa_range": [0.0, 2.5],
+            "alpha_points_kappa_max": na, "alpha_range_kappa_max": [0.05, 0.83]}),
+        columns: vec!["kind", "alpha", "kappa", "s"],
+        points,
+        notes: vec!["Paper Fig. 5: RS entropy of kappa-margin solutions (THEORY S2) and kappa_max(alpha), where it vanishes. Curves stop at alpha_GD(kappa), beyond which no RS solution with q < 1 exists. alpha values chosen (paper's lost). Rows of kind kappa_max hold kappa = kappa_max(alpha), s = 0.".into()],
+        run: move |(kind, a): &(String, f64), _| {
+            let quad = RsQuadrature::new();
+            let row = |k: f64, s: f64| vec![Field::from(kind.as_str()), Field::F(*a), Field::F(k), Field::F(s)];
+            if kind == "kappa_max" {
+                let k = rs::kappa_max(&quad, *a).map_err(numerics)?;
+                return Ok(vec![row(k, 0.0)]);
+            }
+            let mut rows = Vec::new();
+            for &k in &kappas {
+                match rs::solve(&quad, *a, k) {
+                    Ok(s) => rows.push(row(k, s.s)),
+                    Err(RsError::NoSolution { .. }) => break,
+                    Err(e) => return Err(numerics(e)),
+                }
+            }
+            if rows.is_empty() {
+                rows.push(vec![Field::from("s"), Field::F(*a), Field::None, Field::None]);
+            }
+            Ok(rows)
+        },
+        finish: |t: &Table, out: &mut Outputs<'_>| {
+            let kind = t.strs("kind")?;
+            let (alpha, kappa, s) = (t.f64s("alpha")?, t.f64s("kappa")?, t.f64s("s")?);
+            let mut c1 = Chart::new(
+                "Fig. 5: RS entropy of κ-margin solutions",
+                "margin κ",
+                "entropy s_RS(α, κ)",
+            );
+            let mut kmax = Vec::new();
+            for (_, idx) in t.groups("alpha")? {
+                let curve: Vec<usize> = idx.iter().copied().filter(|&i| kind[i] == "s").collect();
+                if let Some(&i) = curve.first() {
+                    c1 = c1.with(Series::new(
+                        format!("α = {}", alpha[i]),
+                        curve.iter().map(|&j| (kappa[j], s[j])).filter(|p| p.0.is_finite()).collect(),
+                        Style::Line,
+                    ));
+                }
+            }
+            for i in 0..kind.len() {
+                if kind[i] == "kappa_max" {
+                    kmax.push((alpha[i], kappa[i]));
+                }
+            }
+            c1.hlines.push(0.0);
+            out.csv(
+                "kappa_max.csv",
+                &["alpha", "kappa_max"],
+                &kmax.iter().map(|&(a, k)| vec![a, k]).collect::<Vec<_>>(),
+            )?;
+            let c2 = Chart::new("maximal margin", "load α = P/N", "κ_max(α)")
+                .with(Series::new("κ_max(α)", kmax.clone(), Style::Line));
+            out.plot("figure-5.svg", &[c1, c2], 2)?;
+            let alpha_km = rs::alpha_c(&RsQuadrature::new(), 0.0).map_err(numerics)?;
+            out.converge("alpha_km", alpha_km);
+            Ok(json!({"alpha_km": alpha_km, "kappa_max": kmax.iter().map(|&(a, k)| json!([a, k])).collect::<Vec<_>>()}))
+        },
+    };
+    opts.run("5", &study)
 }
 
 #[cfg(test)]

@@ -1,22 +1,21 @@
 //! Local-entropy profiles (ALGORITHMS §b.7, the numerical validation of the paper's SM II.3):
-//! [`local_entropy`] runs the warm-started λ schedule around one reference of one instance;
-//! [`profile`] draws random instances, finds a reference solution on each with focusing BP (§c.4
-//! protocol by default), runs the BP profile around it and reports mean ± std of d and S at each λ
-//! over the samples, written as `data.csv` + `samples.csv` + `meta.json` + `profile.svg` (S(d)
-//! against the bound H₂(d)).
+//! [`local_entropy`] runs the warm-started λ schedule around one reference of one instance
+//! ([`LocalEntropy`] is that as a study, for `local-entropy --out`); [`Profile`] draws random
+//! instances, finds a reference solution on each with focusing BP (§c.4 protocol by default), runs the
+//! BP profile around it (one point per sample, its rows one per λ) and `finish` reports mean ± std of
+//! d and S at each λ over the samples (`profile.csv`) and the chart S(d) against the bound H₂(d).
 
-use super::capacity::{solve, Algo, ProtocolName, SolveOpts};
+use super::solver::{random_problem, solve, Algo, ProtocolName, SolveOpts};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
-use crate::harness::{format_f64, par_samples, with_threads, Meta, OutDir};
-use crate::io::InstanceFile;
-use flatmin_core::bits::{Patterns, Spins};
+use crate::harness::runner::{Field, Outputs, Seeds, Study, Table};
+use crate::io::Problem;
+use flatmin_core::bits::Spins;
 use flatmin_core::bp::{local_entropy_profile, BpParams, BpWorkspace, FactorKind, ProfilePoint};
 use flatmin_core::instance::Instance;
 use flatmin_core::special::h2;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use serde_json::{json, Value};
 
 /// The default λ schedule [REC]: warm-started from large λ (d → 0) down to λ = 0.
 pub const DEFAULT_LAMBDAS: [f64; 19] = [
@@ -32,7 +31,6 @@ pub struct Point {
     /// Normalized distance d = (1 − q)/2.
     pub d: f64,
     /// Local entropy S(d).
-    #[serde(rename = "S")]
     pub s: f64,
     /// Overlap with the reference.
     pub q: f64,
@@ -79,55 +77,6 @@ pub fn local_entropy(
     Ok(pts.into_iter().map(Point::from).collect())
 }
 
-/// Writes one profile as `<parent>/local_entropy/` (data.csv, meta.json, local_entropy.svg).
-pub fn write_local_entropy(
-    parent: &Path,
-    points: &[Point],
-    params: &[(&str, serde_json::Value)],
-) -> Result<PathBuf> {
-    let mut meta = Meta::new("local_entropy");
-    for (k, v) in params {
-        meta.param(k, v);
-    }
-    let unconverged = points
-        .iter()
-        .filter(|p| !p.converged || p.contradiction)
-        .count();
-    meta.converge("unconverged_or_contradictory_points", unconverged);
-    let mut out = OutDir::create(parent, "local_entropy", meta)?;
-    let rows: Vec<Vec<f64>> = points
-        .iter()
-        .map(|p| {
-            vec![
-                p.lambda,
-                p.d,
-                p.s,
-                p.q,
-                p.phi,
-                f64::from(u8::from(p.converged)),
-                f64::from(u8::from(p.contradiction)),
-            ]
-        })
-        .collect();
-    out.write_csv(
-        "data.csv",
-        &["lambda", "d", "S", "q", "phi", "converged", "contradiction"],
-        &rows,
-    )?;
-    let good: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|p| p.converged && !p.contradiction)
-        .map(|p| (p.d, p.s))
-        .collect();
-    let chart = entropy_chart(
-        "Local entropy around the reference",
-        vec![Series::new("BP S(d)", good, Style::LineMarkers)],
-        points,
-    );
-    out.plot("local_entropy.svg", &[chart], 1)?;
-    out.finish()
-}
-
 fn entropy_chart(title: &str, series: Vec<Series>, points: &[Point]) -> Chart {
     let dmax = points
         .iter()
@@ -141,14 +90,126 @@ fn entropy_chart(title: &str, series: Vec<Series>, points: &[Point]) -> Chart {
             (d, h2(d))
         })
         .collect();
-    let mut chart = Chart::new(title, "distance d", "local entropy S(d)");
+    let mut chart = Chart::new(title, "distance d from the reference", "local entropy S(d)");
     for s in series {
         chart = chart.with(s);
     }
     chart.with(Series::new("H₂(d)", bound, Style::Dashed))
 }
 
-/// Parameters of the profile experiment.
+const POINT_COLUMNS: [&str; 8] = [
+    "lambda",
+    "d",
+    "s",
+    "q",
+    "phi",
+    "converged",
+    "contradiction",
+    "sweeps",
+];
+
+fn point_row(p: &Point) -> Vec<Field> {
+    vec![
+        Field::F(p.lambda),
+        Field::F(p.d),
+        Field::F(p.s),
+        Field::F(p.q),
+        Field::F(p.phi),
+        Field::B(p.converged),
+        Field::B(p.contradiction),
+        Field::from(p.sweeps),
+    ]
+}
+
+fn points_of(data: &Table) -> Result<Vec<Point>> {
+    let col = |n: &str| data.f64s(n);
+    let (l, d, s, q, phi, sw) = (
+        col("lambda")?,
+        col("d")?,
+        col("s")?,
+        col("q")?,
+        col("phi")?,
+        col("sweeps")?,
+    );
+    let conv = data.bools("converged")?;
+    let contra = data.bools("contradiction")?;
+    Ok((0..l.len())
+        .map(|i| Point {
+            lambda: l[i],
+            d: d[i],
+            s: s[i],
+            q: q[i],
+            phi: phi[i],
+            converged: conv[i],
+            contradiction: contra[i],
+            sweeps: sw[i] as usize,
+        })
+        .collect())
+}
+
+/// `local-entropy --out`: one profile around one reference, as a study of one point (the λ
+/// schedule is warm-started, so it is one unit of work).
+#[derive(Debug)]
+pub struct LocalEntropy {
+    /// Parameters as given on the command line (file, reference, κ, factor, tolerance, λ's, seed).
+    pub params: Value,
+    /// The instance.
+    pub problem: Problem,
+    /// The reference, packed.
+    pub reference: Vec<u64>,
+    /// λ schedule.
+    pub lambdas: Vec<f64>,
+    /// BP settings.
+    pub bp: BpParams<f64>,
+    /// BP seed.
+    pub seed: u64,
+}
+
+impl Study for LocalEntropy {
+    type Params = Value;
+    type Point = &'static str;
+    type Row = Vec<Field>;
+    fn experiment(&self) -> String {
+        "local-entropy".into()
+    }
+    fn params(&self) -> &Value {
+        &self.params
+    }
+    fn columns(&self) -> Vec<String> {
+        POINT_COLUMNS.iter().map(|s| s.to_string()).collect()
+    }
+    fn points(&self) -> Result<Vec<&'static str>> {
+        Ok(vec!["profile"])
+    }
+    fn run_point(&self, _: &&'static str, _: Seeds) -> Result<Vec<Vec<Field>>> {
+        let inst = self.problem.instance()?;
+        let r = Spins::new(inst.n(), &self.reference)?;
+        let pts = local_entropy(&inst, &r, &self.lambdas, &self.bp, self.seed)?;
+        Ok(pts.iter().map(point_row).collect())
+    }
+    fn finish(&self, data: &Table, out: &mut Outputs<'_>) -> Result<Value> {
+        let points = points_of(data)?;
+        let bad = points
+            .iter()
+            .filter(|p| !p.converged || p.contradiction)
+            .count();
+        out.converge("unconverged_or_contradictory_points", bad);
+        let good: Vec<(f64, f64)> = points
+            .iter()
+            .filter(|p| p.converged && !p.contradiction)
+            .map(|p| (p.d, p.s))
+            .collect();
+        let chart = entropy_chart(
+            "Local entropy around the reference",
+            vec![Series::new("BP S(d)", good, Style::LineMarkers)],
+            &points,
+        );
+        out.plot("local-entropy.svg", &[chart], 1)?;
+        Ok(Value::Null)
+    }
+}
+
+/// Parameters of the profile study.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProfileParams {
     /// N.
@@ -159,8 +220,6 @@ pub struct ProfileParams {
     pub kappa: f64,
     /// Samples (the paper used 10).
     pub samples: usize,
-    /// Base seed; sample i uses derive_seed(seed, i) for its instance, fBP and BP.
-    pub seed: u64,
     /// λ schedule, warm-started in order.
     pub lambdas: Vec<f64>,
     /// fBP protocol for the references.
@@ -169,6 +228,45 @@ pub struct ProfileParams {
     pub full_protocol: bool,
     /// BP tolerance.
     pub tol: f64,
+}
+
+/// Largest N of the profile study.
+pub const MAX_N: usize = 100_000;
+/// Largest number of samples.
+pub const MAX_SAMPLES: usize = 100_000;
+/// Longest λ schedule.
+pub const MAX_LAMBDAS: usize = 10_000;
+
+impl ProfileParams {
+    /// Checks sizes and ranges.
+    pub fn validate(&self) -> Result<()> {
+        if self.n == 0 || self.n > MAX_N {
+            return Err(Error::Input(format!("--n must be in 1..={MAX_N}")));
+        }
+        if self.samples == 0 || self.samples > MAX_SAMPLES {
+            return Err(Error::Input(format!(
+                "--samples must be in 1..={MAX_SAMPLES}"
+            )));
+        }
+        if self.lambdas.is_empty() || self.lambdas.len() > MAX_LAMBDAS {
+            return Err(Error::Input(format!(
+                "--lambdas needs 1..={MAX_LAMBDAS} values"
+            )));
+        }
+        if self.lambdas.iter().any(|l| !(l.is_finite() && *l >= 0.0)) {
+            return Err(Error::Input("--lambdas must be finite and >= 0".into()));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(Error::Input("--alpha must be finite and > 0".into()));
+        }
+        if !self.kappa.is_finite() {
+            return Err(Error::Input("--kappa must be finite".into()));
+        }
+        if !(self.tol.is_finite() && self.tol > 0.0) {
+            return Err(Error::Input("--tol must be > 0".into()));
+        }
+        Ok(())
+    }
 }
 
 /// Mean and standard deviation over samples at one λ.
@@ -202,82 +300,30 @@ fn mean_std(xs: &[f64]) -> (f64, f64) {
     (m, v.sqrt())
 }
 
-/// Runs the profile experiment into `<parent>/profile/`. `progress(done, total)` after each finished sample.
-pub fn profile(
-    params: &ProfileParams,
-    parent: &Path,
-    threads: Option<usize>,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<(Vec<ProfileRow>, PathBuf)> {
-    profile_into("profile", params, parent, threads, progress)
-}
-
-/// Runs the profile experiment into `<parent>/profile/`. `progress(done, total)` after each sample.
-fn profile_into(
-    dir_name: &str,
-    params: &ProfileParams,
-    parent: &Path,
-    threads: Option<usize>,
-    progress: &(dyn Fn(u64, u64) + Sync),
-) -> Result<(Vec<ProfileRow>, PathBuf)> {
-    if params.n == 0 || params.samples == 0 || params.lambdas.is_empty() {
-        return Err(Error::Input(
-            "need N >= 1, at least one sample and one lambda".into(),
-        ));
+/// Mean ± std of d and S at each λ over the solved samples of a complete profile table; also the
+/// number of samples fBP did not solve and of (sample, λ) points excluded as unconverged or
+/// contradictory.
+pub fn profile_rows(p: &ProfileParams, data: &Table) -> Result<(Vec<ProfileRow>, usize, usize)> {
+    let solved = data.bools("solved")?;
+    let sample = data.f64s("sample")?;
+    let lambda = data.f64s("lambda")?;
+    let (d, s) = (data.f64s("d")?, data.f64s("s")?);
+    let conv = data.bools("converged")?;
+    let contra = data.bools("contradiction")?;
+    let mut unsolved = std::collections::BTreeSet::new();
+    for i in 0..solved.len() {
+        if !solved[i] {
+            unsolved.insert(sample[i] as usize);
+        }
     }
-    if !(params.alpha.is_finite() && params.alpha > 0.0) {
-        return Err(Error::Input("--alpha must be finite and > 0".into()));
-    }
-    let mut meta = Meta::new("profile");
-    meta.param("params", params);
-    meta.seeds.push(params.seed);
-    meta.note("sample i: instance, fBP and BP seeded by derive_seed(seed, i); references are fBP solutions (ALGORITHMS §c.4 reconstruction unless --protocol says otherwise); lambda schedule [REC]");
-    let mut out = OutDir::create(parent, dir_name, meta)?;
-    let done = AtomicU64::new(0);
-    let total = params.samples as u64;
-    let bp = BpParams::<f64> {
-        factor: FactorKind::Gaussian,
-        tol: params.tol,
-        ..BpParams::default()
-    };
-    let samples = with_threads(threads, || {
-        par_samples(params.samples, params.seed, |_, seed| {
-            let file = InstanceFile::generate(params.n, params.alpha, params.kappa, false, seed)?;
-            let g = file.gauged_patterns()?;
-            let inst = Instance::new(Patterns::new(file.n, file.p, &g)?, params.kappa)?;
-            let opts = SolveOpts {
-                algo: Algo::Fbp,
-                protocol: params.protocol,
-                full_protocol: params.full_protocol,
-                ..SolveOpts::default()
-            };
-            let r = solve(&inst, &opts, seed)?;
-            let pts = if r.solved {
-                Some(local_entropy(
-                    &inst,
-                    &Spins::new(file.n, &r.words)?,
-                    &params.lambdas,
-                    &bp,
-                    seed,
-                )?)
-            } else {
-                None
-            };
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            Ok((r.solved, r.margin, pts))
-        })
-    })??;
-    let unsolved = samples.iter().filter(|s| !s.0).count();
-    out.meta().converge("fbp_unsolved_samples", unsolved);
     let mut rows = Vec::new();
     let mut bad = 0usize;
-    for (k, &lambda) in params.lambdas.iter().enumerate() {
+    for &l in &p.lambdas {
         let (mut ds, mut ss) = (Vec::new(), Vec::new());
-        for pts in samples.iter().filter_map(|s| s.2.as_ref()) {
-            let p = pts[k];
-            if p.converged && !p.contradiction {
-                ds.push(p.d);
-                ss.push(p.s);
+        for i in (0..lambda.len()).filter(|&i| solved[i] && lambda[i] == l) {
+            if conv[i] && !contra[i] {
+                ds.push(d[i]);
+                ss.push(s[i]);
             } else {
                 bad += 1;
             }
@@ -285,7 +331,7 @@ fn profile_into(
         let (d_mean, d_std) = mean_std(&ds);
         let (s_mean, s_std) = mean_std(&ss);
         rows.push(ProfileRow {
-            lambda,
+            lambda: l,
             d_mean,
             d_std,
             s_mean,
@@ -293,144 +339,161 @@ fn profile_into(
             samples: ds.len(),
         });
     }
-    out.meta()
-        .converge("excluded_points_unconverged_or_contradictory", bad);
-    let table: Vec<Vec<f64>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.lambda,
-                r.d_mean,
-                r.d_std,
-                r.s_mean,
-                r.s_std,
-                r.samples as f64,
-                h2(r.d_mean),
-            ]
-        })
-        .collect();
-    out.write_csv(
-        "data.csv",
-        &[
-            "lambda",
-            "d_mean",
-            "d_std",
-            "S_mean",
-            "S_std",
-            "samples",
-            "H2_d_mean",
-        ],
-        &table,
-    )?;
-    let mut per = out.csv(
-        "samples.csv",
-        &[
-            "sample",
-            "solved",
-            "margin",
-            "lambda",
-            "d",
-            "S",
-            "converged",
-            "contradiction",
-        ],
-    )?;
-    for (i, s) in samples.iter().enumerate() {
-        let margin = s.1.map(format_f64).unwrap_or_default();
-        match &s.2 {
-            Some(pts) => {
-                for p in pts {
-                    per.fields(&[
-                        i.to_string(),
-                        s.0.to_string(),
-                        margin.clone(),
-                        format_f64(p.lambda),
-                        format_f64(p.d),
-                        format_f64(p.s),
-                        p.converged.to_string(),
-                        p.contradiction.to_string(),
-                    ])?;
-                }
-            }
-            None => per.fields(&[
-                i.to_string(),
-                "false".into(),
-                margin,
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ])?,
-        }
+    Ok((rows, unsolved.len(), bad))
+}
+
+/// The profile study: one point per sample (instance, fBP reference, BP profile).
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// Experiment name (`profile`, or `figure-profile`).
+    pub name: String,
+    /// Parameters.
+    pub params: ProfileParams,
+}
+
+impl Study for Profile {
+    type Params = ProfileParams;
+    type Point = usize;
+    type Row = Vec<Field>;
+    fn experiment(&self) -> String {
+        self.name.clone()
     }
-    per.finish()?;
-    let pts: Vec<Point> = rows
-        .iter()
-        .map(|r| Point {
-            lambda: r.lambda,
-            d: r.d_mean,
-            s: r.s_mean,
-            q: 1.0 - 2.0 * r.d_mean,
-            phi: f64::NAN,
-            converged: true,
-            contradiction: false,
-            sweeps: 0,
-        })
-        .collect();
-    let series = Series::new(
-        format!(
-            "BP around fBP solutions (mean ± std, {} samples)",
-            params.samples - unsolved
-        ),
-        rows.iter().map(|r| (r.d_mean, r.s_mean)).collect(),
-        Style::LineMarkers,
-    )
-    .with_errors(rows.iter().map(|r| r.s_std).collect());
-    let chart = entropy_chart(
-        &format!(
-            "Local entropy, N = {}, α = {}, κ = {}",
-            params.n, params.alpha, params.kappa
-        ),
-        vec![series],
-        &pts,
-    );
-    out.plot("profile.svg", &[chart], 1)?;
-    let dir = out.finish()?;
-    Ok((rows, dir))
+    fn params(&self) -> &ProfileParams {
+        &self.params
+    }
+    fn columns(&self) -> Vec<String> {
+        ["sample", "solved", "margin"]
+            .iter()
+            .chain(POINT_COLUMNS.iter())
+            .map(|s| s.to_string())
+            .collect()
+    }
+    fn points(&self) -> Result<Vec<usize>> {
+        self.params.validate()?;
+        Ok((0..self.params.samples).collect())
+    }
+    fn notes(&self) -> Vec<String> {
+        vec![
+            "sample s: instance, fBP and BP seeded by its point seed; references are fBP \
+              solutions (ALGORITHMS §c.4 reconstruction unless the protocol says otherwise); λ \
+              schedule a reconstruction"
+                .into(),
+        ]
+    }
+    fn run_point(&self, &sample: &usize, seeds: Seeds) -> Result<Vec<Vec<Field>>> {
+        let p = &self.params;
+        let seed = seeds.point;
+        let problem = random_problem(p.n, p.alpha, p.kappa, seed)?;
+        let inst = problem.instance()?;
+        let opts = SolveOpts {
+            algo: Algo::Fbp,
+            protocol: p.protocol,
+            full_protocol: p.full_protocol,
+            ..SolveOpts::default()
+        };
+        let r = solve(&inst, &opts, seed)?;
+        let head = |rest: Vec<Field>| {
+            let mut v = vec![Field::from(sample), Field::B(r.solved), r.margin.into()];
+            v.extend(rest);
+            v
+        };
+        if !r.solved {
+            return Ok(vec![head(vec![Field::None; POINT_COLUMNS.len()])]);
+        }
+        let bp = BpParams::<f64> {
+            factor: FactorKind::Gaussian,
+            tol: p.tol,
+            ..BpParams::default()
+        };
+        let pts = local_entropy(&inst, &Spins::new(p.n, &r.words)?, &p.lambdas, &bp, seed)?;
+        Ok(pts.iter().map(|q| head(point_row(q))).collect())
+    }
+    fn finish(&self, data: &Table, out: &mut Outputs<'_>) -> Result<Value> {
+        let p = &self.params;
+        let (rows, unsolved, bad) = profile_rows(p, data)?;
+        out.converge("fbp_unsolved_samples", unsolved);
+        out.converge("excluded_points_unconverged_or_contradictory", bad);
+        let table: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.lambda,
+                    r.d_mean,
+                    r.d_std,
+                    r.s_mean,
+                    r.s_std,
+                    r.samples as f64,
+                    h2(r.d_mean),
+                ]
+            })
+            .collect();
+        out.csv(
+            "profile.csv",
+            &[
+                "lambda",
+                "d_mean",
+                "d_std",
+                "s_mean",
+                "s_std",
+                "samples",
+                "h2_d_mean",
+            ],
+            &table,
+        )?;
+        let pts: Vec<Point> = rows
+            .iter()
+            .map(|r| Point {
+                lambda: r.lambda,
+                d: r.d_mean,
+                s: r.s_mean,
+                q: 1.0 - 2.0 * r.d_mean,
+                phi: f64::NAN,
+                converged: true,
+                contradiction: false,
+                sweeps: 0,
+            })
+            .collect();
+        let series = Series::new(
+            format!(
+                "BP around fBP solutions (mean ± std, {} samples)",
+                p.samples - unsolved
+            ),
+            rows.iter().map(|r| (r.d_mean, r.s_mean)).collect(),
+            Style::LineMarkers,
+        )
+        .with_errors(rows.iter().map(|r| r.s_std).collect());
+        let chart = entropy_chart(
+            &format!(
+                "Local entropy, N = {}, α = {}, κ = {}",
+                p.n, p.alpha, p.kappa
+            ),
+            vec![series],
+            &pts,
+        );
+        out.plot(&format!("{}.svg", self.name), &[chart], 1)?;
+        Ok(json!({ "rows": rows, "fbp_unsolved_samples": unsolved }))
+    }
 }
 
 /// Figure `profile` (SM II.3 validation, the points of the paper's Fig. 3): BP local-entropy profiles
 /// around fBP solutions at N = 1001, α = 0.6, κ = 0, 10 samples (quick: N = 201, α = 0.5, 2 samples).
-pub fn figure_profile(opts: &super::FigureOpts) -> Result<super::FigureReport> {
-    let (n, alpha, samples) = if opts.quick {
+pub fn figure_profile(quick: bool) -> Profile {
+    let (n, alpha, samples) = if quick {
         (201, 0.5, 2)
     } else {
         (1001, 0.6, 10)
     };
-    let params = ProfileParams {
-        n,
-        alpha,
-        kappa: 0.0,
-        samples,
-        seed: opts.seed,
-        lambdas: DEFAULT_LAMBDAS.to_vec(),
-        protocol: ProtocolName::Paper,
-        full_protocol: false,
-        tol: 1e-8,
-    };
-    let pb = crate::harness::progress::bar(samples as u64, "profile", opts.quiet);
-    let (rows, dir) = profile_into(
-        "figure-profile",
-        &params,
-        &opts.out,
-        opts.threads,
-        &|d, _| pb.set_position(d),
-    )?;
-    pb.finish_and_clear();
-    Ok(super::FigureReport {
-        name: "profile".into(),
-        dir,
-        summary: serde_json::to_value(&rows).map_err(|e| Error::Other(e.to_string()))?,
-    })
+    Profile {
+        name: "figure-profile".into(),
+        params: ProfileParams {
+            n,
+            alpha,
+            kappa: 0.0,
+            samples,
+            lambdas: DEFAULT_LAMBDAS.to_vec(),
+            protocol: ProtocolName::Paper,
+            full_protocol: false,
+            tol: 1e-8,
+        },
+    }
 }

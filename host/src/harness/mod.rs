@@ -1,25 +1,14 @@
-//! The harness every experiment writes through: an output directory with `data.csv`-style tables,
-//! `meta.json` (every parameter, seed, crate version, start and end time, convergence information)
-//! and SVG plots; progress bars; sample-level parallelism with per-sample seeds.
+//! The harness every experiment writes through: the study runner ([`runner`]: output directory,
+//! `data.csv`, typed `meta.json`, resume, lock, shards, progress callbacks), shard merging
+//! ([`shard`]), SVG plots ([`plot`]), and sample-level parallelism with per-sample seeds.
 //!
-//! Two ways to write results, for two kinds of runs:
-//!
-//! * **One-shot** results (a theory curve, a figure that takes minutes) go through an [`OutDir`]: it is
-//!   assembled in a hidden staging directory next to its final place and renamed into place by
-//!   [`OutDir::finish`]; if the experiment fails (or panics) the staging directory is removed, so a failed
-//!   run leaves no partial files behind and an older complete result stays untouched until the new one
-//!   is whole.
-//! * **Sweeps** (many independent points, hours of sampling, cluster jobs) go through
-//!   [`sweep::Sweep`]: the directory is the final one from the start, and `data.csv` is append-only, one
-//!   flushed block per finished point, so a killed run loses nothing and a rerun computes only the
-//!   missing points. Shards of one sweep (`--shard i/n`, or SLURM array variables) write into sibling
-//!   directories that [`shard::merge`] (`flatmin merge`) joins. See [`sweep`] for why a sweep cannot be
-//!   staged the way an [`OutDir`] is.
+//! Studies go through [`runner::run`]. A few results that are one unit of work computed in seconds
+//! (theory curves) go through a one-shot [`OutDir`], which obeys the same directory rules (lock,
+//! refusal of a different result, `--force`, typed meta.json) without points.
 
 pub mod plot;
-pub mod progress;
+pub mod runner;
 pub mod shard;
-pub mod sweep;
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -57,42 +46,31 @@ pub fn rfc3339(t: SystemTime) -> String {
     )
 }
 
-/// Metadata of one experiment run, written as `meta.json`.
+/// The metadata of a one-shot result being assembled: parameters, seeds, convergence, notes. It
+/// becomes a [`runner::Meta`] when [`OutDir::finish`] writes it.
 #[derive(Clone, Debug, Serialize)]
-pub struct Meta {
+pub struct OneShotMeta {
     /// Experiment name (e.g. `"figure-3"`).
     pub experiment: String,
-    /// flatmin version.
-    pub version: String,
     /// Every parameter, as given or defaulted.
     pub params: Map<String, Value>,
-    /// Seeds used (base seed, per-sample derivation rule in `notes`).
+    /// Seeds used.
     pub seeds: Vec<u64>,
-    /// Start time (RFC 3339).
-    pub started: String,
-    /// End time (RFC 3339), filled by [`OutDir::finish`].
-    pub finished: Option<String>,
     /// Convergence information (residuals, iterations, unconverged points…).
     pub convergence: Map<String, Value>,
     /// Free-form notes: parameter choices where the paper's values are lost, caveats.
     pub notes: Vec<String>,
-    /// Files written, relative to the output directory.
-    pub files: Vec<String>,
 }
 
-impl Meta {
-    /// Empty metadata for an experiment, started now.
+impl OneShotMeta {
+    /// Empty metadata for an experiment.
     pub fn new(experiment: impl Into<String>) -> Self {
-        Meta {
+        OneShotMeta {
             experiment: experiment.into(),
-            version: VERSION.to_string(),
             params: Map::new(),
             seeds: Vec::new(),
-            started: rfc3339(SystemTime::now()),
-            finished: None,
             convergence: Map::new(),
             notes: Vec::new(),
-            files: Vec::new(),
         }
     }
     /// Records a parameter.
@@ -118,32 +96,149 @@ impl Meta {
     }
 }
 
-/// An output directory under construction.
+/// How a one-shot result is written: quick flag, `--force`, command line (for meta.json).
+#[derive(Clone, Debug, Default)]
+pub struct OneShotOpts {
+    /// A `--quick` run.
+    pub quick: bool,
+    /// Replace a different result flatmin wrote.
+    pub force: bool,
+    /// The command line.
+    pub command_line: Vec<String>,
+    /// When the computation started (for `seconds` in meta.json; default: at [`OutDir::create`]).
+    pub started: Option<(SystemTime, std::time::Instant)>,
+}
+
+/// A one-shot output directory under construction (a result computed as one unit of work in seconds,
+/// e.g. a theory curve): files are staged in a hidden directory next to the final one and moved into
+/// place by [`OutDir::finish`], under the same rules as a study run by [`runner::run`]: the final
+/// directory is locked, a different result there is refused unless `force` (which removes only the
+/// files its meta.json lists), foreign files are never touched, and a failed run leaves nothing.
 #[derive(Debug)]
 pub struct OutDir {
     final_dir: PathBuf,
     staging: PathBuf,
-    meta: Meta,
+    meta: OneShotMeta,
+    opts: OneShotOpts,
+    files: Vec<String>,
+    old: Option<runner::Meta>,
+    created: bool,
+    lock: Option<runner::DirLock>,
+    started: SystemTime,
+    clock: std::time::Instant,
     done: bool,
 }
 
 impl OutDir {
-    /// Starts `<parent>/<name>/`; files are staged in `<parent>/.<name>.partial-<pid>/` until
-    /// [`OutDir::finish`].
-    pub fn create(parent: &Path, name: &str, meta: Meta) -> Result<Self> {
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let final_dir = parent.join(name);
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(|e| Error::io(&staging, e))?;
-        Ok(OutDir {
-            final_dir,
-            staging,
+    /// Starts `dir` (files staged in `<parent>/.<name>.partial-<pid>/` until [`OutDir::finish`]).
+    pub fn create(dir: &Path, meta: OneShotMeta, opts: &OneShotOpts) -> Result<Self> {
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::Input(format!("{}: not a directory name", dir.display())))?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let created = !dir.exists();
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let mut od = OutDir {
+            final_dir: dir.to_path_buf(),
+            staging: parent.join(format!(".{name}.partial-{}", std::process::id())),
             meta,
+            opts: opts.clone(),
+            files: Vec::new(),
+            old: None,
+            created,
+            lock: None,
+            started: opts.started.map_or_else(SystemTime::now, |s| s.0),
+            clock: opts.started.map_or_else(std::time::Instant::now, |s| s.1),
             done: false,
-        })
+        };
+        od.lock = Some(runner::DirLock::take(dir)?);
+        let candidate = od.runner_meta(None);
+        match runner::Meta::read(dir)? {
+            Some(old) => {
+                let same = old.experiment == candidate.experiment
+                    && old.params == candidate.params
+                    && old.seeds == candidate.seeds
+                    && old.quick == candidate.quick;
+                if !same && !opts.force {
+                    let what = if old.experiment != candidate.experiment {
+                        format!(
+                            "experiment {} (now {})",
+                            old.experiment, candidate.experiment
+                        )
+                    } else if old.quick != candidate.quick {
+                        format!("quick = {} (now {})", old.quick, candidate.quick)
+                    } else {
+                        "other parameters or seeds".into()
+                    };
+                    return Err(Error::Input(format!(
+                        "{} holds another result ({what}); use another --out, or --force to \
+                         replace it",
+                        dir.display()
+                    )));
+                }
+                let foreign = runner::foreign_entries(dir, &old.files)?;
+                if !foreign.is_empty() {
+                    return Err(Error::Input(format!(
+                        "{} also holds files flatmin did not write ({}); use another --out",
+                        dir.display(),
+                        foreign.join(", ")
+                    )));
+                }
+                od.old = Some(old);
+            }
+            None => {
+                let foreign = runner::foreign_entries(dir, &[])?;
+                if !foreign.is_empty() {
+                    return Err(Error::Input(format!(
+                        "{} holds files flatmin did not write ({}); use another --out",
+                        dir.display(),
+                        foreign.join(", ")
+                    )));
+                }
+            }
+        }
+        if od.staging.exists() {
+            std::fs::remove_dir_all(&od.staging).map_err(|e| Error::io(&od.staging, e))?;
+        }
+        std::fs::create_dir_all(&od.staging).map_err(|e| Error::io(&od.staging, e))?;
+        Ok(od)
+    }
+    fn runner_meta(&self, finished: Option<String>) -> runner::Meta {
+        let mut files = self.files.clone();
+        if !files.iter().any(|f| f == runner::META_FILE) {
+            files.push(runner::META_FILE.to_string());
+        }
+        runner::Meta {
+            experiment: self.meta.experiment.clone(),
+            version: VERSION.to_string(),
+            command_line: self.opts.command_line.clone(),
+            quick: self.opts.quick,
+            params: Value::Object(self.meta.params.clone()),
+            seeds: self.meta.seeds.clone(),
+            shard: None,
+            started: rfc3339(self.started),
+            finished,
+            seconds: self.clock.elapsed().as_secs_f64(),
+            convergence: self.meta.convergence.clone(),
+            notes: self.meta.notes.clone(),
+            files,
+            sweep: runner::SweepState {
+                points: 1,
+                points_in_shard: 1,
+                points_done: 1,
+                complete: true,
+                resumed: Vec::new(),
+                computed_last_run: 1,
+                seed_rule: "one unit of work; seeds as in params".into(),
+            },
+            shards: Vec::new(),
+            merged: None,
+            summary: Value::Null,
+        }
     }
     /// Where files are being written now (the staging directory).
     pub fn path(&self) -> &Path {
@@ -154,12 +249,12 @@ impl OutDir {
         &self.final_dir
     }
     /// The metadata, for adding parameters, convergence information and notes.
-    pub fn meta(&mut self) -> &mut Meta {
+    pub fn meta(&mut self) -> &mut OneShotMeta {
         &mut self.meta
     }
     fn file(&mut self, name: &str) -> PathBuf {
-        if !self.meta.files.iter().any(|f| f == name) {
-            self.meta.files.push(name.to_string());
+        if !self.files.iter().any(|f| f == name) {
+            self.files.push(name.to_string());
         }
         self.staging.join(name)
     }
@@ -187,25 +282,44 @@ impl OutDir {
         let path = self.file(name);
         plot::write_svg(&path, charts, columns)
     }
-    /// Writes `meta.json`, moves the directory into place (replacing an older one) and returns its path.
-    pub fn finish(mut self) -> Result<PathBuf> {
-        self.meta.finished = Some(rfc3339(SystemTime::now()));
-        let meta = self.meta.clone();
-        self.write_json("meta.json", &meta)?;
-        if self.final_dir.exists() {
-            std::fs::remove_dir_all(&self.final_dir).map_err(|e| Error::io(&self.final_dir, e))?;
+    /// Writes `meta.json` (with `summary`), moves the files into place (replacing the old result's
+    /// files) and returns the final metadata.
+    pub fn finish(mut self, summary: Value) -> Result<runner::Meta> {
+        let mut meta = self.runner_meta(Some(rfc3339(SystemTime::now())));
+        meta.summary = summary;
+        meta.write(&self.staging)?;
+        if let Some(old) = &self.old {
+            for f in &old.files {
+                if f.contains('/') || f.contains("..") || self.files.contains(f) {
+                    continue;
+                }
+                let p = self.final_dir.join(f);
+                if p.is_file() && f != runner::META_FILE {
+                    std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+                }
+            }
         }
-        std::fs::rename(&self.staging, &self.final_dir)
-            .map_err(|e| Error::io(&self.final_dir, e))?;
+        for f in self
+            .files
+            .iter()
+            .chain(std::iter::once(&runner::META_FILE.to_string()))
+        {
+            let (from, to) = (self.staging.join(f), self.final_dir.join(f));
+            std::fs::rename(&from, &to).map_err(|e| Error::io(&to, e))?;
+        }
+        let _ = std::fs::remove_dir_all(&self.staging);
         self.done = true;
-        Ok(self.final_dir.clone())
+        Ok(meta)
     }
 }
 
 impl Drop for OutDir {
     fn drop(&mut self) {
-        if !self.done {
-            let _ = std::fs::remove_dir_all(&self.staging);
+        let _ = std::fs::remove_dir_all(&self.staging);
+        if !self.done && self.created {
+            self.lock = None;
+            let _ = std::fs::remove_file(self.final_dir.join(runner::LOCK_FILE));
+            let _ = std::fs::remove_dir(&self.final_dir);
         }
     }
 }
@@ -273,12 +387,17 @@ impl CsvWriter {
     }
 }
 
-/// Runs `f` on a rayon pool with `threads` workers (all cores when `None`).
+/// Largest `--threads`.
+pub const MAX_THREADS: usize = 1024;
+
+/// Runs `f` on a rayon pool with `threads` workers (all cores when `None`; at most [`MAX_THREADS`]).
 pub fn with_threads<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
-        if t == 0 {
-            return Err(Error::Input("--threads must be at least 1".into()));
+        if t == 0 || t > MAX_THREADS {
+            return Err(Error::Input(format!(
+                "--threads must be in 1..={MAX_THREADS}"
+            )));
         }
         b = b.num_threads(t);
     }
@@ -404,20 +523,30 @@ mod tests {
     #[test]
     fn failed_run_leaves_nothing() {
         let parent = std::env::temp_dir().join(format!("flatmin-harness-{}", std::process::id()));
+        std::fs::create_dir_all(&parent).unwrap();
+        let o = OneShotOpts::default();
         {
-            let mut d = OutDir::create(&parent, "x", Meta::new("t")).unwrap();
+            let mut d = OutDir::create(&parent.join("x"), OneShotMeta::new("t"), &o).unwrap();
             d.write_csv("data.csv", &["a"], &[vec![1.0]]).unwrap();
         }
         assert!(std::fs::read_dir(&parent).unwrap().next().is_none());
-        let mut d = OutDir::create(&parent, "x", Meta::new("t")).unwrap();
+        let mut d = OutDir::create(&parent.join("x"), OneShotMeta::new("t"), &o).unwrap();
         d.write_csv("data.csv", &["a", "b"], &[vec![1.0, f64::NAN]])
             .unwrap();
-        let p = d.finish().unwrap();
+        d.finish(Value::Null).unwrap();
+        let p = parent.join("x");
         assert_eq!(
             std::fs::read_to_string(p.join("data.csv")).unwrap(),
             "a,b\n1,\n"
         );
         assert!(p.join("meta.json").exists());
+        // Another experiment in the same directory is refused; --force replaces it.
+        let e = OutDir::create(&p, OneShotMeta::new("u"), &o).unwrap_err();
+        assert!(e.is_input(), "{e}");
+        let f = OneShotOpts { force: true, ..o };
+        let d = OutDir::create(&p, OneShotMeta::new("u"), &f).unwrap();
+        d.finish(Value::Null).unwrap();
+        assert!(!p.join("data.csv").exists());
         std::fs::remove_dir_all(&parent).unwrap();
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! A sweep of `P` points split into `n` shards: shard `i` (0-based) runs the points whose index in the
 //! full point list satisfies `index % n == i`, into its own directory `<dir>/shard-<i>-of-<n>/` (see
-//! [`crate::harness::sweep`]). The shard is chosen by, in order:
+//! [`crate::harness::runner`]). The shard is chosen by [`Shard::resolve`], in order:
 //!
-//! 1. `--shard i/n` on the command line (the binary calls [`set_cli_shard`]);
+//! 1. `--shard i/n` on the command line (passed explicitly to the runner);
 //! 2. the SLURM job-array variables: `i = SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN` (the minimum is 0
 //!    when unset) and `n = SLURM_ARRAY_TASK_COUNT`, so `sbatch --array=0-15` or `--array=1-16` both give
 //!    16 shards; pass `--shard 0/1` to run a whole sweep inside an array task;
@@ -17,17 +17,16 @@
 
 use crate::error::{Error, Result};
 use crate::harness::rfc3339;
-use crate::harness::sweep::DATA_FILE;
-use crate::harness::sweep::{read_sweep_dir, write_table, SweepDir, META_FILE};
-use serde::Serialize;
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use crate::harness::runner::{
+    read_data, write_table, MergedShard, Meta, SweepState, Table, DATA_FILE, META_FILE,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::SystemTime;
 
 /// Shard `index` of `count` (0 ≤ index < count).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     /// Which shard, 0-based.
     pub index: usize,
@@ -87,11 +86,10 @@ impl Shard {
         })
     }
 
-    /// The shard this process should run: `--shard` if the binary set one, else the SLURM variables,
-    /// else none.
-    pub fn from_process() -> Result<Option<Self>> {
-        match CLI_SHARD.get() {
-            Some(s) => Ok(Some(*s)),
+    /// The shard to run: `cli` (`--shard`) if given, else the SLURM array variables, else none.
+    pub fn resolve(cli: Option<Shard>) -> Result<Option<Self>> {
+        match cli {
+            Some(s) => Ok(Some(s)),
             None => Self::from_slurm_env(),
         }
     }
@@ -120,14 +118,6 @@ impl std::str::FromStr for Shard {
             .map_err(|_| format!("shard count {n:?} is not a positive integer"))?;
         Shard::new(i, n).map_err(|e| e.to_string())
     }
-}
-
-static CLI_SHARD: OnceLock<Shard> = OnceLock::new();
-
-/// Records the `--shard` of the command line for [`Shard::from_process`]. Called once by the binary;
-/// later calls are ignored.
-pub fn set_cli_shard(shard: Shard) {
-    let _ = CLI_SHARD.set(shard);
 }
 
 /// What [`merge`] did.
@@ -218,58 +208,95 @@ pub fn default_merge_out(dirs: &[PathBuf]) -> Option<PathBuf> {
     }
 }
 
-fn same(a: &Value, b: &Value, what: &str, da: &Path, db: &Path) -> Result<()> {
-    if a == b {
-        Ok(())
-    } else {
-        Err(Error::Input(format!(
-            "incompatible shards: {} and {} have different {what} ({a} vs {b})",
-            da.display(),
-            db.display()
-        )))
+/// A shard directory as found on disk.
+#[derive(Debug)]
+struct ShardDir {
+    dir: PathBuf,
+    meta: Meta,
+    table: Table,
+}
+
+impl ShardDir {
+    fn read(dir: &Path) -> Result<Self> {
+        let meta = Meta::read(dir)?.ok_or_else(|| {
+            Error::Input(format!(
+                "{}: not a study directory (no {META_FILE})",
+                dir.display()
+            ))
+        })?;
+        let data = dir.join(DATA_FILE);
+        if !data.exists() {
+            return Err(Error::Input(format!(
+                "{}: not a study directory (no {DATA_FILE})",
+                dir.display()
+            )));
+        }
+        let table = read_data(&data)?;
+        Ok(ShardDir {
+            dir: dir.to_path_buf(),
+            meta,
+            table,
+        })
+    }
+    fn points_done(&self) -> usize {
+        self.table
+            .rows
+            .iter()
+            .map(|r| r[1].as_str())
+            .collect::<HashSet<_>>()
+            .len()
     }
 }
 
-/// Joins shard directories of one sweep into `out` (`data.csv` + `meta.json`, each written atomically;
+fn differ(what: &str, a: &impl std::fmt::Debug, da: &Path, db: &Path) -> Error {
+    Error::Input(format!(
+        "incompatible shards: {} and {} have different {what} (first: {a:?})",
+        da.display(),
+        db.display()
+    ))
+}
+
+/// Joins shard directories of one study into `out` (`data.csv` + `meta.json`, each written atomically;
 /// other files in `out`, such as the shard directories themselves, are left alone). Rows are ordered by
-/// point index. Unless `partial`, every shard `0..n` must be present and complete.
+/// point index, so the data equal an unsharded run's row for row. Unless `partial`, every shard `0..n`
+/// must be present and complete.
 pub fn merge(dirs: &[PathBuf], out: &Path, partial: bool) -> Result<MergeReport> {
     if dirs.is_empty() {
         return Err(Error::Input("no shard directories given".into()));
     }
-    let mut shards: Vec<SweepDir> = dirs
+    let mut shards: Vec<ShardDir> = dirs
         .iter()
-        .map(|d| read_sweep_dir(d))
+        .map(|d| ShardDir::read(d))
         .collect::<Result<_>>()?;
-    shards.sort_by_key(|s| s.shard.map(|x| x.index));
+    shards.sort_by_key(|s| s.meta.shard.map(|x| x.index));
     let first = &shards[0];
     for s in &shards[1..] {
         let (da, db) = (&first.dir, &s.dir);
-        if s.header != first.header {
-            return Err(Error::Input(format!(
-                "incompatible shards: {} and {} have different columns ({} vs {})",
-                da.display(),
-                db.display(),
-                first.header.join(","),
-                s.header.join(",")
-            )));
+        if s.table.header != first.table.header {
+            return Err(differ("columns", &first.table.header.join(","), da, db));
         }
-        for key in ["experiment", "params", "seeds"] {
-            same(&first.meta[key], &s.meta[key], key, da, db)?;
+        let (a, b) = (&first.meta, &s.meta);
+        if a.experiment != b.experiment {
+            return Err(differ("experiment", &a.experiment, da, db));
         }
-        same(
-            &first.meta["sweep"]["points"],
-            &s.meta["sweep"]["points"],
-            "point counts",
-            da,
-            db,
-        )?;
+        if a.params != b.params {
+            return Err(differ("params", &a.params.to_string(), da, db));
+        }
+        if a.seeds != b.seeds {
+            return Err(differ("seeds", &a.seeds, da, db));
+        }
+        if a.quick != b.quick {
+            return Err(differ("quick", &a.quick, da, db));
+        }
+        if a.sweep.points != b.sweep.points {
+            return Err(differ("point counts", &a.sweep.points, da, db));
+        }
     }
     // Shard numbering: every directory must be a shard of the same count, each index once.
     let mut by_index: BTreeMap<usize, usize> = BTreeMap::new();
     let mut count = None;
     for (k, s) in shards.iter().enumerate() {
-        let sh = s.shard.ok_or_else(|| {
+        let sh = s.meta.shard.ok_or_else(|| {
             Error::Input(format!(
                 "{} is not a shard (its meta.json has no shard); merge joins shard-* directories",
                 s.dir.display()
@@ -298,12 +325,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path, partial: bool) -> Result<MergeReport>
                 "shard {missing}/{count} is missing (give every shard, or --partial)"
             )));
         }
-        if let Some(s) = shards.iter().find(|s| !s.complete) {
+        if let Some(s) = shards.iter().find(|s| !s.meta.sweep.complete) {
             return Err(Error::Input(format!(
                 "{} is unfinished ({} of {} points); rerun that shard, or merge with --partial",
                 s.dir.display(),
                 s.points_done(),
-                s.points_in_shard
+                s.meta.sweep.points_in_shard
             )));
         }
     }
@@ -316,12 +343,34 @@ pub fn merge(dirs: &[PathBuf], out: &Path, partial: bool) -> Result<MergeReport>
             )));
         }
     }
+    // An existing result in `out` must be this study's (a merged one, or the unsharded run).
+    if let Some(old) = Meta::read(out)? {
+        let m = &first.meta;
+        if old.experiment != m.experiment
+            || old.params != m.params
+            || old.seeds != m.seeds
+            || old.quick != m.quick
+            || old.shard.is_some()
+        {
+            return Err(Error::Input(format!(
+                "{} holds another result ({}); merge into another directory with -o",
+                out.display(),
+                old.experiment
+            )));
+        }
+    } else if out.join(DATA_FILE).exists() {
+        return Err(Error::Input(format!(
+            "{} exists without {META_FILE}: flatmin did not write it; merge into another \
+             directory with -o",
+            out.join(DATA_FILE).display()
+        )));
+    }
     // Union of the rows by point key; the same point in two shards must agree.
     let mut rows: Vec<(usize, usize, Vec<String>)> = Vec::new(); // (point index, order, row)
     let mut seen: BTreeMap<String, (usize, Vec<Vec<String>>)> = BTreeMap::new();
     for (k, s) in shards.iter().enumerate() {
         let mut blocks: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
-        for r in &s.rows {
+        for r in &s.table.rows {
             blocks.entry(r[1].as_str()).or_default().push(r.clone());
         }
         for (key, block) in blocks {
@@ -349,54 +398,51 @@ pub fn merge(dirs: &[PathBuf], out: &Path, partial: bool) -> Result<MergeReport>
         }
     }
     rows.sort_by_key(|&(i, order, _)| (i, order));
-    let points = first.meta["sweep"]["points"].as_u64().unwrap_or(0) as usize;
+    let points = first.meta.sweep.points;
     let points_done = seen.len();
     let complete = points_done == points;
 
     std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
     let table: Vec<Vec<String>> = rows.into_iter().map(|(_, _, r)| r).collect();
     let n_rows = table.len();
-    // meta.json: the first shard's, with the merge recorded.
     let mut meta = first.meta.clone();
-    let started = shards
+    meta.started = shards
         .iter()
-        .filter_map(|s| s.meta["started"].as_str())
+        .map(|s| s.meta.started.clone())
         .min()
-        .map(str::to_string);
-    let finished = shards
+        .unwrap_or_default();
+    meta.finished = if complete {
+        shards.iter().filter_map(|s| s.meta.finished.clone()).max()
+    } else {
+        None
+    };
+    meta.seconds = shards.iter().map(|s| s.meta.seconds).sum();
+    meta.merged = Some(rfc3339(SystemTime::now()));
+    meta.shard = None;
+    meta.shards = shards
         .iter()
-        .filter_map(|s| s.meta["finished"].as_str())
-        .max()
-        .map(str::to_string);
-    let list: Vec<Value> = shards
-        .iter()
-        .map(|s| {
-            json!({
-                "dir": s.dir.display().to_string(),
-                "shard": s.shard,
-                "version": s.meta["version"],
-                "started": s.meta["started"],
-                "finished": s.meta["finished"],
-                "points_done": s.points_done(),
-                "complete": s.complete,
-            })
+        .map(|s| MergedShard {
+            dir: s.dir.display().to_string(),
+            shard: s.meta.shard,
+            version: s.meta.version.clone(),
+            started: s.meta.started.clone(),
+            finished: s.meta.finished.clone(),
+            points_done: s.points_done(),
+            complete: s.meta.sweep.complete,
         })
         .collect();
-    meta["started"] = json!(started);
-    meta["finished"] = json!(if complete { finished } else { None });
-    meta["merged"] = json!(rfc3339(SystemTime::now()));
-    meta["shards"] = Value::Array(list);
-    meta["files"] = json!([DATA_FILE, META_FILE]);
-    meta["sweep"] = json!({
-        "points": points,
-        "shard": null,
-        "points_in_shard": points,
-        "points_done": points_done,
-        "complete": complete,
-    });
-    write_table(&out.join(DATA_FILE), &first.header, &table)?;
-    let text = serde_json::to_string_pretty(&meta).map_err(|e| Error::Other(e.to_string()))?;
-    crate::io::write_atomic(&out.join(META_FILE), (text + "\n").as_bytes())?;
+    meta.files = vec![DATA_FILE.to_string(), META_FILE.to_string()];
+    meta.sweep = SweepState {
+        points,
+        points_in_shard: points,
+        points_done,
+        complete,
+        resumed: Vec::new(),
+        computed_last_run: 0,
+        seed_rule: first.meta.sweep.seed_rule.clone(),
+    };
+    write_table(&out.join(DATA_FILE), &first.table.header, &table)?;
+    meta.write(out)?;
     Ok(MergeReport {
         out: out.to_path_buf(),
         shards: shards.iter().map(|s| s.dir.clone()).collect(),

@@ -29,20 +29,20 @@ pub struct Stats {
     #[serde(rename = "ref")]
     pub reference: Option<usize>,
     /// N.
-    #[serde(rename = "N")]
     pub n: usize,
     /// P.
-    #[serde(rename = "P")]
     pub p: usize,
     /// The margin κ the errors are counted at.
     pub kappa: f64,
     /// The integer threshold T(κ) = ⌈κ√N − 10⁻⁹⌉.
-    #[serde(rename = "T")]
     pub t: i32,
     /// Integer stabilities s_μ = Σᵢ wᵢ ξ^μ_i of the gauged patterns, in pattern order.
     pub stabilities: Vec<i32>,
     /// min_μ s_μ / √N (`None` when P = 0).
     pub margin: Option<f64>,
+    /// Why `margin` is null (output conventions §3), absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_reason: Option<&'static str>,
     /// #{μ : s_μ < T(κ)}.
     pub errors_kappa: usize,
     /// #{μ : s_μ < 0}, the training errors.
@@ -213,7 +213,9 @@ impl InstanceFile {
                 format!("file ends after {remaining} of {p} pattern lines"),
             ));
         }
-        let mut patterns = Vec::with_capacity(p * nw);
+        // Nor N: the capacity is bounded by what the text holds (each pattern line has N characters;
+        // found by fuzzing: "18446074423444044 1 0" tried to reserve 2^48 words).
+        let mut patterns = Vec::with_capacity(p.saturating_mul(nw).min(text.len() / 64 + 1));
         for mu in 0..p {
             let (ln, l) = lines.next().ok_or_else(|| {
                 err(
@@ -314,11 +316,13 @@ impl InstanceFile {
     /// Reference `k` (1-based, as `R1`, `R2`, … in file order).
     pub fn reference(&self, k: usize) -> Result<Spins<'_>> {
         if k == 0 || k > self.refs.len() {
-            return Err(Error::Input(format!(
-                "reference {k} does not exist: the file has {} reference line(s) (R1..R{})",
-                self.refs.len(),
-                self.refs.len()
-            )));
+            return Err(Error::Input(match self.refs.len() {
+                0 => format!("reference {k} does not exist: the file has no reference lines (R …)"),
+                1 => format!("reference {k} does not exist: the file has one reference line (R1)"),
+                m => format!(
+                    "reference {k} does not exist: the file has {m} reference lines (R1..R{m})"
+                ),
+            }));
         }
         Ok(Spins::new(self.n, &self.refs[k - 1])?)
     }
@@ -341,6 +345,7 @@ impl InstanceFile {
             kappa: th.kappa,
             t: th.t,
             margin: (self.p > 0).then(|| stability::margin(&s, self.n)),
+            margin_reason: (self.p == 0).then_some("no patterns (P = 0): the minimum is empty"),
             errors_kappa: th.errors(&s),
             errors0: stability::errors(&s, 0),
             stabilities: s,
@@ -387,7 +392,8 @@ impl Problem {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so readers
-/// never see a partial file and a failure leaves nothing behind.
+/// never see a partial file and a failure leaves nothing behind. Errors name `path` (never the
+/// temporary file).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
@@ -396,16 +402,82 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| Error::Input(format!("{}: not a file path", path.display())))?;
+    if path.is_dir() {
+        return Err(Error::Input(format!(
+            "{}: is a directory, expected a file path",
+            path.display()
+        )));
+    }
     let tmp: PathBuf = dir.join(format!(
         ".{}.tmp-{}",
         name.to_string_lossy(),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    };
+    std::fs::write(&tmp, bytes).map_err(cannot)?;
+    std::fs::rename(&tmp, path).map_err(cannot)
+}
+
+/// Parses a linear grid `A:B:N` (N values from A to B inclusive, each in the open interval (0, 1),
+/// 1 ≤ N ≤ `max`) as given to `flag`; every malformed text is an [`Error::Input`] naming the flag,
+/// never a panic and never an allocation above `max` values.
+pub fn parse_grid(flag: &str, text: &str, max: usize) -> Result<Vec<f64>> {
+    let bad = |what: String| Error::Input(format!("{flag} {text}: {what}"));
+    let parts: Vec<&str> = text.split(':').collect();
+    if parts.len() != 3 {
+        return Err(bad("expected A:B:N, e.g. 0.001:0.3:50".into()));
+    }
+    let num = |s: &str, what: &str| -> Result<f64> {
+        s.trim()
+            .parse::<f64>()
+            .map_err(|_| bad(format!("bad {what} {:?}", s)))
+    };
+    let a = num(parts[0], "start")?;
+    let b = num(parts[1], "end")?;
+    let n: usize = parts[2]
+        .trim()
+        .parse()
+        .map_err(|_| bad(format!("bad count {:?}", parts[2])))?;
+    if n == 0 || n > max {
+        return Err(bad(format!(
+            "the count must be between 1 and {max}, got {n}"
+        )));
+    }
+    for v in [a, b] {
+        if !(v > 0.0 && v < 1.0) {
+            return Err(bad(format!("distances must lie in (0, 1), got {v}")));
+        }
+    }
+    if n == 1 {
+        return Ok(vec![a]);
+    }
+    Ok((0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect())
+}
+
+/// The first line of every file `flatmin instance gen` writes starts with this.
+pub const GENERATED_MARK: &str = "# flatmin ";
+
+/// Whether the file at `path` was written by flatmin (its first line is flatmin's comment header).
+/// Reads at most the first 256 bytes.
+pub fn written_by_flatmin(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut len = 0;
+    while len < head.len() {
+        match f.read(&mut head[len..]) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => len += k,
+        }
+    }
+    head[..len].starts_with(GENERATED_MARK.as_bytes())
 }
 
 #[cfg(test)]

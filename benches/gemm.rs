@@ -1,0 +1,138 @@
+//! Criterion benchmarks of the packed ±1 matrix product (`bits::gemm`, issue 13): R = 64 weight rows ×
+//! P = 1000 patterns of N = 8192 bits, every available backend of [`gemm::dot_matrix_with`], the fused
+//! variants (`count_below`, `sign_matrix`) on the default backend, and the same work as R calls of the
+//! single-vector kernel (`kernel::stabilities`, default backend) for the ratio.
+//!
+//! Throughput is declared as `Elements(R·P·N)`, so criterion's `Gelem/s` reads as Gbit/s of
+//! XOR-popcount work (the issue's targets: ≥ 1200 Gbit/s, ≥ 2× the single-vector kernel). Clock: the
+//! benchmark thread's CPU time on Unix, as in `benches/kernels.rs` (`FLATMIN_BENCH_CLOCK=wall` for
+//! wall time). numpy's float32 product of the same matrices runs in `flatmin bench gemm`
+//! (benches/numpy_gemm.py), not here.
+//!
+//! Short run on a shared machine: `cargo bench --bench gemm -- --warm-up-time 1 --measurement-time 3`.
+
+use criterion::measurement::{Measurement, WallTime};
+use criterion::{black_box, BenchmarkId, Criterion, Throughput};
+use flatmin_core::bits::kernel::{self, Backend};
+use flatmin_core::bits::{gemm, last_word_mask, words_for, Patterns, PatternsMut};
+use flatmin_core::rng::rng_from_seed;
+use rand_core::RngCore;
+
+const R: usize = 64;
+const P: usize = 1000;
+const N: usize = 8192;
+
+/// Random packed words with clean padding.
+fn random_words(seed: u64, n: usize, rows: usize) -> Vec<u64> {
+    let mut rng = rng_from_seed(seed);
+    let nw = words_for(n);
+    let mut v: Vec<u64> = (0..nw * rows).map(|_| rng.next_u64()).collect();
+    for row in v.chunks_exact_mut(nw) {
+        row[nw - 1] &= last_word_mask(n);
+    }
+    v
+}
+
+fn products<M: Measurement>(c: &mut Criterion<M>) {
+    let a_words = random_words(1, N, R);
+    let b_words = random_words(2, N, P);
+    let a = Patterns::new(N, R, &a_words).unwrap();
+    let b = Patterns::new(N, P, &b_words).unwrap();
+    let mut out = vec![0i32; R * P];
+    let mut g = c.benchmark_group(format!("gemm/R{R}_P{P}_N{N}"));
+    g.throughput(Throughput::Elements((R * P * N) as u64));
+    for bk in Backend::available() {
+        g.bench_with_input(
+            BenchmarkId::new("dot_matrix", bk.name()),
+            &bk,
+            |bench, &bk| {
+                bench.iter(|| {
+                    gemm::dot_matrix_with(bk, black_box(&a), black_box(&b), &mut out).unwrap();
+                    black_box(&out);
+                })
+            },
+        );
+    }
+    g.bench_function("single_vector_x_R", |bench| {
+        bench.iter(|| {
+            for (row, o) in a.rows().zip(out.chunks_exact_mut(P)) {
+                kernel::stabilities(black_box(&row), black_box(&b), o).unwrap();
+            }
+            black_box(&out);
+        })
+    });
+    let mut counts = vec![0u32; R];
+    g.bench_function("count_below", |bench| {
+        bench.iter(|| {
+            gemm::count_below(black_box(&a), black_box(&b), 0, &mut counts).unwrap();
+            black_box(&counts);
+        })
+    });
+    let mut sign_words = vec![0u64; words_for(R) * P];
+    g.bench_function("sign_matrix", |bench| {
+        bench.iter(|| {
+            let mut s = PatternsMut::new(R, P, &mut sign_words).unwrap();
+            gemm::sign_matrix(black_box(&a), black_box(&b), &mut s).unwrap();
+            black_box(&sign_words);
+        })
+    });
+    g.finish();
+}
+
+/// The calling thread's CPU time (criterion measurement).
+#[cfg(unix)]
+struct ThreadCpuTime;
+
+#[cfg(unix)]
+static WALL: WallTime = WallTime;
+
+#[cfg(unix)]
+impl ThreadCpuTime {
+    fn now() -> std::time::Duration {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+    }
+}
+
+#[cfg(unix)]
+impl Measurement for ThreadCpuTime {
+    type Intermediate = std::time::Duration;
+    type Value = std::time::Duration;
+    fn start(&self) -> Self::Intermediate {
+        Self::now()
+    }
+    fn end(&self, i: Self::Intermediate) -> Self::Value {
+        Self::now().saturating_sub(i)
+    }
+    fn add(&self, v1: &Self::Value, v2: &Self::Value) -> Self::Value {
+        *v1 + *v2
+    }
+    fn zero(&self) -> Self::Value {
+        std::time::Duration::ZERO
+    }
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn criterion::measurement::ValueFormatter {
+        // Same unit (nanoseconds) as the wall clock, so its formatter applies unchanged.
+        WALL.formatter()
+    }
+}
+
+fn run<M: Measurement>(mut c: Criterion<M>) {
+    products(&mut c);
+    c.final_summary();
+}
+
+fn main() {
+    let wall = std::env::var("FLATMIN_BENCH_CLOCK").is_ok_and(|v| v == "wall");
+    #[cfg(unix)]
+    if !wall {
+        run(Criterion::default()
+            .with_measurement(ThreadCpuTime)
+            .configure_from_args());
+        return;
+    }
+    let _ = wall;
+    run(Criterion::default().configure_from_args());
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Side by side: flatmin's committee focusing BP against the peer rFBP 1.0.4 (train_main, built by
+benches/rfbp_build.sh with its one-line maxdiff patch) on the same instances, one thread, CPU time of
+each whole process (getrusage of the children), interleaved runs, medians.
+
+Usage:
+  benches/rfbp_compare.py --rfbp /path/to/train_main --k 3 --n 335 --alpha 0.2 \
+      --instances 4 [--mode sweep|solve|both] [--workdir DIR]
+
+* Instances: P = round(alpha·K·N) random ±1 patterns with random ±1 labels (Python's random module,
+  seed = instance index), written in rFBP's text format (labels line, then P lines of N inputs,
+  tab-separated); flatmin reads the same file (benches/committee.rs command mode), fully connected.
+* Per sweep: (CPU of 52 sweeps − CPU of 2 sweeps)/50. rFBP: `-e 0 -i 52` (the first step, y = 1,
+  never converges at ε = 0, so exactly 52 sweeps); flatmin: MODE=sweeps (plain damped sweeps).
+* Solve: rFBP patched standard reinforcement `-p standard_reinforcement -s 101 -i 1000 -e 0.001 -d 0.5`
+  (the Julia default protocol with damping 0.5) and as shipped (`-a accurate exact` only);
+  flatmin: StandardReinforcement(0.01), damping 0.5, ≤ 10 sweeps per step, tol 1e-3, solution test
+  after every sweep.
+Nothing of rFBP is part of flatmin; the peer is built from its own source tree.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import statistics
+import subprocess
+import sys
+
+
+def cpu_of(cmd, env=None, timeout=None):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, r
+
+
+def write_instance(path, n, p, seed):
+    rng = random.Random(seed)
+    labels = [rng.choice((-1, 1)) for _ in range(p)]
+    with open(path, "w") as f:
+        f.write("\t".join(str(x) for x in labels) + "\n")
+        for _ in range(p):
+            f.write("\t".join(str(rng.choice((-1, 1))) for _ in range(n)) + "\n")
+
+
+def flatmin_binary(root):
+    out = subprocess.run(
+        ["cargo", "bench", "--bench", "committee", "--no-run", "--message-format=json"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout
+    for line in out.splitlines():
+        try:
+            m = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "committee" \
+                and m.get("executable"):
+            return m["executable"]
+    sys.exit("could not find the committee bench executable")
+
+
+def rfbp_cmd(binary, path, k, extra):
+    return [binary, "-f", path, "-k", str(k), "-m", "0", "-r", "1", "-a", "accurate", "exact"] + extra
+
+
+def rfbp_errors(stdout):
+    errs = re.findall(r"E=(\d+)", stdout)
+    return int(errs[-1]) if errs else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rfbp", required=True)
+    ap.add_argument("--k", type=int, default=3)
+    ap.add_argument("--n", type=int, default=335)
+    ap.add_argument("--alpha", type=float, default=0.2)
+    ap.add_argument("--instances", type=int, default=3)
+    ap.add_argument("--mode", default="both", choices=["sweep", "solve", "both"])
+    ap.add_argument("--workdir", default="/tmp/flatmin_rfbp_compare")
+    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--shipped", action="store_true", help="also run rFBP as shipped")
+    a = ap.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    fm = flatmin_binary(root)
+    os.makedirs(a.workdir, exist_ok=True)
+    p = round(a.alpha * a.k * a.n)
+    print(f"K={a.k} N={a.n} weights={a.k * a.n} P={p} alpha={p / (a.k * a.n):.4f}", flush=True)
+    per_sweep = {"rfbp": [], "flatmin": []}
+    solve = {"rfbp": [], "rfbp_shipped": [], "flatmin": []}
+    for s in range(a.instances):
+        path = os.path.join(a.workdir, f"K{a.k}_N{a.n}_P{p}_s{s}.txt")
+        write_instance(path, a.n, p, s)
+        env = dict(os.environ, FLATMIN_COMMITTEE_FILE=path, K=str(a.k), DAMPING="0.5",
+                   SEED=str(s + 1))
+        if a.mode in ("sweep", "both"):
+            res = {}
+            order = ["rfbp", "flatmin"] if s % 2 == 0 else ["flatmin", "rfbp"]
+            for who in order:
+                t = {}
+                for it in (2, 52):
+                    if who == "rfbp":
+                        cpu, _ = cpu_of(rfbp_cmd(a.rfbp, path, a.k,
+                                                 ["-p", "standard_reinforcement", "-s", "1", "-i", str(it),
+                                                  "-e", "0", "-d", "0.5"]))
+                    else:
+                        cpu, _ = cpu_of([fm], env=dict(env, MODE="sweeps", SWEEPS=str(it)))
+                    t[it] = cpu
+                res[who] = (t[52] - t[2]) / 50
+                per_sweep[who].append(res[who])
+            print(f"instance {s}: per sweep rfbp {res['rfbp'] * 1e3:.2f} ms, flatmin "
+                  f"{res['flatmin'] * 1e3:.3f} ms, ratio {res['rfbp'] / res['flatmin']:.1f}", flush=True)
+        if a.mode in ("solve", "both"):
+            line = f"instance {s}: solve"
+            runs = [("flatmin", None), ("rfbp", ["-p", "standard_reinforcement", "-s", "101", "-i", "1000",
+                                                 "-e", "0.001", "-d", "0.5", "-g", "0.01"])]
+            if a.shipped:
+                runs.append(("rfbp_shipped", []))
+            if s % 2 == 1:
+                runs.reverse()
+            for who, extra in runs:
+                try:
+                    if who == "flatmin":
+                        cpu, r = cpu_of([fm], env=dict(env, MODE="solve"), timeout=a.timeout)
+                        ok = json.loads(r.stdout.strip().splitlines()[-1])["solved"]
+                    else:
+                        cpu, r = cpu_of(rfbp_cmd(a.rfbp, path, a.k, extra), timeout=a.timeout)
+                        ok = rfbp_errors(r.stdout) == 0
+                except subprocess.TimeoutExpired:
+                    cpu, ok = a.timeout, False
+                solve[who].append((ok, cpu))
+                line += f" | {who}: {'solved' if ok else 'FAILED'} {cpu:.2f} s"
+            print(line, flush=True)
+    if per_sweep["rfbp"]:
+        r, f = statistics.median(per_sweep["rfbp"]), statistics.median(per_sweep["flatmin"])
+        print(f"MEDIAN per sweep: rfbp {r * 1e3:.2f} ms, flatmin {f * 1e3:.3f} ms, ratio {r / f:.1f}")
+    for who, runs in solve.items():
+        if runs:
+            ok = [c for (o, c) in runs if o]
+            med = statistics.median(ok) if ok else float("nan")
+            print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
