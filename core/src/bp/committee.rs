@@ -1408,7 +1408,7 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
                 if self.k == 1 {
                     let g = &mut self.g[mu * nw..(mu + 1) * nw];
                     match self.factor {
-                        FactorKind::Gaussian => factor::gaussian_update_with(
+                        FactorKind::Gaussian => factor::gaussian_update_raw(
                             level,
                             row,
                             g,
@@ -1419,9 +1419,15 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
                             g_max,
                             residual,
                         ),
-                        FactorKind::Exact => {
-                            factor::exact_update(row, g, self.h, self.scratch, th.t, damping, g_max)
-                        }
+                        FactorKind::Exact => factor::exact_update_raw(
+                            row,
+                            g,
+                            self.h,
+                            self.scratch,
+                            th.t,
+                            damping,
+                            g_max,
+                        ),
                     }
                 } else {
                     self.pattern_update(inst, mu, row, damping, g_max)
@@ -1571,9 +1577,9 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
                 let lz = if k == 1 {
                     match self.factor {
                         FactorKind::Gaussian => {
-                            factor::gaussian_log_z(row, g, h, self.scratch, th.t_par - 1)
+                            factor::gaussian_log_z_raw(row, g, h, self.scratch, th.t_par - 1)
                         }
-                        FactorKind::Exact => factor::exact_log_z(row, g, h, self.scratch, th.t),
+                        FactorKind::Exact => factor::exact_log_z_raw(row, g, h, self.scratch, th.t),
                     }
                 } else {
                     let d = self.down[mu * k + u];
