@@ -102,7 +102,8 @@ pub struct SolverFlags {
     pub no_sweep_check: bool,
     /// fBP: give up after this many consecutive steps whose BP residual max|Δ tanh| is ≥ 1.5, i.e.
     /// whose messages flip between opposite polarized states; no such run was seen to recover, and
-    /// finishing the protocol costs a failure ≈ 1000 more sweeps. 0 runs the whole protocol.
+    /// finishing the protocol costs a failure ≈ 1000 more sweeps. 0 runs the whole protocol. RBP
+    /// stops after 10 consecutive sweeps with residual ≥ 1.5 unless this is 0.
     #[arg(long, default_value_t = SolveOpts::default().runaway_steps, value_name = "N")]
     pub runaway_steps: usize,
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.

@@ -219,7 +219,13 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                     if !(opts.rbp_dr > 0.0 && opts.rbp_dr < 1.0) {
                         return Err(Error::Input("--dr must be in (0, 1)".into()));
                     }
-                    FbpParams::rbp(opts.rbp_dr)
+                    // The runaway stop (residual >= 1.5 on 10 consecutive sweeps) loses no
+                    // solution in 79 recorded runs at N = 1001 and cuts a failure from 1000
+                    // sweeps to 344-699 (`Runaway::RBP` docs); `--runaway-steps 0` turns it off.
+                    FbpParams {
+                        runaway: (opts.runaway_steps > 0).then_some(Runaway::RBP),
+                        ..FbpParams::rbp(opts.rbp_dr)
+                    }
                 } else {
                     let mut p = FbpParams::new(opts.protocol.protocol());
                     p.bp.max_sweeps = opts.max_sweeps_per_step.max(1);
