@@ -20,6 +20,7 @@
 //! | [`solvers`] | SBPI, CP+R, simulated annealing | ALGORITHMS §d |
 //! | [`enumerate`] | exact Gray-code enumeration and its histograms | ALGORITHMS §e |
 //! | [`flatness`] | local energy, maximal variation, distance to level sets | ALGORITHMS §f |
+//! | [`network`] | exact bit-packed evaluation of deep binary networks (bit-plane first layer) | DEEP §g.3 |
 //!
 //! Conventions: everything sized by N or P lives in caller-provided slices (fixed-capacity wrappers such
 //! as [`bits::SpinBuf`] serve firmware); fallible operations return `Result` with small error enums and
@@ -39,6 +40,7 @@ pub mod enumerate;
 pub mod error;
 pub mod flatness;
 pub mod instance;
+pub mod network;
 pub mod quad;
 pub mod real;
 pub mod rng;

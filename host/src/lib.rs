@@ -5,6 +5,7 @@
 //! figure or study. The library never prints; the binary parses arguments, calls it and prints.
 #![deny(missing_docs)]
 
+pub mod deep;
 pub mod error;
 pub mod experiments;
 pub mod harness;

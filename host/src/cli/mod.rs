@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bp;
+pub mod deep;
 pub mod enumerate;
 pub mod figure;
 pub mod instance;
@@ -89,6 +90,9 @@ pub enum Command {
     Merge(merge::Args),
     /// Rebuild DIR/report.html and DIR/report.md from the figures in DIR.
     Report(report::Args),
+    /// Deep binary networks on real data: train, eval, overlap, local-energy (DEEP.md).
+    #[command(subcommand)]
+    Deep(deep::Cmd),
 }
 
 /// Dispatches a parsed command line.
@@ -104,6 +108,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(c) => bench::run(c, &g),
         Command::Merge(a) => merge::run(a, &g),
         Command::Report(a) => report::run(a, &g),
+        Command::Deep(c) => deep::run(c, &g),
     }
 }
 

@@ -1,0 +1,455 @@
+//! `flatmin deep train|eval|overlap|local-energy`: deep binary networks on real data (DEEP.md).
+
+use super::{input_error, print_json, print_line, Global};
+use clap::Subcommand;
+use flatmin_host::deep::data::{self, Split, Task};
+use flatmin_host::deep::energy;
+use flatmin_host::deep::net::{self, arch_string, BinaryNet, PackedData};
+use flatmin_host::deep::overlap;
+use flatmin_host::deep::train::{self, TrainParams};
+use flatmin_host::harness::with_threads;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Largest accepted training-set size P.
+pub const MAX_P: usize = 1_000_000;
+
+/// Commands of this family.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Train a binary network with BinaryNet-style SGD on the first P training examples of a task.
+    ///
+    /// Latent weights U(−1,1) from --seed, forward with their signs, straight-through backward with
+    /// the hard-tanh window on pre-activations scaled by 1/√fan-in, cross-entropy of β·u (softmax for
+    /// 10 classes, logistic for one output), plain SGD, latent weights clipped to [−clip, clip]
+    /// (DEEP §g.4). One network trains on one thread: the same seed gives the same bytes whatever
+    /// --threads is. Writes NET.npz (W0…, int8; latent0…, float32) and NET.json (metadata) beside it.
+    /// With --json: {"task","arch","p","seed","train_error","test_error","epochs","seconds"}.
+    #[command(
+        after_help = "Example:\n  flatmin deep train --task fashion-parity --p 1000 --seed 1 --save net.npz --json"
+    )]
+    Train(TrainArgs),
+    /// Exact train and test errors of a network (bit-packed integer evaluation, DEEP §g.3).
+    ///
+    /// With --json: {"train_errors","train_error","test_error"} (train_errors is the integer count on
+    /// the first P training examples).
+    Eval(EvalArgs),
+    /// Overlap of two networks after matching hidden units (permutations and sign reversals, DEEP §g.5).
+    ///
+    /// With --json: {"q","q_layers":[…]} (and the unmatched "q_raw").
+    Overlap(OverlapArgs),
+    /// Local energy: train errors after flipping each weight with probability p, minus the network's
+    /// own, as a fraction of P (DEEP §g.6).
+    ///
+    /// With --json: [{"p","mean","stderr"},…].
+    LocalEnergy(EnergyArgs),
+}
+
+/// Where the data is and how much of it.
+#[derive(Debug, clap::Args)]
+pub struct DataArgs {
+    /// Task: mnist-parity, fashion, fashion-parity, cifar10, cifar10-parity.
+    #[arg(long, value_name = "T")]
+    pub task: String,
+    /// Training-set size: the first P examples of the training file (1..=1000000).
+    #[arg(long, value_name = "P")]
+    pub p: usize,
+    /// Data directory (else $FLATMIN_DATA, else /usr/share/datasets/…).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+/// Arguments of `flatmin deep train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+    /// Architecture n_0-n_1-…-n_L (default: 784-501-501-1 for parity tasks, 784-501-501-10 for
+    /// fashion, 3072-501-501-501-10 for cifar10).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Seed of the initialisation and of the mini-batch order.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Epochs.
+    #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
+    pub epochs: usize,
+    /// Learning rate on the latent weights.
+    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
+    pub lr: f32,
+    /// Mini-batch size.
+    #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
+    pub batch: usize,
+    /// Latent weights are clipped to [−C, C].
+    #[arg(long, value_name = "C", default_value_t = train::DEFAULT_CLIP, allow_negative_numbers = true)]
+    pub clip: f32,
+    /// Inverse temperature of the loss.
+    #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
+    pub beta: f32,
+    /// Output network file (.npz); its metadata goes to the same path with extension .json.
+    #[arg(long, short = 'o', visible_alias = "out", value_name = "NET.npz")]
+    pub save: Option<PathBuf>,
+    /// Replace an existing NET.npz that flatmin wrote (its NET.json says so).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Arguments of `flatmin deep eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// Network file (.npz).
+    pub net: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+}
+
+/// Arguments of `flatmin deep overlap`.
+#[derive(Debug, clap::Args)]
+pub struct OverlapArgs {
+    /// First network (.npz).
+    pub a: PathBuf,
+    /// Second network (.npz), matched to the first.
+    pub b: PathBuf,
+}
+
+/// Arguments of `flatmin deep local-energy`.
+#[derive(Debug, clap::Args)]
+pub struct EnergyArgs {
+    /// Network file (.npz).
+    pub net: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub data: DataArgs,
+    /// Flip probabilities a:b:n (n points from a to b).
+    #[arg(
+        long,
+        value_name = "a:b:n",
+        default_value = "0:0.3:31",
+        allow_hyphen_values = true
+    )]
+    pub ps: String,
+    /// Noise realisations per flip probability.
+    #[arg(long, value_name = "R", default_value_t = 100)]
+    pub samples: usize,
+    /// Seed of the noise.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Runs a command of this family.
+pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
+    match cmd {
+        Cmd::Train(a) => run_train(a, g),
+        Cmd::Eval(a) => run_eval(a, g),
+        Cmd::Overlap(a) => run_overlap(a, g),
+        Cmd::LocalEnergy(a) => run_energy(a, g),
+    }
+}
+
+fn check_p(p: usize) -> anyhow::Result<()> {
+    if p == 0 || p > MAX_P {
+        return Err(input_error(format!("--p {p} out of range 1..={MAX_P}")));
+    }
+    Ok(())
+}
+
+fn load_train(d: &DataArgs) -> anyhow::Result<(Task, data::TaskData)> {
+    let task = Task::from_name(&d.task)?;
+    check_p(d.p)?;
+    let train = data::load(task, Split::Train, Some(d.p), d.data.as_deref())?;
+    if train.len() < d.p {
+        return Err(input_error(format!(
+            "--p {} but the {} training file has only {} examples",
+            d.p,
+            task,
+            train.len()
+        )));
+    }
+    Ok((task, train))
+}
+
+fn load_net(path: &Path) -> anyhow::Result<BinaryNet> {
+    if !path.is_file() {
+        return Err(input_error(format!("{}: no such file", path.display())));
+    }
+    Ok(BinaryNet::load_npz(path)?)
+}
+
+fn test_error(net: &BinaryNet, task: Task, d: &DataArgs) -> anyhow::Result<f64> {
+    let test = data::load(task, Split::Test, None, d.data.as_deref())?;
+    let packed = PackedData::new(&test)?;
+    Ok(net::count_errors_par(&net.pack(), &packed)? as f64 / test.len().max(1) as f64)
+}
+
+/// Metadata written beside a network file.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct NetMeta {
+    written_by: String,
+    version: String,
+    command_line: Vec<String>,
+    task: String,
+    arch: String,
+    p: usize,
+    params: TrainParams,
+    train_error: f64,
+    test_error: f64,
+    seconds: f64,
+}
+
+fn meta_path(net: &Path) -> PathBuf {
+    net.with_extension("json")
+}
+
+fn check_output(path: &Path, force: bool) -> anyhow::Result<()> {
+    let meta = meta_path(path);
+    if path.extension().and_then(|e| e.to_str()) != Some("npz") {
+        return Err(input_error(format!(
+            "--save {}: the network file must end in .npz",
+            path.display()
+        )));
+    }
+    let ours = |p: &Path| {
+        std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| serde_json::from_str::<NetMeta>(&t).ok())
+            .is_some_and(|m| m.written_by == "flatmin deep train")
+    };
+    for p in [path, meta.as_path()] {
+        if p.exists() {
+            if !force {
+                return Err(input_error(format!(
+                    "{} exists (pass --force to replace a network flatmin wrote)",
+                    p.display()
+                )));
+            }
+            if !ours(&meta) {
+                return Err(input_error(format!(
+                    "{} exists and was not written by flatmin deep train (no matching {}); not replacing it",
+                    p.display(),
+                    meta.display()
+                )));
+            }
+        }
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(input_error(format!(
+                "--save {}: directory {} does not exist",
+                path.display(),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
+    let task = Task::from_name(&a.data.task)?;
+    let arch = match &a.arch {
+        Some(s) => net::parse_arch(s)?,
+        None => task.default_arch(),
+    };
+    if arch[0] != task.inputs() || arch[arch.len() - 1] != task.outputs() {
+        return Err(input_error(format!(
+            "--arch {}: task {task} needs {} inputs and {} output unit{}",
+            arch_string(&arch),
+            task.inputs(),
+            task.outputs(),
+            if task.outputs() == 1 { "" } else { "s" }
+        )));
+    }
+    let params = TrainParams {
+        epochs: a.epochs,
+        lr: a.lr,
+        batch: a.batch,
+        clip: a.clip,
+        beta: a.beta,
+        seed: a.seed,
+    };
+    params.check()?;
+    if let Some(path) = &a.save {
+        check_output(path, a.force)?;
+    }
+    let (_, train_data) = load_train(&a.data)?;
+    let start = std::time::Instant::now();
+    let pb = flatmin_host::harness::progress::bar(params.epochs as u64, "epochs", g.quiet);
+    let trained = train::train(&arch, &train_data, &params, |r| {
+        pb.set_position(r.epoch as u64);
+        pb.set_message(format!(
+            "loss {:.4}, running errors {}",
+            r.loss, r.running_errors
+        ));
+    })?;
+    pb.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+    let (train_errors, test_err) = with_threads(g.threads, || -> anyhow::Result<(u64, f64)> {
+        let packed = PackedData::new(&train_data)?;
+        let e = net::count_errors_par(&trained.pack(), &packed)?;
+        Ok((e, test_error(&trained, task, &a.data)?))
+    })??;
+    let train_error = train_errors as f64 / a.data.p as f64;
+    if let Some(path) = &a.save {
+        trained.save_npz(path)?;
+        let meta = NetMeta {
+            written_by: "flatmin deep train".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            command_line: std::env::args().collect(),
+            task: task.name().into(),
+            arch: arch_string(&arch),
+            p: a.data.p,
+            params: params.clone(),
+            train_error,
+            test_error: test_err,
+            seconds,
+        };
+        let mp = meta_path(path);
+        let tmp = mp.with_extension("json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&meta)? + "\n")
+            .and_then(|()| std::fs::rename(&tmp, &mp))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(path);
+                anyhow::anyhow!("{}: {e}", mp.display())
+            })?;
+    }
+    #[derive(Serialize)]
+    struct Out {
+        task: String,
+        arch: String,
+        p: usize,
+        seed: u64,
+        train_error: f64,
+        test_error: f64,
+        epochs: usize,
+        seconds: f64,
+    }
+    let out = Out {
+        task: task.name().into(),
+        arch: arch_string(&arch),
+        p: a.data.p,
+        seed: a.seed,
+        train_error,
+        test_error: test_err,
+        epochs: params.epochs,
+        seconds,
+    };
+    if g.json {
+        print_json(&out)
+    } else {
+        print_line(&format!(
+            "task {} arch {} P {} seed {}: train error {} ({} of {}), test error {:.4}, {} epochs in {:.1} s",
+            out.task, out.arch, out.p, out.seed, train_error, train_errors, out.p, test_err, out.epochs, seconds
+        ))
+    }
+}
+
+fn run_eval(a: EvalArgs, g: &Global) -> anyhow::Result<()> {
+    let network = load_net(&a.net)?;
+    let (task, train_data) = load_train(&a.data)?;
+    if network.arch[0] != task.inputs() || network.arch[network.arch.len() - 1] != task.outputs() {
+        return Err(input_error(format!(
+            "{}: a {} network does not fit task {task} ({} inputs, {} outputs)",
+            a.net.display(),
+            arch_string(&network.arch),
+            task.inputs(),
+            task.outputs()
+        )));
+    }
+    let (train_errors, test_err) = with_threads(g.threads, || -> anyhow::Result<(u64, f64)> {
+        let packed = PackedData::new(&train_data)?;
+        let e = net::count_errors_par(&network.pack(), &packed)?;
+        Ok((e, test_error(&network, task, &a.data)?))
+    })??;
+    #[derive(Serialize)]
+    struct Out {
+        train_errors: u64,
+        train_error: f64,
+        test_error: f64,
+    }
+    let out = Out {
+        train_errors,
+        train_error: train_errors as f64 / a.data.p as f64,
+        test_error: test_err,
+    };
+    if g.json {
+        print_json(&out)
+    } else {
+        print_line(&format!(
+            "train errors {} of {} ({}), test error {:.4}",
+            out.train_errors, a.data.p, out.train_error, out.test_error
+        ))
+    }
+}
+
+fn run_overlap(a: OverlapArgs, g: &Global) -> anyhow::Result<()> {
+    let na = load_net(&a.a)?;
+    let nb = load_net(&a.b)?;
+    let ov = overlap::overlap(&na, &nb)?;
+    let raw = overlap::raw_overlap(&na, &nb)?;
+    #[derive(Serialize)]
+    struct Out {
+        q: f64,
+        q_layers: Vec<f64>,
+        q_raw: f64,
+    }
+    let out = Out {
+        q: ov.q,
+        q_layers: ov.q_layers,
+        q_raw: raw.q,
+    };
+    if g.json {
+        print_json(&out)
+    } else {
+        let layers: Vec<String> = out.q_layers.iter().map(|q| format!("{q:.4}")).collect();
+        print_line(&format!(
+            "q {:.4} (layers {}), unmatched {:.4}",
+            out.q,
+            layers.join(" "),
+            out.q_raw
+        ))
+    }
+}
+
+fn run_energy(a: EnergyArgs, g: &Global) -> anyhow::Result<()> {
+    let ps = energy::parse_grid(&a.ps)?;
+    if a.samples == 0 || a.samples > energy::MAX_SAMPLES {
+        return Err(input_error(format!(
+            "--samples {} out of range 1..={}",
+            a.samples,
+            energy::MAX_SAMPLES
+        )));
+    }
+    let network = load_net(&a.net)?;
+    let (task, train_data) = load_train(&a.data)?;
+    if network.arch[0] != task.inputs() || network.arch[network.arch.len() - 1] != task.outputs() {
+        return Err(input_error(format!(
+            "{}: a {} network does not fit task {task}",
+            a.net.display(),
+            arch_string(&network.arch)
+        )));
+    }
+    let total = (ps.len() * a.samples) as u64;
+    let pb = flatmin_host::harness::progress::bar(total, "perturbed networks", g.quiet);
+    let points = with_threads(g.threads, || -> anyhow::Result<Vec<energy::EnergyPoint>> {
+        let packed = PackedData::new(&train_data)?;
+        Ok(energy::local_energy(
+            &network,
+            &packed,
+            &ps,
+            a.samples,
+            a.seed,
+            || pb.inc(1),
+        )?)
+    })??;
+    pb.finish_and_clear();
+    if g.json {
+        print_json(&points)
+    } else {
+        let mut text = String::from("p\tmean\tstderr");
+        for pt in &points {
+            text.push_str(&format!("\n{}\t{:.6}\t{:.6}", pt.p, pt.mean, pt.stderr));
+        }
+        print_line(&text)
+    }
+}

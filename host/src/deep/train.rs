@@ -1,0 +1,359 @@
+//! BinaryNet-style SGD for deep binary networks (DEEP §g.4).
+//!
+//! * latent weights `W̃ ~ U(−1, 1)` i.i.d. from the seed; forward with `W = sign(W̃)` (0 → +1);
+//! * hidden units: forward `sign(u)`, backward the hard-tanh window `1{|u| ≤ 1}` of the scaled
+//!   pre-activation `u = h / √n_in` (straight-through estimator);
+//! * loss: cross-entropy of `β u_L` (softmax for C outputs, logistic `ln(1 + e^{−β y u})` for one);
+//! * plain SGD on the latent weights with the gradient of the binary ones, mini-batches from a seeded
+//!   shuffle per epoch, the latent weights clipped to `[−c, c]` after each step; inputs `x / 255 = (2b − 255) / 255`, the
+//!   exact evaluation's odd integers scaled.
+//!
+//! The f32 products run on `matrixmultiply` (pure Rust, run-time AVX/FMA dispatch, builds in seconds;
+//! the `gemm` crate is ~1.5× faster on this kernel but takes ~30 s to build and its multi-threading
+//! changes summation order). One network trains on one thread, so the result is bit-identical for a
+//! seed whatever `--threads` is; studies run networks in parallel. Across machines the bytes may
+//! differ: `matrixmultiply` picks its FMA/AVX/SSE kernel at run time and these round differently, so
+//! bit-identity holds per CPU feature level (the exact evaluation of a given network is identical
+//! everywhere).
+
+use crate::deep::data::TaskData;
+use crate::deep::net::BinaryNet;
+use crate::error::{Error, Result};
+use flatmin_core::rng::{derive_seed, rng_from_seed, shuffle, uniform};
+
+/// Hyper-parameters of one training run.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainParams {
+    /// Epochs (passes over the P examples).
+    pub epochs: usize,
+    /// Learning rate on the latent weights.
+    pub lr: f32,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Latent weights are clipped to `[−clip, clip]`.
+    pub clip: f32,
+    /// Inverse temperature of the loss on the scaled output pre-activations.
+    pub beta: f32,
+    /// Seed of the initialisation and of the mini-batch shuffles.
+    pub seed: u64,
+}
+
+impl Default for TrainParams {
+    fn default() -> Self {
+        TrainParams {
+            epochs: DEFAULT_EPOCHS,
+            lr: DEFAULT_LR,
+            batch: DEFAULT_BATCH,
+            clip: DEFAULT_CLIP,
+            beta: DEFAULT_BETA,
+            seed: 0,
+        }
+    }
+}
+
+/// Default epochs.
+pub const DEFAULT_EPOCHS: usize = 100;
+/// Default learning rate.
+pub const DEFAULT_LR: f32 = 20.0;
+/// Default mini-batch size (the same group's comparison runs used 128).
+pub const DEFAULT_BATCH: usize = 128;
+/// Default latent clip.
+pub const DEFAULT_CLIP: f32 = 1.0;
+/// Default inverse temperature.
+pub const DEFAULT_BETA: f32 = 4.0;
+/// Largest accepted number of epochs.
+pub const MAX_EPOCHS: usize = 100_000;
+
+impl TrainParams {
+    /// Checks the documented ranges.
+    pub fn check(&self) -> Result<()> {
+        if self.epochs == 0 || self.epochs > MAX_EPOCHS {
+            return Err(Error::Input(format!(
+                "--epochs {} out of range 1..={MAX_EPOCHS}",
+                self.epochs
+            )));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(Error::Input(format!("--lr {} must be > 0", self.lr)));
+        }
+        if self.batch == 0 || self.batch > 1 << 20 {
+            return Err(Error::Input(format!(
+                "--batch {} out of range 1..=1048576",
+                self.batch
+            )));
+        }
+        if !(self.clip.is_finite() && self.clip > 0.0) {
+            return Err(Error::Input(format!("--clip {} must be > 0", self.clip)));
+        }
+        if !(self.beta.is_finite() && self.beta > 0.0) {
+            return Err(Error::Input(format!("--beta {} must be > 0", self.beta)));
+        }
+        Ok(())
+    }
+}
+
+/// `C (m×n, row-major, dense) = A · B + beta·C`, with A given by strides (rsa, csa) over an m×k view
+/// and B by (rsb, csb) over a k×n view. Bounds are checked before the call into `matrixmultiply`.
+#[allow(clippy::too_many_arguments)]
+fn sgemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    rsa: usize,
+    csa: usize,
+    b: &[f32],
+    rsb: usize,
+    csb: usize,
+    beta: f32,
+    c: &mut [f32],
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    assert!(c.len() >= m * n, "sgemm: C too small");
+    if k > 0 {
+        assert!(
+            (m - 1) * rsa + (k - 1) * csa < a.len(),
+            "sgemm: A too small"
+        );
+        assert!(
+            (k - 1) * rsb + (n - 1) * csb < b.len(),
+            "sgemm: B too small"
+        );
+    }
+    // SAFETY: every index the kernel touches, (i·rs + j·cs) for i < rows and j < cols of each view, was
+    // checked above to lie inside the slice; C is a distinct &mut slice (no aliasing with A or B).
+    #[allow(unsafe_code)]
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa as isize,
+            csa as isize,
+            b.as_ptr(),
+            rsb as isize,
+            csb as isize,
+            beta,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+#[inline]
+fn sgn(v: f32) -> f32 {
+    if v < 0.0 {
+        -1.0
+    } else {
+        1.0
+    }
+}
+
+/// Per-epoch report passed to the progress callback.
+#[derive(Clone, Copy, Debug)]
+pub struct EpochReport {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss over the epoch's mini-batches.
+    pub loss: f64,
+    /// Training examples misclassified by the float forward pass during the epoch (before each
+    /// step's update), a cheap running indicator; the exact count comes from the packed evaluation.
+    pub running_errors: usize,
+}
+
+/// Trains a network of architecture `arch` on `data` (all its examples). `on_epoch` is called after
+/// every epoch.
+pub fn train(
+    arch: &[usize],
+    data: &TaskData,
+    params: &TrainParams,
+    mut on_epoch: impl FnMut(&EpochReport),
+) -> Result<BinaryNet> {
+    params.check()?;
+    crate::deep::net::check_arch(arch).map_err(|e| Error::Input(format!("bad --arch: {e}")))?;
+    if arch[0] != data.n {
+        return Err(Error::Input(format!(
+            "--arch starts with {} inputs, the data has {} per example",
+            arch[0], data.n
+        )));
+    }
+    let outs = arch[arch.len() - 1];
+    let p = data.len();
+    if p == 0 {
+        return Err(Error::Input(
+            "no training examples (--p must be ≥ 1)".into(),
+        ));
+    }
+    let labels_ok = if outs == 1 {
+        data.labels.iter().all(|&y| y == 1 || y == -1)
+    } else {
+        data.labels.iter().all(|&y| y >= 0 && (y as usize) < outs)
+    };
+    if !labels_ok {
+        return Err(Error::Input(format!(
+            "--arch ends with {outs} output unit{} but the task's labels need {}",
+            if outs == 1 { "" } else { "s" },
+            if outs == 1 {
+                "more"
+            } else {
+                "one (two-class task)"
+            }
+        )));
+    }
+    let nl = arch.len() - 1;
+    let mut rng = rng_from_seed(derive_seed(params.seed, 0));
+    let mut latent: Vec<Vec<f32>> = arch
+        .windows(2)
+        .map(|s| {
+            (0..s[0] * s[1])
+                .map(|_| (2.0 * uniform(&mut rng) - 1.0) as f32)
+                .collect()
+        })
+        .collect();
+    let mut wb: Vec<Vec<f32>> = latent
+        .iter()
+        .map(|l| l.iter().map(|&v| sgn(v)).collect())
+        .collect();
+    let scale: Vec<f32> = arch[..nl]
+        .iter()
+        .map(|&n| 1.0 / (n as f32).sqrt())
+        .collect();
+    let x = data.floats();
+    let n0 = arch[0];
+    let bmax = params.batch.min(p);
+    // Activations a_l (B × arch[l]); pre-activations u_l (B × arch[l+1]).
+    let mut acts: Vec<Vec<f32>> = arch[..nl].iter().map(|&n| vec![0.0; bmax * n]).collect();
+    let mut pre: Vec<Vec<f32>> = arch[1..].iter().map(|&n| vec![0.0; bmax * n]).collect();
+    let max_w = arch.iter().copied().max().unwrap_or(1);
+    let mut g_out = vec![0.0f32; bmax * max_w];
+    let mut g_in = vec![0.0f32; bmax * max_w];
+    let mut grad: Vec<f32> = vec![0.0; arch.windows(2).map(|s| s[0] * s[1]).max().unwrap_or(0)];
+    let mut order: Vec<usize> = (0..p).collect();
+    let mut shuffle_rng = rng_from_seed(derive_seed(params.seed, 1));
+    for epoch in 1..=params.epochs {
+        shuffle(&mut shuffle_rng, &mut order);
+        let mut loss_sum = 0.0f64;
+        let mut batches = 0usize;
+        let mut running_errors = 0usize;
+        for chunk in order.chunks(params.batch) {
+            let b = chunk.len();
+            for (r, &mu) in chunk.iter().enumerate() {
+                acts[0][r * n0..(r + 1) * n0].copy_from_slice(&x[mu * n0..(mu + 1) * n0]);
+            }
+            // Forward.
+            for l in 0..nl {
+                let (nin, nout) = (arch[l], arch[l + 1]);
+                let u = &mut pre[l][..b * nout];
+                sgemm(b, nin, nout, &acts[l], nin, 1, &wb[l], 1, nin, 0.0, u);
+                let s = scale[l];
+                u.iter_mut().for_each(|v| *v *= s);
+                if l + 1 < nl {
+                    let (head, tail) = acts.split_at_mut(l + 1);
+                    let _ = head;
+                    for (a, &v) in tail[0][..b * nout].iter_mut().zip(u.iter()) {
+                        *a = sgn(v);
+                    }
+                }
+            }
+            // Loss and its gradient with respect to u_L (mean over the batch).
+            let beta = params.beta;
+            let u = &pre[nl - 1][..b * outs];
+            let g = &mut g_out[..b * outs];
+            let inv_b = 1.0 / b as f32;
+            let mut loss = 0.0f64;
+            for (r, &mu) in chunk.iter().enumerate() {
+                let y = data.labels[mu];
+                if outs == 1 {
+                    let m = beta * y as f32 * u[r];
+                    // ln(1 + e^{−m}), stable
+                    loss += f64::from(if m > 0.0 {
+                        (-m).exp().ln_1p()
+                    } else {
+                        -m + m.exp().ln_1p()
+                    });
+                    let sig = 1.0 / (1.0 + m.exp()); // σ(−m)
+                    g[r] = -beta * y as f32 * sig * inv_b;
+                    if (u[r] < 0.0) != (y < 0) {
+                        running_errors += 1;
+                    }
+                } else {
+                    let row = &u[r * outs..(r + 1) * outs];
+                    let mx = row.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(beta * v));
+                    let z: f32 = row.iter().map(|&v| (beta * v - mx).exp()).sum();
+                    let yi = y as usize;
+                    loss += f64::from(mx + z.ln() - beta * row[yi]);
+                    let mut best = 0;
+                    for c in 0..outs {
+                        let pc = (beta * row[c] - mx).exp() / z;
+                        g[r * outs + c] = beta * (pc - if c == yi { 1.0 } else { 0.0 }) * inv_b;
+                        if row[c] > row[best] {
+                            best = c;
+                        }
+                    }
+                    if best != yi {
+                        running_errors += 1;
+                    }
+                }
+            }
+            loss_sum += loss / b as f64;
+            batches += 1;
+            // Backward: g_out holds dL/du_l (B × nout).
+            for l in (0..nl).rev() {
+                let (nin, nout) = (arch[l], arch[l + 1]);
+                let s = scale[l];
+                // dL/dh = dL/du · s.
+                g_out[..b * nout].iter_mut().for_each(|v| *v *= s);
+                // dL/dA_l = G · W (B × nin), before W changes.
+                if l > 0 {
+                    sgemm(
+                        b,
+                        nout,
+                        nin,
+                        &g_out,
+                        nout,
+                        1,
+                        &wb[l],
+                        nin,
+                        1,
+                        0.0,
+                        &mut g_in[..b * nin],
+                    );
+                }
+                // dL/dW = Gᵀ · A_l (nout × nin).
+                let gw = &mut grad[..nout * nin];
+                sgemm(nout, b, nin, &g_out, 1, nout, &acts[l], nin, 1, 0.0, gw);
+                let (lr, c) = (params.lr, params.clip);
+                for ((lat, wv), &gv) in latent[l].iter_mut().zip(wb[l].iter_mut()).zip(gw.iter()) {
+                    *lat = (*lat - lr * gv).clamp(-c, c);
+                    *wv = sgn(*lat);
+                }
+                if l > 0 {
+                    // Straight-through hard-tanh window on u_{l−1} (B × nin).
+                    let up = &pre[l - 1][..b * nin];
+                    for ((go, &gi), &uv) in
+                        g_out[..b * nin].iter_mut().zip(&g_in[..b * nin]).zip(up)
+                    {
+                        *go = if uv.abs() <= 1.0 { gi } else { 0.0 };
+                    }
+                }
+            }
+        }
+        on_epoch(&EpochReport {
+            epoch,
+            loss: loss_sum / batches.max(1) as f64,
+            running_errors,
+        });
+    }
+    let weights = wb
+        .iter()
+        .map(|w| w.iter().map(|&v| if v < 0.0 { -1i8 } else { 1 }).collect())
+        .collect();
+    let mut net = BinaryNet::new(arch.to_vec(), weights)?;
+    net.latent = Some(latent);
+    Ok(net)
+}

@@ -1,0 +1,602 @@
+//! Deep binary networks (DEEP.md): the library on small self-made data, and the `flatmin deep …`
+//! commands run as a user would, on self-made IDX files and on the real Fashion-MNIST of Debian's
+//! `dataset-fashion-mnist` (installed by scripts/data-deps, which scripts/test-all runs).
+
+use flatmin_core::rng::{below, rng_from_seed, shuffle};
+use flatmin_host::deep::data::{self, Split, Task, TaskData};
+use flatmin_host::deep::energy::local_energy;
+use flatmin_host::deep::net::{count_errors, predict_reference, BinaryNet, PackedData};
+use flatmin_host::deep::overlap::{apply_relabel, matched, overlap, raw_overlap, Relabel};
+use flatmin_host::deep::train::{train, TrainParams};
+use rand_core::RngCore;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
+const FASHION: &str = "/usr/share/datasets/fashion-mnist";
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("flatmin-deep-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn idx(magic: u32, dims: &[u32], data: &[u8]) -> Vec<u8> {
+    let mut v = magic.to_be_bytes().to_vec();
+    for d in dims {
+        v.extend_from_slice(&d.to_be_bytes());
+    }
+    v.extend_from_slice(data);
+    v
+}
+
+/// A small learnable Fashion-like IDX set: class c lights up band c of the image, plus noise.
+fn write_idx_set(dir: &Path, train: usize, test: usize, seed: u64) {
+    let mut rng = rng_from_seed(seed);
+    for (split, count) in [("train", train), ("t10k", test)] {
+        let mut px = Vec::new();
+        let mut lab = Vec::new();
+        for _ in 0..count {
+            let c = below(&mut rng, 10) as usize;
+            lab.push(c as u8);
+            for i in 0..784 {
+                let band = (i / 28) * 10 / 28 == c;
+                let noise = (rng.next_u32() % 90) as u8;
+                px.push(if band { 160 + noise } else { noise });
+            }
+        }
+        std::fs::write(
+            dir.join(format!("{split}-images-idx3-ubyte")),
+            idx(0x803, &[count as u32, 28, 28], &px),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(format!("{split}-labels-idx1-ubyte")),
+            idx(0x801, &[count as u32], &lab),
+        )
+        .unwrap();
+    }
+}
+
+fn flatmin(args: &[&str], cwd: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FLATMIN_DATA")
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .output()
+        .expect("run flatmin")
+}
+
+fn ok_json(args: &[&str], cwd: &Path) -> Value {
+    let out = flatmin(args, cwd);
+    assert!(
+        out.status.success(),
+        "flatmin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn bad_input(args: &[&str], cwd: &Path) -> String {
+    let out = flatmin(args, cwd);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
+    let line = err.trim_end().to_string();
+    assert!(
+        line.starts_with("flatmin: error: ") && !line.contains('\n'),
+        "not one clear line: {err:?}"
+    );
+    line
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+    k.sort();
+    k
+}
+
+fn random_relabel(net: &BinaryNet, seed: u64) -> Vec<Relabel> {
+    let mut rng = rng_from_seed(seed);
+    net.arch[1..net.arch.len() - 1]
+        .iter()
+        .map(|&n| {
+            let mut perm: Vec<usize> = (0..n).collect();
+            shuffle(&mut rng, &mut perm);
+            let signs = (0..n)
+                .map(|_| if rng.next_u32() & 1 == 0 { 1 } else { -1 })
+                .collect();
+            Relabel { perm, signs }
+        })
+        .collect()
+}
+
+fn synthetic(task: Task, p: usize, seed: u64) -> TaskData {
+    let mut rng = rng_from_seed(seed);
+    let n = task.inputs();
+    TaskData {
+        n,
+        pixels: (0..p * n).map(|_| rng.next_u32() as u8).collect(),
+        labels: (0..p)
+            .map(|_| task.label(below(&mut rng, 10) as u8))
+            .collect(),
+    }
+}
+
+/// Odd fan-ins everywhere (n_0 = 785 and odd hidden widths) so that no pre-activation is ever 0: sign
+/// reversal of a hidden unit is then an exact symmetry (with sign(0) = +1 it is not at a tie).
+#[test]
+fn relabelled_copy_has_overlap_one_and_same_outputs() {
+    for (arch, seed) in [(vec![785, 41, 31, 1], 1u64), (vec![785, 25, 23, 21, 10], 2)] {
+        let a = BinaryNet::random(&arch, seed).unwrap();
+        let rl = random_relabel(&a, seed + 10);
+        let b = apply_relabel(&a, &rl).unwrap();
+        let outs = arch[arch.len() - 1];
+        let mut rng = rng_from_seed(seed);
+        let data = TaskData {
+            n: 785,
+            pixels: (0..300 * 785).map(|_| rng.next_u32() as u8).collect(),
+            labels: (0..300)
+                .map(|i| if outs == 1 { 1 - 2 * (i % 2) } else { i % 10 })
+                .collect(),
+        };
+        // Relabelling is a symmetry: same outputs on every input.
+        assert_eq!(predict_reference(&a, &data), predict_reference(&b, &data));
+        assert!(
+            raw_overlap(&a, &b).unwrap().q < 0.5,
+            "relabelling must scramble rows"
+        );
+        let ov = overlap(&a, &b).unwrap();
+        assert_eq!(ov.q, 1.0);
+        assert!(ov.q_layers.iter().all(|&q| q == 1.0), "{:?}", ov.q_layers);
+        // The matched B computes exactly what B computes (the exact packed evaluation agrees too).
+        let c = BinaryNet::random(&arch, seed + 100).unwrap();
+        let m = matched(&a, &c).unwrap();
+        assert_ne!(m.weights, c.weights);
+        assert_eq!(predict_reference(&m, &data), predict_reference(&c, &data));
+        let packed = PackedData::new(&data).unwrap();
+        assert_eq!(
+            count_errors(&m.pack(), &packed).unwrap(),
+            count_errors(&c.pack(), &packed).unwrap()
+        );
+        // Baseline: independent random networks overlap little even after matching.
+        let q0 = overlap(&a, &c).unwrap();
+        assert!(q0.q.abs() < 0.2, "random baseline {:?}", q0);
+        assert!(
+            q0.q > raw_overlap(&a, &c).unwrap().q,
+            "matching raises the overlap"
+        );
+    }
+}
+
+#[test]
+fn packed_error_count_matches_reference_forward() {
+    for (task, arch) in [
+        (Task::FashionParity, vec![784, 33, 17, 1]),
+        (Task::Fashion, vec![784, 64, 10]),
+    ] {
+        let data = synthetic(task, 1100, 5);
+        let net = BinaryNet::random(&arch, 9).unwrap();
+        let want = predict_reference(&net, &data)
+            .iter()
+            .zip(&data.labels)
+            .filter(|(a, b)| a != b)
+            .count() as u64;
+        let got = count_errors(&net.pack(), &PackedData::new(&data).unwrap()).unwrap();
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn local_energy_is_exact_and_pinned() {
+    let data = synthetic(Task::FashionParity, 200, 3);
+    let packed = PackedData::new(&data).unwrap();
+    let net = BinaryNet::random(&[784, 31, 1], 4).unwrap();
+    let pts = local_energy(&net, &packed, &[0.0, 0.1, 0.5], 8, 11, || {}).unwrap();
+    assert_eq!(pts[0].mean, 0.0);
+    assert_eq!(pts[0].stderr, 0.0);
+    // Integer evaluation + seeded noise: the same numbers on every machine (pinned so a change in the
+    // noise streams or the evaluation is never silent).
+    let again = local_energy(&net, &packed, &[0.0, 0.1, 0.5], 8, 11, || {}).unwrap();
+    assert_eq!(pts, again);
+    let sums: Vec<i64> = pts
+        .iter()
+        .map(|p| (p.mean * 200.0 * 8.0).round() as i64)
+        .collect();
+    assert_eq!(sums, PINNED_ENERGY_SUMS, "{pts:?}");
+}
+
+/// Σ over the 8 realisations of (E − E₀) for p = 0, 0.1, 0.5 in `local_energy_is_exact_and_pinned`.
+const PINNED_ENERGY_SUMS: [i64; 3] = [0, -87, -122];
+
+#[test]
+fn training_is_deterministic_and_learns() {
+    let dir = tmp("lib-train");
+    write_idx_set(&dir, 300, 10, 7);
+    let data = data::load(Task::Fashion, Split::Train, Some(300), Some(&dir)).unwrap();
+    let params = TrainParams {
+        epochs: 15,
+        seed: 3,
+        ..TrainParams::default()
+    };
+    let arch = [784, 64, 10];
+    let a = train(&arch, &data, &params, |_| {}).unwrap();
+    let b = train(&arch, &data, &params, |_| {}).unwrap();
+    assert_eq!(a, b);
+    let c = train(&arch, &data, &TrainParams { seed: 4, ..params }, |_| {}).unwrap();
+    assert_ne!(a.weights, c.weights);
+    let e = count_errors(&a.pack(), &PackedData::new(&data).unwrap()).unwrap();
+    assert_eq!(e, 0, "the band task is separable");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cli_train_eval_overlap_local_energy_on_self_made_files() {
+    let dir = tmp("cli");
+    write_idx_set(&dir, 120, 50, 1);
+    let d = dir.to_str().unwrap();
+    let args = |seed: &str, out: &str| -> Vec<String> {
+        [
+            "deep",
+            "train",
+            "--task",
+            "fashion-parity",
+            "--arch",
+            "784-32-16-1",
+            "--p",
+            "100",
+            "--epochs",
+            "10",
+            "--seed",
+            seed,
+            "--data",
+            d,
+            "--save",
+            out,
+            "--json",
+            "--quiet",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |a: Vec<String>| ok_json(&a.iter().map(String::as_str).collect::<Vec<_>>(), &dir);
+    let t = run(args("5", "a.npz"));
+    assert_eq!(
+        keys(&t),
+        [
+            "arch",
+            "epochs",
+            "p",
+            "seconds",
+            "seed",
+            "task",
+            "test_error",
+            "train_error"
+        ]
+    );
+    assert_eq!(t["arch"], "784-32-16-1");
+    assert_eq!(t["p"], 100);
+    // Same seed → the same network bytes.
+    run(args("5", "b.npz"));
+    assert_eq!(
+        std::fs::read(dir.join("a.npz")).unwrap(),
+        std::fs::read(dir.join("b.npz")).unwrap()
+    );
+    run(args("6", "c.npz"));
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("a.json")).unwrap()).unwrap();
+    assert_eq!(meta["task"], "fashion-parity");
+    assert_eq!(meta["params"]["seed"], 5);
+    // The network reads back with numpy's layout.
+    let net = BinaryNet::load_npz(&dir.join("a.npz")).unwrap();
+    assert_eq!(net.arch, vec![784, 32, 16, 1]);
+    assert!(net.latent.is_some());
+
+    let e = ok_json(
+        &[
+            "deep",
+            "eval",
+            "a.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            "100",
+            "--data",
+            d,
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(keys(&e), ["test_error", "train_error", "train_errors"]);
+    assert_eq!(
+        e["train_errors"].as_u64().unwrap() as f64 / 100.0,
+        t["train_error"].as_f64().unwrap()
+    );
+    assert_eq!(e["test_error"], t["test_error"]);
+
+    let o = ok_json(&["deep", "overlap", "a.npz", "b.npz", "--json"], &dir);
+    assert_eq!(o["q"], 1.0);
+    assert_eq!(o["q_layers"].as_array().unwrap().len(), 3);
+    let o = ok_json(&["deep", "overlap", "a.npz", "c.npz", "--json"], &dir);
+    let q = o["q"].as_f64().unwrap();
+    assert!(q < 1.0 && q > -1.0, "{o}");
+
+    let le = ok_json(
+        &[
+            "deep",
+            "local-energy",
+            "a.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            "100",
+            "--ps",
+            "0:0.2:3",
+            "--samples",
+            "5",
+            "--seed",
+            "2",
+            "--data",
+            d,
+            "--json",
+        ],
+        &dir,
+    );
+    let pts = le.as_array().unwrap();
+    assert_eq!(pts.len(), 3);
+    assert_eq!(keys(&pts[0]), ["mean", "p", "stderr"]);
+    assert_eq!(pts[0]["mean"], 0.0);
+    assert_eq!(pts[2]["p"], 0.2);
+
+    // Bad inputs: one line, exit 2, nothing overwritten or left behind.
+    let line = bad_input(
+        &args("5", "a.npz")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &dir,
+    );
+    assert!(line.contains("--force"), "{line}");
+    std::fs::write(dir.join("foreign.npz"), b"mine").unwrap();
+    let mut a = args("5", "foreign.npz");
+    a.push("--force".into());
+    let line = bad_input(&a.iter().map(String::as_str).collect::<Vec<_>>(), &dir);
+    assert!(line.contains("not written by flatmin"), "{line}");
+    assert_eq!(std::fs::read(dir.join("foreign.npz")).unwrap(), b"mine");
+    let line = bad_input(
+        &[
+            "deep",
+            "eval",
+            "foreign.npz",
+            "--task",
+            "fashion",
+            "--p",
+            "3",
+            "--data",
+            d,
+        ],
+        &dir,
+    );
+    assert!(line.contains("foreign.npz"), "{line}");
+    bad_input(
+        &[
+            "deep", "train", "--task", "fashion", "--arch", "784-0-10", "--p", "10", "--data", d,
+        ],
+        &dir,
+    );
+    bad_input(
+        &[
+            "deep", "train", "--task", "fashion", "--arch", "784-5-1", "--p", "10", "--data", d,
+        ],
+        &dir,
+    );
+    bad_input(
+        &["deep", "train", "--task", "mnist", "--p", "10", "--data", d],
+        &dir,
+    );
+    let line = bad_input(
+        &[
+            "deep", "train", "--task", "fashion", "--p", "1000", "--data", d,
+        ],
+        &dir,
+    );
+    assert!(line.contains("only 120"), "{line}");
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let line = bad_input(
+        &[
+            "deep",
+            "train",
+            "--task",
+            "mnist-parity",
+            "--p",
+            "10",
+            "--data",
+            empty.to_str().unwrap(),
+            "--save",
+            "m.npz",
+        ],
+        &dir,
+    );
+    assert!(line.contains("MNIST") && line.contains("--data"), "{line}");
+    assert!(!dir.join("m.npz").exists() && !dir.join("m.json").exists());
+    bad_input(
+        &[
+            "deep",
+            "local-energy",
+            "a.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            "10",
+            "--ps",
+            "0:2:3",
+            "--data",
+            d,
+        ],
+        &dir,
+    );
+    // Truncated and wrong-magic IDX files.
+    let img = dir.join("train-images-idx3-ubyte");
+    let bytes = std::fs::read(&img).unwrap();
+    std::fs::write(&img, &bytes[..bytes.len() - 7]).unwrap();
+    let line = bad_input(
+        &[
+            "deep",
+            "eval",
+            "a.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            "10",
+            "--data",
+            d,
+        ],
+        &dir,
+    );
+    assert!(
+        line.contains("truncated") && line.contains("train-images-idx3-ubyte"),
+        "{line}"
+    );
+    let mut bad = bytes.clone();
+    bad[3] = 0x02;
+    std::fs::write(&img, &bad).unwrap();
+    let line = bad_input(
+        &[
+            "deep",
+            "eval",
+            "a.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            "10",
+            "--data",
+            d,
+        ],
+        &dir,
+    );
+    assert!(line.contains("magic"), "{line}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The real Fashion-MNIST (Debian `dataset-fashion-mnist`): zero train error on a small subset with
+/// the default architecture and hyper-parameters.
+#[test]
+fn fashion_mnist_subset_reaches_zero_train_error_with_defaults() {
+    assert!(
+        Path::new(FASHION).join("train-images-idx3-ubyte.gz").is_file(),
+        "Fashion-MNIST missing at {FASHION}: run scripts/data-deps (apt-get install dataset-fashion-mnist)"
+    );
+    let dir = tmp("fashion");
+    let t = ok_json(
+        &[
+            "deep",
+            "train",
+            "--task",
+            "fashion-parity",
+            "--p",
+            ZERO_P,
+            "--seed",
+            "1",
+            "--json",
+            "--quiet",
+            "--save",
+            "net.npz",
+        ],
+        &dir,
+    );
+    assert_eq!(t["train_error"], 0.0, "{t}");
+    assert_eq!(t["arch"], "784-501-501-1");
+    let te = t["test_error"].as_f64().unwrap();
+    assert!(te > 0.0 && te < 0.3, "{t}");
+    let e = ok_json(
+        &[
+            "deep",
+            "eval",
+            "net.npz",
+            "--task",
+            "fashion-parity",
+            "--p",
+            ZERO_P,
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(e["train_errors"], 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// P of the zero-train-error test.
+const ZERO_P: &str = "300";
+
+#[test]
+fn study_points_summaries_and_local_energy() {
+    use flatmin_host::deep::study::run_sequential;
+    let dir = tmp("study");
+    write_idx_set(&dir, 80, 30, 4);
+    // Small networks want a smaller learning rate than the defaults (tuned for width 501).
+    let params = TrainParams {
+        epochs: 30,
+        batch: 10,
+        lr: 2.0,
+        ..TrainParams::default()
+    };
+    let r = run_sequential(
+        Task::Fashion,
+        &[784, 21, 10],
+        &[20, 80],
+        &[1, 2, 3],
+        &params,
+        Some(&dir),
+        &[0.0, 0.2],
+        3,
+        9,
+    )
+    .unwrap();
+    assert_eq!(r.points.len(), 6);
+    assert_eq!(r.summaries.len(), 2);
+    for s in &r.summaries {
+        assert_eq!(s.networks, 3);
+        let q = s.q.unwrap();
+        assert!(q > s.q_random.unwrap() && q < 1.0, "{s:?}");
+        assert!(q >= s.q_raw.unwrap(), "{s:?}");
+        assert_eq!(s.q_layers.as_ref().unwrap().len(), 2);
+        assert!(s.q_random.unwrap().abs() < 0.2);
+    }
+    // The same (P, seed) point alone gives the same network as inside the study.
+    let p_star = r
+        .p_star
+        .unwrap_or_else(|| panic!("the band task is learnable: {:?}", r.summaries));
+    assert_eq!(r.local_energy.len(), 3);
+    for (_, prof) in &r.local_energy {
+        assert_eq!(prof[0].mean, 0.0);
+        assert!(
+            prof[1].mean > 0.0,
+            "flipping 20% of the weights of a solution costs errors"
+        );
+    }
+    let train_data = data::load(Task::Fashion, Split::Train, None, Some(&dir)).unwrap();
+    let test = PackedData::new(&data::load(Task::Fashion, Split::Test, None, Some(&dir)).unwrap())
+        .unwrap();
+    let one = flatmin_host::deep::study::train_point(
+        &[784, 21, 10],
+        &train_data,
+        &test,
+        p_star,
+        &params,
+        2,
+    )
+    .unwrap();
+    let same = r
+        .points
+        .iter()
+        .find(|x| x.p == p_star && x.seed == 2)
+        .unwrap();
+    assert_eq!(one.net, same.net);
+    assert_eq!(one.train_errors, 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
