@@ -47,9 +47,9 @@ pub enum Cmd {
     ///
     /// One point per (P, network): trains it (saved as OUT/nets/p{P}-s{i}.npz), exact train/test
     /// errors (OUT/data.csv). Then per P the error mean ± std and the mean pairwise overlap after
-    /// matching, per layer, unmatched and for random networks (overlap_vs_p.csv); the first P where
-    /// every network has zero train error and the local energy there and at the P below it
-    /// (local_energy.csv); deep-study.svg; meta.json. Resumable (rerun the same command), --shard,
+    /// matching, per layer, unmatched and for random networks (overlap_vs_p.csv); the algorithmic
+    /// threshold P* (the largest P where every network has zero train error) and the local energy
+    /// there and at the next P above it (local_energy.csv); deep-study.svg; meta.json. Resumable (rerun the same command), --shard,
     /// `flatmin merge`. With --json: the summary (p_star, q_at_p_star, q_random, per_p, …).
     #[command(
         after_help = "Example:\n  flatmin deep study --task fashion-parity --ps 250,500,1000,2000 --seeds 4 -o fig8-fashion"
@@ -88,7 +88,12 @@ pub struct StudyArgs {
     #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
     pub beta: f32,
     /// Flip probabilities of the local energy, a:b:n.
-    #[arg(long, value_name = "a:b:n", default_value = "0:0.3:31", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "a:b:n",
+        default_value = "0:0.3:31",
+        allow_hyphen_values = true
+    )]
     pub flip_ps: String,
     /// Noise realisations per flip probability, R.
     #[arg(long, value_name = "R", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_SAMPLES)]
@@ -565,16 +570,18 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
         for r in rows {
             print_line(&format!(
                 "{:<6} {:<12.5} {:<11.4} {:<8} {}",
-                r["p"],
+                r["p"].as_u64().unwrap_or(0),
                 r["train_error"].as_f64().unwrap_or(f64::NAN),
                 r["test_error"].as_f64().unwrap_or(f64::NAN),
                 r["q"].as_f64().map_or("-".into(), |v| format!("{v:.4}")),
-                r["q_random"].as_f64().map_or("-".into(), |v| format!("{v:.4}")),
+                r["q_random"]
+                    .as_f64()
+                    .map_or("-".into(), |v| format!("{v:.4}")),
             ))?;
         }
     }
     print_line(&format!(
-        "first zero-error P: {}; wrote {} ({} points computed now)",
+        "threshold P* (largest P with zero train error everywhere): {}; wrote {} ({} points computed now)",
         s["p_star"],
         out.dir.display(),
         out.computed

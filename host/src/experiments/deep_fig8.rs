@@ -4,9 +4,9 @@
 //! resumed run finds every network of a finished point), and its row holds the exact train/test
 //! errors. `finish` reloads the networks and computes, per P, the train/test error mean ± std and the
 //! mean pairwise overlap after matching hidden units (overall, per layer, unmatched, and the baseline
-//! of random networks) (`overlap_vs_p.csv`); the first P where every network has zero train error;
-//! the local-energy profiles of those networks and, for contrast, of the networks at the last P of
-//! the grid below it (`local_energy.csv`); and the chart (overlap and train error against P, local
+//! of random networks) (`overlap_vs_p.csv`); the algorithmic threshold P* (the largest P of the grid
+//! where every network has zero train error); the local-energy profiles of those networks and, for
+//! contrast, of the networks at the next P above it where they do not (`local_energy.csv`); and the chart (overlap and train error against P, local
 //! energy against the flip probability).
 //!
 //! Shards share the study directory's `nets/` (a cluster's shared file system), so after
@@ -15,7 +15,7 @@
 use crate::deep::data::{self, Split, Task, TaskData};
 use crate::deep::energy::{local_energy, EnergyPoint};
 use crate::deep::net::{arch_string, check_arch, BinaryNet, PackedData};
-use crate::deep::study::{first_zero_p, p_summary, train_point, NetPoint, PSummary};
+use crate::deep::study::{p_summary, train_point, NetPoint, PSummary};
 use crate::deep::train::TrainParams;
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
@@ -261,9 +261,10 @@ impl Study for DeepFig8 {
              reversal, layer by layer, exact assignment); q_random: the same for random networks of \
              the same architecture"
                 .into(),
-            "local energy: at the first P of the grid where every network has zero train error \
-             (role threshold) and at the last P below it (role contrast); noise seed = network seed \
-             XOR NOISE_SALT"
+            "local energy: at the algorithmic threshold P*, the largest P of the grid where every \
+             network has zero train error (role threshold), and at the smallest P above it where they \
+             do not (role contrast; without P*, the smallest P of the grid); noise seed = network \
+             seed XOR NOISE_SALT"
                 .into(),
         ]
     }
@@ -372,14 +373,17 @@ impl Study for DeepFig8 {
         let hdr: Vec<&str> = header.iter().map(String::as_str).collect();
         out.csv("overlap_vs_p.csv", &hdr, &rows)?;
 
-        // Local energy at the threshold and, for contrast, at the last P below it.
-        let p_star = first_zero_p(&summaries);
-        let star_pos = p_star.and_then(|ps| self.params.ps.iter().position(|&x| x == ps));
-        let contrast_pos = match star_pos {
-            Some(0) => None,
-            Some(k) => Some(k - 1),
-            None => Some(self.params.ps.len() - 1),
-        };
+        // The algorithmic threshold: the largest P of the grid at which every network has zero
+        // train error; the contrast: the smallest P above it where they do not (without a
+        // threshold, the smallest P of the grid).
+        let grid = &self.params.ps;
+        let star_pos = (0..grid.len())
+            .filter(|&k| summaries[k].all_zero)
+            .max_by_key(|&k| grid[k]);
+        let p_star = star_pos.map(|k| grid[k]);
+        let contrast_pos = (0..grid.len())
+            .filter(|&k| !summaries[k].all_zero && p_star.is_none_or(|ps| grid[k] > ps))
+            .min_by_key(|&k| grid[k]);
         let mut roles: Vec<(&str, usize)> = Vec::new();
         if let Some(k) = star_pos {
             roles.push(("threshold", k));
@@ -450,8 +454,8 @@ impl Study for DeepFig8 {
         );
         qc.y_range = Some((-0.05, 1.05));
         let qerr: Vec<f64> = summaries.iter().filter_map(|s| s.q_std).collect();
-        qc = qc
-            .with(Series::new("q (matched)", xs(&|s| s.q), Style::LineMarkers).with_errors(qerr));
+        qc =
+            qc.with(Series::new("q (matched)", xs(&|s| s.q), Style::LineMarkers).with_errors(qerr));
         for l in 0..nl {
             qc = qc.with(Series::new(
                 format!("q layer {}", l + 1),
@@ -472,8 +476,12 @@ impl Study for DeepFig8 {
             "error fraction",
         )
         .with(
-            Series::new("train error", xs(&|s| Some(s.train_error)), Style::LineMarkers)
-                .with_errors(summaries.iter().map(|s| s.train_error_std).collect()),
+            Series::new(
+                "train error",
+                xs(&|s| Some(s.train_error)),
+                Style::LineMarkers,
+            )
+            .with_errors(summaries.iter().map(|s| s.train_error_std).collect()),
         )
         .with(Series::new(
             "test error",
@@ -525,16 +533,18 @@ impl Study for DeepFig8 {
             );
         }
         if contrast_pos.is_none() {
-            summary["p_contrast_reason"] =
-                json!("the first P of the grid already has zero train error everywhere");
+            summary["p_contrast_reason"] = json!(
+                "every network has zero train error at every P of the grid up to the largest"
+            );
         }
         Ok(summary)
     }
 }
 
 /// Figure 8's default setup (Fashion-MNIST parity, 784-501-501-1, P ∈ {250, …, 6000}, M = 4, 100
-/// epochs, R = 100, p = 0:0.3:31), or for `task` with its default architecture. Quick: P ∈ {100,
-/// 200}, M = 2, a 784-101-101-1 (or 10-output) network, 10 epochs, R = 4, 7 flip probabilities.
+/// epochs, R = 100, p = 0:0.3:31), or for `task` with its default architecture. Quick: P ∈ {50,
+/// 2000}, M = 2, hidden widths 101, 40 epochs, batch 32, learning rate 2, R = 4, 7 flip
+/// probabilities.
 pub fn figure8_params(task: Task, quick: bool) -> DeepStudyParams {
     let mut arch = task.default_arch();
     if quick {
@@ -546,16 +556,26 @@ pub fn figure8_params(task: Task, quick: bool) -> DeepStudyParams {
         task: task.name().to_string(),
         arch: arch_string(&arch),
         ps: if quick {
-            vec![100, 200]
+            vec![50, 2000]
         } else {
             DEFAULT_PS.to_vec()
         },
         networks: if quick { 2 } else { DEFAULT_NETWORKS },
         train: TrainParams {
             epochs: if quick {
-                10
+                40
             } else {
                 crate::deep::train::DEFAULT_EPOCHS
+            },
+            batch: if quick {
+                32
+            } else {
+                crate::deep::train::DEFAULT_BATCH
+            },
+            lr: if quick {
+                2.0
+            } else {
+                crate::deep::train::DEFAULT_LR
             },
             ..TrainParams::default()
         },
@@ -574,11 +594,6 @@ pub fn figure8(o: &super::FigureOpts<'_>) -> Result<super::FigureReport> {
         Some(t) => Task::from_name(t)?,
         None => Task::FashionParity,
     };
-    let study = DeepFig8::new(
-        "figure-8",
-        figure8_params(task, o.quick),
-        o.dir("8"),
-        None,
-    );
+    let study = DeepFig8::new("figure-8", figure8_params(task, o.quick), o.dir("8"), None);
     o.run("8", &study)
 }
