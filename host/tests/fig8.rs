@@ -281,6 +281,40 @@ fn deep_study_on_self_made_data_and_bad_inputs() {
     assert!(dir.join("run/deep-study.svg").is_file());
     // Rerun: nothing recomputed, the same summary.
     assert_eq!(ok_json(&args, &dir), s);
+    // Two shards, merged, then the unsharded command draws: the same tables as the unsharded run.
+    let sharded: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "run" { "sharded" } else { *a })
+        .collect();
+    for sh in ["0/2", "1/2"] {
+        let mut a = vec!["--shard", sh];
+        a.extend(sharded.iter().filter(|x| **x != "--json"));
+        let out = flatmin(&a, &dir);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = flatmin(&["merge", "sharded"], &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ok_json(&sharded, &dir)["per_p"], s["per_p"]);
+    let (h1, r1) = csv(&dir.join("sharded/data.csv"));
+    let (h2, r2) = csv(&dir.join("run/data.csv"));
+    for c in ["key", "seed", "train_errors", "test_error", "net_file"] {
+        assert_eq!(col(&h1, &r1, c), col(&h2, &r2, c), "data.csv {c}");
+    }
+    for f in ["overlap_vs_p.csv", "local_energy.csv"] {
+        assert_eq!(
+            std::fs::read_to_string(dir.join("sharded").join(f)).unwrap(),
+            std::fs::read_to_string(dir.join("run").join(f)).unwrap(),
+            "{f}"
+        );
+    }
     // Bad inputs: one line, exit 2, nothing left behind.
     for (bad, what) in [
         (vec!["--seeds", "1"], "networks per P"),
