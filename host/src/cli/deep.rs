@@ -43,6 +43,73 @@ pub enum Cmd {
     ///
     /// With --json: [{"p","mean","stderr"},…].
     LocalEnergy(EnergyArgs),
+    /// The Fig. 8 study (DEEP §g.7) for any task, architecture and P grid, on the experiment runner.
+    ///
+    /// One point per (P, network): trains it (saved as OUT/nets/p{P}-s{i}.npz), exact train/test
+    /// errors (OUT/data.csv). Then per P the error mean ± std and the mean pairwise overlap after
+    /// matching, per layer, unmatched and for random networks (overlap_vs_p.csv); the algorithmic
+    /// threshold P* (the largest P where every network has zero train error) and the local energy
+    /// there and at the next P above it (local_energy.csv); deep-study.svg; meta.json. Resumable (rerun the same command), --shard,
+    /// `flatmin merge`. With --json: the summary (p_star, q_at_p_star, q_random, per_p, …).
+    #[command(
+        after_help = "Example:\n  flatmin deep study --task fashion-parity --ps 250,500,1000,2000 --seeds 4 -o fig8-fashion"
+    )]
+    Study(StudyArgs),
+}
+
+/// Arguments of `flatmin deep study`.
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Task: mnist-parity, fashion, fashion-parity, cifar10, cifar10-parity.
+    #[arg(long, value_name = "T")]
+    pub task: String,
+    /// Architecture n_0-…-n_L (default: the task's, as for `deep train`).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Training-set sizes P, comma-separated (1..=1000000 each, at most 1000 values).
+    #[arg(long, value_name = "P,P,…", value_delimiter = ',', default_values_t = flatmin_host::experiments::deep_fig8::DEFAULT_PS)]
+    pub ps: Vec<usize>,
+    /// Networks per P, M (2..=1000).
+    #[arg(long, value_name = "M", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_NETWORKS)]
+    pub seeds: usize,
+    /// Epochs.
+    #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
+    pub epochs: usize,
+    /// Learning rate on the latent weights.
+    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
+    pub lr: f32,
+    /// Mini-batch size.
+    #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
+    pub batch: usize,
+    /// Latent weights are clipped to [−C, C].
+    #[arg(long, value_name = "C", default_value_t = train::DEFAULT_CLIP, allow_negative_numbers = true)]
+    pub clip: f32,
+    /// Inverse temperature of the loss.
+    #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
+    pub beta: f32,
+    /// Flip probabilities of the local energy, a:b:n.
+    #[arg(
+        long,
+        value_name = "a:b:n",
+        default_value = "0:0.3:31",
+        allow_hyphen_values = true
+    )]
+    pub flip_ps: String,
+    /// Noise realisations per flip probability, R.
+    #[arg(long, value_name = "R", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_SAMPLES)]
+    pub samples: usize,
+    /// Base seed (network seeds are derived from it and the point's key).
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Data directory (else $FLATMIN_DATA, else /usr/share/datasets/…).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Output directory.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace an existing result flatmin wrote there with other parameters.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Where the data is and how much of it.
@@ -145,6 +212,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         Cmd::Eval(a) => run_eval(a, g),
         Cmd::Overlap(a) => run_overlap(a, g),
         Cmd::LocalEnergy(a) => run_energy(a, g),
+        Cmd::Study(a) => run_study(a, g),
     }
 }
 
@@ -452,4 +520,70 @@ fn run_energy(a: EnergyArgs, g: &Global) -> anyhow::Result<()> {
         }
         print_line(&text)
     }
+}
+
+fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
+    use flatmin_host::experiments::deep_fig8::{DeepFig8, DeepStudyParams};
+    use flatmin_host::harness::runner;
+    let task = Task::from_name(&a.task)?;
+    let arch = match &a.arch {
+        Some(s) => net::parse_arch(s)?,
+        None => task.default_arch(),
+    };
+    let params = DeepStudyParams {
+        task: task.name().into(),
+        arch: arch_string(&arch),
+        ps: a.ps.clone(),
+        networks: a.seeds,
+        train: TrainParams {
+            epochs: a.epochs,
+            lr: a.lr,
+            batch: a.batch,
+            clip: a.clip,
+            beta: a.beta,
+            seed: 0,
+        },
+        flip_ps: energy::parse_grid(&a.flip_ps)
+            .map_err(|e| input_error(e.to_string().replace("--ps", "--flip-ps")))?,
+        samples: a.samples,
+    };
+    let study = DeepFig8::new("deep-study", params, a.out.clone(), a.data.clone());
+    study.validate()?;
+    let bars = super::study::Bars::new(g.quiet);
+    let o = super::study::run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
+    let out = runner::run(&study, &o)?;
+    if out.is_shard() {
+        return print_line(&format!(
+            "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
+            out.dir.display(),
+            out.table.rows.len(),
+            out.computed,
+            a.out.display()
+        ));
+    }
+    if g.json {
+        return print_json(&out.meta.summary);
+    }
+    let s = &out.meta.summary;
+    print_line("p      train_error  test_error  q        q_random")?;
+    if let Some(rows) = s["per_p"].as_array() {
+        for r in rows {
+            print_line(&format!(
+                "{:<6} {:<12.5} {:<11.4} {:<8} {}",
+                r["p"].as_u64().unwrap_or(0),
+                r["train_error"].as_f64().unwrap_or(f64::NAN),
+                r["test_error"].as_f64().unwrap_or(f64::NAN),
+                r["q"].as_f64().map_or("-".into(), |v| format!("{v:.4}")),
+                r["q_random"]
+                    .as_f64()
+                    .map_or("-".into(), |v| format!("{v:.4}")),
+            ))?;
+        }
+    }
+    print_line(&format!(
+        "threshold P* (largest P with zero train error everywhere): {}; wrote {} ({} points computed now)",
+        s["p_star"],
+        out.dir.display(),
+        out.computed
+    ))
 }

@@ -30,6 +30,10 @@ pub struct Args {
     /// its meta.json; foreign files are never touched).
     #[arg(long)]
     pub force: bool,
+    /// Task of figure 8 (mnist-parity, fashion, fashion-parity, cifar10, cifar10-parity; default
+    /// fashion-parity). MNIST and CIFAR-10 are read from $FLATMIN_DATA.
+    #[arg(long, value_name = "T")]
+    pub task: Option<String>,
 }
 
 /// Runs `flatmin figure`.
@@ -49,7 +53,10 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
     }
     let all = a.name == "all";
     let selected: Vec<_> = if all {
-        experiments::FIGURES.iter().collect()
+        experiments::FIGURES
+            .iter()
+            .filter(|f| !experiments::NOT_IN_ALL.contains(&f.name))
+            .collect()
     } else {
         vec![experiments::figure(&a.name).ok_or_else(|| {
             let names: Vec<_> = experiments::FIGURES.iter().map(|f| f.name).collect();
@@ -60,6 +67,9 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
             ))
         })?]
     };
+    if a.task.is_some() && a.name != "8" {
+        return Err(input_error("--task applies to figure 8 only"));
+    }
     let bars = Bars::new(g.quiet);
     let shard = shard(g)?;
     let opts = FigureOpts {
@@ -71,6 +81,7 @@ pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
         force: a.force,
         command_line: std::env::args().collect(),
         progress: &bars,
+        task: a.task.clone(),
     };
     let mut reports = Vec::new();
     for f in selected {

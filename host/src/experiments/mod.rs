@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod capacity;
 pub mod committee_sbp;
+pub mod deep_fig8;
 pub mod enumeration;
 pub mod local_energy;
 pub mod perceptron_theory;
@@ -35,6 +36,8 @@ pub struct FigureOpts<'a> {
     pub command_line: Vec<String>,
     /// Progress reporting.
     pub progress: &'a dyn Progress,
+    /// Task of the deep-network figure 8 (`None`: its default, fashion-parity).
+    pub task: Option<String>,
 }
 
 impl std::fmt::Debug for FigureOpts<'_> {
@@ -61,6 +64,7 @@ impl FigureOpts<'static> {
             force: false,
             command_line: std::env::args().collect(),
             progress: &runner::Silent,
+            task: None,
         }
     }
 }
@@ -177,7 +181,16 @@ pub const FIGURES: &[FigureSpec] = &[
         about: "BP local-entropy profiles around fBP solutions, mean +- std (SM II.3, N = 1001)",
         run: |o| o.run("profile", &profile::figure_profile(o.quick)),
     },
+    FigureSpec {
+        name: "8",
+        about: "deep binary networks (Fashion-MNIST parity, 784-501-501-1): matched overlap and train \
+                error vs P, local energy at the first zero-error P (~10 min on 2 cores; not in `all`)",
+        run: deep_fig8::figure8,
+    },
 ];
+
+/// Figures `flatmin figure all` skips (too long for it); run them by name.
+pub const NOT_IN_ALL: &[&str] = &["8"];
 
 /// Looks a figure up by name.
 pub fn figure(name: &str) -> Option<&'static FigureSpec> {

@@ -511,6 +511,12 @@ impl Outputs<'_> {
         );
         self
     }
+    /// Records a file or directory the study wrote itself (e.g. in `run_point`), so that it is
+    /// flatmin's in this directory.
+    pub fn record(&mut self, name: &str) -> &mut Self {
+        self.meta.add_file(name);
+        self
+    }
     /// Adds a note (once).
     pub fn note(&mut self, text: impl Into<String>) -> &mut Self {
         let t = text.into();
