@@ -90,7 +90,7 @@ fn figure8_quick_on_fashion_mnist_and_resume() {
         "2",
     ];
     let r = ok_json(&args, &dir);
-    let fig = &r["figures"][0];
+    let fig = &r[0];
     assert_eq!(fig["name"], "8");
     assert_eq!(fig["computed"], 4, "{fig}");
     let d = dir.join("out/figure-8");
@@ -184,11 +184,11 @@ fn figure8_quick_on_fashion_mnist_and_resume() {
     let data_before = std::fs::read(d.join("data.csv")).unwrap();
     let net_before = std::fs::read(d.join(files[3])).unwrap();
     let r2 = ok_json(&args, &dir);
-    assert_eq!(r2["figures"][0]["computed"], 0);
-    assert_eq!(r2["figures"][0]["skipped"], 4);
+    assert_eq!(r2[0]["computed"], 0);
+    assert_eq!(r2[0]["skipped"], 4);
     assert_eq!(std::fs::read(d.join("data.csv")).unwrap(), data_before);
     assert_eq!(std::fs::read(d.join(files[3])).unwrap(), net_before);
-    assert_eq!(r2["figures"][0]["summary"]["per_p"], summary["per_p"]);
+    assert_eq!(r2[0]["summary"]["per_p"], summary["per_p"]);
     // The same directory with other parameters: refused.
     bad_input(
         &[
