@@ -124,6 +124,8 @@ pub fn one_line_clap_error(text: &str) -> String {
     for line in text.lines().map(str::trim) {
         if let Some(first) = line.strip_prefix("error: ") {
             parts.push(first.to_string());
+        } else if line.starts_with("[possible values:") {
+            parts.push(line.to_string());
         } else if let Some(tip) = line.strip_prefix("tip: ") {
             if !tip.contains("'-- ") {
                 parts.push(tip.to_string());
