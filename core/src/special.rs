@@ -157,7 +157,7 @@ const ERFCX_POLY: [f64; 25] = [
 ];
 
 /// erfcx(y) = e^{y²} erfc(y) for y ≥ 0 (+∞ gives 0), f64, branch-free: t = 4/(4 + y), then
-/// erfcx(y) = t·φ(t) with φ the polynomial [`ERFCX_POLY`] in t − ½. Relative error ≤ 1e-15 (the
+/// erfcx(y) = t·φ(t) with φ the polynomial `ERFCX_POLY` in t − ½. Relative error ≤ 1e-15 (the
 /// polynomial's 4e-16 plus the rounding of t, amplified at most ≈ 4.5× near y = 0).
 #[inline(always)]
 pub fn erfcx_nonneg_f64(y: f64) -> f64 {
@@ -245,7 +245,7 @@ fn exp_dd_nonpos(hi: f64, lo: f64) -> f64 {
 /// vector level computes the same IEEE operations in the same order, hence bit-identical results).
 ///
 /// With E = erfcx(|x|/√2) ([`erfcx_nonneg_f64`]) and H(|x|) = ½E·e^{−x²/2} (x² split exactly into
-/// two parts, Veltkamp, so the exponential sees the exact argument; [`exp_dd_nonpos`]):
+/// two parts, Veltkamp, so the exponential sees the exact argument; `exp_dd_nonpos`):
 /// ln H(x) = ln(½E) − x²/2 for x > 0 and ln(1 − H(|x|)) (as ln u + ((1 − u) − H)/u, u = 1 − H, the
 /// compensated log1p) for x ≤ 0; one logarithm ([`ln_pos_f64`]) serves both sides.
 ///
