@@ -11,86 +11,15 @@ use flatmin_host::deep::train::{train, TrainParams};
 use rand_core::RngCore;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
-const FASHION: &str = "/usr/share/datasets/fashion-mnist";
+mod common;
+use common::{bad_input, ok_json, write_idx_set, FASHION};
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("flatmin-deep-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn idx(magic: u32, dims: &[u32], data: &[u8]) -> Vec<u8> {
-    let mut v = magic.to_be_bytes().to_vec();
-    for d in dims {
-        v.extend_from_slice(&d.to_be_bytes());
-    }
-    v.extend_from_slice(data);
-    v
-}
-
-/// A small learnable Fashion-like IDX set: class c lights up band c of the image, plus noise.
-fn write_idx_set(dir: &Path, train: usize, test: usize, seed: u64) {
-    let mut rng = rng_from_seed(seed);
-    for (split, count) in [("train", train), ("t10k", test)] {
-        let mut px = Vec::new();
-        let mut lab = Vec::new();
-        for _ in 0..count {
-            let c = below(&mut rng, 10) as usize;
-            lab.push(c as u8);
-            for i in 0..784 {
-                let band = (i / 28) * 10 / 28 == c;
-                let noise = (rng.next_u32() % 90) as u8;
-                px.push(if band { 160 + noise } else { noise });
-            }
-        }
-        std::fs::write(
-            dir.join(format!("{split}-images-idx3-ubyte")),
-            idx(0x803, &[count as u32, 28, 28], &px),
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join(format!("{split}-labels-idx1-ubyte")),
-            idx(0x801, &[count as u32], &lab),
-        )
-        .unwrap();
-    }
-}
-
-fn flatmin(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("FLATMIN_DATA")
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .output()
-        .expect("run flatmin")
-}
-
-fn ok_json(args: &[&str], cwd: &Path) -> Value {
-    let out = flatmin(args, cwd);
-    assert!(
-        out.status.success(),
-        "flatmin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn bad_input(args: &[&str], cwd: &Path) -> String {
-    let out = flatmin(args, cwd);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
-    let line = err.trim_end().to_string();
-    assert!(
-        line.starts_with("flatmin: error: ") && !line.contains('\n'),
-        "not one clear line: {err:?}"
-    );
-    line
 }
 
 fn keys(v: &Value) -> Vec<String> {

@@ -124,7 +124,7 @@ use super::{factor, BpOutcome, BpParams, BpWorkspace, Convergence, FactorKind, F
 use crate::bits::{words_for, Patterns, PatternsMut};
 use crate::error::{Result, ShapeError};
 use crate::real::Real;
-use crate::rng::{rng_from_seed, shuffle, uniform, Rng};
+use crate::rng::{rng_from_seed, shuffle, Rng};
 use crate::special::{log_2cosh, log_cosh, log_h};
 use crate::stability::Threshold;
 use rand_core::RngCore;
@@ -1348,10 +1348,7 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
         rng: &mut Rng,
     ) -> Result<()> {
         self.check(inst, reference)?;
-        for g in self.g.iter_mut() {
-            let u = T::from_f64(2.0 * uniform(rng) - 1.0) * init_range;
-            *g = u.atanh();
-        }
+        super::random_fields(self.g, init_range, rng);
         self.up.fill(T::ZERO);
         self.down.fill(T::ZERO);
         self.ux.fill(T::ZERO);
@@ -1729,6 +1726,7 @@ impl<T: Real> FocusingEngine<T> for CommitteeWorkspace<'_, T> {
 mod tests {
     use super::*;
     use crate::rng::rng_from_seed;
+    use crate::rng::uniform;
 
     /// The linear-space output update equals the log-domain one.
     #[test]

@@ -366,10 +366,7 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
         rng: &mut Rng,
     ) -> Result<()> {
         self.check_instance(inst, reference)?;
-        for g in self.g.iter_mut() {
-            let u = T::from_f64(2.0 * uniform(rng) - 1.0) * init_range;
-            *g = u.atanh();
-        }
+        random_fields(self.g, init_range, rng);
         self.ux.fill(T::ZERO);
         self.set_lambda(reference, lambda)
     }
@@ -537,4 +534,13 @@ pub fn run_bp<T: Real>(
     let convergence = ws.converge(inst, params, None, &mut rng);
     let bethe = ws.bethe(inst, reference, params.contradiction_log_z)?;
     Ok(BpOutcome { convergence, bethe })
+}
+
+/// The random initial cavity fields of §b.5: g = atanh u with u ~ U(−r, r), drawn in slice order
+/// (shared by the perceptron and committee workspaces, so K = 1 draws exactly the same stream).
+pub(crate) fn random_fields<T: Real>(g: &mut [T], init_range: T, rng: &mut Rng) {
+    for g in g.iter_mut() {
+        let u = T::from_f64(2.0 * uniform(rng) - 1.0) * init_range;
+        *g = u.atanh();
+    }
 }
