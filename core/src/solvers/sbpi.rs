@@ -66,7 +66,10 @@ pub struct SbpiParams {
     /// [`SbpiParams::auto_k`]`(N)` = min(⌈√N⌉, 63). A fixed K fails above N ≈ 2.3·K² (see the
     /// module docs): the hidden range must grow like √N.
     pub k: u8,
-    /// θ_m ≥ 1: SBPI's "barely correct" window on the integer scale.
+    /// θ_m ≥ 0: the "barely correct" window on the integer scale, T ≤ s ≤ T_par − 1 + θ_m (κ = 0,
+    /// N odd: s = 1 for θ_m = 1): SBPI's metaplastic rule and CP+R's clipped-perceptron step act
+    /// there. θ_m = 0 empties the window (SBPI becomes the plain clipped perceptron; CP+R the
+    /// errors-only rule of ALGORITHMS §d.3, which freezes, see the module docs).
     pub theta_m: i32,
     /// Probability p_s of the metaplastic (SBPI) or reinforcement (CP+R) rule.
     pub p_s: f64,
@@ -97,6 +100,28 @@ impl SbpiParams {
             r += 1;
         }
         r.clamp(1, usize::from(Self::MAX_K)) as u8
+    }
+
+    /// CP+R's default reinforcement rate for P patterns on N synapses: p_s = c·α/√N with
+    /// c = [`SbpiParams::CPR_RATE`] and α = P/N (0.0060 at N = 1001, α = 0.72; always below the
+    /// bound √(2/(πN)) of Baldassi 2009 for α ≤ 2). Measured (module docs): the rate must scale like
+    /// 1/√N (at α = 0.7 the rate that solves at N = 1001 fails at N = 301 and 2001), and a rate that
+    /// suits α ≈ 0.7 freezes 15–25 % of the runs at α ≤ 0.5 with one error left.
+    pub fn cpr_auto_p_s(n: usize, p: usize) -> f64 {
+        let n = n.max(1) as f64;
+        Self::CPR_RATE * (p as f64 / n) / libm::sqrt(n)
+    }
+
+    /// The constant c of [`SbpiParams::cpr_auto_p_s`] = c·α/√N.
+    pub const CPR_RATE: f64 = 0.264;
+
+    /// CP+R's defaults for P patterns on N synapses: [`Default`] (K = ⌈√N⌉, θ_m = 1, 10⁴ sweeps)
+    /// with p_s = [`SbpiParams::cpr_auto_p_s`]`(N, P)`.
+    pub fn cpr_default(n: usize, p: usize) -> Self {
+        SbpiParams {
+            p_s: Self::cpr_auto_p_s(n, p).min(1.0),
+            ..Self::default()
+        }
     }
 
     /// The K a run on N synapses uses: `k`, or [`SbpiParams::auto_k`]`(N)` when `k` is 0.
@@ -158,8 +183,8 @@ fn run(
             "K must be in 1..=63 (or 0 for the default)",
         ));
     }
-    if params.theta_m < 1 {
-        return Err(ShapeError::InvalidParameter("theta_m must be >= 1"));
+    if params.theta_m < 0 {
+        return Err(ShapeError::InvalidParameter("theta_m must be >= 0"));
     }
     if !(0.0..=1.0).contains(&params.p_s) {
         return Err(ShapeError::InvalidParameter("p_s must be in [0, 1]"));
@@ -187,7 +212,12 @@ fn run(
         *v = k as u32;
     }
     let t = inst.threshold.t;
-    let barely_top = inst.threshold.t_par - 1 + params.theta_m;
+    // Saturating: θ_m is caller input and may be as large as i32::MAX.
+    let barely_top = inst
+        .threshold
+        .t_par
+        .saturating_sub(1)
+        .saturating_add(params.theta_m);
     let nw = inst.patterns.words_per_row();
     let mut steps = 0u64;
     for sweep in 1..=params.max_sweeps {
@@ -196,7 +226,9 @@ fn run(
             let row = inst.patterns.row(mu as usize).words();
             let s = dot_words(w.as_spins().words(), row, n) as i32;
             steps += 1;
-            if s < t {
+            // CP+R applies the clipped-perceptron step to errors and to barely correct patterns
+            // (the window SBPI uses for its metaplastic rule); SBPI to errors only.
+            if s < t || (rule == Rule::Cpr && s <= barely_top) {
                 // Clipped perceptron step on every synapse; refresh the signs word by word.
                 let words = w.words_mut();
                 for k in 0..nw {
