@@ -254,7 +254,7 @@ pub struct SolveArgs {
     pub max_sweeps: usize,
     /// --ps.
     pub ps: f64,
-    /// --cpr-ps (`None`: 0.264·α/√N).
+    /// --cpr-ps (`None`: 0.51·α³/√N).
     pub cpr_ps: Option<f64>,
     /// --sa-sweeps.
     pub sa_sweeps: usize,

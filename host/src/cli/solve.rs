@@ -116,7 +116,7 @@ pub struct SolverFlags {
     #[arg(long, default_value_t = SolveOpts::default().p_s, value_name = "P")]
     pub ps: f64,
     /// CP+R: probability of the unsupervised reinforcement per presentation that is neither an
-    /// error nor barely correct (must be small) [default: 0.264·α/√N, 0.006 at N = 1001, α = 0.72].
+    /// error nor barely correct (must be small) [default: 0.51·α³/√N, 0.006 at N = 1001, α = 0.72].
     #[arg(long, value_name = "P")]
     pub cpr_ps: Option<f64>,
     /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).

@@ -147,7 +147,7 @@ pub struct SolveOpts {
     /// SBPI: probability of the metaplastic rule.
     pub p_s: f64,
     /// CP+R: probability of the reinforcement rule per presentation beyond the barely correct
-    /// window; `None`: `SbpiParams::cpr_auto_p_s(N, P)` = 0.264·α/√N.
+    /// window; `None`: `SbpiParams::cpr_auto_p_s(N, P)` = 0.51·α³/√N.
     pub cpr_p_s: Option<f64>,
     /// Annealing sweeps.
     pub sa_sweeps: usize,
