@@ -384,3 +384,33 @@ fn reinforced_bp_solves_alpha_05() {
         0
     );
 }
+
+/// The host's `solve --algo cpr` (no `--cpr-ps`) runs CP+R with [`SbpiParams::cpr_default`]: the
+/// same outcome and weights as the core call (and the pinned run); `--cpr-ps` overrides the rate.
+#[test]
+fn host_cpr_uses_the_scaled_default_rate() {
+    use flatmin_host::experiments::solver::{solve, Algo, SolveOpts};
+    let (n, alpha, seed) = (1001usize, 0.6, 21u64);
+    let (p, xi) = random_instance(n, alpha, seed);
+    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
+    let opts = SolveOpts {
+        algo: Algo::Cpr,
+        ..SolveOpts::default()
+    };
+    let r = solve(&inst, &opts, seed).unwrap();
+    let got = (r.solved, r.sweeps, fnv1a(&r.words));
+    assert_eq!(got, (PIN_CPR_1001.0, PIN_CPR_1001.1, PIN_CPR_1001.3));
+    let explicit = SolveOpts {
+        cpr_p_s: Some(SbpiParams::cpr_auto_p_s(n, p)),
+        ..opts
+    };
+    let r1 = solve(&inst, &explicit, seed).unwrap();
+    assert_eq!((r1.solved, r1.sweeps, fnv1a(&r1.words)), got);
+    let other = SolveOpts {
+        cpr_p_s: Some(0.003),
+        max_sweeps: 200,
+        ..opts
+    };
+    let r2 = solve(&inst, &other, seed).unwrap();
+    assert_ne!((r2.sweeps, fnv1a(&r2.words)), (got.1, got.2));
+}
