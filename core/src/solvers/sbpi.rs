@@ -1,19 +1,21 @@
-//! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J. Stat.
-//! Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec \[LIT\] (no
-//! public implementation by the authors was found to compare with); the defaults are measured here.
+//! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J.
+//! Stat. Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec \[LIT\]
+//! (no public implementation by the authors was found to compare with); the defaults are measured
+//! here.
 //!
-//! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i (never 0). Patterns
-//! are presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot product), the
-//! margin T and the barely correct window T ≤ s ≤ T_par − 1 + θ_m (κ = 0, N odd, θ_m = 1: s = 1):
+//! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i (never 0).
+//! Patterns are presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot
+//! product), the margin T and the barely correct window T ≤ s ≤ T_par − 1 + θ_m (κ = 0, N odd,
+//! θ_m = 1: s = 1):
 //! * SBPI: error (s < T): h_i ← h_i + 2ξ_i for all i, clipped (the clipped perceptron step, CP);
 //!   barely correct: with probability p_s, h_i ← h_i + 2ξ_i only where ξ_i h_i ≥ 1 (metaplastic: no
 //!   sign changes);
-//! * CP+R: error **or barely correct**: the CP step; otherwise, with probability p_s,
-//!   h_i ← h_i + 2 sign(h_i) for all i (the unsupervised reinforcement, clipped).
+//! * CP+R: error **or barely correct**: the CP step; otherwise, with probability p_s, h_i ← h_i + 2
+//!   sign(h_i) for all i (the unsupervised reinforcement, clipped).
 //!
-//! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`,
-//! `perm: [u32; P]`, `stabilities: [i32; P]`. Integer ranges: h in i16 during an update, clipped to
-//! ±(2K−1) ≤ ±125, no overflow; θ_m is added with saturation.
+//! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`, `perm: [u32;
+//! P]`, `stabilities: [i32; P]`. Integer ranges: h in i16 during an update, clipped to ±(2K−1) ≤
+//! ±125, no overflow; θ_m is added with saturation.
 //!
 //! **The hidden range must grow like √N** (SBPI and CP+R). With the spec's fixed K = 20 (±39) SBPI
 //! failed at α = 0.6 for N = 951…1101 and 2001 although it solved N ≤ 901: the hidden states play
@@ -24,24 +26,24 @@
 //!
 //! **Why CP+R stalled, and the fix.** With the CP step on errors only (the spec's §d.3, now
 //! `theta_m: 0`) CP+R solved 4–7/10 at α = 0.4–0.6 and 1–3/10 at 0.65–0.72 (N = 1001, table below),
-//! and up to α = 0.7 every failure ended with one error. No integer or sign bug: the unsupervised reinforcement
-//! (≈ p_s·P events a sweep, each +2 on every |h_i|) outpaces the single CP step of the last error
-//! (2 a sweep on the synapses it needs), so every hidden state saturates at ±(2K−1) and the run
-//! freezes (`cpr_errors_only_rule_freezes_with_one_error` in tests/solvers.rs shows it). Two changes
-//! fix it, both measured:
-//! 1. The CP step also on barely correct patterns (SBPI's window, θ_m = 1): patterns sitting at
-//!    s = 1 keep the hidden states moving and are pushed off the edge before the reinforcement
-//!    locks them. Wider windows are worse near capacity (N = 1001, α = 0.72, 20 runs of 3000
-//!    sweeps: θ_m = 1 solved 18, θ_m = 3 at most 8, θ_m = 5 at most 3).
+//! and up to α = 0.7 every failure ended with one error. No integer or sign bug: the unsupervised
+//! reinforcement (≈ p_s·P events a sweep, each +2 on every |h_i|) outpaces the CP step of the last
+//! error (2 a sweep on the synapses it needs), so every hidden state saturates at ±(2K−1) and the
+//! run freezes (`cpr_errors_only_rule_freezes_with_one_error` in tests/solvers.rs shows it). Two
+//! changes fix it, both measured:
+//! 1. The CP step also on barely correct patterns (SBPI's window, θ_m = 1): patterns sitting at s =
+//!    1 keep the hidden states moving and are pushed off the edge before the reinforcement locks
+//!    them. Wider windows are worse near capacity (N = 1001, α = 0.72, 20 runs of 3000 sweeps:
+//!    θ_m = 1 solved 18, θ_m = 3 at most 8, θ_m = 5 at most 3).
 //! 2. The rate p_s = 0.51·α³/√N ([`SbpiParams::cpr_auto_p_s`]), a measured law: it must scale like
-//!    1/√N (N = 301, α = 0.7: 0/20 at p_s = 0.006, 15/20 at 0.011; N = 2001: 0/10 at 0.006, 6/10 at
-//!    0.00425 in 3000 sweeps), and it must drop fast at small α, where few patterns are near the
-//!    edge (N = 1001, α = 0.5: 24/30 solved at p_s = 0.006, 28/30 at 0.0042, 30/30 at 0.0015; N =
-//!    2001, α = 0.5: 3/6 at 0.0030, 10/10 at 0.0014). The rate stays below the bound √(2/(πN)) of
-//!    the 2009 abstract. The spec's \[REC\] p_s = 0.1–0.3 freezes at once.
+//!    1/√N (N = 301, α = 0.7: 0/20 at p_s = 0.006, 15/20 at 0.011; N = 2001, α = 0.7: 0/10 at
+//!    0.006, 6/10 at 0.00425 in 3000 sweeps), and it must drop fast at small α, where few patterns
+//!    are near the edge (N = 1001, α = 0.5: 24/30 solved at p_s = 0.006, 28/30 at 0.0042, 30/30 at
+//!    0.0015; N = 2001, α = 0.5: 3/6 at 0.0030, 10/10 at 0.0014). The rate stays below the bound
+//!    √(2/(πN)) of the 2009 abstract. The spec's \[REC\] p_s = 0.1–0.3 freezes at once.
 //!
-//! Measured thresholds (release build, `flatmin --threads 2 capacity --algo cpr,sbpi --n N --alphas …
-//! --samples 10` (6 at N = 2001), κ = 0, 10⁴ sweeps, solved/samples, machine shared with 6 other
+//! Measured thresholds (release build, `flatmin --threads 2 capacity --algo cpr,sbpi --n N --alphas
+//! … --samples 10` (6 at N = 2001), κ = 0, 10⁴ sweeps, solved/samples, machine shared with 6 other
 //! builds):
 //!
 //! | N = 1001, α | 0.30 | 0.40 | 0.45 | 0.50 | 0.55 | 0.60 | 0.65 | 0.70 | 0.72 | 0.75 | 0.78 |
@@ -50,18 +52,20 @@
 //! | CP+R, errors only, p_s = 0.003 (before) | 10 | 6 | 6 | 7 | 5 | 4 | 1 | 3 | 1 | 0 | – |
 //! | SBPI (K = 32, θ_m = 1, p_s = 0.3) | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 4 | 0 |
 //!
-//! N = 301 (K = 18), α = 0.3, 0.5, 0.6, 0.7, 0.75: CP+R 10, 10, 10, 6, 5 of 10; SBPI 10, 10, 10, 9, 4.
-//! N = 2001 (K = 45), α = 0.5, 0.6, 0.7, 0.75: CP+R 4, 6, 6, 0 of 6; SBPI 6, 6, 6, 0.
+//! * N = 301 (K = 18), α = 0.3, 0.5, 0.6, 0.7, 0.75: CP+R 10, 10, 10, 6, 5 of 10; SBPI 10, 10, 10,
+//!   9, 4 of 10.
+//! * N = 2001 (K = 45), α = 0.4, 0.5, 0.55, 0.6, 0.7, 0.75: CP+R 6, 4, 6, 6, 6, 0 of 6; SBPI 6, 6,
+//!   6, 6, 6, 0 of 6.
 //!
 //! **Not fully fixed:** a run still freezes with one error now and then below the threshold (2 of
-//! the 70 runs at α ≤ 0.65, N = 1001; 2 of 6 at N = 2001, α = 0.5): the constant-rate unsupervised
-//! reinforcement is CP+R's weak point, which SBPI's metaplastic rule (it strengthens only the
-//! synapses that barely correct patterns rely on) does not have. A smaller `p_s` (p_s·P < 1)
-//! removes the freeze at small α at the cost of speed (N = 2001, α = 0.5, p_s = 0.0014: 10/10).
+//! the 70 runs at α ≤ 0.65, N = 1001; 2 of the 24 at α ≤ 0.6, N = 2001): the constant-rate
+//! unsupervised reinforcement is CP+R's weak point, which SBPI's metaplastic rule (it strengthens
+//! only the synapses that barely correct patterns rely on) does not have. A smaller `p_s` (p_s·P <
+//! 1) removes the freeze at small α at the cost of speed (N = 2001, α = 0.5, p_s = 0.0014: 10/10).
 //!
-//! Both have their 50 % point at α ≈ 0.74–0.75 for N = 1001, at or above the literature's
-//! α ≈ 0.65–0.7 for N ~ 10³ (PNAS 2007 for SBPI; the spec's recollection for CP+R, whose 2009 paper
-//! studies generalization, not storage).
+//! The 50 % points at N = 1001 are α ≈ 0.74 (SBPI) and ≈ 0.73–0.74 (CP+R), at or above the
+//! literature's α ≈ 0.65–0.7 for N ~ 10³ (PNAS 2007 for SBPI; the spec's recollection for CP+R,
+//! whose 2009 paper studies generalization, not storage).
 
 use super::{evaluate, SolverOutcome};
 use crate::bits::{dot_words, SpinsMut};
