@@ -115,9 +115,10 @@ pub struct SolverFlags {
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
     #[arg(long, default_value_t = SolveOpts::default().p_s, value_name = "P")]
     pub ps: f64,
-    /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
-    #[arg(long, default_value_t = SolveOpts::default().cpr_p_s, value_name = "P")]
-    pub cpr_ps: f64,
+    /// CP+R: probability of the unsupervised reinforcement per presentation that is neither an
+    /// error nor barely correct (must be small) [default: 0.51·α³/√N, 0.006 at N = 1001, α = 0.72].
+    #[arg(long, value_name = "P")]
+    pub cpr_ps: Option<f64>,
     /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).
     #[arg(long, default_value_t = SolveOpts::default().sa_sweeps, value_name = "N")]
     pub sa_sweeps: usize,
@@ -125,7 +126,8 @@ pub struct SolverFlags {
 
 impl SolverFlags {
     fn opts(&self, algo: Algo) -> anyhow::Result<SolveOpts> {
-        if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
+        if !(0.0..=1.0).contains(&self.ps) || self.cpr_ps.is_some_and(|p| !(0.0..=1.0).contains(&p))
+        {
             return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
         }
         for (flag, v, max) in [

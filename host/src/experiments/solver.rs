@@ -146,8 +146,9 @@ pub struct SolveOpts {
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule.
     pub p_s: f64,
-    /// CP+R: probability of the reinforcement rule per correct presentation.
-    pub cpr_p_s: f64,
+    /// CP+R: probability of the reinforcement rule per presentation beyond the barely correct
+    /// window; `None`: `SbpiParams::cpr_auto_p_s(N, P)` = 0.51·α³/√N.
+    pub cpr_p_s: Option<f64>,
     /// Annealing sweeps.
     pub sa_sweeps: usize,
 }
@@ -169,7 +170,7 @@ impl Default for SolveOpts {
             rbp_dr: 1e-3,
             max_sweeps: 10_000,
             p_s: 0.3,
-            cpr_p_s: 0.003,
+            cpr_p_s: None,
             sa_sweeps: 10_000,
         }
     }
@@ -253,6 +254,7 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                     opts.p_s
                 } else {
                     opts.cpr_p_s
+                        .unwrap_or_else(|| SbpiParams::cpr_default(n, p).p_s)
                 };
                 let params = SbpiParams {
                     p_s,
