@@ -119,6 +119,7 @@ impl Data {
             comments: vec![format!(
                 " flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}"
             )],
+            committee: None,
         })
     }
 

@@ -7,7 +7,8 @@ use clap::{Args, Subcommand};
 use flatmin_host::experiments::capacity::{success_table, Capacity, CapacityParams};
 use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::harness::runner;
-use flatmin_host::io::{InstanceFile, Problem};
+use flatmin_core::bp::committee::Architecture;
+use flatmin_host::io::InstanceFile;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -18,10 +19,20 @@ pub enum Cmd {
     /// focusing BP (fbp), reinforced BP (rbp), SBPI (sbpi), CP+R (cpr), simulated annealing (sa) or
     /// clipped Hebb (hebb).
     ///
-    /// JSON: {"algo","n","p","kappa","seed","solved","errors","margin","weights":"+-…","sweeps",
+    /// JSON: {"algo","n","p","kappa","k","seed","solved","errors","margin","weights":"+-…","sweeps",
     /// "seconds"}; errors = #{μ : s_μ < T(κ)} of the returned weights, margin = min_μ s_μ/√N
     /// (null with "margin_reason" when P = 0).
-    #[command(allow_negative_numbers = true)]
+    ///
+    /// A committee-machine file (written by `flatmin instance gen --k K [--tree]`; K is read from
+    /// the file) is solved by fbp (BP damping 0.5) or rbp only: "k" is K, "tree" says whether it is
+    /// a tree, "weights" is a list of K strings (one per hidden unit), errors = #{μ : the majority of
+    /// the K hidden signs differs from y_μ} and margin = min_μ v_μ/√K over the output votes
+    /// v_μ = Σ_k τ_{μk}. Every committee solution is re-checked by an independent forward pass on the
+    /// raw patterns before it is printed.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:\n  flatmin solve --n 1001 --alpha 0.6 --json\n  flatmin instance gen --n 335 --k 3 --alpha 0.3 -o c.txt && flatmin solve c.txt --algo fbp --json"
+    )]
     Solve(SolveArgs),
     /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
     /// instances, the same ones for every algorithm, one point per (algorithm, α, sample), run in
@@ -237,13 +248,16 @@ struct SolveJson {
     n: usize,
     p: usize,
     kappa: f64,
+    k: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree: Option<bool>,
     seed: u64,
     solved: bool,
     errors: usize,
     margin: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     margin_reason: Option<&'static str>,
-    weights: String,
+    weights: serde_json::Value,
     sweeps: usize,
     seconds: f64,
 }
@@ -279,14 +293,20 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
             ))
         }
     };
-    let problem = Problem::from_file(&file, a.kappa)?;
-    let inst = problem.instance()?;
-    let r = cap::solve(&inst, &opts, a.seed)?;
+    if let Some(c) = file.committee {
+        if !algo.handles_committees() {
+            return Err(algo.committee_error(c.k).into());
+        }
+    }
+    let r = cap::solve_file(&file, a.kappa, &opts, a.seed)?;
+    let committee = file.committee;
     let j = SolveJson {
         algo: algo.name(),
-        n: problem.n,
-        p: problem.p,
-        kappa: problem.kappa,
+        n: file.n,
+        p: file.p,
+        kappa: a.kappa.unwrap_or(file.kappa),
+        k: file.k(),
+        tree: committee.map(|c| c.arch == Architecture::Tree),
         seed: a.seed,
         solved: r.solved,
         errors: r.errors,
@@ -295,7 +315,11 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
             .margin
             .is_none()
             .then_some("no patterns (P = 0): the minimum is empty"),
-        weights: r.weights,
+        weights: if committee.is_some() {
+            r.weights.lines().collect::<Vec<_>>().into()
+        } else {
+            r.weights.clone().into()
+        },
         sweeps: r.sweeps,
         seconds: r.seconds,
     };
@@ -303,15 +327,20 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
         print_json(&j)
     } else {
         print_line(&format!(
-            "{}: solved = {}  errors = {}  margin = {}  sweeps = {}  seconds = {:.3}",
+            "{}{}: solved = {}  errors = {}  margin = {}  sweeps = {}  seconds = {:.3}",
             algo.name(),
+            committee.map_or(String::new(), |c| format!(
+                " (committee K = {}, {})",
+                c.k,
+                c.arch_name()
+            )),
             j.solved,
             j.errors,
             j.margin.map_or("-".into(), |m| format!("{m:.6}")),
             j.sweeps,
             j.seconds
         ))?;
-        print_line(&j.weights)
+        print_line(&r.weights)
     }
 }
 
