@@ -4,10 +4,12 @@
 use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
-use flatmin_host::experiments::capacity::{success_table, Capacity, CapacityParams};
+use flatmin_core::bp::committee::Architecture;
+use flatmin_host::experiments::capacity::{
+    success_columns, success_table, Capacity, CapacityParams,
+};
 use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::harness::runner;
-use flatmin_core::bp::committee::Architecture;
 use flatmin_host::io::InstanceFile;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -39,7 +41,17 @@ pub enum Cmd {
     /// parallel, resumable and shardable. Writes DIR/{data.csv (one row per instance), success.csv,
     /// meta.json, capacity.svg}.
     ///
-    /// JSON: [{"algo","alpha","success","solved","samples","mean_error_fraction","mean_seconds"},…].
+    /// JSON (columnar, the keys of success.csv, one entry per algorithm and α):
+    /// {"algo":[…],"alpha":[…],"success":[…],"solved":[…],"samples":[…],"mean_error_fraction":[…],
+    /// "mean_seconds":[…]}.
+    ///
+    /// With --k K (odd) the instances are committee machines of K hidden units (fully connected, or
+    /// --tree) with random labels, N inputs and α = P/(number of weights) (K·N fully connected, N
+    /// tree: patterns per weight, the authors' convention); only fbp (BP damping 0.5) and rbp exist
+    /// for K > 1, and every solution is re-checked by an independent forward pass.
+    #[command(
+        after_help = "Examples:\n  flatmin capacity --algo fbp,sbpi --n 1001 --alphas 0.6,0.7,0.75 --samples 10 -o cap\n  flatmin capacity --k 3 --n 335 --alphas 0.5,0.6,0.7 --samples 10 -o cap-k3"
+    )]
     Capacity(CapacityArgs),
 }
 
@@ -202,9 +214,16 @@ pub struct CapacityArgs {
         value_name = "ALGO,…"
     )]
     pub algo: Vec<Algo>,
-    /// N (odd for κ = 0).
+    /// N, inputs per pattern (odd for κ = 0), 1 ≤ N ≤ 100000.
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
+    /// Committee machine with K hidden units (odd, 1 ≤ K ≤ 255; 1 = perceptron); α is then
+    /// P/(K·N) (fully connected) or P/N (--tree).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub k: usize,
+    /// Tree committee (each hidden unit sees its own N/K inputs; K must divide N).
+    #[arg(long)]
+    pub tree: bool,
     /// α values, comma-separated.
     #[arg(long, value_delimiter = ',', required = true, value_name = "A,…")]
     pub alphas: Vec<f64>,
@@ -354,6 +373,8 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
             samples: a.samples,
             kappa: a.kappa,
             opts: a.flags.opts(Algo::Fbp)?,
+            k: a.k,
+            tree: a.tree,
         },
     };
     study.params.validate()?;
@@ -371,7 +392,7 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
     }
     let points = success_table(&study.params, &out.table)?;
     if g.json {
-        print_json(&points)
+        print_json(&success_columns(&points))
     } else {
         print_line("algo  alpha   success  solved/samples  mean_error_fraction  mean_seconds")?;
         for p in &points {

@@ -268,7 +268,8 @@ impl InstanceFile {
             }
         }
         let kind = if teacher { "teacher" } else { "random" };
-        let comments = vec![format!(
+        let comments =
+            vec![format!(
             " flatmin {kind} committee instance: N={n} K={k} arch={} alpha={alpha} (P/weights, {} \
              weights) seed={seed} (xoshiro256++){}",
             c.arch_name(),
@@ -507,7 +508,9 @@ impl InstanceFile {
         }
         s.push_str(&spins_to_string(&self.labels, self.p));
         s.push('\n');
-        let (rows, len) = self.committee.map_or((1, self.n), |c| (c.k, c.n_in(self.n)));
+        let (rows, len) = self
+            .committee
+            .map_or((1, self.n), |c| (c.k, c.n_in(self.n)));
         let rw = words_for(len);
         for r in &self.refs {
             for u in 0..rows {
@@ -628,7 +631,11 @@ impl InstanceFile {
             let x = &self.patterns[mu * nw..(mu + 1) * nw];
             let mut vote = 0i32;
             for u in 0..k {
-                let off = if arch == Architecture::Tree { u * n_in } else { 0 };
+                let off = if arch == Architecture::Tree {
+                    u * n_in
+                } else {
+                    0
+                };
                 let row = &w[u * rw..(u + 1) * rw];
                 let s: i32 = (0..n_in).map(|i| bit(row, i) * bit(x, off + i)).sum();
                 vote += if s >= 0 { 1 } else { -1 };
