@@ -118,14 +118,14 @@ pub fn arch_name(arch: Architecture) -> &'static str {
 /// Checks K and the architecture for N (a committee with K ≥ 1; K = 1 is the perceptron): K odd in
 /// 1..=255, and for the tree K divides N. The messages name no flag (callers add it).
 pub fn check_committee(n: usize, k: usize, arch: Architecture) -> std::result::Result<(), String> {
-    if k == 0 || k % 2 == 0 || k > committee::MAX_K {
+    if k == 0 || k.is_multiple_of(2) || k > committee::MAX_K {
         return Err(format!(
             "the number of hidden units K must be odd, 1 <= K <= {} (the output is the majority \
              of K signs)",
             committee::MAX_K
         ));
     }
-    if arch == Architecture::Tree && n % k != 0 {
+    if arch == Architecture::Tree && !n.is_multiple_of(k) {
         return Err(format!(
             "tree committee: K = {k} must divide N = {n} (each hidden unit sees N/K inputs)"
         ));
