@@ -831,4 +831,33 @@ mod tests {
             .to_string();
         assert!(e.contains("1 of 2 pattern"), "{e}");
     }
+
+    #[test]
+    fn committee_round_trip_and_teacher_check() {
+        for arch in [Architecture::FullyConnected, Architecture::Tree] {
+            let f = InstanceFile::generate_committee(45, 3, arch, 0.3, true, 9).unwrap();
+            let text = f.to_text();
+            let g = InstanceFile::parse(&text, Path::new("c")).unwrap();
+            assert_eq!(f, g);
+            assert_eq!(g.k(), 3);
+            assert_eq!(g.refs.len(), 1);
+            // The teacher (R1, K rows) classifies every pattern, by the independent forward pass.
+            assert_eq!(g.forward_errors(&g.refs[0]).unwrap(), 0);
+            // A flipped teacher does not.
+            let flipped: Vec<u64> = g.refs[0].iter().map(|w| !w).collect();
+            assert_eq!(g.forward_errors(&flipped).unwrap(), g.p);
+            assert!(
+                Problem::from_file(&g, None).is_err(),
+                "perceptron-only view refused"
+            );
+        }
+        // K = 1 is the perceptron generator.
+        assert_eq!(
+            InstanceFile::generate_committee(21, 1, Architecture::Tree, 0.5, true, 4).unwrap(),
+            InstanceFile::generate(21, 0.5, 0.0, true, 4).unwrap()
+        );
+        // "N P kappa 1 fc" is a perceptron.
+        let f = InstanceFile::parse("3 1 0 1 fc\n+-+\n+\n", Path::new("x")).unwrap();
+        assert_eq!(f.committee, None);
+    }
 }
