@@ -84,7 +84,11 @@ const SUCCESS_COLUMNS: [&str; 10] = [
 
 impl CommitteeCapacity {
     /// The figure's grid. Full: K·N ≈ 1000 weights (K = 1, 3, 5, 7 with N = 1001, 335, 201, 143),
-    /// α grids around each curve's threshold, 8 samples. Quick: K·N ≈ 105 (N = 105, 35, 21, 15),
+    /// α grids around each curve's threshold, 8 samples (160 solves). The grids come from probes of
+    /// two instances each (`flatmin capacity --k K --samples 2`): K = 1 solved 2/2 at α = 0.74,
+    /// K = 3 3/3 at 0.65 and 0/2 at 0.7, K = 5 2/2 at 0.6, K = 7 2/2 at 0.5 and 0/1 at 0.6. One
+    /// solve costs ≈ 0.5 s CPU at K = 1 and 3–17 s at K = 3–7 (failures run ≈ 900 sweeps), so the
+    /// full figure is ≈ 15–20 CPU minutes and not part of `figure all`. Quick: K·N ≈ 105 (N = 105, 35, 21, 15),
     /// α = 0.15 and 0.45, 2 samples.
     pub fn figure(quick: bool) -> Self {
         let (curves, samples) = if quick {
@@ -110,7 +114,7 @@ impl CommitteeCapacity {
                     Curve {
                         k: 3,
                         n: 335,
-                        alphas: vec![0.6, 0.65, 0.7, 0.75, 0.8],
+                        alphas: vec![0.55, 0.6, 0.65, 0.7, 0.75],
                     },
                     Curve {
                         k: 5,
@@ -120,7 +124,7 @@ impl CommitteeCapacity {
                     Curve {
                         k: 7,
                         n: 143,
-                        alphas: vec![0.4, 0.45, 0.5, 0.55, 0.6],
+                        alphas: vec![0.45, 0.5, 0.55, 0.6, 0.65],
                     },
                 ],
                 8,
