@@ -119,6 +119,7 @@ impl Data {
             comments: vec![format!(
                 " flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}"
             )],
+            committee: None,
         })
     }
 
@@ -291,6 +292,9 @@ pub fn solve(data: &Data, a: &SolveArgs, kappa: Option<f64>, seed: u64) -> Resul
     v["n"] = data.n().into();
     v["p"] = data.p().into();
     v["kappa"] = inst.threshold.kappa.into();
+    // K: `flatmin solve --json` prints it; Python instances are perceptrons (committee files are
+    // refused when read), so it is 1.
+    v["k"] = 1.into();
     v["seed"] = seed.into();
     Ok(v)
 }

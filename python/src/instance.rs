@@ -521,7 +521,7 @@ pub fn solve<'py>(
         m.retain(|k, _| {
             [
                 "solved", "errors", "margin", "weights", "sweeps", "seconds", "algo", "n", "p",
-                "kappa", "seed",
+                "kappa", "k", "seed",
             ]
             .contains(&k.as_str())
         });
