@@ -382,6 +382,10 @@ const BLOCK_WORDS: usize = COL_BLOCK / WORD_BITS;
 const I16_TERMS: usize = 128;
 /// Largest |x| of an input `x = 2b − 255`.
 const X_MAX: i16 = 255;
+/// Vector level of the `i16` column sums: AVX2 (256-bit). The AVX-512 level of [`crate::simd`]
+/// has no AVX-512BW, so LLVM would split its 512-bit registers into 256-bit halves for every
+/// 16-bit add (measured slower); where AVX2 is missing the baseline code runs.
+const INT16_LEVEL: crate::simd::Level = crate::simd::Level::Avx2;
 
 /// The first-layer inputs `x = 2b − 255` of P examples as `i16` columns, in blocks of
 /// [`COL_BLOCK`] examples: block `β`, column `j`, example `β·COL_BLOCK + t` at
@@ -674,7 +678,7 @@ impl<'a> FirstLayerCache<'a> {
             });
         }
         crate::simd::run(
-            crate::simd::Level::best(),
+            INT16_LEVEL,
             BaseKernel {
                 w: &w,
                 x: &x,
@@ -697,9 +701,10 @@ impl<'a> FirstLayerCache<'a> {
     }
     /// `i32` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
     pub fn int_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
-        match upper.last() {
-            None => self.rows() * COL_BLOCK,
-            Some(w) => w.p() * self.p(),
+        if upper.is_empty() {
+            self.rows() * COL_BLOCK
+        } else {
+            chunked_int_len(upper, self.p())
         }
     }
     /// `u64` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
@@ -712,7 +717,7 @@ impl<'a> FirstLayerCache<'a> {
             .iter()
             .map(|w| w.p())
             .fold(self.rows(), usize::max);
-        t + 2 * self.p() * words_for(widest)
+        t.max(chunked_sign_len(upper)) + 2 * self.p() * words_for(widest)
     }
 
     /// Predictions (as [`Network::predict`]) of the network whose first layer is this one's
@@ -768,10 +773,15 @@ impl<'a> FirstLayerCache<'a> {
         if p == 0 {
             return Ok(());
         }
-        let (t, rest) = bits[..nb].split_at_mut(rows * BLOCK_WORDS);
+        let tl = if upper.is_empty() {
+            rows * BLOCK_WORDS
+        } else {
+            (rows * BLOCK_WORDS).max(chunked_sign_len(upper))
+        };
+        let (t, rest) = bits[..nb].split_at_mut(tl);
         if upper.is_empty() {
             crate::simd::run(
-                crate::simd::Level::best(),
+                INT16_LEVEL,
                 PerturbedKernel {
                     cache: self,
                     flips,
@@ -786,7 +796,7 @@ impl<'a> FirstLayerCache<'a> {
         }
         let (src, dst) = rest.split_at_mut(rest.len() / 2);
         crate::simd::run(
-            crate::simd::Level::best(),
+            INT16_LEVEL,
             PerturbedKernel {
                 cache: self,
                 flips,
@@ -796,7 +806,7 @@ impl<'a> FirstLayerCache<'a> {
                 },
             },
         );
-        forward_packed(upper, p, ints, src, dst, out)
+        forward_chunked(upper, p, ints, t, src, dst, out)
     }
 
     /// Misclassified examples of the perturbed network (see [`FirstLayerCache::predict`]) with
@@ -930,7 +940,6 @@ impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
             mut sink,
         } = self;
         let (rows, p) = (cache.rows(), cache.p());
-        let wpr = words_for(rows);
         for b in 0..InputColumns::blocks(p) {
             let xb = cache.x.block(b);
             let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
@@ -946,13 +955,13 @@ impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
                 }
                 match &mut sink {
                     Sink::Pack { .. } => {
-                        for (k, word) in t[i * BLOCK_WORDS..][..BLOCK_WORDS].iter_mut().enumerate()
+                        for (word, v) in t[i * BLOCK_WORDS..][..BLOCK_WORDS]
+                            .iter_mut()
+                            .zip(v.chunks_exact(WORD_BITS))
                         {
-                            let mut m = 0u64;
-                            for (bit, &v) in v[k * WORD_BITS..][..WORD_BITS].iter().enumerate() {
-                                m |= u64::from(v < 0) << bit;
+                            if let Some(v) = v.first_chunk::<WORD_BITS>() {
+                                *word = sign_word(v);
                             }
-                            *word = m;
                         }
                     }
                     Sink::Decide { h, .. } => {
@@ -962,24 +971,7 @@ impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
             }
             match &mut sink {
                 Sink::Pack { act } => {
-                    let mut tile = [0u64; WORD_BITS];
-                    for g in 0..wpr {
-                        for k in 0..BLOCK_WORDS {
-                            for (r, w) in tile.iter_mut().enumerate() {
-                                let i = g * WORD_BITS + r;
-                                *w = if i < rows { t[i * BLOCK_WORDS + k] } else { 0 };
-                            }
-                            transpose64(&mut tile);
-                            let mu0 = b * COL_BLOCK + k * WORD_BITS;
-                            for (c, &w) in tile
-                                .iter()
-                                .enumerate()
-                                .take(valid.saturating_sub(k * WORD_BITS))
-                            {
-                                act[(mu0 + c) * wpr + g] = w;
-                            }
-                        }
-                    }
+                    transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
                 }
                 Sink::Decide { h, out } => {
                     let o = &mut out[b * COL_BLOCK..b * COL_BLOCK + valid];
@@ -989,6 +981,143 @@ impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
             }
         }
     }
+}
+
+/// Writes the sign bits `t` (`rows` units × `kw` words: bit c of word k of unit i is example
+/// `k · 64 + c`) into the activation rows `mu0 .. mu0 + valid` of `act` (`words_for(rows)` words
+/// per example; bits past `rows` are 0), by 64 × 64 bit transposes.
+#[inline(always)]
+fn transpose_signs(t: &[u64], rows: usize, kw: usize, valid: usize, act: &mut [u64], mu0: usize) {
+    let wpr = words_for(rows);
+    let mut tile = [0u64; WORD_BITS];
+    for g in 0..wpr {
+        for k in 0..kw {
+            for (r, w) in tile.iter_mut().enumerate() {
+                let i = g * WORD_BITS + r;
+                *w = if i < rows { t[i * kw + k] } else { 0 };
+            }
+            transpose64(&mut tile);
+            let m0 = mu0 + k * WORD_BITS;
+            for (c, &w) in tile
+                .iter()
+                .enumerate()
+                .take(valid.saturating_sub(k * WORD_BITS))
+            {
+                act[(m0 + c) * wpr + g] = w;
+            }
+        }
+    }
+}
+
+/// Examples per product of a hidden layer in [`forward_chunked`] (a multiple of 64).
+const HIDDEN_CHUNK: usize = 320;
+
+/// `i32` scratch of [`forward_chunked`] for P examples.
+fn chunked_int_len(layers: &[Patterns<'_>], p: usize) -> usize {
+    let hidden = layers[..layers.len() - 1]
+        .iter()
+        .map(|w| w.p() * HIDDEN_CHUNK.min(p))
+        .max()
+        .unwrap_or(0);
+    hidden.max(layers[layers.len() - 1].p() * p)
+}
+
+/// `u64` scratch of [`forward_chunked`] beside its two activation buffers: the sign words of one
+/// chunk of the widest hidden layer.
+fn chunked_sign_len(layers: &[Patterns<'_>]) -> usize {
+    layers[..layers.len() - 1]
+        .iter()
+        .map(|w| w.p() * (HIDDEN_CHUNK / WORD_BITS))
+        .max()
+        .unwrap_or(0)
+}
+
+/// As [`forward_packed`], but each hidden layer as integer products ([`gemm::dot_matrix`]) of
+/// [`HIDDEN_CHUNK`] examples at a time whose signs are packed by word-wide compares and bit
+/// transposes (instead of one scattered bit write per product). Same results.
+fn forward_chunked(
+    layers: &[Patterns<'_>],
+    p: usize,
+    ints: &mut [i32],
+    t: &mut [u64],
+    src: &mut [u64],
+    dst: &mut [u64],
+    out: &mut [i32],
+) -> Result<()> {
+    let nl = layers.len();
+    let (mut src, mut dst) = (src, dst);
+    let mut cur_n = layers[0].n();
+    for (l, w) in layers.iter().enumerate() {
+        if l + 1 == nl {
+            let act = Patterns::new(cur_n, p, &src[..p * words_for(cur_n)])?;
+            let h = &mut ints[..w.p() * p];
+            gemm::dot_matrix(w, &act, h)?;
+            return decide(h, w.p(), p, out);
+        }
+        let (rows, wpr_in) = (w.p(), words_for(cur_n));
+        let next = &mut dst[..p * words_for(rows)];
+        for mu0 in (0..p).step_by(HIDDEN_CHUNK) {
+            let cnt = HIDDEN_CHUNK.min(p - mu0);
+            let chunk = Patterns::new(cur_n, cnt, &src[mu0 * wpr_in..(mu0 + cnt) * wpr_in])?;
+            let h = &mut ints[..rows * cnt];
+            gemm::dot_matrix(w, &chunk, h)?;
+            crate::simd::run(
+                crate::simd::Level::best(),
+                SignChunk {
+                    h,
+                    rows,
+                    cnt,
+                    t: &mut *t,
+                    act: &mut *next,
+                    mu0,
+                },
+            );
+        }
+        core::mem::swap(&mut src, &mut dst);
+        cur_n = rows;
+    }
+    Ok(())
+}
+
+/// Signs of one chunk of unit-major products (`rows` × `cnt`) into activation rows.
+struct SignChunk<'k> {
+    h: &'k [i32],
+    rows: usize,
+    cnt: usize,
+    t: &'k mut [u64],
+    act: &'k mut [u64],
+    mu0: usize,
+}
+
+impl crate::simd::Kernel for SignChunk<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let kw = self.cnt.div_ceil(WORD_BITS);
+        for (i, hr) in self.h.chunks_exact(self.cnt).enumerate() {
+            for (k, word) in self.t[i * kw..(i + 1) * kw].iter_mut().enumerate() {
+                let part = &hr[k * WORD_BITS..];
+                *word = match part.first_chunk::<WORD_BITS>() {
+                    Some(full) => sign_word(full),
+                    None => part
+                        .iter()
+                        .enumerate()
+                        .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c)),
+                };
+            }
+        }
+        transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
+    }
+}
+
+/// Bit c set ⇔ `v[c] < 0`.
+#[inline(always)]
+fn sign_word(v: &[i32; WORD_BITS]) -> u64 {
+    let mut m = 0u64;
+    for (c, &v) in v.iter().enumerate() {
+        m |= u64::from(v < 0) << c;
+    }
+    m
 }
 
 /// In-place transpose of a 64 × 64 bit matrix (row r = word r, column c = bit c): afterwards bit
