@@ -90,8 +90,15 @@ pub fn local_energy(
                     for (l, w) in s.upper.iter_mut().enumerate() {
                         let cols = upper_arch[l];
                         let wpr = words_for(cols);
+                        // (row, column) of the previous flip, advanced without a division per flip.
+                        let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
                         for_each_flip(sizes[l + 1], p, &mut rng, |i| {
-                            let (row, c) = (i / cols, i % cols);
+                            c += i - last;
+                            last = i;
+                            if c >= cols {
+                                row += c / cols;
+                                c %= cols;
+                            }
                             w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
                         });
                     }
@@ -151,7 +158,9 @@ fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize))
     let mut i = 0usize;
     loop {
         let u = 1.0 - uniform(rng); // (0, 1]
-        let gap = (u.ln() / ln_q).floor();
+        // ln U / ln(1 − p) ≥ 0 (or −0), so ⌊·⌋ is the integer part: `as u64` gives it exactly below
+        // 2⁵³ and saturates above (where the layer ends either way); no libm `floor` call.
+        let gap = ((u.ln() / ln_q) as u64) as f64;
         if gap >= (len - i) as f64 {
             break;
         }
