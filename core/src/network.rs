@@ -1160,9 +1160,9 @@ mod tests {
         let a: [u64; 64] = core::array::from_fn(|_| rng.next_u64());
         let mut t = a;
         transpose64(&mut t);
-        for r in 0..64 {
-            for c in 0..64 {
-                assert_eq!((t[r] >> c) & 1, (a[c] >> r) & 1, "({r}, {c})");
+        for (r, &tr) in t.iter().enumerate() {
+            for (c, &ac) in a.iter().enumerate() {
+                assert_eq!((tr >> c) & 1, (ac >> r) & 1, "({r}, {c})");
             }
         }
     }

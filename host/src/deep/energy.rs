@@ -158,8 +158,8 @@ fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize))
     let mut i = 0usize;
     loop {
         let u = 1.0 - uniform(rng); // (0, 1]
-        // ln U / ln(1 − p) ≥ 0 (or −0), so ⌊·⌋ is the integer part: `as u64` gives it exactly below
-        // 2⁵³ and saturates above (where the layer ends either way); no libm `floor` call.
+                                    // ln U / ln(1 − p) ≥ 0 (or −0), so ⌊·⌋ is the integer part: `as u64` gives it exactly below
+                                    // 2⁵³ and saturates above (where the layer ends either way); no libm `floor` call.
         let gap = ((u.ln() / ln_q) as u64) as f64;
         if gap >= (len - i) as f64 {
             break;
