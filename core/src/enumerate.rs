@@ -48,6 +48,10 @@
 
 use core::ops::ControlFlow;
 
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86;
+
 use crate::bits::{Patterns, Spins};
 use crate::error::{Result, ShapeError};
 use crate::rng::{below, rng_from_seed};
@@ -107,6 +111,73 @@ pub const fn effective_low_bits(n: usize, low_bits: usize) -> usize {
 pub const fn scratch_len(n: usize, p: usize, low_bits: usize) -> usize {
     let k = effective_low_bits(n, low_bits);
     n * p + (p << k) + (4 << k)
+}
+
+/// An implementation of the histogram loop ([`Enumerator::accumulate_with`]).
+///
+/// Every backend fills the same histograms bit for bit; they differ only in speed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Backend {
+    /// The Gray-code walk of the module docs in plain Rust, compiled for the baseline target
+    /// (everywhere; the only backend off x86-64).
+    Portable,
+    /// x86-64 AVX2 + `popcnt`: 32 configurations per vector, distance-grouped walk.
+    Avx2,
+    /// x86-64 AVX-512F/BW/VL/DQ + `popcnt`: 64 configurations per vector, distance-grouped walk.
+    Avx512,
+}
+
+impl Backend {
+    /// Every backend, in increasing width.
+    pub const ALL: [Backend; 3] = [Backend::Portable, Backend::Avx2, Backend::Avx512];
+
+    /// Short name (command line, benchmark ids, `--json`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Portable => "portable",
+            Backend::Avx2 => "avx2",
+            Backend::Avx512 => "avx512",
+        }
+    }
+
+    /// Parses [`Backend::name`].
+    pub fn from_name(s: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.name() == s)
+    }
+
+    /// Whether the running CPU (and OS) can execute this backend (detected once, then cached).
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 | Backend::Avx512 => x86::available(self),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx2 | Backend::Avx512 => false,
+        }
+    }
+
+    /// The available backends, in the order of [`Backend::ALL`].
+    pub fn available() -> impl Iterator<Item = Backend> {
+        Backend::ALL.into_iter().filter(|b| b.is_available())
+    }
+
+    /// The fastest available backend: what [`Enumerator::accumulate`] uses.
+    pub fn best() -> Backend {
+        if Backend::Avx512.is_available() {
+            Backend::Avx512
+        } else if Backend::Avx2.is_available() {
+            Backend::Avx2
+        } else {
+            Backend::Portable
+        }
+    }
+}
+
+impl core::fmt::Display for Backend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A sub-cube of the configuration space: the top `prefix_bits` bits of w equal `prefix`
@@ -358,8 +429,23 @@ impl<'s> Enumerator<'s> {
     /// Adds the counts of every configuration of `chunk` to `hist_err` (length
     /// [`hist_err_len`]`(N, P)`) and `hist_smin` (length [`hist_smin_len`]`(N)`). The tables are
     /// *accumulated*, not cleared, so chunks can be summed into one pair of tables.
+    ///
+    /// Runs the fastest backend of this CPU ([`Backend::best`]).
     pub fn accumulate(
         &self,
+        chunk: Chunk,
+        hist_err: &mut [u64],
+        hist_smin: &mut [u64],
+    ) -> Result<()> {
+        self.accumulate_with(Backend::best(), chunk, hist_err, hist_smin)
+    }
+
+    /// [`Enumerator::accumulate`] with a chosen backend (benchmarks, tests). A backend the CPU cannot
+    /// run, and a vector backend on a chunk with fewer free bits than its lanes need (5 for AVX2, 6
+    /// for AVX-512), run the portable loop instead; the counts are the same either way.
+    pub fn accumulate_with(
+        &self,
+        backend: Backend,
         chunk: Chunk,
         hist_err: &mut [u64],
         hist_smin: &mut [u64],
@@ -378,6 +464,28 @@ impl<'s> Enumerator<'s> {
                 got: hist_smin.len(),
             });
         }
+        #[cfg(target_arch = "x86_64")]
+        if backend != Backend::Portable {
+            let mut xi = [0u64; MAX_P];
+            for (mu, x) in xi[..p].iter_mut().enumerate() {
+                // cols = −2ξ as a byte: 2 where ξ = −1 (bit 1 of the packing).
+                *x = (0..n).fold(0u64, |acc, j| {
+                    acc | (u64::from(self.cols[j * p + mu] == 2) << j)
+                });
+            }
+            let job = x86::Job {
+                n,
+                xi: &xi[..p],
+                reference: self.reference,
+                prefix_bits: chunk.prefix_bits,
+                prefix: chunk.prefix,
+            };
+            if x86::accumulate(backend, &job, hist_err, hist_smin) {
+                return Ok(());
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = backend;
         let mut vis = HistVisitor {
             err: hist_err,
             smin: hist_smin,
