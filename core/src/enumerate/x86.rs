@@ -277,6 +277,7 @@ fn batch512(
     let sat = _mm512_set1_epi8(0x70);
     let velo = _mm512_set1_epi8(elo as i8);
     let vhlo = _mm512_set1_epi8(hlo_biased as i8);
+    let vp = _mm512_set1_epi8(p as i8);
     let mut tables = [zero; 8];
     for (j, t) in tables.iter_mut().enumerate() {
         let (lo, hi) = nibble_table(j);
@@ -286,12 +287,14 @@ fn batch512(
     let mut ch = [zero; 8];
     for (t, st) in s.chunks_exact(p).enumerate() {
         let mut mx = zero;
-        let mut ne = zero;
+        let mut ok = zero;
         for (row, &sv) in rows.iter().zip(st) {
             let x = _mm512_add_epi8(_mm512_set1_epi32(sv as i32), load64(row));
             mx = _mm512_max_epu8(mx, x);
-            ne = _mm512_mask_add_epi8(ne, _mm512_movepi8_mask(x), ne, one);
+            // vpshufb of a table of ones: 1 where bit 7 (the error bit) is clear, else 0.
+            ok = _mm512_add_epi8(ok, _mm512_shuffle_epi8(one, x));
         }
+        let ne = _mm512_sub_epi8(vp, ok);
         // Window index, bit 7 set outside the window (vpshufb then gives 0).
         let ie = _mm512_adds_epu8(_mm512_sub_epi8(ne, velo), sat);
         let ih = _mm512_adds_epu8(_mm512_sub_epi8(mx, vhlo), sat);
