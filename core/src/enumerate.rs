@@ -31,6 +31,22 @@
 //! so the minimum is an unsigned byte minimum and "s < 0" is a byte compare. LLVM turns this into SSE2 /
 //! AVX2 byte vectors without any `unsafe`. The histograms are then incremented once per configuration.
 //!
+//! ## Vector backends (x86-64)
+//!
+//! [`Enumerator::accumulate`] runs the fastest [`Backend`] of the CPU, chosen at run time like the
+//! popcount kernels: AVX-512BW (64 configurations per vector), AVX2 (32), or the portable loop above.
+//! The vector walks (submodule `x86`) count Hamming distances `h_μ = (N − s_μ)/2` in bytes biased so
+//! that an error is bit 7, evaluate every middle configuration from scratch (one `popcnt` per pattern)
+//! and visit the middle configurations grouped by their distance to the reference, so that a lane's
+//! distance is constant for a whole group: the error count and the smallest stability are then counted
+//! per lane in nibble counters (`vpshufb` of eight constant tables, two values per byte) and added to
+//! the histograms once per group, not once per configuration, which was the wall of the portable loop
+//! (two scalar increments per configuration). Keys outside a 16-value window (rare, see `x86`) are
+//! counted one by one. Scratch and firmware memory are unchanged: the vector walks keep their tables
+//! (P·256 bytes and 8 KiB of counters) on the stack. Same histograms, bit for bit, on every backend
+//! (property tests against brute force with every backend forced). Measured on one Zen 4 core (thread
+//! CPU time, N = 30, P = 15): portable 5.8·10⁸, AVX2 1.6·10⁹, AVX-512 2.7·10⁹ configurations/s.
+//!
 //! ## Work splitting
 //!
 //! [`Chunk`] `{prefix_bits: b, prefix: c}` is the sub-cube whose top b bits equal c. The 2^b chunks of
@@ -441,8 +457,9 @@ impl<'s> Enumerator<'s> {
     }
 
     /// [`Enumerator::accumulate`] with a chosen backend (benchmarks, tests). A backend the CPU cannot
-    /// run, and a vector backend on a chunk with fewer free bits than its lanes need (5 for AVX2, 6
-    /// for AVX-512), run the portable loop instead; the counts are the same either way.
+    /// run, and a vector backend on a chunk of fewer than 2^12 configurations (`N − prefix_bits < 12`,
+    /// where its set-up costs more than it saves), run the portable loop instead; the counts are the
+    /// same either way.
     pub fn accumulate_with(
         &self,
         backend: Backend,

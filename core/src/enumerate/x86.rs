@@ -71,14 +71,10 @@ fn avx512bw() -> bool {
     __cpuid_count(7, 0).ebx & (1 << 30) != 0
 }
 
-/// Lanes of `backend`'s vectors (the smallest chunk it handles has this many low configurations).
-pub(super) const fn lanes(backend: Backend) -> usize {
-    match backend {
-        Backend::Avx512 => 64,
-        Backend::Avx2 => 32,
-        Backend::Portable => 1,
-    }
-}
+/// Smallest number of free (not prefix) bits of a chunk the vector walks take: below 2^12
+/// configurations their set-up (tables of P·256 bytes, windows, per-distance flushes, a few
+/// microseconds) costs more than the portable loop saves. Must be at least 6 (64 lanes).
+pub(super) const MIN_FREE_BITS: usize = 12;
 
 /// One enumeration job: the instance as pattern words and the reference, all sizes checked.
 pub(super) struct Job<'a> {
@@ -98,7 +94,7 @@ pub(super) struct Job<'a> {
 /// available or the chunk has fewer low configurations than the backend has lanes.
 pub(super) fn accumulate(backend: Backend, job: &Job<'_>, he: &mut [u64], hs: &mut [u64]) -> bool {
     let free = job.n - job.prefix_bits as usize;
-    if !available(backend) || free < lanes(backend).trailing_zeros() as usize {
+    if !available(backend) || free < MIN_FREE_BITS {
         return false;
     }
     match backend {
