@@ -47,9 +47,10 @@ pub enum Cmd {
     /// Speed of exact enumeration (configurations/s), every backend on one core, then two threads.
     ///
     /// Full enumerations of all 2^N configurations of a random gauged instance (default N = 30,
-    /// P = 15, the reference point; N at most 34, P at most 255) around a random reference, each
-    /// repeated --repeats times and interleaved so all see the same load: every available core backend
-    /// on one thread (portable = the plain-Rust Gray-code baseline, avx2, avx512), then the best
+    /// P = 15, where the speed goal of 2·10⁹ configurations/s per core is set; N at most 34, P at
+    /// most 255) around a random reference, each repeated --repeats times and interleaved so all
+    /// see the same load: every available core backend on one thread (portable = the plain-Rust
+    /// Gray-code baseline, avx2, avx512), then the best
     /// backend on 1 and on 2 threads. Medians of wall time, plus the pool threads' CPU time (Unix),
     /// which shows whether a second thread costs extra work even when the machine is shared, and the
     /// 1-minute load average. --json prints {"n","p","configurations","best_backend","backends":[…],
