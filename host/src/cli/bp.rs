@@ -29,7 +29,8 @@ pub enum Cmd {
     /// Local-entropy profile around a reference (ALGORITHMS §b.7): BP with field λ·w̃ along a λ schedule,
     /// each λ warm-started from the previous one.
     ///
-    /// JSON: [{"lambda","d","S","converged"},…] (S is null at a contradictory fixed point). With --out DIR
+    /// JSON: columns {"lambda":[…],"d":[…],"s":[…],"converged":[…]} (s is null at a contradictory
+    /// fixed point, with "s_reason"). With --out DIR
     /// also writes DIR/local_entropy/{data.csv, meta.json, local_entropy.svg} (S(d) against H₂(d)).
     LocalEntropy(LocalEntropyArgs),
     /// The paper's numerical validation (SM II.3, ALGORITHMS §b.7–b.8): random instances, a reference
@@ -130,7 +131,7 @@ pub struct ProfileArgs {
     #[arg(long, default_value_t = 10, value_name = "M")]
     pub samples: usize,
     /// Base seed (sample i uses derive_seed(seed, i)).
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// λ schedule, comma-separated, warm-started in order.
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
@@ -275,14 +276,40 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
     }
 }
 
-/// One point of `local-entropy --json`.
-#[derive(Serialize)]
+/// One point of `local-entropy` (text output).
 struct LeJson {
     lambda: f64,
     d: f64,
-    #[serde(rename = "S")]
     s: Option<f64>,
     converged: bool,
+}
+
+/// `local-entropy --json`: a range of λ, so columns (README "Output conventions" 2); `s` is null at a
+/// contradictory fixed point, with the reason in `s_reason` (present only when some `s` is null).
+#[derive(Serialize)]
+struct LeColumns {
+    lambda: Vec<f64>,
+    d: Vec<f64>,
+    s: Vec<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s_reason: Option<Vec<Option<&'static str>>>,
+    converged: Vec<bool>,
+}
+
+impl LeColumns {
+    fn new(points: &[LeJson]) -> Self {
+        let reasons: Vec<Option<&'static str>> = points
+            .iter()
+            .map(|p| p.s.is_none().then_some("contradictory BP fixed point"))
+            .collect();
+        LeColumns {
+            lambda: points.iter().map(|p| p.lambda).collect(),
+            d: points.iter().map(|p| p.d).collect(),
+            s: points.iter().map(|p| p.s).collect(),
+            s_reason: reasons.iter().any(Option::is_some).then_some(reasons),
+            converged: points.iter().map(|p| p.converged).collect(),
+        }
+    }
 }
 
 fn check_lambdas(ls: &[f64]) -> anyhow::Result<()> {
@@ -345,9 +372,9 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
         })
         .collect();
     if g.json {
-        print_json(&js)
+        print_json(&LeColumns::new(&js))
     } else {
-        print_line("lambda        d             S             converged")?;
+        print_line("lambda        d             s             converged")?;
         for p in &js {
             print_line(&format!(
                 "{:<13} {:<13.6e} {:<13} {}",

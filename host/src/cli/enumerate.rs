@@ -94,8 +94,12 @@ pub struct LocalEnergyArgs {
     #[arg(long)]
     pub fixed: bool,
     /// Also write CSV + meta.json + SVG into DIR/local_energy/.
-    #[arg(long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace a result flatmin wrote in DIR/local_energy/ with other parameters (only the files its
+    /// meta.json lists; foreign files are never touched).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Arguments of `flatness`.
@@ -245,9 +249,11 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
             ("reference_source", l.label.clone().into()),
             ("seed", a.reference.seed.into()),
             ("fixed_k", a.fixed.into()),
+            ("p_max", a.p_max.into()),
+            ("p_steps", a.p_steps.into()),
         ];
         dir = Some(flatmin_host::experiments::local_energy::write(
-            out, &curve, &params,
+            out, &curve, &params, a.force,
         )?);
     }
     if g.json {

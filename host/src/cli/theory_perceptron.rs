@@ -116,9 +116,14 @@ pub const MAX_ALPHAS: usize = 100;
 
 /// α = P/N is a density of patterns per weight: a finite number > 0.
 pub fn check_alpha(alpha: f64) -> anyhow::Result<()> {
+    check_alpha_flag("--alpha", alpha)
+}
+
+/// [`check_alpha`] for a value given with another flag (`--alphas`).
+pub fn check_alpha_flag(flag: &str, alpha: f64) -> anyhow::Result<()> {
     if !(alpha.is_finite() && alpha > 0.0) {
         return Err(input_error(format!(
-            "--alpha {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
+            "{flag} {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
         )));
     }
     Ok(())
@@ -466,7 +471,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 )));
             }
             for a in &alphas {
-                check_alpha(*a)?;
+                check_alpha_flag("--alphas", *a)?;
             }
             let quad = FpQuadratureFast::new();
             let mut rows = Vec::new();
