@@ -987,3 +987,76 @@ fn local_energy_out_is_not_replaced_silently() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Conventions audit, items 2 and 3: `profile --json` is a range of λ, so columns (it was a list of
+/// objects); a mean over no sample is null with a reason, never a bare null.
+#[test]
+fn profile_json_is_columnar() {
+    let dir = tmp("profile-json");
+    let v = ok_json(
+        &[
+            "profile",
+            "--n",
+            "21",
+            "--alpha",
+            "0.3",
+            "--samples",
+            "2",
+            "--lambdas",
+            "1,0",
+            "-o",
+            "p",
+            "--json",
+            "-q",
+        ],
+        &dir,
+    );
+    assert_eq!(v["lambda"], serde_json::json!([1.0, 0.0]), "{v}");
+    for k in ["d_mean", "d_std", "s_mean", "s_std", "samples"] {
+        let col = v[k].as_array().unwrap_or_else(|| panic!("{k}: {v}"));
+        assert_eq!(col.len(), 2, "{k}: {v}");
+        for (i, x) in col.iter().enumerate() {
+            assert!(
+                !x.is_null() || v[format!("{k}_reason")][i].is_string(),
+                "{k}[{i}] null without a reason: {v}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 6: a malformed binary file (no lines) is named as `FILE: what`, without
+/// the `:0` line number it used to carry.
+#[test]
+fn binary_file_errors_name_the_file_without_line_zero() {
+    let dir = tmp("binary-errors");
+    std::fs::write(dir.join("net.npz"), "not a zip archive\n").unwrap();
+    let line = bad_input(&["deep", "overlap", "net.npz", "net.npz"], &dir);
+    assert!(
+        line.starts_with("flatmin: error: net.npz: not a readable .npz"),
+        "{line}"
+    );
+    std::fs::create_dir(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/train-images-idx3-ubyte"),
+        common::idx(0x803, &[2, 28, 28], &[0; 10]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("data/train-labels-idx1-ubyte"),
+        common::idx(0x801, &[2], &[1, 2]),
+    )
+    .unwrap();
+    let line = bad_input(
+        &[
+            "deep", "train", "--task", "fashion", "--p", "2", "--data", "data",
+        ],
+        &dir,
+    );
+    assert!(
+        line.contains("train-images-idx3-ubyte: truncated"),
+        "{line}"
+    );
+    assert!(!line.contains(":0:"), "{line}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
