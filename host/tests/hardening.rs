@@ -1060,3 +1060,56 @@ fn binary_file_errors_name_the_file_without_line_zero() {
     assert!(!line.contains(":0:"), "{line}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Conventions audit, item 7 (numerical honesty): SBP margins are limited to κ ≤ 7, where the pair
+/// probabilities still have double precision. At κ = 8 α_pair came out below its lower bound and at
+/// κ = 100 Σ2 was negative at α = 1 and α_gap = 0.43: silent wrong numbers, now exit 2. Up to
+/// κ = 7, α_pair(d) = (ln 2 + H2(d)) / (−ln P2) lies between its bounds from P1 ≥ P2 ≥ 1 − 2(1 − P1)
+/// (a pair is lost only when one of its two patterns misses; union bound).
+#[test]
+fn sbp_margin_is_limited_to_double_precision() {
+    let dir = tmp("sbp-kappa");
+    for sub in [
+        &["alpha-1m", "--kappa", "8"][..],
+        &["alpha-gap", "--kappa", "100"],
+        &["alpha-pair", "--kappa", "8", "--d", "0.1"],
+        &["pairs", "--kappa", "100", "--alpha", "1", "--d", "0.1"],
+        &[
+            "tuples", "--y", "3", "--kappa", "8", "--alpha", "1", "--d", "0.1",
+        ],
+    ] {
+        let mut a = vec!["theory", "sbp"];
+        a.extend_from_slice(sub);
+        let line = bad_input(&a, &dir);
+        assert!(
+            line.contains("--kappa") && line.contains("at most 7"),
+            "{line}"
+        );
+    }
+    for kappa in [1.0f64, 4.0, 7.0] {
+        let k = kappa.to_string();
+        let v = ok_json(
+            &[
+                "theory",
+                "sbp",
+                "alpha-pair",
+                "--kappa",
+                &k,
+                "--d",
+                "0.1",
+                "--json",
+            ],
+            &dir,
+        );
+        let miss = -flatmin_core::theory::sbp::log_p1(kappa).unwrap().exp_m1();
+        let h2 = -(0.1f64 * 0.1f64.ln() + 0.9 * 0.9f64.ln());
+        let num = std::f64::consts::LN_2 + h2;
+        let (lo, hi) = (num / -(-2.0 * miss).ln_1p(), num / -(-miss).ln_1p());
+        let got = v["alpha_pair"].as_f64().unwrap();
+        assert!(
+            lo <= got && got <= hi,
+            "kappa {kappa}: {got} not in [{lo}, {hi}]"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
