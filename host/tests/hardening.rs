@@ -1113,3 +1113,52 @@ fn sbp_margin_is_limited_to_double_precision() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Found by the grid_parse fuzz target: `--d-range A:B:N` with ends orders of magnitude apart gave
+/// a point past an end by rounding (`0.5:1e-70:3` → d = 0, which `committee fp` then rejected and
+/// `fp` printed). Every point lies between the ends given.
+#[test]
+fn d_range_points_stay_between_the_ends() {
+    let dir = tmp("d-range-ends");
+    let v = ok_json(
+        &[
+            "theory",
+            "fp",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--d-range",
+            "0.5:1e-70:3",
+            "--json",
+        ],
+        &dir,
+    );
+    let d: Vec<f64> = v["d"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(d.len(), 3);
+    assert!(d.iter().all(|&x| (1e-70..=0.5).contains(&x)), "{d:?}");
+    let v = ok_json(
+        &[
+            "theory",
+            "committee",
+            "fp",
+            "--act",
+            "sign",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--d-range",
+            "0.5:1e-70:3",
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(v["d"].as_array().unwrap().len(), 3, "{v}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

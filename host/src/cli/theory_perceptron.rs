@@ -196,11 +196,22 @@ fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
 
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
-    Ok(flatmin_host::io::parse_grid(
-        "--d-range",
-        s,
-        MAX_GRID_POINTS,
-    )?)
+    let mut ds = flatmin_host::io::parse_grid("--d-range", s, MAX_GRID_POINTS)?;
+    // a + (b − a)·i/(n − 1) can round past an end when the ends differ by orders of magnitude
+    // (`0.5:1e-70:3` gave d = 0, found by the grid_parse fuzz target): keep every point between them.
+    // The ends as given (parse_grid accepted them, so both parse and lie in (0, 1)).
+    let ends: Vec<f64> = s
+        .split(':')
+        .take(2)
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    if let [a, b] = ends[..] {
+        let (lo, hi) = (a.min(b), a.max(b));
+        for d in &mut ds {
+            *d = d.clamp(lo, hi);
+        }
+    }
+    Ok(ds)
 }
 
 /// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not
