@@ -521,7 +521,7 @@ pub fn read_cifar(path: &Path, limit: Option<usize>) -> Result<(Vec<u8>, Vec<u8>
 /// [`read_cifar`] on (already gunzipped) bytes in memory; `path` only names the file in errors.
 pub fn parse_cifar(bytes: &[u8], limit: Option<usize>, path: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
     let rec = CIFAR_PIXELS + 1;
-    if bytes.is_empty() || bytes.len() % rec != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(rec) {
         return Err(Error::Parse {
             file: path.to_path_buf(),
             line: 0,
