@@ -1162,3 +1162,46 @@ fn d_range_points_stay_between_the_ends() {
     assert_eq!(v["d"].as_array().unwrap().len(), 3, "{v}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Conventions audit, item 7: `flatness --exact-max-n` above the enumeration limit is refused (it was
+/// silently capped at 40 while the reasons in the output named --exact-max-n).
+#[test]
+fn flatness_exact_max_n_is_checked() {
+    let dir = tmp("flatness-max-n");
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        &dir,
+    );
+    let line = bad_input(
+        &["flatness", "t.txt", "--ref", "1", "--exact-max-n", "41"],
+        &dir,
+    );
+    assert!(line.contains("--exact-max-n 41: at most 40"), "{line}");
+    let v = ok_json(
+        &[
+            "flatness",
+            "t.txt",
+            "--ref",
+            "1",
+            "--exact-max-n",
+            "20",
+            "--json",
+        ],
+        &dir,
+    );
+    assert!(
+        v["f"].is_null() && v["f_reason"].as_str().unwrap().contains("N <= 20"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

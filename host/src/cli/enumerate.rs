@@ -114,7 +114,8 @@ pub struct FlatnessArgs {
     /// is too large to enumerate).
     #[arg(long, value_name = "R")]
     pub radius: Option<usize>,
-    /// Largest N for which the exact tables (F, D, maxE_d, …) are computed by enumeration.
+    /// Largest N for which the exact tables (F, D, maxE_d, …) are computed by enumeration (at most
+    /// 40: 2^N configurations).
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub exact_max_n: usize,
 }
@@ -275,6 +276,12 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
+    if a.exact_max_n > MAX_ENUMERATE_N {
+        return Err(input_error(format!(
+            "--exact-max-n {}: at most {MAX_ENUMERATE_N} (exact enumeration visits 2^N configurations)",
+            a.exact_max_n
+        )));
+    }
     let l = with_threads(g.threads, || load(&a.file, &a.reference, None))??;
     let n = l.problem.n;
     let exact = n <= a.exact_max_n.min(MAX_ENUMERATE_N);
