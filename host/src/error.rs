@@ -9,8 +9,9 @@ pub enum Error {
     /// Bad input: a parameter out of range, an unknown name, an inconsistent combination.
     #[error("{0}")]
     Input(String),
-    /// A malformed input file: which file, which line (1-based), what is wrong.
-    #[error("{}:{line}: {msg}", file.display())]
+    /// A malformed input file: which file, which line (1-based), what is wrong. Displayed as
+    /// `FILE:LINE: what`, or `FILE: what` when the problem is the file as a whole (line 0).
+    #[error("{}{}: {msg}", file.display(), line_suffix(*line))]
     Parse {
         /// The file.
         file: PathBuf,
@@ -81,3 +82,13 @@ pub fn is_path_error(e: &std::io::Error) -> bool {
 
 /// Result alias of the host library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `:LINE` of a [`Error::Parse`] message; nothing for line 0 (the file as a whole, e.g. a binary
+/// file with a wrong header).
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}

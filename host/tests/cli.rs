@@ -6,9 +6,9 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
+mod common;
+use common::{bad_input, entries, flatmin, ok_stdout as ok};
 
 /// The spec's oracle fixtures, vendored at the workspace root (`tests/fixtures/`).
 fn fixture(name: &str) -> PathBuf {
@@ -18,52 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("flatmin-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn flatmin(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .output()
-        .expect("run flatmin")
-}
-
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = flatmin(args, cwd);
-    assert!(
-        out.status.success(),
-        "flatmin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Asserts exit code 2 and exactly one line on stderr; returns that line.
-fn bad_input(args: &[&str], cwd: &Path) -> String {
-    let out = flatmin(args, cwd);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
-    let line = err.trim_end().to_string();
-    assert!(
-        line.starts_with("flatmin: error: ") && !line.contains('\n'),
-        "not one clear line: {err:?}"
-    );
-    line
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    common::tmp_dir("cli", name)
 }
 
 #[test]

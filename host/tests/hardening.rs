@@ -3,87 +3,12 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
+mod common;
+use common::{args, bad_input_strict as bad_input, entries, ok, ok_json_checked as ok_json};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("flatmin-hard-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn flatmin(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .output()
-        .expect("run flatmin")
-}
-
-fn ok(args: &[&str], cwd: &Path) -> Output {
-    let out = flatmin(args, cwd);
-    assert!(
-        out.status.success(),
-        "flatmin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn ok_json(args: &[&str], cwd: &Path) -> Value {
-    let out = ok(args, cwd);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "flatmin {args:?}: not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
-}
-
-/// Exit code 2, nothing on stdout, exactly one stderr line `flatmin: error: …` in which no
-/// `: `-separated part is repeated, within a few seconds (no allocation or work before the check).
-fn bad_input(args: &[&str], cwd: &Path) -> String {
-    let t = Instant::now();
-    let out = flatmin(args, cwd);
-    let elapsed = t.elapsed();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
-    assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
-    let line = err.trim_end().to_string();
-    assert!(
-        line.starts_with("flatmin: error: ") && !line.contains('\n'),
-        "{args:?}: not one clear line: {err:?}"
-    );
-    let parts: Vec<&str> = line["flatmin: error: ".len()..].split(": ").collect();
-    for (i, a) in parts.iter().enumerate() {
-        assert!(
-            !parts[i + 1..].contains(a),
-            "{args:?}: repeated message part {a:?} in {line:?}"
-        );
-    }
-    assert!(
-        elapsed < Duration::from_secs(10),
-        "{args:?}: rejected only after {elapsed:?}"
-    );
-    line
-}
-
-fn args(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    common::tmp_dir("hard", name)
 }
 
 /// FNV-1a 64 of a byte string.
@@ -631,7 +556,15 @@ const PIN_SBPI: (bool, u64, u64) = (true, 27, 9_330_060_326_807_304_884);
 fn fuzz_corpus_replays() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
     let mut total = 0;
-    for target in ["instance_parse", "grid_parse", "shard_parse", "spins_parse"] {
+    for target in [
+        "instance_parse",
+        "grid_parse",
+        "shard_parse",
+        "spins_parse",
+        "idx_read",
+        "cifar_read",
+        "npz_read",
+    ] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(target))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -641,6 +574,10 @@ fn fuzz_corpus_replays() {
         for file in files {
             let data = std::fs::read(&file).unwrap();
             total += 1;
+            if let Some(reader) = target.strip_suffix("_read") {
+                replay_reader(reader, &data, &file);
+                continue;
+            }
             let Ok(text) = std::str::from_utf8(&data) else {
                 continue;
             };
@@ -672,4 +609,599 @@ fn fuzz_corpus_replays() {
         }
     }
     assert!(total >= 30, "{total} corpus files");
+}
+
+/// One input of the reader targets (fuzz/fuzz_targets/{idx,cifar,npz}_read.rs), same layout and
+/// properties as the target.
+fn replay_reader(reader: &str, data: &[u8], file: &Path) {
+    use flatmin_host::deep::{data as dd, net::BinaryNet, npz};
+    match reader {
+        "idx" => {
+            if data.len() < 3 {
+                return;
+            }
+            let limit = (data[0] != 0).then_some(usize::from(data[0]));
+            let split = usize::from(u16::from_be_bytes([data[1], data[2]])).min(data.len() - 3);
+            let (img, lab) = data[3..].split_at(split);
+            let (ip, lp) = (Path::new("images"), Path::new("labels"));
+            let (Ok(img), Ok(lab)) = (
+                dd::decode_maybe_gz(img.to_vec(), ip),
+                dd::decode_maybe_gz(lab.to_vec(), lp),
+            ) else {
+                return;
+            };
+            if let Ok((images, labels)) = dd::parse_idx_pair(&img, &lab, limit, ip, lp) {
+                assert!(images.n > 0, "{file:?}");
+                assert_eq!(images.bytes.len(), labels.len() * images.n, "{file:?}");
+                assert!(limit.is_none_or(|l| labels.len() <= l), "{file:?}");
+            }
+        }
+        "cifar" => {
+            let Some((&l, rest)) = data.split_first() else {
+                return;
+            };
+            let limit = (l != 0).then_some(usize::from(l));
+            let path = Path::new("data_batch_1.bin");
+            let Ok(bytes) = dd::decode_maybe_gz(rest.to_vec(), path) else {
+                return;
+            };
+            if let Ok((pixels, labels)) = dd::parse_cifar(&bytes, limit, path) {
+                assert!(!labels.is_empty(), "{file:?}");
+                assert_eq!(pixels.len(), labels.len() * dd::CIFAR_PIXELS, "{file:?}");
+                assert!(limit.is_none_or(|l| labels.len() <= l), "{file:?}");
+            }
+        }
+        _ => {
+            let Ok(arrays) = npz::read_bytes(data, Path::new("net.npz")) else {
+                return;
+            };
+            for (_, a) in &arrays {
+                let (shape, len) = match a {
+                    npz::Array::I8 { shape, data } => (shape, data.len()),
+                    npz::Array::F32 { shape, data } => (shape, data.len()),
+                };
+                assert_eq!(shape.iter().product::<usize>(), len, "{file:?}");
+            }
+            let dir = tmp("npz-replay");
+            std::fs::write(dir.join("in.npz"), data).unwrap();
+            if let Ok(net) = BinaryNet::load_npz(&dir.join("in.npz")) {
+                net.save_npz(&dir.join("out.npz")).unwrap();
+                let back = BinaryNet::load_npz(&dir.join("out.npz")).unwrap();
+                assert_eq!(
+                    (back.arch, back.weights),
+                    (net.arch, net.weights),
+                    "{file:?}"
+                );
+            }
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
+    }
+}
+
+/// Writes the seed inputs of the reader fuzz targets (small valid files made by the tests' writers:
+/// `common::idx`, gzip, `BinaryNet::save_npz`) into fuzz/corpus/{idx,cifar,npz}_read/seed-*.
+/// Run once by hand: `cargo test -p flatmin-host --test hardening -- --ignored write_fuzz_seeds`.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    use flatmin_host::deep::net::BinaryNet;
+    use std::io::Write;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let gz = |b: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b).unwrap();
+        e.finish().unwrap()
+    };
+    let put = |target: &str, name: &str, bytes: &[u8]| {
+        std::fs::create_dir_all(root.join(target)).unwrap();
+        std::fs::write(root.join(target).join(format!("seed-{name}")), bytes).unwrap();
+    };
+    // IDX: 3 images of 4×5 pixels and their labels, plain and gzipped, with and without a limit.
+    let px: Vec<u8> = (0..60).map(|j| (j * 7) as u8).collect();
+    let img = common::idx(0x803, &[3, 4, 5], &px);
+    let lab = common::idx(0x801, &[3], &[3, 4, 9]);
+    for (name, limit, i, l) in [
+        ("plain", 0u8, img.clone(), lab.clone()),
+        ("gz-limit2", 2, gz(&img), gz(&lab)),
+    ] {
+        let mut v = vec![limit];
+        v.extend_from_slice(&(i.len() as u16).to_be_bytes());
+        v.extend_from_slice(&i);
+        v.extend_from_slice(&l);
+        put("idx_read", name, &v);
+    }
+    // CIFAR-10: one record plain, three records gzipped.
+    let rec = |label: u8| {
+        let mut r = vec![label];
+        r.extend((0..3072).map(|j| (j % 251) as u8));
+        r
+    };
+    let mut v = vec![0u8];
+    v.extend(rec(7));
+    put("cifar_read", "plain", &v);
+    let three: Vec<u8> = [1u8, 2, 3].iter().flat_map(|&c| rec(c)).collect();
+    let mut v = vec![2u8];
+    v.extend(gz(&three));
+    put("cifar_read", "gz-limit2", &v);
+    // Networks: 6-4-1 without latent weights, 5-3-2 with latent weights.
+    let dir = tmp("fuzz-seeds");
+    let net = BinaryNet::random(&[6, 4, 1], 1).unwrap();
+    net.save_npz(&dir.join("a.npz")).unwrap();
+    put(
+        "npz_read",
+        "net",
+        &std::fs::read(dir.join("a.npz")).unwrap(),
+    );
+    let mut net = BinaryNet::random(&[5, 3, 2], 2).unwrap();
+    net.latent = Some(
+        net.weights
+            .iter()
+            .map(|w| w.iter().map(|&v| 0.25 * f32::from(v)).collect())
+            .collect(),
+    );
+    net.save_npz(&dir.join("b.npz")).unwrap();
+    put(
+        "npz_read",
+        "net-latent",
+        &std::fs::read(dir.join("b.npz")).unwrap(),
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Conventions audit (session 2), item 1: every command takes negative numbers as values; where one
+/// has no meaning it is rejected by the flag's own check (never clap's "unexpected argument '-1'"),
+/// including the global --threads and the newer commands.
+#[test]
+fn negative_numbers_in_every_command() {
+    let dir = tmp("negative-all");
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        &dir,
+    );
+    let v = ok_json(
+        &[
+            "local-entropy",
+            "t.txt",
+            "--ref",
+            "1",
+            "--kappa",
+            "-0.1",
+            "--lambdas",
+            "1,0",
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(v["lambda"], serde_json::json!([1.0, 0.0]), "{v}");
+    for (args, want) in [
+        (
+            &["--threads", "-1", "theory", "alpha-c"][..],
+            "between 1 and 1024",
+        ),
+        (
+            &["theory", "alpha-c", "--threads", "0"],
+            "between 1 and 1024",
+        ),
+        (
+            &["local-entropy", "t.txt", "--ref", "1", "--seed", "-1"],
+            "a seed is an integer",
+        ),
+        (
+            &["local-entropy", "t.txt", "--ref", "1", "--lambdas", "-1"],
+            "finite values >= 0",
+        ),
+        (
+            &[
+                "profile", "--n", "21", "--alpha", "0.3", "--seed", "-1", "-o", "p",
+            ],
+            "a seed is an integer",
+        ),
+        (
+            &["profile", "--n", "21", "--alpha", "-0.3", "-o", "p"],
+            "--alpha",
+        ),
+        (
+            &["theory", "thresholds", "--alphas", "-0.5"],
+            "--alphas -0.5: the constraint density",
+        ),
+        (&["figure", "2", "--seed", "-1", "-o", "f"], "--seed"),
+        (
+            &[
+                "deep",
+                "train",
+                "--task",
+                "fashion-parity",
+                "--p",
+                "10",
+                "--seed",
+                "-1",
+            ],
+            "--seed",
+        ),
+        (&["bench", "kernels", "--seed", "-1"], "--seed"),
+        (
+            &[
+                "capacity", "--algo", "hebb", "--n", "21", "--alphas", "-0.3", "-o", "c",
+            ],
+            "alphas",
+        ),
+    ] {
+        let line = bad_input(args, &dir);
+        assert!(line.contains(want), "{args:?}: {line}");
+        assert!(
+            !line.contains("unexpected argument"),
+            "{args:?}: negative value not taken as a value: {line}"
+        );
+    }
+    assert_eq!(entries(&dir), ["t.txt"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 6: a missing required argument is named on the one error line (clap lists
+/// them on the lines after "not provided:").
+#[test]
+fn missing_arguments_are_named() {
+    let dir = tmp("missing-args");
+    let line = bad_input(&["theory", "rs"], &dir);
+    assert!(line.ends_with("not provided: --alpha <ALPHA>"), "{line}");
+    let line = bad_input(&["deep", "eval", "net.npz"], &dir);
+    assert!(line.contains("--task <T>, --p <P>"), "{line}");
+    // Something that exists but is a file is "not a directory", not "no such directory".
+    std::fs::write(dir.join("f.txt"), "mine\n").unwrap();
+    for cmd in ["report", "merge"] {
+        let line = bad_input(&[cmd, "f.txt"], &dir);
+        assert_eq!(line, "flatmin: error: f.txt: not a directory", "{cmd}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("f.txt")).unwrap(),
+        "mine\n"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 2: `local-entropy --json` is a range of λ, so columns with lowercase keys
+/// (it was a list of objects with the key "S").
+#[test]
+fn local_entropy_json_is_columnar() {
+    let dir = tmp("le-json");
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        &dir,
+    );
+    let v = ok_json(
+        &[
+            "local-entropy",
+            "t.txt",
+            "--ref",
+            "1",
+            "--lambdas",
+            "2,0.5,0",
+            "--json",
+        ],
+        &dir,
+    );
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["converged", "d", "lambda", "s"], "{v}");
+    assert_eq!(v["lambda"], serde_json::json!([2.0, 0.5, 0.0]));
+    for k in ["d", "s", "converged"] {
+        assert_eq!(v[k].as_array().unwrap().len(), 3, "{k}: {v}");
+    }
+    assert!(v["converged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(Value::is_boolean));
+    // d grows as the field λ towards the reference weakens.
+    let d: Vec<f64> = v["d"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(d[0] < d[1] && d[1] < d[2], "{d:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 8: `local-energy -o DIR` reruns with other parameters (the grid was not
+/// recorded, so another --p-steps silently replaced the curve) are refused; --force replaces only
+/// flatmin's files; a user's file beside them survives.
+#[test]
+fn local_energy_out_is_not_replaced_silently() {
+    let dir = tmp("le-out");
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        &dir,
+    );
+    std::fs::create_dir(dir.join("out")).unwrap();
+    std::fs::write(dir.join("out/notes.txt"), "mine\n").unwrap();
+    let run = |steps: &str, force: bool| {
+        let mut a = vec![
+            "local-energy",
+            "t.txt",
+            "--ref",
+            "1",
+            "--samples",
+            "10",
+            "--p-steps",
+            steps,
+            "-o",
+            "out",
+        ];
+        if force {
+            a.push("--force");
+        }
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let csv = || std::fs::read_to_string(dir.join("out/local_energy/data.csv")).unwrap();
+    ok(&args(&run("3", false)), &dir);
+    assert_eq!(csv().lines().count(), 4);
+    // The same command again: the same result.
+    ok(&args(&run("3", false)), &dir);
+    let line = bad_input(&args(&run("4", false)), &dir);
+    assert!(
+        line.contains("holds another result") && line.contains("--force"),
+        "{line}"
+    );
+    assert_eq!(csv().lines().count(), 4, "refused run changed the output");
+    ok(&args(&run("4", true)), &dir);
+    assert_eq!(csv().lines().count(), 5);
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("out/local_energy/meta.json")).unwrap())
+            .unwrap();
+    assert_eq!(meta["params"]["p_steps"], 4);
+    assert_eq!(meta["params"]["p_max"], 0.5);
+    assert_eq!(entries(&dir.join("out")), ["local_energy", "notes.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("out/notes.txt")).unwrap(),
+        "mine\n"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, items 2 and 3: `profile --json` is a range of λ, so columns (it was a list of
+/// objects); a mean over no sample is null with a reason, never a bare null.
+#[test]
+fn profile_json_is_columnar() {
+    let dir = tmp("profile-json");
+    let v = ok_json(
+        &[
+            "profile",
+            "--n",
+            "21",
+            "--alpha",
+            "0.3",
+            "--samples",
+            "2",
+            "--lambdas",
+            "1,0",
+            "-o",
+            "p",
+            "--json",
+            "-q",
+        ],
+        &dir,
+    );
+    assert_eq!(v["lambda"], serde_json::json!([1.0, 0.0]), "{v}");
+    for k in ["d_mean", "d_std", "s_mean", "s_std", "samples"] {
+        let col = v[k].as_array().unwrap_or_else(|| panic!("{k}: {v}"));
+        assert_eq!(col.len(), 2, "{k}: {v}");
+        for (i, x) in col.iter().enumerate() {
+            assert!(
+                !x.is_null() || v[format!("{k}_reason")][i].is_string(),
+                "{k}[{i}] null without a reason: {v}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 6: a malformed binary file (no lines) is named as `FILE: what`, without
+/// the `:0` line number it used to carry.
+#[test]
+fn binary_file_errors_name_the_file_without_line_zero() {
+    let dir = tmp("binary-errors");
+    std::fs::write(dir.join("net.npz"), "not a zip archive\n").unwrap();
+    let line = bad_input(&["deep", "overlap", "net.npz", "net.npz"], &dir);
+    assert!(
+        line.starts_with("flatmin: error: net.npz: not a readable .npz"),
+        "{line}"
+    );
+    std::fs::create_dir(dir.join("data")).unwrap();
+    std::fs::write(
+        dir.join("data/train-images-idx3-ubyte"),
+        common::idx(0x803, &[2, 28, 28], &[0; 10]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("data/train-labels-idx1-ubyte"),
+        common::idx(0x801, &[2], &[1, 2]),
+    )
+    .unwrap();
+    let line = bad_input(
+        &[
+            "deep", "train", "--task", "fashion", "--p", "2", "--data", "data",
+        ],
+        &dir,
+    );
+    assert!(
+        line.contains("train-images-idx3-ubyte: truncated"),
+        "{line}"
+    );
+    assert!(!line.contains(":0:"), "{line}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 7 (numerical honesty): SBP margins are limited to κ ≤ 7, where the pair
+/// probabilities still have double precision. At κ = 8 α_pair came out below its lower bound and at
+/// κ = 100 Σ2 was negative at α = 1 and α_gap = 0.43: silent wrong numbers, now exit 2. Up to
+/// κ = 7, α_pair(d) = (ln 2 + H2(d)) / (−ln P2) lies between its bounds from P1 ≥ P2 ≥ 1 − 2(1 − P1)
+/// (a pair is lost only when one of its two patterns misses; union bound).
+#[test]
+fn sbp_margin_is_limited_to_double_precision() {
+    let dir = tmp("sbp-kappa");
+    for sub in [
+        &["alpha-1m", "--kappa", "8"][..],
+        &["alpha-gap", "--kappa", "100"],
+        &["alpha-pair", "--kappa", "8", "--d", "0.1"],
+        &["pairs", "--kappa", "100", "--alpha", "1", "--d", "0.1"],
+        &[
+            "tuples", "--y", "3", "--kappa", "8", "--alpha", "1", "--d", "0.1",
+        ],
+    ] {
+        let mut a = vec!["theory", "sbp"];
+        a.extend_from_slice(sub);
+        let line = bad_input(&a, &dir);
+        assert!(
+            line.contains("--kappa") && line.contains("at most 7"),
+            "{line}"
+        );
+    }
+    for kappa in [1.0f64, 4.0, 7.0] {
+        let k = kappa.to_string();
+        let v = ok_json(
+            &[
+                "theory",
+                "sbp",
+                "alpha-pair",
+                "--kappa",
+                &k,
+                "--d",
+                "0.1",
+                "--json",
+            ],
+            &dir,
+        );
+        let miss = -flatmin_core::theory::sbp::log_p1(kappa).unwrap().exp_m1();
+        let h2 = -(0.1f64 * 0.1f64.ln() + 0.9 * 0.9f64.ln());
+        let num = std::f64::consts::LN_2 + h2;
+        let (lo, hi) = (num / -(-2.0 * miss).ln_1p(), num / -(-miss).ln_1p());
+        let got = v["alpha_pair"].as_f64().unwrap();
+        assert!(
+            lo <= got && got <= hi,
+            "kappa {kappa}: {got} not in [{lo}, {hi}]"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Found by the grid_parse fuzz target: `--d-range A:B:N` with ends orders of magnitude apart gave
+/// a point past an end by rounding (`0.5:1e-70:3` → d = 0, which `committee fp` then rejected and
+/// `fp` printed). Every point lies between the ends given.
+#[test]
+fn d_range_points_stay_between_the_ends() {
+    let dir = tmp("d-range-ends");
+    let v = ok_json(
+        &[
+            "theory",
+            "fp",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--d-range",
+            "0.5:1e-70:3",
+            "--json",
+        ],
+        &dir,
+    );
+    let d: Vec<f64> = v["d"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(d.len(), 3);
+    assert!(d.iter().all(|&x| (1e-70..=0.5).contains(&x)), "{d:?}");
+    let v = ok_json(
+        &[
+            "theory",
+            "committee",
+            "fp",
+            "--act",
+            "sign",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--d-range",
+            "0.5:1e-70:3",
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(v["d"].as_array().unwrap().len(), 3, "{v}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Conventions audit, item 7: `flatness --exact-max-n` above the enumeration limit is refused (it was
+/// silently capped at 40 while the reasons in the output named --exact-max-n).
+#[test]
+fn flatness_exact_max_n_is_checked() {
+    let dir = tmp("flatness-max-n");
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        &dir,
+    );
+    let line = bad_input(
+        &["flatness", "t.txt", "--ref", "1", "--exact-max-n", "41"],
+        &dir,
+    );
+    assert!(line.contains("--exact-max-n 41: at most 40"), "{line}");
+    let v = ok_json(
+        &[
+            "flatness",
+            "t.txt",
+            "--ref",
+            "1",
+            "--exact-max-n",
+            "20",
+            "--json",
+        ],
+        &dir,
+    );
+    assert!(
+        v["f"].is_null() && v["f_reason"].as_str().unwrap().contains("N <= 20"),
+        "{v}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -29,14 +29,17 @@ pub enum Cmd {
     /// Local-entropy profile around a reference (ALGORITHMS §b.7): BP with field λ·w̃ along a λ schedule,
     /// each λ warm-started from the previous one.
     ///
-    /// JSON: [{"lambda","d","S","converged"},…] (S is null at a contradictory fixed point). With --out DIR
-    /// also writes DIR/local_entropy/{data.csv, meta.json, local_entropy.svg} (S(d) against H₂(d)).
+    /// JSON: columns {"lambda":[…],"d":[…],"s":[…],"converged":[…]} (s is null at a contradictory
+    /// fixed point, with "s_reason"). With --out DIR also writes DIR/{data.csv, meta.json,
+    /// local-entropy.svg} (S(d) against H₂(d)).
     LocalEntropy(LocalEntropyArgs),
     /// The paper's numerical validation (SM II.3, ALGORITHMS §b.7–b.8): random instances, a reference
     /// solution on each from focusing BP, BP local-entropy profiles around it; mean ± std of d and S at
-    /// each λ over the samples. Writes DIR/profile/{data.csv, samples.csv, meta.json, profile.svg}.
+    /// each λ over the samples. Writes DIR/{data.csv (one row per sample and λ), profile.csv,
+    /// meta.json, profile.svg}.
     ///
-    /// JSON: [{"lambda","d_mean","d_std","s_mean","s_std","samples"},…].
+    /// JSON: columns {"lambda":[…],"d_mean":[…],"d_std":[…],"s_mean":[…],"s_std":[…],"samples":[…]};
+    /// a mean over no sample is null with "<key>_reason".
     Profile(ProfileArgs),
 }
 
@@ -130,7 +133,7 @@ pub struct ProfileArgs {
     #[arg(long, default_value_t = 10, value_name = "M")]
     pub samples: usize,
     /// Base seed (sample i uses derive_seed(seed, i)).
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// λ schedule, comma-separated, warm-started in order.
     #[arg(long, value_delimiter = ',', value_name = "L,…")]
@@ -275,14 +278,40 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
     }
 }
 
-/// One point of `local-entropy --json`.
-#[derive(Serialize)]
+/// One point of `local-entropy` (text output).
 struct LeJson {
     lambda: f64,
     d: f64,
-    #[serde(rename = "S")]
     s: Option<f64>,
     converged: bool,
+}
+
+/// `local-entropy --json`: a range of λ, so columns (README "Output conventions" 2); `s` is null at a
+/// contradictory fixed point, with the reason in `s_reason` (present only when some `s` is null).
+#[derive(Serialize)]
+struct LeColumns {
+    lambda: Vec<f64>,
+    d: Vec<f64>,
+    s: Vec<Option<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s_reason: Option<Vec<Option<&'static str>>>,
+    converged: Vec<bool>,
+}
+
+impl LeColumns {
+    fn new(points: &[LeJson]) -> Self {
+        let reasons: Vec<Option<&'static str>> = points
+            .iter()
+            .map(|p| p.s.is_none().then_some("contradictory BP fixed point"))
+            .collect();
+        LeColumns {
+            lambda: points.iter().map(|p| p.lambda).collect(),
+            d: points.iter().map(|p| p.d).collect(),
+            s: points.iter().map(|p| p.s).collect(),
+            s_reason: reasons.iter().any(Option::is_some).then_some(reasons),
+            converged: points.iter().map(|p| p.converged).collect(),
+        }
+    }
 }
 
 fn check_lambdas(ls: &[f64]) -> anyhow::Result<()> {
@@ -345,9 +374,9 @@ fn local_entropy(a: LocalEntropyArgs, g: &Global) -> anyhow::Result<()> {
         })
         .collect();
     if g.json {
-        print_json(&js)
+        print_json(&LeColumns::new(&js))
     } else {
-        print_line("lambda        d             S             converged")?;
+        print_line("lambda        d             s             converged")?;
         for p in &js {
             print_line(&format!(
                 "{:<13} {:<13.6e} {:<13} {}",
@@ -394,7 +423,7 @@ fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
     }
     let (rows, _, _) = pr::profile_rows(&study.params, &out.table)?;
     if g.json {
-        print_json(&rows)
+        print_json(&profile_columns(&rows))
     } else {
         print_line("lambda   d_mean       d_std        s_mean       s_std        samples")?;
         for r in &rows {
@@ -405,4 +434,45 @@ fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
         }
         print_line(&format!("wrote {}", out.dir.display()))
     }
+}
+
+/// `profile --json`: one column per key over the λ schedule (README "Output conventions" 2). A mean
+/// or std over no sample does not exist: null, with the reason in `<key>_reason` (that column is
+/// present only when some value is null).
+fn profile_columns(rows: &[pr::ProfileRow]) -> serde_json::Value {
+    let reason = |r: &pr::ProfileRow, x: f64| -> serde_json::Value {
+        if x.is_finite() {
+            serde_json::Value::Null
+        } else if r.samples == 0 {
+            "no sample converged without contradiction at this lambda".into()
+        } else {
+            "not a finite number".into()
+        }
+    };
+    let mut rows_v = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut v = serde_json::json!({"lambda": r.lambda, "samples": r.samples});
+        for (k, x) in [
+            ("d_mean", r.d_mean),
+            ("d_std", r.d_std),
+            ("s_mean", r.s_mean),
+            ("s_std", r.s_std),
+        ] {
+            v[k] = if x.is_finite() {
+                x.into()
+            } else {
+                serde_json::Value::Null
+            };
+            v[format!("{k}_reason")] = reason(r, x);
+        }
+        rows_v.push(v);
+    }
+    let mut cols = super::theory_perceptron::columnar(&rows_v);
+    if let serde_json::Value::Object(m) = &mut cols {
+        m.retain(|k, col| {
+            !(k.ends_with("_reason")
+                && matches!(col, serde_json::Value::Array(a) if a.iter().all(serde_json::Value::is_null)))
+        });
+    }
+    cols
 }

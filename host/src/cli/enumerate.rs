@@ -94,8 +94,12 @@ pub struct LocalEnergyArgs {
     #[arg(long)]
     pub fixed: bool,
     /// Also write CSV + meta.json + SVG into DIR/local_energy/.
-    #[arg(long, value_name = "DIR")]
+    #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Replace a result flatmin wrote in DIR/local_energy/ with other parameters (only the files its
+    /// meta.json lists; foreign files are never touched).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Arguments of `flatness`.
@@ -110,7 +114,8 @@ pub struct FlatnessArgs {
     /// is too large to enumerate).
     #[arg(long, value_name = "R")]
     pub radius: Option<usize>,
-    /// Largest N for which the exact tables (F, D, maxE_d, …) are computed by enumeration.
+    /// Largest N for which the exact tables (F, D, maxE_d, …) are computed by enumeration (at most
+    /// 40: 2^N configurations).
     #[arg(long, default_value_t = 30, value_name = "N")]
     pub exact_max_n: usize,
 }
@@ -245,9 +250,11 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
             ("reference_source", l.label.clone().into()),
             ("seed", a.reference.seed.into()),
             ("fixed_k", a.fixed.into()),
+            ("p_max", a.p_max.into()),
+            ("p_steps", a.p_steps.into()),
         ];
         dir = Some(flatmin_host::experiments::local_energy::write(
-            out, &curve, &params,
+            out, &curve, &params, a.force,
         )?);
     }
     if g.json {
@@ -269,6 +276,12 @@ fn local_energy(a: LocalEnergyArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn flatness(a: FlatnessArgs, g: &Global) -> anyhow::Result<()> {
+    if a.exact_max_n > MAX_ENUMERATE_N {
+        return Err(input_error(format!(
+            "--exact-max-n {}: at most {MAX_ENUMERATE_N} (exact enumeration visits 2^N configurations)",
+            a.exact_max_n
+        )));
+    }
     let l = with_threads(g.threads, || load(&a.file, &a.reference, None))??;
     let n = l.problem.n;
     let exact = n <= a.exact_max_n.min(MAX_ENUMERATE_N);

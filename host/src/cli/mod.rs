@@ -53,7 +53,7 @@ pub struct Global {
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Worker threads, 1 ≤ N ≤ 1024 (default: all cores). Results never depend on it.
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Run only shard i of n of a study (the points whose index % n == i) into
     /// OUT/shard-i-of-n/; join the shards with `flatmin merge OUT`. Defaults to
@@ -100,8 +100,12 @@ pub enum Command {
 /// flags whose value may be negative) with exit code 2.
 pub fn parse() -> Cli {
     use clap::error::ErrorKind;
-    use clap::Parser as _;
-    match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = allow_negative_numbers(Cli::command());
+    match command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             if matches!(
@@ -118,11 +122,44 @@ pub fn parse() -> Cli {
     }
 }
 
+/// Every command accepts negative numbers as values (`--kappa -0.5`, README "Output conventions" 1):
+/// where a negative value has no meaning, the flag's own check rejects it with the reason, instead
+/// of clap's "unexpected argument '-0'". No flag of flatmin has a digit as its short name.
+pub fn allow_negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.allow_negative_numbers(true)
+        .mut_subcommands(allow_negative_numbers)
+}
+
+/// `--threads N`: an integer in 1..=[`MAX_THREADS`].
+fn parse_threads(s: &str) -> Result<usize, String> {
+    let range = format!("must be an integer between 1 and {MAX_THREADS}");
+    match s.trim().parse::<i128>() {
+        Ok(t) if (1..=MAX_THREADS as i128).contains(&t) => Ok(t as usize),
+        Ok(_) => Err(range),
+        Err(_) => Err(format!("{range}, got {s:?}")),
+    }
+}
+
 /// Folds clap's rendered error (a message, tips, usage) into one line.
 pub fn one_line_clap_error(text: &str) -> String {
     let mut parts: Vec<String> = Vec::new();
+    // Lines right after an `error: …:` line (clap's list of missing arguments) belong to it.
+    let mut listing = false;
     for line in text.lines().map(str::trim) {
+        if listing && !line.is_empty() && !line.starts_with("Usage:") && !line.starts_with("tip:") {
+            if let Some(last) = parts.last_mut() {
+                if last.ends_with(':') {
+                    last.push(' ');
+                } else {
+                    last.push_str(", ");
+                }
+                last.push_str(line);
+            }
+            continue;
+        }
+        listing = false;
         if let Some(first) = line.strip_prefix("error: ") {
+            listing = first.ends_with(':');
             parts.push(first.to_string());
         } else if line.starts_with("[possible values:") {
             parts.push(line.to_string());

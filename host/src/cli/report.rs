@@ -14,6 +14,12 @@ pub struct Args {
 
 /// Runs `flatmin report`.
 pub fn run(a: Args, g: &Global) -> anyhow::Result<()> {
+    if a.dir.exists() && !a.dir.is_dir() {
+        return Err(super::input_error(format!(
+            "{}: not a directory",
+            a.dir.display()
+        )));
+    }
     let w = report::write(&a.dir)?;
     if g.json {
         print_json(&w)

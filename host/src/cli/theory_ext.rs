@@ -166,7 +166,8 @@ pub enum SbpCmd {
 /// The margin.
 #[derive(Debug, Args)]
 pub struct KappaArg {
-    /// Margin κ > 0 of the constraint |Δ| ≤ κ.
+    /// Margin κ of the constraint |Δ| ≤ κ, 0 < κ ≤ 7 (beyond, 1 − P1(κ) < 3·10⁻¹² and the pair
+    /// probabilities lose double precision).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa: f64,
 }
@@ -174,7 +175,8 @@ pub struct KappaArg {
 /// Margin and distance.
 #[derive(Debug, Args)]
 pub struct KappaDArgs {
-    /// Margin κ > 0 of the constraint |Δ| ≤ κ.
+    /// Margin κ of the constraint |Δ| ≤ κ, 0 < κ ≤ 7 (beyond, 1 − P1(κ) < 3·10⁻¹² and the pair
+    /// probabilities lose double precision).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa: f64,
     /// Normalized Hamming distance d ∈ [0, 1] between the two solutions.
@@ -188,7 +190,8 @@ pub struct PairsArgs {
     /// Constraint density α = M/N ≥ 0.
     #[arg(long, allow_negative_numbers = true)]
     pub alpha: f64,
-    /// Margin κ > 0 of the constraint |Δ| ≤ κ.
+    /// Margin κ of the constraint |Δ| ≤ κ, 0 < κ ≤ 7 (beyond, 1 − P1(κ) < 3·10⁻¹² and the pair
+    /// probabilities lose double precision).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa: f64,
     /// Normalized Hamming distance d ∈ [0, 1] between the two solutions.
@@ -205,7 +208,8 @@ pub struct TuplesArgs {
     /// Constraint density α = M/N ≥ 0.
     #[arg(long, allow_negative_numbers = true)]
     pub alpha: f64,
-    /// Margin κ > 0 of the constraint |Δ| ≤ κ.
+    /// Margin κ of the constraint |Δ| ≤ κ, 0 < κ ≤ 7 (beyond, 1 − P1(κ) < 3·10⁻¹² and the pair
+    /// probabilities lose double precision).
     #[arg(long, allow_negative_numbers = true)]
     pub kappa: f64,
     /// Common pairwise normalized Hamming distance d ∈ [0, ½].
@@ -428,7 +432,24 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
     }
 }
 
+/// The largest SBP margin accepted. At κ = 8 the quadrature of ln P2 (a number within 10⁻¹⁵ of 0)
+/// has lost its precision: α_pair(d = 0.1) comes out below its lower bound (ln 2 + H2(d))/(2(1 − P1));
+/// up to κ = 7 it stays above it (within 1 %, the expected joint-exceedance correction).
+pub const SBP_MAX_KAPPA: f64 = 7.0;
+
 fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
+    let kappa = match &cmd {
+        SbpCmd::Alpha1m(a) | SbpCmd::AlphaGap(a) => a.kappa,
+        SbpCmd::Pairs(a) => a.kappa,
+        SbpCmd::AlphaPair(a) => a.kappa,
+        SbpCmd::Tuples(a) => a.kappa,
+    };
+    if kappa > SBP_MAX_KAPPA {
+        return Err(input_error(format!(
+            "--kappa {kappa}: at most {SBP_MAX_KAPPA} (beyond, 1 − P1(κ) < 3e-12 and the pair \
+             probabilities lose double precision)"
+        )));
+    }
     let s = Sbp::new();
     match cmd {
         SbpCmd::Alpha1m(a) => {

@@ -116,9 +116,14 @@ pub const MAX_ALPHAS: usize = 100;
 
 /// α = P/N is a density of patterns per weight: a finite number > 0.
 pub fn check_alpha(alpha: f64) -> anyhow::Result<()> {
+    check_alpha_flag("--alpha", alpha)
+}
+
+/// [`check_alpha`] for a value given with another flag (`--alphas`).
+pub fn check_alpha_flag(flag: &str, alpha: f64) -> anyhow::Result<()> {
     if !(alpha.is_finite() && alpha > 0.0) {
         return Err(input_error(format!(
-            "--alpha {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
+            "{flag} {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
         )));
     }
     Ok(())
@@ -191,11 +196,22 @@ fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
 
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
-    Ok(flatmin_host::io::parse_grid(
-        "--d-range",
-        s,
-        MAX_GRID_POINTS,
-    )?)
+    let mut ds = flatmin_host::io::parse_grid("--d-range", s, MAX_GRID_POINTS)?;
+    // a + (b − a)·i/(n − 1) can round past an end when the ends differ by orders of magnitude
+    // (`0.5:1e-70:3` gave d = 0, found by the grid_parse fuzz target): keep every point between them.
+    // The ends as given (parse_grid accepted them, so both parse and lie in (0, 1)).
+    let ends: Vec<f64> = s
+        .split(':')
+        .take(2)
+        .filter_map(|x| x.trim().parse().ok())
+        .collect();
+    if let [a, b] = ends[..] {
+        let (lo, hi) = (a.min(b), a.max(b));
+        for d in &mut ds {
+            *d = d.clamp(lo, hi);
+        }
+    }
+    Ok(ds)
 }
 
 /// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not
@@ -466,7 +482,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 )));
             }
             for a in &alphas {
-                check_alpha(*a)?;
+                check_alpha_flag("--alphas", *a)?;
             }
             let quad = FpQuadratureFast::new();
             let mut rows = Vec::new();

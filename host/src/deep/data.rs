@@ -350,6 +350,13 @@ pub fn read_maybe_gz(path: &Path) -> Result<Vec<u8>> {
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut raw)
         .map_err(|e| Error::io(path, e))?;
+    decode_maybe_gz(raw, path)
+}
+
+/// The bytes of a file already in memory, gunzipped when they start with the gzip magic bytes, up to
+/// [`MAX_FILE_BYTES`]; `path` only names the file in errors. The byte entry point of
+/// [`read_maybe_gz`] (used by the fuzz targets).
+pub fn decode_maybe_gz(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
     let bytes = if raw.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::MultiGzDecoder::new(&raw[..])
@@ -458,8 +465,25 @@ pub fn read_idx_pair(
     labels: &Path,
     limit: Option<usize>,
 ) -> Result<(Images, Vec<u8>)> {
-    let img = parse_idx(&read_maybe_gz(images)?, 3, images)?;
-    let lab = parse_idx(&read_maybe_gz(labels)?, 1, labels)?;
+    parse_idx_pair(
+        &read_maybe_gz(images)?,
+        &read_maybe_gz(labels)?,
+        limit,
+        images,
+        labels,
+    )
+}
+
+/// [`read_idx_pair`] on (already gunzipped) bytes in memory; the paths only name the files in errors.
+pub fn parse_idx_pair(
+    image_bytes: &[u8],
+    label_bytes: &[u8],
+    limit: Option<usize>,
+    images: &Path,
+    labels: &Path,
+) -> Result<(Images, Vec<u8>)> {
+    let img = parse_idx(image_bytes, 3, images)?;
+    let lab = parse_idx(label_bytes, 1, labels)?;
     if img.dims[0] != lab.dims[0] {
         return Err(Error::Parse {
             file: labels.to_path_buf(),
@@ -491,9 +515,13 @@ pub fn read_idx_pair(
 /// Reads a CIFAR-10 binary batch (records of 1 label byte + 3072 pixel bytes), keeping the first
 /// `limit` records.
 pub fn read_cifar(path: &Path, limit: Option<usize>) -> Result<(Vec<u8>, Vec<u8>)> {
-    let bytes = read_maybe_gz(path)?;
+    parse_cifar(&read_maybe_gz(path)?, limit, path)
+}
+
+/// [`read_cifar`] on (already gunzipped) bytes in memory; `path` only names the file in errors.
+pub fn parse_cifar(bytes: &[u8], limit: Option<usize>, path: &Path) -> Result<(Vec<u8>, Vec<u8>)> {
     let rec = CIFAR_PIXELS + 1;
-    if bytes.is_empty() || bytes.len() % rec != 0 {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(rec) {
         return Err(Error::Parse {
             file: path.to_path_buf(),
             line: 0,

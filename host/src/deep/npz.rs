@@ -102,13 +102,22 @@ pub fn write(path: &Path, arrays: &[(String, Array)]) -> Result<()> {
 
 /// Reads every `.npy` member of an `.npz` file, in archive order, as (name without `.npy`, array).
 pub fn read(path: &Path) -> Result<Vec<(String, Array)>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_from(std::io::BufReader::new(file), path)
+}
+
+/// [`read`] on the bytes of an `.npz` file in memory; `path` only names the file in errors.
+pub fn read_bytes(bytes: &[u8], path: &Path) -> Result<Vec<(String, Array)>> {
+    read_from(std::io::Cursor::new(bytes), path)
+}
+
+fn read_from<R: Read + std::io::Seek>(reader: R, path: &Path) -> Result<Vec<(String, Array)>> {
     let bad = |msg: String| Error::Parse {
         file: path.to_path_buf(),
         line: 0,
         msg,
     };
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut za = zip::ZipArchive::new(std::io::BufReader::new(file))
+    let mut za = zip::ZipArchive::new(reader)
         .map_err(|e| bad(format!("not a readable .npz (zip) file: {e}")))?;
     let mut out = Vec::new();
     for i in 0..za.len() {

@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 /// Writes `<parent>/local_energy/` (data.csv, meta.json, local_energy.svg) and returns its path.
 /// `params` are recorded in meta.json (instance file, reference, seed, …). Nothing is left behind if
 /// a write fails.
+/// A different result flatmin wrote there is refused unless `force`.
 pub fn write(
     parent: &Path,
     curve: &LocalEnergy,
     params: &[(&str, serde_json::Value)],
+    force: bool,
 ) -> Result<PathBuf> {
     let dir = parent.join("local_energy");
     let mut meta = OneShotMeta::new("local_energy");
@@ -24,6 +26,7 @@ pub fn write(
         .param("samples", curve.samples);
     let opts = OneShotOpts {
         command_line: std::env::args().collect(),
+        force,
         ..OneShotOpts::default()
     };
     let mut out = OutDir::create(&dir, meta, &opts)?;

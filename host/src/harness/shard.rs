@@ -162,7 +162,12 @@ pub fn expand_shard_dirs(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for d in dirs {
         if !d.is_dir() {
-            return Err(Error::Input(format!("{}: no such directory", d.display())));
+            let what = if d.exists() {
+                "not a directory"
+            } else {
+                "no such directory"
+            };
+            return Err(Error::Input(format!("{}: {what}", d.display())));
         }
         let subs = shard_subdirs(d);
         if subs.is_empty() {

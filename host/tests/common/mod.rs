@@ -79,3 +79,81 @@ pub fn bad_input(args: &[&str], cwd: &Path) -> String {
     );
     line
 }
+
+/// A fresh empty directory `$TMP/flatmin-{prefix}-{pid}-{name}`.
+pub fn tmp_dir(prefix: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("flatmin-{prefix}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs flatmin and asserts success.
+pub fn ok(args: &[&str], cwd: &Path) -> Output {
+    let out = flatmin(args, cwd);
+    assert!(
+        out.status.success(),
+        "flatmin {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs flatmin, asserts success, returns stdout as text.
+pub fn ok_stdout(args: &[&str], cwd: &Path) -> String {
+    String::from_utf8(ok(args, cwd).stdout).unwrap()
+}
+
+/// Runs flatmin, asserts success, parses stdout as JSON (a failure names the command and the text).
+pub fn ok_json_checked(args: &[&str], cwd: &Path) -> Value {
+    let out = ok(args, cwd);
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "flatmin {args:?}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// Exit code 2, nothing on stdout, exactly one stderr line `flatmin: error: …` in which no
+/// `: `-separated part is repeated, within 10 s (no allocation or work before the check).
+pub fn bad_input_strict(args: &[&str], cwd: &Path) -> String {
+    let t = std::time::Instant::now();
+    let out = flatmin(args, cwd);
+    let elapsed = t.elapsed();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+    let line = err.trim_end().to_string();
+    assert!(
+        line.starts_with("flatmin: error: ") && !line.contains('\n'),
+        "{args:?}: not one clear line: {err:?}"
+    );
+    let parts: Vec<&str> = line["flatmin: error: ".len()..].split(": ").collect();
+    for (i, a) in parts.iter().enumerate() {
+        assert!(
+            !parts[i + 1..].contains(a),
+            "{args:?}: repeated message part {a:?} in {line:?}"
+        );
+    }
+    assert!(
+        elapsed < std::time::Duration::from_secs(10),
+        "{args:?}: rejected only after {elapsed:?}"
+    );
+    line
+}
+
+/// The sorted names in a directory.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// `&str` views of owned arguments.
+pub fn args(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
