@@ -19,12 +19,17 @@ pub const MAX_P: usize = 1_000_000;
 pub enum Cmd {
     /// Train a binary network with BinaryNet-style SGD on the first P training examples of a task.
     ///
-    /// Latent weights U(−1,1) from --seed, forward with their signs, straight-through backward with
-    /// the hard-tanh window on pre-activations scaled by 1/√fan-in, cross-entropy of β·u (softmax for
-    /// 10 classes, logistic for one output), plain SGD, latent weights clipped to [−clip, clip]
-    /// (DEEP §g.4). One network trains on one thread: the same seed gives the same bytes whatever
-    /// --threads is. Writes NET.npz (W0…, int8; latent0…, float32) and NET.json (metadata) beside it.
-    /// With --json: {"task","arch","p","seed","train_error","test_error","epochs","seconds"}.
+    /// Latent weights U(−ε·clip, ε·clip) from --seed (ε = --init-scale, default 0.01: the signs are
+    /// decided by training), forward with their signs, straight-through backward through the window
+    /// |h_j| ≤ RMS of h_j over the mini-batch (--window batch; or the hard-tanh of h/√fan-in,
+    /// --window scaled), cross-entropy of β·u (softmax for 10 classes, logistic for one output),
+    /// plain SGD with the rate decaying geometrically from --lr to --lr-final, latent weights clipped
+    /// to [−clip, clip] (DEEP §g.4; the defaults' reasons are in the docs of flatmin_host::deep::train).
+    /// One network trains on one thread: the same seed gives the same bytes whatever --threads is.
+    /// Writes NET.npz (W0…, int8; latent0…, float32) and NET.json (metadata) beside it; --save-init
+    /// also writes the initial network. With --json: {"task","arch","p","seed","train_error",
+    /// "test_error","epochs","seconds","flipped","flipped_layers"} (flipped: fraction of the weights
+    /// whose sign training changed from the initial network, overall and per layer).
     #[command(
         after_help = "Example:\n  flatmin deep train --task fashion-parity --p 1000 --seed 1 --save net.npz --json"
     )]

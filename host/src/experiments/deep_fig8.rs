@@ -261,6 +261,13 @@ impl Study for DeepFig8 {
              point seed (column seed); trained on the first P training examples; stored as \
              nets/p{P}-s{i}.npz (int8 weights W0…, without latent weights)"
                 .into(),
+            "training defaults [REC] (docs of flatmin_host::deep::train): latent init \
+             U(-0.01 clip, 0.01 clip) so that training decides the signs (the former U(-1,1) init \
+             flipped only 3-5% of them and the overlaps measured the initialisations), straight-through \
+             window relative to each unit's batch RMS, lr 20 -> 0.2 geometric, batch 32, 100 epochs; \
+             flipped / flipped_layer_l in overlap_vs_p.csv: mean fraction of signs changed from each \
+             network's own initialisation"
+                .into(),
             "overlaps: mean over the M(M-1)/2 pairs after matching hidden units (permutation and sign \
              reversal, layer by layer, exact assignment); q_random: the same for random networks of \
              the same architecture"
@@ -559,10 +566,10 @@ impl Study for DeepFig8 {
     }
 }
 
-/// Figure 8's default setup (Fashion-MNIST parity, 784-501-501-1, P ∈ {250, …, 6000}, M = 4, 100
-/// epochs, R = 100, p = 0:0.3:31), or for `task` with its default architecture. Quick: P ∈ {50,
-/// 2000}, M = 2, hidden widths 101, 40 epochs, batch 32, learning rate 2, R = 4, 7 flip
-/// probabilities.
+/// Figure 8's default setup (Fashion-MNIST parity, 784-501-501-1, P ∈ {250, …, 6000}, M = 4, the
+/// training defaults of [`crate::deep::train`] (100 epochs), R = 100, p = 0:0.3:31), or for `task`
+/// with its default architecture. Quick: P ∈ {50, 2000}, M = 2, hidden widths 101, 40 epochs, batch
+/// 32, learning rate 2 (→ the default final rate), R = 4, 7 flip probabilities.
 pub fn figure8_params(task: Task, quick: bool) -> DeepStudyParams {
     let mut arch = task.default_arch();
     if quick {
