@@ -140,7 +140,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     # Defaults: flatmin's (host/src/deep/train.rs); the per-epoch cost does not depend on them.
     ap.add_argument("--lr", type=float, default=20.0)
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--beta", type=float, default=4.0)
     ap.add_argument("--init-scale", type=float, default=0.01)
@@ -161,7 +161,7 @@ def main():
         tt.append(torch_epoch_seconds(xf, yf, arch, a.lr, a.batch, a.clip, a.beta, 2, r,
                                       a.init_scale, a.window))
     mf, mt = statistics.median(tf), statistics.median(tt)
-    print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, one thread:")
+    print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, init {a.init_scale}, window {a.window}, one thread:")
     print(f"  flatmin {mf:.3f} s   pytorch {mt:.3f} s   ratio pytorch/flatmin {mt / mf:.2f}")
     print(f"  (runs: flatmin {[round(v, 3) for v in tf]}, pytorch {[round(v, 3) for v in tt]})")
     # Local energy: per-evaluation cost from the difference of two run lengths.
