@@ -659,11 +659,11 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
         return print_json(&out.meta.summary);
     }
     let s = &out.meta.summary;
-    print_line("p      train_error  test_error  q        q_random")?;
+    print_line("p      train_error  test_error  q        q_random  flipped")?;
     if let Some(rows) = s["per_p"].as_array() {
         for r in rows {
             print_line(&format!(
-                "{:<6} {:<12.5} {:<11.4} {:<8} {}",
+                "{:<6} {:<12.5} {:<11.4} {:<8} {:<9} {:.4}",
                 r["p"].as_u64().unwrap_or(0),
                 r["train_error"].as_f64().unwrap_or(f64::NAN),
                 r["test_error"].as_f64().unwrap_or(f64::NAN),
@@ -671,11 +671,12 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
                 r["q_random"]
                     .as_f64()
                     .map_or("-".into(), |v| format!("{v:.4}")),
+                r["flipped"].as_f64().unwrap_or(f64::NAN),
             ))?;
         }
     }
     print_line(&format!(
-        "threshold P* (largest P with zero train error everywhere): {}; wrote {} ({} points computed now)",
+        "algorithmic threshold P* (largest P up to which every network has zero train error): {}; wrote {} ({} points computed now)",
         s["p_star"],
         out.dir.display(),
         out.computed
