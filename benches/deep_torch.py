@@ -10,25 +10,33 @@ networks", Speed section). Not a test: run by hand, on an otherwise idle machine
    learning rate of the epoch from the geometric schedule lr -> lr_final), latent clip to [-c, c],
    inputs (2b-255)/255. Median seconds per epoch of each side, interleaved, and the ratio.
 2. Local energy: perturbed-network evaluations per second on the same network and P: flatmin's exact
-   packed evaluation (from two `deep local-energy` runs with R and 3R realisations, so loading cancels)
-   against a numpy float32 matrix-product evaluation of the same +-1 network.
+   evaluation (from two `deep local-energy` runs with R and 3R realisations, so loading cancels)
+   against a numpy float32 matrix-product evaluation of the same +-1 network (noise on every weight,
+   forward pass, error count), interleaved, median of --repeats; CPU time and wall time, and the
+   mean dE/P of both sides as a sanity check.
 
 Needs Debian's python3-torch and python3-numpy, with libopenblas0-pthread installed beside them (else
 the reference BLAS runs, about 16x slower). Usage:
 
     /usr/bin/python3 benches/deep_torch.py --flatmin target/release/flatmin [--p 6000] [--repeats 3]
+    /usr/bin/python3 benches/deep_torch.py --flatmin target/release/flatmin --skip-training [--net NET.npz]
 """
 
 import argparse
 import gzip
 import json
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
 import time
 
-import numpy as np
+# One BLAS thread for numpy: OpenBLAS reads this when numpy is imported, not later.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 
@@ -107,30 +115,67 @@ def flatmin_epoch_seconds(binary, p, epochs, out_dir, tag, hyper):
     return json.loads(r.stdout)["seconds"] / epochs, out
 
 
-def flatmin_energy_seconds(binary, net, p, samples):
+def flatmin_energy_run(binary, net, p, samples, flip):
+    """One `deep local-energy` run at one flip probability, one thread: (wall s, CPU s, mean dE)."""
+    c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(
+    r = subprocess.run(
         [binary, "deep", "local-energy", net, "--task", "fashion-parity", "--p", str(p), "--ps",
-         "0.1:0.1:1", "--samples", str(samples), "--threads", "1", "--quiet", "--json"],
-        check=True, capture_output=True)
-    return time.perf_counter() - t0
+         f"{flip}:{flip}:1", "--samples", str(samples), "--threads", "1", "--quiet", "--json"],
+        check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (c1.ru_utime - c0.ru_utime) + (c1.ru_stime - c0.ru_stime)
+    return wall, cpu, json.loads(r.stdout)[0]["mean"]
 
 
-def numpy_eval_seconds(net_path, xf, yf, reps):
+def numpy_forward_errors(ws, xf, yf):
+    a = xf
+    for l, w in enumerate(ws):
+        h = a @ w.T
+        a = np.where(h < 0, -1.0, 1.0).astype(np.float32) if l + 1 < len(ws) else h
+    return int(np.sum(np.where(a[:, 0] < 0, -1.0, 1.0) != yf))
+
+
+def numpy_eval(net_path, xf, yf, flip, reps, rng):
+    """Per-evaluation (wall s, CPU s) of `reps` perturbed networks in numpy float32 (noise on every
+    weight with probability `flip`, forward pass, error count), and their mean dE."""
     z = np.load(net_path)
     ws = [z[f"W{l}"].astype(np.float32) for l in range(len([k for k in z.files if k.startswith("W")]))]
-    rng = np.random.default_rng(0)
-    times = []
+    e0 = numpy_forward_errors(ws, xf, yf)
+    c0, t0 = time.process_time(), time.perf_counter()
+    de = 0
     for _ in range(reps):
-        t0 = time.perf_counter()
-        noisy = [np.where(rng.random(w.shape) < 0.1, -w, w) for w in ws]
-        a = xf
-        for l, w in enumerate(noisy):
-            h = a @ w.T
-            a = np.where(h < 0, -1.0, 1.0).astype(np.float32) if l + 1 < len(noisy) else h
-        errors = int(np.sum(np.where(a[:, 0] < 0, -1.0, 1.0) != yf))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), errors
+        noisy = [np.where(rng.random(w.shape) < flip, -w, w) for w in ws]
+        de += numpy_forward_errors(noisy, xf, yf) - e0
+    return ((time.perf_counter() - t0) / reps, (time.process_time() - c0) / reps,
+            de / reps / len(yf))
+
+
+def local_energy_comparison(binary, net, xf, yf, p, samples, repeats, flip):
+    """Interleaved: per repeat, flatmin with R and 3R realisations (their difference cancels
+    start-up and loading) and numpy on max(3, R/4) perturbed networks. Medians over repeats."""
+    rng = np.random.default_rng(0)
+    r1, r3 = samples, 3 * samples
+    fw, fc, nw, nc, fde, nde = [], [], [], [], [], []
+    for _ in range(repeats):
+        w1, c1, _ = flatmin_energy_run(binary, net, p, r1, flip)
+        w3, c3, m3 = flatmin_energy_run(binary, net, p, r3, flip)
+        fw.append((w3 - w1) / (r3 - r1))
+        fc.append((c3 - c1) / (r3 - r1))
+        fde.append(m3)
+        w, c, d = numpy_eval(net, xf, yf, flip, max(3, samples // 4), rng)
+        nw.append(w)
+        nc.append(c)
+        nde.append(d)
+    med = statistics.median
+    print(f"local energy, one perturbed-network evaluation (flip probability {flip}) on P={p}, "
+          f"one thread, median of {repeats}:")
+    for name, f, n in (("CPU time", fc, nc), ("wall time", fw, nw)):
+        print(f"  {name:9}: flatmin {med(f) * 1e3:7.2f} ms ({1 / med(f):6.1f}/s)   numpy float32 "
+              f"{med(n) * 1e3:7.2f} ms ({1 / med(n):5.1f}/s)   ratio numpy/flatmin {med(n) / med(f):.1f}")
+    print(f"  (runs, ms: flatmin cpu {[round(v * 1e3, 2) for v in fc]}, numpy cpu "
+          f"{[round(v * 1e3, 1) for v in nc]}; mean dE/P flatmin {med(fde):.4f}, numpy {med(nde):.4f})")
 
 
 def main():
@@ -145,7 +190,13 @@ def main():
     ap.add_argument("--beta", type=float, default=4.0)
     ap.add_argument("--init-scale", type=float, default=0.01)
     ap.add_argument("--window", choices=["batch", "scaled"], default="batch")
-    ap.add_argument("--samples", type=int, default=20)
+    ap.add_argument("--samples", type=int, default=20,
+                    help="local energy: flatmin runs R and 3R realisations (default 20)")
+    ap.add_argument("--flip", type=float, default=0.1,
+                    help="local energy: flip probability of the timed perturbations (default 0.1)")
+    ap.add_argument("--net", help="local energy: time this network (.npz) instead of the trained one")
+    ap.add_argument("--skip-training", action="store_true",
+                    help="only the local-energy comparison (on --net, or a 2-epoch flatmin network)")
     a = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     xf, yf = load_parity(a.p)
@@ -153,28 +204,24 @@ def main():
     tmp = tempfile.mkdtemp(prefix="flatmin-deep-bench-")
     tf, tt = [], []
     net = None
-    for r in range(a.repeats):
-        hyper = ["--lr", str(a.lr), "--lr-final", str(a.lr), "--batch", str(a.batch), "--clip", str(a.clip),
-                 "--beta", str(a.beta), "--init-scale", str(a.init_scale), "--window", a.window]
+    hyper = ["--lr", str(a.lr), "--lr-final", str(a.lr), "--batch", str(a.batch), "--clip", str(a.clip),
+             "--beta", str(a.beta), "--init-scale", str(a.init_scale), "--window", a.window]
+    for r in range(0 if a.skip_training else a.repeats):
         s, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, r, hyper)
         tf.append(s)
         tt.append(torch_epoch_seconds(xf, yf, arch, a.lr, a.batch, a.clip, a.beta, 2, r,
                                       a.init_scale, a.window))
-    mf, mt = statistics.median(tf), statistics.median(tt)
-    print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, init {a.init_scale}, window {a.window}, one thread:")
-    print(f"  flatmin {mf:.3f} s   pytorch {mt:.3f} s   ratio pytorch/flatmin {mt / mf:.2f}")
-    print(f"  (runs: flatmin {[round(v, 3) for v in tf]}, pytorch {[round(v, 3) for v in tt]})")
-    # Local energy: per-evaluation cost from the difference of two run lengths.
-    r1, r3 = a.samples, 3 * a.samples
-    d = []
-    for _ in range(a.repeats):
-        d.append((flatmin_energy_seconds(a.flatmin, net, a.p, r3)
-                  - flatmin_energy_seconds(a.flatmin, net, a.p, r1)) / (r3 - r1))
-    fe = statistics.median(d)
-    ne, _ = numpy_eval_seconds(net, xf, yf, max(3, a.repeats))
-    print(f"local energy, one perturbed-network evaluation on P={a.p}, one thread:")
-    print(f"  flatmin {fe * 1e3:.1f} ms ({1 / fe:.1f}/s)   numpy float32 {ne * 1e3:.1f} ms ({1 / ne:.1f}/s)"
-          f"   ratio {ne / fe:.2f}")
+    if tf:
+        mf, mt = statistics.median(tf), statistics.median(tt)
+        print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, init {a.init_scale}, "
+              f"window {a.window}, one thread:")
+        print(f"  flatmin {mf:.3f} s   pytorch {mt:.3f} s   ratio pytorch/flatmin {mt / mf:.2f}")
+        print(f"  (runs: flatmin {[round(v, 3) for v in tf]}, pytorch {[round(v, 3) for v in tt]})")
+    if a.net:
+        net = a.net
+    elif net is None:
+        _, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, "energy", hyper)
+    local_energy_comparison(a.flatmin, net, xf, yf, a.p, a.samples, a.repeats, a.flip)
 
 
 if __name__ == "__main__":

@@ -27,25 +27,14 @@
 //! 1000 KiB matrix does not stay in the 1 MiB L2 next to the other jobs, and at N = 65536 (7.8 MiB)
 //! every call streams from L3: those two sizes are cache/memory-bound, not popcount-bound.
 
-use criterion::measurement::{Measurement, WallTime};
+mod common;
+use common::random_words;
+use criterion::measurement::Measurement;
 use criterion::{black_box, BenchmarkId, Criterion, Throughput};
 use flatmin_core::bits::kernel::{self, Backend};
-use flatmin_core::bits::{last_word_mask, words_for, Patterns, Spins};
-use flatmin_core::rng::rng_from_seed;
-use rand_core::RngCore;
+use flatmin_core::bits::{Patterns, Spins};
 
 const SIZES: [(usize, usize); 3] = [(1001, 700), (8192, 1000), (65536, 1000)];
-
-/// Random packed words with clean padding.
-fn random_words(seed: u64, n: usize, rows: usize) -> Vec<u64> {
-    let mut rng = rng_from_seed(seed);
-    let nw = words_for(n);
-    let mut v: Vec<u64> = (0..nw * rows).map(|_| rng.next_u64()).collect();
-    for row in v.chunks_exact_mut(nw) {
-        row[nw - 1] &= last_word_mask(n);
-    }
-    v
-}
 
 fn stabilities<M: Measurement>(c: &mut Criterion<M>) {
     for &(n, p) in &SIZES {
@@ -85,61 +74,10 @@ fn dot<M: Measurement>(c: &mut Criterion<M>) {
     g.finish();
 }
 
-/// The calling thread's CPU time (criterion measurement).
-#[cfg(unix)]
-struct ThreadCpuTime;
-
-#[cfg(unix)]
-static WALL: WallTime = WallTime;
-
-#[cfg(unix)]
-impl ThreadCpuTime {
-    fn now() -> std::time::Duration {
-        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-        std::time::Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-    }
-}
-
-#[cfg(unix)]
-impl Measurement for ThreadCpuTime {
-    type Intermediate = std::time::Duration;
-    type Value = std::time::Duration;
-    fn start(&self) -> Self::Intermediate {
-        Self::now()
-    }
-    fn end(&self, i: Self::Intermediate) -> Self::Value {
-        Self::now().saturating_sub(i)
-    }
-    fn add(&self, v1: &Self::Value, v2: &Self::Value) -> Self::Value {
-        *v1 + *v2
-    }
-    fn zero(&self) -> Self::Value {
-        std::time::Duration::ZERO
-    }
-    fn to_f64(&self, value: &Self::Value) -> f64 {
-        value.as_nanos() as f64
-    }
-    fn formatter(&self) -> &dyn criterion::measurement::ValueFormatter {
-        // Same unit (nanoseconds) as the wall clock, so its formatter applies unchanged.
-        WALL.formatter()
-    }
-}
-
 fn run<M: Measurement>(mut c: Criterion<M>) {
     stabilities(&mut c);
     dot(&mut c);
     c.final_summary();
 }
 
-fn main() {
-    let wall = std::env::var("FLATMIN_BENCH_CLOCK").is_ok_and(|v| v == "wall");
-    #[cfg(unix)]
-    if !wall {
-        run(Criterion::default()
-            .with_measurement(ThreadCpuTime)
-            .configure_from_args());
-        return;
-    }
-    let _ = wall;
-    run(Criterion::default().configure_from_args());
-}
+bench_main!(run);

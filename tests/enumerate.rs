@@ -5,11 +5,12 @@
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins};
 use flatmin_core::enumerate::{
     binomial, counts_by_distance, hist_err_len, hist_smin_len, legendre, local_entropy,
-    random_solution, scratch_len, total_solutions, Chunk, Enumerator, DEFAULT_LOW_BITS,
+    random_solution, scratch_len, total_solutions, Backend, Chunk, Enumerator, DEFAULT_LOW_BITS,
 };
 use flatmin_core::instance::generate_random;
 use flatmin_core::stability::Threshold;
 use flatmin_host::io::InstanceFile;
+use proptest::prelude::*;
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -361,4 +362,141 @@ fn host_parallel_tables_equal_fixtures_for_any_thread_count() {
         s.iter().all(|&x| x >= t),
         "random κ-solution violates the margin: {s:?}"
     );
+}
+
+/// Brute force by popcounts (`s_μ = N − 2·popcount(w XOR ξ^μ)`), fast enough for N ≤ 18.
+fn brute_popcount(n: usize, xi: &[u64], reference: u64) -> (Vec<u64>, Vec<u64>) {
+    let p = xi.len();
+    let mut he = vec![0u64; hist_err_len(n, p)];
+    let mut hs = vec![0u64; hist_smin_len(n)];
+    for w in 0..1u64 << n {
+        let d = (w ^ reference).count_ones() as usize;
+        let (mut e, mut smin) = (0, i32::MAX);
+        for &x in xi {
+            let s = n as i32 - 2 * (w ^ x).count_ones() as i32;
+            e += usize::from(s < 0);
+            smin = smin.min(s);
+        }
+        he[d * (p + 1) + e] += 1;
+        hs[d * (2 * n + 1) + (smin + n as i32) as usize] += 1;
+    }
+    (he, hs)
+}
+
+/// Pattern words of one of three families: 0 = random; 1 = every pattern equal (h_max spreads over
+/// the whole range, so the vector backends' windows overflow often); 2 = ±copies of three patterns.
+fn family_patterns(n: usize, p: usize, seed: u64, family: u8) -> Vec<u64> {
+    let mut xi = vec![0u64; p];
+    let mut labels = vec![0u64; words_for(p)];
+    generate_random(
+        seed,
+        &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+        &mut labels,
+    )
+    .unwrap();
+    let mask = (1u64 << n) - 1;
+    match family {
+        1 => xi.iter_mut().for_each(|x| *x = xi_first(seed, mask)),
+        2 => {
+            let base = [xi[0], xi[p / 2], xi[p - 1]];
+            for (mu, x) in xi.iter_mut().enumerate() {
+                *x = if mu % 2 == 0 {
+                    base[mu % 3]
+                } else {
+                    !base[mu % 3] & mask
+                };
+            }
+        }
+        _ => {}
+    }
+    xi
+}
+
+fn xi_first(seed: u64, mask: u64) -> u64 {
+    flatmin_core::rng::splitmix64(seed ^ 0x5eed) & mask
+}
+
+/// Histograms of `xi` around `reference` with `backend`, summed over the 2^b chunks of `b` prefix bits.
+fn run_backend(
+    n: usize,
+    xi: &[u64],
+    reference: u64,
+    low: usize,
+    b: u32,
+    backend: Backend,
+) -> (Vec<u64>, Vec<u64>) {
+    let p = xi.len();
+    let pats = Patterns::new(n, p, xi).unwrap();
+    let rw = [reference];
+    let mut scratch = vec![0u8; scratch_len(n, p, low)];
+    let e = Enumerator::new(&pats, &Spins::new(n, &rw).unwrap(), low, &mut scratch).unwrap();
+    let mut he = vec![0u64; hist_err_len(n, p)];
+    let mut hs = vec![0u64; hist_smin_len(n)];
+    for c in Chunk::split(b.min(e.max_prefix_bits())) {
+        e.accumulate_with(backend, c, &mut he, &mut hs).unwrap();
+    }
+    (he, hs)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Every backend (forced; one the CPU lacks runs the portable loop) equals brute force for any N up
+    /// to 18, P up to 40 (error counts beyond the 16-value window), any reference, any low bits and
+    /// chunking (chunks with fewer free bits than a vector has lanes), three pattern families.
+    #[test]
+    fn every_backend_equals_brute_force(
+        n in 1usize..=18,
+        p in 1usize..=40,
+        seed in any::<u64>(),
+        rseed in any::<u64>(),
+        low in 0usize..=10,
+        b in 0u32..=14,
+        family in 0u8..3,
+    ) {
+        let xi = family_patterns(n, p, seed, family);
+        let reference = flatmin_core::rng::splitmix64(rseed) & ((1u64 << n) - 1);
+        let (be, bs) = brute_popcount(n, &xi, reference);
+        for backend in Backend::ALL {
+            let (he, hs) = run_backend(n, &xi, reference, low, b, backend);
+            prop_assert_eq!(&he, &be, "hist_err {} N={} P={} low={} b={}", backend, n, p, low, b);
+            prop_assert_eq!(&hs, &bs, "hist_smin {} N={} P={} low={} b={}", backend, n, p, low, b);
+        }
+    }
+}
+
+/// Larger instances (N = 22, beyond brute force in a test budget): every backend equals the portable
+/// Gray-code walk, for P around the vector backends' 16-value error window and a large P.
+#[test]
+fn every_backend_equals_portable_at_n22() {
+    let n = 22;
+    for (p, family, seed) in [
+        (15usize, 0u8, 1u64),
+        (16, 0, 2),
+        (17, 1, 3),
+        (70, 0, 4),
+        (9, 2, 5),
+    ] {
+        let xi = family_patterns(n, p, seed, family);
+        let reference = flatmin_core::rng::splitmix64(seed) & ((1 << n) - 1);
+        let want = run_backend(n, &xi, reference, DEFAULT_LOW_BITS, 3, Backend::Portable);
+        let total: u64 = want.0.iter().sum();
+        assert_eq!(total, 1 << n);
+        for backend in Backend::available() {
+            for b in [0u32, 10] {
+                let got = run_backend(n, &xi, reference, DEFAULT_LOW_BITS, b, backend);
+                assert_eq!(got, want, "{backend} P={p} family={family} b={b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn backend_names_round_trip_and_best_is_available() {
+    for b in Backend::ALL {
+        assert_eq!(Backend::from_name(b.name()), Some(b));
+    }
+    assert_eq!(Backend::from_name("sse9"), None);
+    assert!(Backend::best().is_available());
+    assert!(Backend::Portable.is_available());
 }

@@ -31,6 +31,75 @@ fn check_outcome(inst: &Instance<'_>, w: &[u64], out: &SolverOutcome) {
     assert_eq!(out.margin, margin(&s, inst.n()));
 }
 
+/// A solver of the table-driven helpers below, with its parameters.
+#[derive(Clone, Copy, Debug)]
+enum Solver {
+    Sbpi(SbpiParams),
+    Cpr(SbpiParams),
+    Anneal(AnnealParams),
+}
+
+/// One run: its outcome (checked against a fresh evaluation), the packed weights and, for SBPI and
+/// CP+R, the final hidden states.
+struct Run {
+    out: SolverOutcome,
+    w: Vec<u64>,
+    hidden: Vec<i8>,
+}
+
+/// Runs `solver` on the random instance (N, α, κ) of `seed`, with solver seed `seed`.
+fn run(solver: Solver, n: usize, alpha: f64, kappa: f64, seed: u64) -> Run {
+    let (p, xi) = random_instance(n, alpha, seed);
+    let pats = Patterns::new(n, p, &xi).unwrap();
+    let inst = Instance::new(pats, kappa).unwrap();
+    let mut w = vec![0u64; words_for(n)];
+    let mut stabs = vec![0i32; p];
+    let mut hidden = Vec::new();
+    let out = {
+        let mut spins = SpinsMut::new(n, &mut w).unwrap();
+        match solver {
+            Solver::Sbpi(params) | Solver::Cpr(params) => {
+                let f = if matches!(solver, Solver::Sbpi(_)) {
+                    sbpi
+                } else {
+                    cpr
+                };
+                hidden = vec![0i8; n];
+                let mut perm = vec![0u32; p];
+                f(
+                    &inst,
+                    &params,
+                    seed,
+                    &mut spins,
+                    &mut hidden,
+                    &mut perm,
+                    &mut stabs,
+                )
+                .unwrap()
+            }
+            Solver::Anneal(params) => {
+                let mut tbuf = vec![0u64; pats.transposed_len()];
+                let cols = pats.transpose_into(&mut tbuf).unwrap();
+                let mut sets = vec![0u64; 2 * words_for(p)];
+                anneal(
+                    &inst, &cols, &params, seed, &mut spins, &mut stabs, &mut sets,
+                )
+                .unwrap()
+            }
+        }
+    };
+    check_outcome(&inst, &w, &out);
+    Run { out, w, hidden }
+}
+
+fn sbpi_k(k: u8, max_sweeps: usize) -> Solver {
+    Solver::Sbpi(SbpiParams {
+        k,
+        max_sweeps,
+        ..SbpiParams::default()
+    })
+}
+
 /// §d.2: SBPI solves random κ = 0 instances at N = 1001, α = 0.3 (capacity ≈ 0.6–0.7 [LIT]); and at
 /// κ > 0 the margin is respected.
 #[test]
@@ -40,67 +109,27 @@ fn sbpi_solves_easy_instances() {
         (501, 0.3, 0.0, 2),
         (501, 0.1, 0.5, 3),
     ] {
-        let (p, xi) = random_instance(n, alpha, seed);
-        let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), kappa).unwrap();
-        let mut wb = vec![0u64; words_for(n)];
-        let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-        let out = sbpi(
-            &inst,
-            &SbpiParams::default(),
-            seed,
-            &mut SpinsMut::new(n, &mut wb).unwrap(),
-            &mut hidden,
-            &mut perm,
-            &mut stabs,
-        )
-        .unwrap();
+        let Run { out, w, hidden } =
+            run(Solver::Sbpi(SbpiParams::default()), n, alpha, kappa, seed);
         eprintln!("SBPI N={n} alpha={alpha} kappa={kappa}: {out:?}");
-        check_outcome(&inst, &wb, &out);
         assert!(out.solved);
         assert!(out.margin >= kappa);
         // Hidden states stay odd and inside ±(2K−1) with the default K = ⌈√N⌉ (32 at N = 1001,
         // 23 at N = 501); the weights are their signs.
         let k = SbpiParams::auto_k(n);
         assert_eq!(k, if n == 1001 { 32 } else { 23 });
-        let hmax = 2 * i8::try_from(k).unwrap() - 1;
-        for (i, &h) in hidden.iter().enumerate() {
-            assert!(h % 2 != 0 && (-hmax..=hmax).contains(&h));
-            assert_eq!(
-                SpinsMut::new(n, &mut wb.clone()).unwrap().get(i),
-                if h < 0 { -1 } else { 1 }
-            );
-        }
+        check_hidden(n, k, &hidden, &w);
     }
 }
 
-fn run_sbpi(
-    n: usize,
-    alpha: f64,
-    k: u8,
-    seed: u64,
-    max_sweeps: usize,
-) -> (SolverOutcome, Vec<u64>) {
-    let (p, xi) = random_instance(n, alpha, seed);
-    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
-    let mut wb = vec![0u64; words_for(n)];
-    let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-    let params = SbpiParams {
-        k,
-        max_sweeps,
-        ..SbpiParams::default()
-    };
-    let out = sbpi(
-        &inst,
-        &params,
-        seed,
-        &mut SpinsMut::new(n, &mut wb).unwrap(),
-        &mut hidden,
-        &mut perm,
-        &mut stabs,
-    )
-    .unwrap();
-    check_outcome(&inst, &wb, &out);
-    (out, wb)
+/// Hidden states are odd, inside ±(2K−1), and the weights are their signs.
+fn check_hidden(n: usize, k: u8, hidden: &[i8], w: &[u64]) {
+    let hmax = 2 * i8::try_from(k).unwrap() - 1;
+    let spins = flatmin_core::bits::Spins::new(n, w).unwrap();
+    for (i, &h) in hidden.iter().enumerate() {
+        assert!(h % 2 != 0 && (-hmax..=hmax).contains(&h));
+        assert_eq!(spins.get(i), if h < 0 { -1 } else { 1 });
+    }
 }
 
 /// The SBPI failures at α = 0.6 seen with a fixed K = 20 (N = 951…1101 and 2001) were the hidden
@@ -115,11 +144,11 @@ fn sbpi_hidden_range_scales_with_sqrt_n() {
     assert_eq!(SbpiParams::auto_k(1024), 32);
     assert_eq!(SbpiParams::auto_k(1025), 33);
     assert_eq!(SbpiParams::auto_k(1_000_000), SbpiParams::MAX_K);
-    let (fixed, _) = run_sbpi(1001, 0.6, 20, 0, 1000);
+    let fixed = run(sbpi_k(20, 1000), 1001, 0.6, 0.0, 0).out;
     assert!(!fixed.solved, "K = 20 at N = 1001, alpha = 0.6: {fixed:?}");
-    let (auto, _) = run_sbpi(1001, 0.6, 0, 0, 1000);
+    let auto = run(sbpi_k(0, 1000), 1001, 0.6, 0.0, 0).out;
     assert!(auto.solved, "K = 32 at N = 1001, alpha = 0.6: {auto:?}");
-    let (big, _) = run_sbpi(2001, 0.6, 0, 1, 1000);
+    let big = run(sbpi_k(0, 1000), 2001, 0.6, 0.0, 1).out;
     assert!(big.solved, "K = 45 at N = 2001, alpha = 0.6: {big:?}");
 }
 
@@ -135,96 +164,138 @@ fn fnv1a(words: &[u64]) -> u64 {
     h
 }
 
-/// Pinned runs: sweeps, presentations and a digest of the weights of seeded SBPI, CP+R and
+/// Pinned runs: solved, sweeps, presentations and a digest of the weights of seeded SBPI, CP+R and
 /// annealing runs. The literals were computed by running this code once (they pin behaviour, not
 /// a derivation): a change of the instance stream, the solver rules or their random draws fails
 /// here and must be a conscious decision.
 #[test]
 fn pinned_solver_runs() {
-    let (out, w) = run_sbpi(301, 0.5, 0, 11, 10_000);
-    assert!(out.solved);
-    assert_eq!((out.sweeps, out.steps, fnv1a(&w)), PIN_SBPI);
-
-    let (n, seed) = (201usize, 12u64);
-    let (p, xi) = random_instance(n, 0.3, seed);
-    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
-    let mut wb = vec![0u64; words_for(n)];
-    let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-    let params = SbpiParams {
+    let cpr_old = SbpiParams {
+        theta_m: 0,
         p_s: 0.003,
         ..SbpiParams::default()
     };
-    let out = cpr(
-        &inst,
-        &params,
-        seed,
-        &mut SpinsMut::new(n, &mut wb).unwrap(),
-        &mut hidden,
-        &mut perm,
-        &mut stabs,
-    )
-    .unwrap();
-    check_outcome(&inst, &wb, &out);
-    assert_eq!((out.solved, out.sweeps, out.steps, fnv1a(&wb)), PIN_CPR);
-
-    let (n, seed) = (129usize, 13u64);
-    let (p, xi) = random_instance(n, 0.2, seed);
-    let pats = Patterns::new(n, p, &xi).unwrap();
-    let inst = Instance::new(pats, 0.0).unwrap();
-    let mut tbuf = vec![0u64; pats.transposed_len()];
-    let cols = pats.transpose_into(&mut tbuf).unwrap();
-    let mut wb = vec![0u64; words_for(n)];
-    let mut stabs = vec![0i32; p];
-    let mut sets = vec![0u64; 2 * words_for(p)];
-    let out = anneal(
-        &inst,
-        &cols,
-        &AnnealParams {
-            sweeps: 500,
-            ..AnnealParams::default()
-        },
-        seed,
-        &mut SpinsMut::new(n, &mut wb).unwrap(),
-        &mut stabs,
-        &mut sets,
-    )
-    .unwrap();
-    check_outcome(&inst, &wb, &out);
-    assert_eq!((out.solved, out.sweeps, out.steps, fnv1a(&wb)), PIN_SA);
+    // (name, solver, N, α, seed, pin)
+    let table: [(&str, Solver, usize, f64, u64, Pin); 5] = [
+        ("SBPI", sbpi_k(0, 10_000), 301, 0.5, 11, PIN_SBPI),
+        (
+            "CP+R",
+            Solver::Cpr(SbpiParams::cpr_default(201, 60)),
+            201,
+            0.3,
+            12,
+            PIN_CPR,
+        ),
+        (
+            "CP+R",
+            Solver::Cpr(SbpiParams::cpr_default(1001, 601)),
+            1001,
+            0.6,
+            21,
+            PIN_CPR_1001,
+        ),
+        (
+            "CP+R errors only",
+            Solver::Cpr(cpr_old),
+            201,
+            0.3,
+            12,
+            PIN_CPR_OLD,
+        ),
+        (
+            "SA",
+            Solver::Anneal(AnnealParams {
+                sweeps: 500,
+                ..AnnealParams::default()
+            }),
+            129,
+            0.2,
+            13,
+            PIN_SA,
+        ),
+    ];
+    for (name, solver, n, alpha, seed, pin) in table {
+        let r = run(solver, n, alpha, 0.0, seed);
+        let got = (r.out.solved, r.out.sweeps, r.out.steps, fnv1a(&r.w));
+        assert_eq!(got, pin, "{name} N={n} alpha={alpha} seed={seed}");
+    }
 }
 
-const PIN_SBPI: (usize, u64, u64) = (16, 2416, 15_960_686_390_132_488_407);
-const PIN_CPR: (bool, usize, u64, u64) = (true, 12, 720, 9_296_977_261_582_888_978);
-const PIN_SA: (bool, usize, u64, u64) = (true, 135, 17_333, 903_495_660_460_818_745);
+/// (solved, sweeps, presentations or proposals, FNV-1a of the weights).
+type Pin = (bool, usize, u64, u64);
 
-/// §d.3: CP+R solves random κ = 0 instances at N = 1001, α = 0.3, with a reinforcement rate
-/// p_s = 0.003 per correctly classified presentation. (The spec's [REC] p_s ∈ {0.1, 0.3} freezes the
-/// hidden states: measured at N = 1001, seed 4, 2000 sweeps: p_s = 0.03 and 0.01 fail at α = 0.3 and
-/// 0.5, p_s = 0.003 solves both — "the rate must be less than a bound", as the abstract says.)
+// SBPI: unchanged by the CP+R fix (SBPI's rules and random draws did not change).
+const PIN_SBPI: Pin = (true, 16, 2416, 15_960_686_390_132_488_407);
+// CP+R with the barely correct window and p_s = 0.51·α³/√N (was (true, 12, 720,
+// 9_296_977_261_582_888_978) with the errors-only rule and p_s = 0.003; that run is PIN_CPR_OLD).
+const PIN_CPR: Pin = (true, 7, 420, 9_445_077_899_657_512_228);
+const PIN_CPR_1001: Pin = (true, 63, 37_863, 15_790_551_605_586_197_986);
+const PIN_CPR_OLD: Pin = (true, 12, 720, 9_296_977_261_582_888_978);
+const PIN_SA: Pin = (true, 135, 17_333, 903_495_660_460_818_745);
+
+/// §d.3: CP+R with its defaults ([`SbpiParams::cpr_default`]: the clipped-perceptron step on
+/// errors and barely correct patterns, reinforcement p_s = 0.51·α³/√N per other presentation)
+/// solves random κ = 0 instances at N = 301 and 1001 up to α = 0.7.
 #[test]
-fn cpr_solves_easy_instances() {
-    let (n, seed) = (1001usize, 4u64);
-    let (p, xi) = random_instance(n, 0.3, seed);
-    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
-    let mut wb = vec![0u64; words_for(n)];
-    let (mut hidden, mut perm, mut stabs) = (vec![0i8; n], vec![0u32; p], vec![0i32; p]);
-    let params = SbpiParams {
+fn cpr_solves_instances_up_to_alpha_07() {
+    for &(n, alpha, seed) in &[(1001usize, 0.3, 4u64), (1001, 0.7, 1000), (301, 0.6, 1000)] {
+        let p = random_instance(n, alpha, seed).0;
+        let Run { out, w, hidden } = run(
+            Solver::Cpr(SbpiParams::cpr_default(n, p)),
+            n,
+            alpha,
+            0.0,
+            seed,
+        );
+        eprintln!("CP+R N={n} alpha={alpha}: {out:?}");
+        assert!(out.solved, "CP+R N={n} alpha={alpha} seed={seed}: {out:?}");
+        check_hidden(n, SbpiParams::auto_k(n), &hidden, &w);
+    }
+    // p_s = 0.51·α³/√N: 0.0060 at N = 1001, α = 0.72, below Baldassi 2009's bound √(2/(πN)).
+    assert!((SbpiParams::cpr_auto_p_s(1001, 721) - 0.006_024).abs() < 1e-6);
+    for n in [1usize, 301, 1001, 2001, 100_000] {
+        let bound = (2.0 / (core::f64::consts::PI * n as f64)).sqrt();
+        assert!(SbpiParams::cpr_auto_p_s(n, n) < bound);
+    }
+}
+
+/// The CP+R stall of the issue report (4–5/10 solved at every α from 0.45 to 0.65, the failures
+/// ending with one error): with the clipped-perceptron step on errors only (θ_m = 0, the rule as
+/// ALGORITHMS §d.3 recalls it) the reinforcement saturates every hidden state while one error is
+/// left, and the run freezes; the same instances solve with the barely correct window.
+#[test]
+fn cpr_errors_only_rule_freezes_with_one_error() {
+    let old = SbpiParams {
+        theta_m: 0,
         p_s: 0.003,
+        max_sweeps: 300,
         ..SbpiParams::default()
     };
-    let out = cpr(
-        &inst,
-        &params,
-        seed,
-        &mut SpinsMut::new(n, &mut wb).unwrap(),
-        &mut hidden,
-        &mut perm,
-        &mut stabs,
-    )
-    .unwrap();
-    eprintln!("CP+R: {out:?}");
-    check_outcome(&inst, &wb, &out);
-    assert!(out.solved);
+    for seed in [1001u64, 1004] {
+        let (n, alpha) = (1001usize, 0.5);
+        let frozen = run(Solver::Cpr(old), n, alpha, 0.0, seed);
+        assert!(
+            !frozen.out.solved && frozen.out.errors == 1,
+            "{:?}",
+            frozen.out
+        );
+        let hmax = 2 * SbpiParams::auto_k(n) as i8 - 1;
+        let saturated = frozen.hidden.iter().filter(|h| h.abs() == hmax).count();
+        assert!(
+            saturated > n / 3,
+            "{saturated} of {n} hidden states at ±{hmax}"
+        );
+        let p = random_instance(n, alpha, seed).0;
+        let fixed = run(
+            Solver::Cpr(SbpiParams::cpr_default(n, p)),
+            n,
+            alpha,
+            0.0,
+            seed,
+        )
+        .out;
+        assert!(fixed.solved, "seed {seed}: {fixed:?}");
+    }
 }
 
 /// §d.4: annealing solves a small easy instance (N = 201, α = 0.2), and the incremental bit-sliced
@@ -236,30 +307,12 @@ fn annealing_solves_easy_and_reports_honestly() {
         (201, 0.8, 20, 6),
         (129, 0.5, 50, 7),
     ] {
-        let (p, xi) = random_instance(n, alpha, seed);
-        let pats = Patterns::new(n, p, &xi).unwrap();
-        let inst = Instance::new(pats, 0.0).unwrap();
-        let mut tbuf = vec![0u64; pats.transposed_len()];
-        let cols = pats.transpose_into(&mut tbuf).unwrap();
-        let mut wb = vec![0u64; words_for(n)];
-        let mut stabs = vec![0i32; p];
-        let mut sets = vec![0u64; 2 * words_for(p)];
         let params = AnnealParams {
             sweeps,
             ..AnnealParams::default()
         };
-        let out = anneal(
-            &inst,
-            &cols,
-            &params,
-            seed,
-            &mut SpinsMut::new(n, &mut wb).unwrap(),
-            &mut stabs,
-            &mut sets,
-        )
-        .unwrap();
+        let out = run(Solver::Anneal(params), n, alpha, 0.0, seed).out;
         eprintln!("SA N={n} alpha={alpha}: {out:?}");
-        check_outcome(&inst, &wb, &out);
         if alpha <= 0.2 {
             assert!(out.solved);
         }
@@ -330,4 +383,34 @@ fn reinforced_bp_solves_alpha_05() {
             .unwrap(),
         0
     );
+}
+
+/// The host's `solve --algo cpr` (no `--cpr-ps`) runs CP+R with [`SbpiParams::cpr_default`]: the
+/// same outcome and weights as the core call (and the pinned run); `--cpr-ps` overrides the rate.
+#[test]
+fn host_cpr_uses_the_scaled_default_rate() {
+    use flatmin_host::experiments::solver::{solve, Algo, SolveOpts};
+    let (n, alpha, seed) = (1001usize, 0.6, 21u64);
+    let (p, xi) = random_instance(n, alpha, seed);
+    let inst = Instance::new(Patterns::new(n, p, &xi).unwrap(), 0.0).unwrap();
+    let opts = SolveOpts {
+        algo: Algo::Cpr,
+        ..SolveOpts::default()
+    };
+    let r = solve(&inst, &opts, seed).unwrap();
+    let got = (r.solved, r.sweeps, fnv1a(&r.words));
+    assert_eq!(got, (PIN_CPR_1001.0, PIN_CPR_1001.1, PIN_CPR_1001.3));
+    let explicit = SolveOpts {
+        cpr_p_s: Some(SbpiParams::cpr_auto_p_s(n, p)),
+        ..opts
+    };
+    let r1 = solve(&inst, &explicit, seed).unwrap();
+    assert_eq!((r1.solved, r1.sweeps, fnv1a(&r1.words)), got);
+    let other = SolveOpts {
+        cpr_p_s: Some(0.003),
+        max_sweeps: 200,
+        ..opts
+    };
+    let r2 = solve(&inst, &other, seed).unwrap();
+    assert_ne!((r2.sweeps, fnv1a(&r2.words)), (got.1, got.2));
 }

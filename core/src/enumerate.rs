@@ -31,6 +31,23 @@
 //! so the minimum is an unsigned byte minimum and "s < 0" is a byte compare. LLVM turns this into SSE2 /
 //! AVX2 byte vectors without any `unsafe`. The histograms are then incremented once per configuration.
 //!
+//! ## Vector backends (x86-64)
+//!
+//! [`Enumerator::accumulate`] runs the fastest [`Backend`] of the CPU, chosen at run time like the
+//! popcount kernels: AVX-512BW (64 configurations per vector), AVX2 (32), or the portable loop above.
+//! The vector walks (submodule `x86`) count Hamming distances `h_μ = (N − s_μ)/2` in bytes biased so
+//! that an error is bit 7, evaluate every middle configuration from scratch (one `popcnt` per pattern)
+//! and visit the middle configurations grouped by their distance to the reference, so that a lane's
+//! distance is constant for a whole group: the error count and the smallest stability are then counted
+//! per lane in nibble counters (`vpshufb` of eight constant tables, two values per byte) and added to
+//! the histograms once per group, not once per configuration, which was the wall of the portable loop
+//! (two scalar increments per configuration). Keys outside a 16-value window (rare, see `x86`) are
+//! counted one by one. Scratch and firmware memory are unchanged: the vector walks keep their tables
+//! (P·256 bytes and 8 KiB of counters) on the stack. Same histograms, bit for bit, on every backend
+//! (property tests against brute force with every backend forced). Measured on one Zen 4 core (thread
+//! CPU time, N = 30, P = 15, `flatmin bench enumerate`): portable 5.7·10⁸, AVX2 2.4·10⁹, AVX-512
+//! 2.5·10⁹ configurations/s (2.7·10⁹ for one whole-cube chunk).
+//!
 //! ## Work splitting
 //!
 //! [`Chunk`] `{prefix_bits: b, prefix: c}` is the sub-cube whose top b bits equal c. The 2^b chunks of
@@ -47,6 +64,10 @@
 //! Limits: N ≤ [`MAX_N`], 1 ≤ P ≤ [`MAX_P`] (error counts live in bytes). Complexity Θ(2^N · P) time.
 
 use core::ops::ControlFlow;
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86;
 
 use crate::bits::{Patterns, Spins};
 use crate::error::{Result, ShapeError};
@@ -107,6 +128,73 @@ pub const fn effective_low_bits(n: usize, low_bits: usize) -> usize {
 pub const fn scratch_len(n: usize, p: usize, low_bits: usize) -> usize {
     let k = effective_low_bits(n, low_bits);
     n * p + (p << k) + (4 << k)
+}
+
+/// An implementation of the histogram loop ([`Enumerator::accumulate_with`]).
+///
+/// Every backend fills the same histograms bit for bit; they differ only in speed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Backend {
+    /// The Gray-code walk of the module docs in plain Rust, compiled for the baseline target
+    /// (everywhere; the only backend off x86-64).
+    Portable,
+    /// x86-64 AVX2 + `popcnt`: 32 configurations per vector, distance-grouped walk.
+    Avx2,
+    /// x86-64 AVX-512F/BW/VL/DQ + `popcnt`: 64 configurations per vector, distance-grouped walk.
+    Avx512,
+}
+
+impl Backend {
+    /// Every backend, in increasing width.
+    pub const ALL: [Backend; 3] = [Backend::Portable, Backend::Avx2, Backend::Avx512];
+
+    /// Short name (command line, benchmark ids, `--json`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Portable => "portable",
+            Backend::Avx2 => "avx2",
+            Backend::Avx512 => "avx512",
+        }
+    }
+
+    /// Parses [`Backend::name`].
+    pub fn from_name(s: &str) -> Option<Backend> {
+        Backend::ALL.into_iter().find(|b| b.name() == s)
+    }
+
+    /// Whether the running CPU (and OS) can execute this backend (detected once, then cached).
+    pub fn is_available(self) -> bool {
+        match self {
+            Backend::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Backend::Avx2 | Backend::Avx512 => x86::available(self),
+            #[cfg(not(target_arch = "x86_64"))]
+            Backend::Avx2 | Backend::Avx512 => false,
+        }
+    }
+
+    /// The available backends, in the order of [`Backend::ALL`].
+    pub fn available() -> impl Iterator<Item = Backend> {
+        Backend::ALL.into_iter().filter(|b| b.is_available())
+    }
+
+    /// The fastest available backend: what [`Enumerator::accumulate`] uses.
+    pub fn best() -> Backend {
+        if Backend::Avx512.is_available() {
+            Backend::Avx512
+        } else if Backend::Avx2.is_available() {
+            Backend::Avx2
+        } else {
+            Backend::Portable
+        }
+    }
+}
+
+impl core::fmt::Display for Backend {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A sub-cube of the configuration space: the top `prefix_bits` bits of w equal `prefix`
@@ -358,8 +446,24 @@ impl<'s> Enumerator<'s> {
     /// Adds the counts of every configuration of `chunk` to `hist_err` (length
     /// [`hist_err_len`]`(N, P)`) and `hist_smin` (length [`hist_smin_len`]`(N)`). The tables are
     /// *accumulated*, not cleared, so chunks can be summed into one pair of tables.
+    ///
+    /// Runs the fastest backend of this CPU ([`Backend::best`]).
     pub fn accumulate(
         &self,
+        chunk: Chunk,
+        hist_err: &mut [u64],
+        hist_smin: &mut [u64],
+    ) -> Result<()> {
+        self.accumulate_with(Backend::best(), chunk, hist_err, hist_smin)
+    }
+
+    /// [`Enumerator::accumulate`] with a chosen backend (benchmarks, tests). A backend the CPU cannot
+    /// run, and a vector backend on a chunk of fewer than 2^12 configurations (`N − prefix_bits < 12`,
+    /// where its set-up costs more than it saves), run the portable loop instead; the counts are the
+    /// same either way.
+    pub fn accumulate_with(
+        &self,
+        backend: Backend,
         chunk: Chunk,
         hist_err: &mut [u64],
         hist_smin: &mut [u64],
@@ -378,6 +482,28 @@ impl<'s> Enumerator<'s> {
                 got: hist_smin.len(),
             });
         }
+        #[cfg(target_arch = "x86_64")]
+        if backend != Backend::Portable {
+            let mut xi = [0u64; MAX_P];
+            for (mu, x) in xi[..p].iter_mut().enumerate() {
+                // cols = −2ξ as a byte: 2 where ξ = −1 (bit 1 of the packing).
+                *x = (0..n).fold(0u64, |acc, j| {
+                    acc | (u64::from(self.cols[j * p + mu] == 2) << j)
+                });
+            }
+            let job = x86::Job {
+                n,
+                xi: &xi[..p],
+                reference: self.reference,
+                prefix_bits: chunk.prefix_bits,
+                prefix: chunk.prefix,
+            };
+            if x86::accumulate(backend, &job, hist_err, hist_smin) {
+                return Ok(());
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = backend;
         let mut vis = HistVisitor {
             err: hist_err,
             smin: hist_smin,

@@ -144,28 +144,8 @@ impl<'a, 'b> Network<'a, 'b> {
         }
         let (buf_a, buf_b) = bits.split_at_mut(nb / 2);
         // Pack sign(h_1) as P rows of n_1 bits.
-        let mut cur_n = w0.p();
-        pack_signs(acc, cur_n, p, &mut buf_a[..p * words_for(cur_n)]);
-        let mut cur_is_a = true;
-        for (l, w) in self.layers.iter().enumerate().skip(1) {
-            let (src, dst) = if cur_is_a {
-                (&*buf_a, &mut *buf_b)
-            } else {
-                (&*buf_b, &mut *buf_a)
-            };
-            let act = Patterns::new(cur_n, p, &src[..p * words_for(cur_n)])?;
-            if l + 1 == nl {
-                let h = &mut ints[..w.p() * p];
-                gemm::dot_matrix(w, &act, h)?;
-                return decide(h, w.p(), p, out);
-            }
-            let next_words = p * words_for(w.p());
-            let mut next = PatternsMut::new(w.p(), p, &mut dst[..next_words])?;
-            gemm::sign_matrix(w, &act, &mut next)?;
-            cur_n = w.p();
-            cur_is_a = !cur_is_a;
-        }
-        Ok(())
+        pack_signs(acc, w0.p(), p, &mut buf_a[..p * words_for(w0.p())]);
+        forward_packed(&self.layers[1..], p, ints, buf_a, buf_b, out)
     }
 
     /// Number of misclassified examples among `planes.p()` with the given labels (±1 for one output
@@ -190,6 +170,35 @@ impl<'a, 'b> Network<'a, 'b> {
         self.predict(planes, ints, bits, out)?;
         Ok(out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32)
     }
+}
+
+/// Runs `layers` (≥ 1, chained) on P packed ±1 inputs held in `src` (P rows of `layers[0].n()` bits)
+/// and writes the predictions to `out`. `src` and `dst` alternate as the hidden activations; each must
+/// hold P rows of the widest of the input and hidden widths. `ints` holds `n_L · P` outputs.
+fn forward_packed(
+    layers: &[Patterns<'_>],
+    p: usize,
+    ints: &mut [i32],
+    src: &mut [u64],
+    dst: &mut [u64],
+    out: &mut [i32],
+) -> Result<()> {
+    let nl = layers.len();
+    let (mut src, mut dst) = (src, dst);
+    let mut cur_n = layers[0].n();
+    for (l, w) in layers.iter().enumerate() {
+        let act = Patterns::new(cur_n, p, &src[..p * words_for(cur_n)])?;
+        if l + 1 == nl {
+            let h = &mut ints[..w.p() * p];
+            gemm::dot_matrix(w, &act, h)?;
+            return decide(h, w.p(), p, out);
+        }
+        let mut next = PatternsMut::new(w.p(), p, &mut dst[..p * words_for(w.p())])?;
+        gemm::sign_matrix(w, &act, &mut next)?;
+        core::mem::swap(&mut src, &mut dst);
+        cur_n = w.p();
+    }
+    Ok(())
 }
 
 fn first_layer(
@@ -349,5 +358,1046 @@ impl<'a> PixelPlanes<'a> {
         let wpr = words_for(self.n);
         let s = (k * self.p + mu0) * wpr;
         Patterns::new(self.n, len, &self.words[s..s + len * wpr])
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incremental first layer (local energy, DEEP §g.6).
+//
+// A perturbed network W' = W ⊕ F differs from W by a set F of flipped weights. Its first-layer
+// pre-activations follow from the unperturbed ones H = W₁x (computed once) row by row:
+//   h'_i = h_i − 2 Σ_{j∈F_i} W_ij x_j                 (few flips in row i), or
+//   h'_i = −h_i + 2 Σ_{j∉F_i} W_ij x_j                (more than half of row i flipped),
+// an add/subtract of |F_i| (resp. n − |F_i|) input columns x_j over the examples: the work is
+// ∝ min(p, 1 − p) instead of the full product. With x = 2b − 255, Σ_A x − Σ_S x =
+// 2(Σ_A b − Σ_S b) − 255(|A| − |S|): the columns are the pixel bytes b (half the memory traffic of
+// `i16` x, measured 1.4× faster), in blocks of [`COL_BLOCK`] examples (one block of all columns
+// stays in L2), summed in `i16` for up to [`I16_TERMS`] added and as many subtracted columns
+// (|Σ| ≤ 128 · 255 < 2¹⁵, exact), then widened to `i32`. The signs of h' are
+// packed, transposed to the P × n₁ activation rows and passed to the hidden layers' packed products
+// ([`gemm`]); everything stays exact integer arithmetic.
+
+/// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
+pub const COL_BLOCK: usize = 128;
+const BLOCK_WORDS: usize = COL_BLOCK / WORD_BITS;
+/// Added (and as many subtracted) pixel columns summed in `i16` before widening:
+/// 128 · 255 = 32 640 ≤ `i16::MAX`.
+const I16_TERMS: usize = 128;
+/// Vector level of the `i16` column sums: AVX2 (256-bit). The AVX-512 level of [`crate::simd`]
+/// has no AVX-512BW, so LLVM would split its 512-bit registers into 256-bit halves for every
+/// 16-bit add (measured slower); where AVX2 is missing the baseline code runs.
+const INT16_LEVEL: crate::simd::Level = crate::simd::Level::Avx2;
+
+/// The first-layer inputs of P examples (pixel bytes b, seen as `x = 2b − 255`) as columns, in
+/// blocks of [`COL_BLOCK`] examples: block `β`, column `j`, example `β·COL_BLOCK + t` at
+/// `(β · n + j) · COL_BLOCK + t`. The examples past P in the last block are 0 (never read into a
+/// result).
+#[derive(Clone, Copy, Debug)]
+pub struct InputColumns<'a> {
+    n: usize,
+    p: usize,
+    x: &'a [u8],
+}
+
+impl<'a> InputColumns<'a> {
+    /// Blocks of [`COL_BLOCK`] examples for P examples.
+    pub const fn blocks(p: usize) -> usize {
+        p.div_ceil(COL_BLOCK)
+    }
+    /// Bytes needed for P examples of dimension n (saturates instead of overflowing).
+    pub const fn len_for(n: usize, p: usize) -> usize {
+        n.saturating_mul(Self::blocks(p)).saturating_mul(COL_BLOCK)
+    }
+    /// Lays out `pixels` (P rows of n bytes) as columns in `out` (exactly [`InputColumns::len_for`]).
+    ///
+    /// Errors: `ZeroLength` for n = 0, `LengthMismatch` for inconsistent lengths.
+    pub fn pack(pixels: &[u8], n: usize, out: &'a mut [u8]) -> Result<InputColumns<'a>> {
+        if n == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        if !pixels.len().is_multiple_of(n) {
+            return Err(ShapeError::LengthMismatch {
+                expected: pixels.len() / n * n,
+                got: pixels.len(),
+            });
+        }
+        let p = pixels.len() / n;
+        let need = Self::len_for(n, p);
+        if out.len() != need {
+            return Err(ShapeError::LengthMismatch {
+                expected: need,
+                got: out.len(),
+            });
+        }
+        out.fill(0);
+        for (mu, px) in pixels.chunks_exact(n).enumerate() {
+            let (b, t) = (mu / COL_BLOCK, mu % COL_BLOCK);
+            let block = &mut out[b * n * COL_BLOCK..(b + 1) * n * COL_BLOCK];
+            for (j, &v) in px.iter().enumerate() {
+                block[j * COL_BLOCK + t] = v;
+            }
+        }
+        Ok(InputColumns { n, p, x: out })
+    }
+    /// Wraps columns laid out as by [`InputColumns::pack`].
+    ///
+    /// Errors: `ZeroLength`, `LengthMismatch`.
+    pub fn new(n: usize, p: usize, x: &'a [u8]) -> Result<Self> {
+        if n == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        if x.len() != Self::len_for(n, p) {
+            return Err(ShapeError::LengthMismatch {
+                expected: Self::len_for(n, p),
+                got: x.len(),
+            });
+        }
+        Ok(InputColumns { n, p, x })
+    }
+    /// Input dimension n.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Number of examples P.
+    pub fn p(&self) -> usize {
+        self.p
+    }
+    /// The columns of block `b` (n · [`COL_BLOCK`] entries).
+    #[inline(always)]
+    fn block(&self, b: usize) -> &'a [u8] {
+        let len = self.n * COL_BLOCK;
+        &self.x[b * len..(b + 1) * len]
+    }
+}
+
+/// The flipped weights of one layer (`rows` × n), grouped by row as signed column lists for the
+/// incremental first layer: row i contributes `h'_i = σ_i h_i + 2 (Σ_{j∈A_i} x_j − Σ_{j∈S_i} x_j)`
+/// with `σ_i = +1`, `A_i`/`S_i` the flipped columns whose weight was −1/+1 when at most half of
+/// the row is flipped, and `σ_i = −1`, `A_i`/`S_i` the *unflipped* columns whose weight is +1/−1
+/// otherwise (so a row never costs more than n/2 columns).
+#[derive(Clone, Copy, Debug)]
+pub struct RowFlips<'a> {
+    rows: usize,
+    n: usize,
+    offsets: &'a [u32],
+    cols: &'a [u32],
+    negate: &'a [u64],
+}
+
+impl<'a> RowFlips<'a> {
+    /// Length of the `offsets` buffer of [`RowFlips::build`] for `rows` rows.
+    pub const fn offsets_len(rows: usize) -> usize {
+        2 * rows + 1
+    }
+    /// Length of the `negate` buffer of [`RowFlips::build`] for `rows` rows.
+    pub const fn negate_len(rows: usize) -> usize {
+        words_for(rows)
+    }
+    /// Groups `flips` — strictly increasing row-major indices `i · n + j` into the layer `w`
+    /// (`w.p()` rows of n = `w.n()` weights, its values *before* the flips) — by row.
+    /// `offsets` and `negate` must have [`RowFlips::offsets_len`] and [`RowFlips::negate_len`]
+    /// entries; `cols` at least `flips.len()` (the lists never hold more entries than flips).
+    ///
+    /// Errors: `LengthMismatch` for wrong buffer lengths, `BufferTooSmall` for a short `cols`,
+    /// `InvalidParameter` for unsorted or repeated indices or n ≥ 2³², `IndexOutOfRange` for an
+    /// index past the layer.
+    pub fn build(
+        w: &Patterns<'_>,
+        flips: &[u32],
+        offsets: &'a mut [u32],
+        cols: &'a mut [u32],
+        negate: &'a mut [u64],
+    ) -> Result<RowFlips<'a>> {
+        let (rows, n) = (w.p(), w.n());
+        if rows == 0 || n == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        if u32::try_from(n).is_err() || u32::try_from(flips.len()).is_err() {
+            return Err(ShapeError::InvalidParameter(
+                "a layer row and a flip list must be shorter than 2^32",
+            ));
+        }
+        for (len, want) in [
+            (offsets.len(), Self::offsets_len(rows)),
+            (negate.len(), Self::negate_len(rows)),
+        ] {
+            if len != want {
+                return Err(ShapeError::LengthMismatch {
+                    expected: want,
+                    got: len,
+                });
+            }
+        }
+        if cols.len() < flips.len() {
+            return Err(ShapeError::BufferTooSmall {
+                needed: flips.len(),
+                capacity: cols.len(),
+            });
+        }
+        if flips.windows(2).any(|f| f[0] >= f[1]) {
+            return Err(ShapeError::InvalidParameter(
+                "flip indices must be strictly increasing",
+            ));
+        }
+        let total = (rows as u64).saturating_mul(n as u64);
+        if let Some(&last) = flips.last() {
+            if u64::from(last) >= total {
+                return Err(ShapeError::IndexOutOfRange {
+                    index: last as usize,
+                    len: total.min(usize::MAX as u64) as usize,
+                });
+            }
+        }
+        negate.fill(0);
+        let mut k = 0usize;
+        let mut o = 0usize;
+        for i in 0..rows {
+            let row0 = i as u64 * n as u64;
+            let start = k;
+            while k < flips.len() && u64::from(flips[k]) < row0 + n as u64 {
+                k += 1;
+            }
+            let fi = &flips[start..k];
+            let wrow = w.row(i);
+            let wrow = wrow.words();
+            // true ⇔ W_ij = −1 (bit 1).
+            let minus = |j: usize| (wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1 == 1;
+            let col = |f: u32| (u64::from(f) - row0) as usize;
+            if 2 * fi.len() > n {
+                negate[i / WORD_BITS] |= 1u64 << (i % WORD_BITS);
+                // σ = −1: the unflipped columns, +1 weights added, −1 weights subtracted.
+                for want_minus in [false, true] {
+                    offsets[2 * i + usize::from(want_minus)] = o as u32;
+                    let mut next = fi.iter().map(|&f| col(f)).peekable();
+                    for j in 0..n {
+                        if next.peek() == Some(&j) {
+                            next.next();
+                            continue;
+                        }
+                        if minus(j) == want_minus {
+                            cols[o] = j as u32;
+                            o += 1;
+                        }
+                    }
+                }
+            } else {
+                // σ = +1: the flipped columns, −1 weights added, +1 weights subtracted.
+                for want_minus in [true, false] {
+                    offsets[2 * i + usize::from(!want_minus)] = o as u32;
+                    for &f in fi {
+                        let j = col(f);
+                        if minus(j) == want_minus {
+                            cols[o] = j as u32;
+                            o += 1;
+                        }
+                    }
+                }
+            }
+        }
+        offsets[2 * rows] = o as u32;
+        Ok(RowFlips {
+            rows,
+            n,
+            offsets,
+            cols,
+            negate,
+        })
+    }
+    /// Rows of the layer.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Weights per row.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+    /// Columns summed over all rows (the work of one evaluation per example).
+    pub fn terms(&self) -> usize {
+        self.offsets[2 * self.rows] as usize
+    }
+    /// `(σ_i = −1, A_i, S_i)` of row i.
+    #[inline(always)]
+    fn row(&self, i: usize) -> (bool, &'a [u32], &'a [u32]) {
+        let (a, s, e) = (
+            self.offsets[2 * i] as usize,
+            self.offsets[2 * i + 1] as usize,
+            self.offsets[2 * i + 2] as usize,
+        );
+        (
+            (self.negate[i / WORD_BITS] >> (i % WORD_BITS)) & 1 == 1,
+            &self.cols[a..s],
+            &self.cols[s..e],
+        )
+    }
+}
+
+/// The unperturbed first layer of a network on P examples, for evaluating many perturbations of
+/// it incrementally: its weights `W₁`, the inputs as [`InputColumns`] and the pre-activations
+/// `H = W₁ x` (block `β`, row i, example `β·COL_BLOCK + t` at `(β · n₁ + i) · COL_BLOCK + t`).
+#[derive(Clone, Copy, Debug)]
+pub struct FirstLayerCache<'a> {
+    w: Patterns<'a>,
+    x: InputColumns<'a>,
+    h: &'a [i32],
+}
+
+impl<'a> FirstLayerCache<'a> {
+    /// `i32`s of the pre-activation buffer for `rows` units on P examples (saturating).
+    pub const fn h_len(rows: usize, p: usize) -> usize {
+        InputColumns::len_for(rows, p)
+    }
+    /// Computes `H = W₁ x` exactly into `h` (exactly [`FirstLayerCache::h_len`] entries).
+    ///
+    /// Errors: `LengthMismatch` when `w.n() != x.n()` or `h` has the wrong length, `ZeroLength`
+    /// for an empty layer, `InvalidParameter` for n too large for exact `i32` sums (as
+    /// [`Network::new`]).
+    pub fn new(w: Patterns<'a>, x: InputColumns<'a>, h: &'a mut [i32]) -> Result<Self> {
+        if w.p() == 0 || w.n() == 0 {
+            return Err(ShapeError::ZeroLength);
+        }
+        if w.n() != x.n() {
+            return Err(ShapeError::LengthMismatch {
+                expected: w.n(),
+                got: x.n(),
+            });
+        }
+        if w.n() > (i32::MAX as usize) / 255 / 2 {
+            return Err(ShapeError::InvalidParameter(
+                "input dimension too large for exact i32 sums",
+            ));
+        }
+        let need = Self::h_len(w.p(), x.p());
+        if h.len() != need {
+            return Err(ShapeError::LengthMismatch {
+                expected: need,
+                got: h.len(),
+            });
+        }
+        crate::simd::run(
+            INT16_LEVEL,
+            BaseKernel {
+                w: &w,
+                x: &x,
+                h: &mut *h,
+            },
+        );
+        Ok(FirstLayerCache { w, x, h })
+    }
+    /// Units of the layer n₁.
+    pub fn rows(&self) -> usize {
+        self.w.p()
+    }
+    /// Number of examples P.
+    pub fn p(&self) -> usize {
+        self.x.p()
+    }
+    /// The unperturbed weights.
+    pub fn weights(&self) -> Patterns<'a> {
+        self.w
+    }
+    /// `i32` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
+    pub fn int_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
+        if upper.is_empty() {
+            self.rows() * COL_BLOCK
+        } else {
+            chunked_int_len(upper, self.p())
+        }
+    }
+    /// `u64` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
+    pub fn bit_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
+        let t = self.rows() * BLOCK_WORDS;
+        if upper.is_empty() {
+            return t;
+        }
+        let widest = upper[..upper.len() - 1]
+            .iter()
+            .map(|w| w.p())
+            .fold(self.rows(), usize::max);
+        t.max(chunked_sign_len(upper)) + 2 * self.p() * words_for(widest)
+    }
+
+    /// Predictions (as [`Network::predict`]) of the network whose first layer is this one's
+    /// weights with `flips` applied and whose further layers are `upper` (possibly none), on the
+    /// cached examples.
+    ///
+    /// Errors: `LengthMismatch` when `flips` is not of this layer's shape, `upper` does not chain
+    /// onto it or `out.len() != P`; `BufferTooSmall` for short scratch; as [`Network::new`] for a
+    /// malformed `upper`.
+    pub fn predict(
+        &self,
+        flips: &RowFlips<'_>,
+        upper: &[Patterns<'_>],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+    ) -> Result<()> {
+        let (rows, p) = (self.rows(), self.p());
+        if flips.rows() != rows || flips.n() != self.w.n() {
+            return Err(ShapeError::LengthMismatch {
+                expected: rows * self.w.n(),
+                got: flips.rows() * flips.n(),
+            });
+        }
+        if let Some(w) = upper.first() {
+            if w.n() != rows {
+                return Err(ShapeError::LengthMismatch {
+                    expected: rows,
+                    got: w.n(),
+                });
+            }
+            Network::new(upper)?;
+        }
+        if out.len() != p {
+            return Err(ShapeError::LengthMismatch {
+                expected: p,
+                got: out.len(),
+            });
+        }
+        let (ni, nb) = (self.int_scratch_len(upper), self.bit_scratch_len(upper));
+        if ints.len() < ni {
+            return Err(ShapeError::BufferTooSmall {
+                needed: ni,
+                capacity: ints.len(),
+            });
+        }
+        if bits.len() < nb {
+            return Err(ShapeError::BufferTooSmall {
+                needed: nb,
+                capacity: bits.len(),
+            });
+        }
+        if p == 0 {
+            return Ok(());
+        }
+        let tl = if upper.is_empty() {
+            rows * BLOCK_WORDS
+        } else {
+            (rows * BLOCK_WORDS).max(chunked_sign_len(upper))
+        };
+        let (t, rest) = bits[..nb].split_at_mut(tl);
+        if upper.is_empty() {
+            crate::simd::run(
+                INT16_LEVEL,
+                PerturbedKernel {
+                    cache: self,
+                    flips,
+                    t,
+                    sink: Sink::Decide {
+                        h: &mut ints[..rows * COL_BLOCK],
+                        out,
+                    },
+                },
+            );
+            return Ok(());
+        }
+        let (src, dst) = rest.split_at_mut(rest.len() / 2);
+        crate::simd::run(
+            INT16_LEVEL,
+            PerturbedKernel {
+                cache: self,
+                flips,
+                t,
+                sink: Sink::Pack {
+                    act: &mut src[..p * words_for(rows)],
+                },
+            },
+        );
+        forward_chunked(upper, p, ints, t, src, dst, out)
+    }
+
+    /// Misclassified examples of the perturbed network (see [`FirstLayerCache::predict`]) with
+    /// the given labels (±1 for one output unit, `0..C` otherwise); `out` is scratch of length P.
+    ///
+    /// Errors: as [`FirstLayerCache::predict`]; `LengthMismatch` when `labels.len() != P`.
+    pub fn count_errors(
+        &self,
+        flips: &RowFlips<'_>,
+        upper: &[Patterns<'_>],
+        labels: &[i32],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+    ) -> Result<u32> {
+        if labels.len() != self.p() {
+            return Err(ShapeError::LengthMismatch {
+                expected: self.p(),
+                got: labels.len(),
+            });
+        }
+        self.predict(flips, upper, ints, bits, out)?;
+        Ok(out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32)
+    }
+}
+
+/// Column `j` of a block.
+#[inline(always)]
+fn column(xb: &[u8], j: usize) -> Option<&[u8; COL_BLOCK]> {
+    xb.get(j * COL_BLOCK..)?.first_chunk::<COL_BLOCK>()
+}
+
+/// `acc += Σ_{j∈add} b_j − Σ_{j∈sub} b_j` over one block (pixel columns), exactly: `i16` partial
+/// sums of at most [`I16_TERMS`] added and [`I16_TERMS`] subtracted columns (each in
+/// [−32 640, 32 640]), widened to `i32`.
+#[inline(always)]
+fn add_columns(xb: &[u8], add: &[u32], sub: &[u32], acc: &mut [i32; COL_BLOCK]) {
+    let (mut add, mut sub) = (add, sub);
+    while !add.is_empty() || !sub.is_empty() {
+        let ka = add.len().min(I16_TERMS);
+        let ks = sub.len().min(I16_TERMS);
+        let mut d = [0i16; COL_BLOCK];
+        for &j in &add[..ka] {
+            if let Some(c) = column(xb, j as usize) {
+                for (d, &c) in d.iter_mut().zip(c) {
+                    *d = d.wrapping_add(i16::from(c));
+                }
+            }
+        }
+        for &j in &sub[..ks] {
+            if let Some(c) = column(xb, j as usize) {
+                for (d, &c) in d.iter_mut().zip(c) {
+                    *d = d.wrapping_sub(i16::from(c));
+                }
+            }
+        }
+        for (a, &d) in acc.iter_mut().zip(&d) {
+            *a += i32::from(d);
+        }
+        add = &add[ka..];
+        sub = &sub[ks..];
+    }
+}
+
+/// `H = W₁ x` block by block (run at the best vector level).
+struct BaseKernel<'k, 'a> {
+    w: &'k Patterns<'a>,
+    x: &'k InputColumns<'a>,
+    h: &'k mut [i32],
+}
+
+impl crate::simd::Kernel for BaseKernel<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (rows, n) = (self.w.p(), self.w.n());
+        for b in 0..InputColumns::blocks(self.x.p()) {
+            let xb = self.x.block(b);
+            for i in 0..rows {
+                let wrow = self.w.row(i);
+                let wrow = wrow.words();
+                let mut acc = [0i32; COL_BLOCK];
+                for j0 in (0..n).step_by(I16_TERMS) {
+                    let mut d = [0i16; COL_BLOCK];
+                    for j in j0..(j0 + I16_TERMS).min(n) {
+                        // m = 0 for W = +1, −1 for W = −1: (c ^ m) − m = W·c, branch-free.
+                        let m = -(((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as i16);
+                        if let Some(c) = column(xb, j) {
+                            for (d, &c) in d.iter_mut().zip(c) {
+                                *d = d.wrapping_add((i16::from(c) ^ m).wrapping_sub(m));
+                            }
+                        }
+                    }
+                    for (a, &d) in acc.iter_mut().zip(&d) {
+                        *a += i32::from(d);
+                    }
+                }
+                // Σ_j W_ij x_j = 2 Σ_j W_ij b_j − 255 Σ_j W_ij.
+                let minus: u32 = wrow.iter().map(|w| w.count_ones()).sum();
+                let c = 255 * (n as i32 - 2 * minus as i32);
+                for (h, &a) in self.h[(b * rows + i) * COL_BLOCK..][..COL_BLOCK]
+                    .iter_mut()
+                    .zip(&acc)
+                {
+                    *h = 2 * a - c;
+                }
+            }
+        }
+    }
+}
+
+/// Where the perturbed first layer goes.
+enum Sink<'k> {
+    /// Packed signs, P rows of n₁ bits (the hidden layers' input).
+    Pack { act: &'k mut [u64] },
+    /// The layer is the output: pre-activations of one block (n₁ × [`COL_BLOCK`]), then decisions.
+    Decide {
+        h: &'k mut [i32],
+        out: &'k mut [i32],
+    },
+}
+
+/// The perturbed first layer, block by block (run at the best vector level).
+struct PerturbedKernel<'k, 'a> {
+    cache: &'k FirstLayerCache<'a>,
+    flips: &'k RowFlips<'k>,
+    /// Signs of one block, n₁ rows of [`BLOCK_WORDS`] words (bit t ⇔ h'_{i, β·COL_BLOCK+t} < 0).
+    t: &'k mut [u64],
+    sink: Sink<'k>,
+}
+
+impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let PerturbedKernel {
+            cache,
+            flips,
+            t,
+            mut sink,
+        } = self;
+        let (rows, p) = (cache.rows(), cache.p());
+        for b in 0..InputColumns::blocks(p) {
+            let xb = cache.x.block(b);
+            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+            for i in 0..rows {
+                let (neg, add, sub) = flips.row(i);
+                let mut acc = [0i32; COL_BLOCK];
+                add_columns(xb, add, sub, &mut acc);
+                let hb = &cache.h[(b * rows + i) * COL_BLOCK..][..COL_BLOCK];
+                // h' = σh + 2(Σ_A x − Σ_S x) = σh + 4(Σ_A b − Σ_S b) − 510(|A| − |S|).
+                let s = 1 - 2 * i32::from(neg);
+                let c = 510 * (add.len() as i32 - sub.len() as i32);
+                let mut v = [0i32; COL_BLOCK];
+                for ((v, &h), &a) in v.iter_mut().zip(hb).zip(&acc) {
+                    *v = s * h + 4 * a - c;
+                }
+                match &mut sink {
+                    Sink::Pack { .. } => {
+                        for (word, v) in t[i * BLOCK_WORDS..][..BLOCK_WORDS]
+                            .iter_mut()
+                            .zip(v.chunks_exact(WORD_BITS))
+                        {
+                            if let Some(v) = v.first_chunk::<WORD_BITS>() {
+                                *word = sign_word(v);
+                            }
+                        }
+                    }
+                    Sink::Decide { h, .. } => {
+                        h[i * COL_BLOCK..][..COL_BLOCK].copy_from_slice(&v);
+                    }
+                }
+            }
+            match &mut sink {
+                Sink::Pack { act } => {
+                    transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
+                }
+                Sink::Decide { h, out } => {
+                    let o = &mut out[b * COL_BLOCK..b * COL_BLOCK + valid];
+                    // Cannot fail: the block holds rows × COL_BLOCK pre-activations.
+                    let _ = decide(h, rows, COL_BLOCK, o);
+                }
+            }
+        }
+    }
+}
+
+/// Writes the sign bits `t` (`rows` units × `kw` words: bit c of word k of unit i is example
+/// `k · 64 + c`) into the activation rows `mu0 .. mu0 + valid` of `act` (`words_for(rows)` words
+/// per example; bits past `rows` are 0), by 64 × 64 bit transposes.
+#[inline(always)]
+fn transpose_signs(t: &[u64], rows: usize, kw: usize, valid: usize, act: &mut [u64], mu0: usize) {
+    let wpr = words_for(rows);
+    let mut tile = [0u64; WORD_BITS];
+    for g in 0..wpr {
+        for k in 0..kw {
+            for (r, w) in tile.iter_mut().enumerate() {
+                let i = g * WORD_BITS + r;
+                *w = if i < rows { t[i * kw + k] } else { 0 };
+            }
+            transpose64(&mut tile);
+            let m0 = mu0 + k * WORD_BITS;
+            for (c, &w) in tile
+                .iter()
+                .enumerate()
+                .take(valid.saturating_sub(k * WORD_BITS))
+            {
+                act[(m0 + c) * wpr + g] = w;
+            }
+        }
+    }
+}
+
+/// Examples per product of a hidden layer in [`forward_chunked`] (a multiple of 64).
+const HIDDEN_CHUNK: usize = 320;
+
+/// `i32` scratch of [`forward_chunked`] for P examples.
+fn chunked_int_len(layers: &[Patterns<'_>], p: usize) -> usize {
+    let hidden = layers[..layers.len() - 1]
+        .iter()
+        .map(|w| w.p() * HIDDEN_CHUNK.min(p))
+        .max()
+        .unwrap_or(0);
+    hidden.max(layers[layers.len() - 1].p() * p)
+}
+
+/// `u64` scratch of [`forward_chunked`] beside its two activation buffers: the sign words of one
+/// chunk of the widest hidden layer.
+fn chunked_sign_len(layers: &[Patterns<'_>]) -> usize {
+    layers[..layers.len() - 1]
+        .iter()
+        .map(|w| w.p() * (HIDDEN_CHUNK / WORD_BITS))
+        .max()
+        .unwrap_or(0)
+}
+
+/// As [`forward_packed`], but each hidden layer as integer products ([`gemm::dot_matrix`]) of
+/// [`HIDDEN_CHUNK`] examples at a time whose signs are packed by word-wide compares and bit
+/// transposes (instead of one scattered bit write per product). Same results.
+fn forward_chunked(
+    layers: &[Patterns<'_>],
+    p: usize,
+    ints: &mut [i32],
+    t: &mut [u64],
+    src: &mut [u64],
+    dst: &mut [u64],
+    out: &mut [i32],
+) -> Result<()> {
+    let nl = layers.len();
+    let (mut src, mut dst) = (src, dst);
+    let mut cur_n = layers[0].n();
+    for (l, w) in layers.iter().enumerate() {
+        if l + 1 == nl {
+            let act = Patterns::new(cur_n, p, &src[..p * words_for(cur_n)])?;
+            let h = &mut ints[..w.p() * p];
+            gemm::dot_matrix(w, &act, h)?;
+            return decide(h, w.p(), p, out);
+        }
+        let (rows, wpr_in) = (w.p(), words_for(cur_n));
+        let next = &mut dst[..p * words_for(rows)];
+        for mu0 in (0..p).step_by(HIDDEN_CHUNK) {
+            let cnt = HIDDEN_CHUNK.min(p - mu0);
+            let chunk = Patterns::new(cur_n, cnt, &src[mu0 * wpr_in..(mu0 + cnt) * wpr_in])?;
+            let h = &mut ints[..rows * cnt];
+            gemm::dot_matrix(w, &chunk, h)?;
+            crate::simd::run(
+                crate::simd::Level::best(),
+                SignChunk {
+                    h,
+                    rows,
+                    cnt,
+                    t: &mut *t,
+                    act: &mut *next,
+                    mu0,
+                },
+            );
+        }
+        core::mem::swap(&mut src, &mut dst);
+        cur_n = rows;
+    }
+    Ok(())
+}
+
+/// Signs of one chunk of unit-major products (`rows` × `cnt`) into activation rows.
+struct SignChunk<'k> {
+    h: &'k [i32],
+    rows: usize,
+    cnt: usize,
+    t: &'k mut [u64],
+    act: &'k mut [u64],
+    mu0: usize,
+}
+
+impl crate::simd::Kernel for SignChunk<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let kw = self.cnt.div_ceil(WORD_BITS);
+        for (i, hr) in self.h.chunks_exact(self.cnt).enumerate() {
+            for (k, word) in self.t[i * kw..(i + 1) * kw].iter_mut().enumerate() {
+                let part = &hr[k * WORD_BITS..];
+                *word = match part.first_chunk::<WORD_BITS>() {
+                    Some(full) => sign_word(full),
+                    None => part
+                        .iter()
+                        .enumerate()
+                        .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c)),
+                };
+            }
+        }
+        transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
+    }
+}
+
+/// Bit c set ⇔ `v[c] < 0`.
+#[inline(always)]
+fn sign_word(v: &[i32; WORD_BITS]) -> u64 {
+    let mut m = 0u64;
+    for (c, &v) in v.iter().enumerate() {
+        m |= u64::from(v < 0) << c;
+    }
+    m
+}
+
+/// In-place transpose of a 64 × 64 bit matrix (row r = word r, column c = bit c): afterwards bit
+/// c of word r is the former bit r of word c. Recursive block swaps (Hacker's Delight §7-3).
+#[inline(always)]
+fn transpose64(a: &mut [u64; WORD_BITS]) {
+    let mut j = 32usize;
+    let mut m: u64 = 0x0000_0000_FFFF_FFFF;
+    while j != 0 {
+        let mut k = 0usize;
+        while k < WORD_BITS {
+            let t = ((a[k] >> j) ^ a[k + j]) & m;
+            a[k] ^= t << j;
+            a[k + j] ^= t;
+            k = (k + j + 1) & !j;
+        }
+        j >>= 1;
+        m ^= m << j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{below, rng_from_seed, uniform};
+    use rand_core::RngCore;
+    use std::vec;
+    use std::vec::Vec;
+
+    #[test]
+    fn transpose64_is_the_bit_transpose() {
+        let mut rng = rng_from_seed(7);
+        let a: [u64; 64] = core::array::from_fn(|_| rng.next_u64());
+        let mut t = a;
+        transpose64(&mut t);
+        for (r, &tr) in t.iter().enumerate() {
+            for (c, &ac) in a.iter().enumerate() {
+                assert_eq!((tr >> c) & 1, (ac >> r) & 1, "({r}, {c})");
+            }
+        }
+    }
+
+    /// The i16 partial sums at their worst case: columns of 255 added (or subtracted) and columns
+    /// of 0 on the other side, for list lengths around the 128-term chunk.
+    #[test]
+    fn column_sums_are_exact_at_the_i16_limit() {
+        let n = 700;
+        let mut xb = vec![0u8; n * COL_BLOCK];
+        for j in (0..n).filter(|j| j % 3 != 0) {
+            xb[j * COL_BLOCK..(j + 1) * COL_BLOCK].fill(255);
+        }
+        let full: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 0).collect();
+        let empty: Vec<u32> = (0..n as u32).filter(|j| j % 3 == 0).collect();
+        for (na, ns) in [
+            (0, 129),
+            (129, 0),
+            (127, 2),
+            (1, 200),
+            (128, 128),
+            (300, 200),
+            (0, 0),
+        ] {
+            let mut acc = [5i32; COL_BLOCK];
+            add_columns(&xb, &full[..na], &empty[..ns], &mut acc);
+            assert!(
+                acc.iter().all(|&a| a == 5 + 255 * na as i32),
+                "+{na} −{ns} terms"
+            );
+            add_columns(&xb, &empty[..ns], &full[..na], &mut acc);
+            assert!(acc.iter().all(|&a| a == 5), "+{ns} −{na} terms");
+        }
+    }
+
+    /// A random network: packed layers (bit 1 ⇔ −1).
+    fn random_layers(arch: &[usize], rng: &mut crate::rng::Rng) -> Vec<Vec<u64>> {
+        arch.windows(2)
+            .map(|s| {
+                let wpr = words_for(s[0]);
+                let mut w = vec![0u64; s[1] * wpr];
+                for r in 0..s[1] {
+                    for c in 0..s[0] {
+                        w[r * wpr + c / 64] |= (rng.next_u64() & 1) << (c % 64);
+                    }
+                }
+                w
+            })
+            .collect()
+    }
+
+    fn views<'a>(arch: &[usize], words: &'a [Vec<u64>]) -> Vec<Patterns<'a>> {
+        arch.windows(2)
+            .zip(words)
+            .map(|(s, w)| Patterns::new(s[0], s[1], w).unwrap())
+            .collect()
+    }
+
+    /// Plain predictions of the packed evaluation (the reference of the incremental one).
+    fn full_predict(arch: &[usize], words: &[Vec<u64>], pixels: &[u8]) -> Vec<i32> {
+        let pats = views(arch, words);
+        let net = Network::new(&pats).unwrap();
+        let p = pixels.len() / arch[0];
+        let mut pw = vec![0u64; PixelPlanes::len_for(arch[0], p)];
+        let planes = PixelPlanes::pack(pixels, arch[0], &mut pw).unwrap();
+        let mut ints = vec![0i32; net.int_scratch_len(p)];
+        let mut bits = vec![0u64; net.bit_scratch_len(p)];
+        let mut out = vec![0i32; p];
+        net.predict(&planes, &mut ints, &mut bits, &mut out)
+            .unwrap();
+        out
+    }
+
+    /// Incremental == full evaluation of the perturbed network, on random networks (depth 1–3,
+    /// one or several outputs, widths across word boundaries), P across block boundaries, inputs
+    /// including the extremes 0 and 255, and flip probabilities 0, 1 and in between (rows both
+    /// below and above half flipped, and rows with more than 128 summed columns).
+    #[test]
+    fn incremental_first_layer_equals_full_evaluation() {
+        let mut rng = rng_from_seed(20261129);
+        for case in 0..24 {
+            let n0 = [1, 37, 300, 785][case % 4];
+            let depth = 1 + case % 3;
+            let mut arch = vec![n0];
+            for _ in 0..depth - 1 {
+                arch.push(1 + below(&mut rng, 140) as usize);
+            }
+            arch.push(if case % 2 == 0 {
+                1
+            } else {
+                2 + below(&mut rng, 9) as usize
+            });
+            let p = [1, 127, 128, 300][case / 6 % 4];
+            let pixels: Vec<u8> = (0..p * n0)
+                .map(|_| match case % 5 {
+                    0 => 255,
+                    1 => [0, 255][(rng.next_u32() & 1) as usize],
+                    _ => rng.next_u32() as u8,
+                })
+                .collect();
+            let mut base = random_layers(&arch, &mut rng);
+            if case % 5 == 0 {
+                // All inputs 255 and a constant first layer: every summed column has the same
+                // sign, the worst case of the i16 partial sums.
+                let wpr = words_for(n0);
+                for r in 0..arch[1] {
+                    for c in 0..n0 {
+                        let bit = 1u64 << (c % 64);
+                        let w = &mut base[0][r * wpr + c / 64];
+                        *w = if case % 2 == 0 { *w & !bit } else { *w | bit };
+                    }
+                }
+            }
+            let mut xs = vec![0u8; InputColumns::len_for(n0, p)];
+            let x = InputColumns::pack(&pixels, n0, &mut xs).unwrap();
+            let mut hs = vec![0i32; FirstLayerCache::h_len(arch[1], p)];
+            let w0 = Patterns::new(n0, arch[1], &base[0]).unwrap();
+            let cache = FirstLayerCache::new(w0, x, &mut hs).unwrap();
+            let upper = views(&arch[1..], &base[1..]);
+            let mut ints = vec![0i32; cache.int_scratch_len(&upper)];
+            let mut bits = vec![0u64; cache.bit_scratch_len(&upper)];
+            for &pf in &[0.0, 1.0, 0.01, 0.1, 0.45, 0.5, 0.55, 0.9] {
+                let total = n0 * arch[1];
+                let flips: Vec<u32> = (0..total as u32)
+                    .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
+                    .collect();
+                let mut flipped = base.clone();
+                let wpr = words_for(n0);
+                for &f in &flips {
+                    let (r, c) = (f as usize / n0, f as usize % n0);
+                    flipped[0][r * wpr + c / 64] ^= 1 << (c % 64);
+                }
+                let want = full_predict(&arch, &flipped, &pixels);
+                let mut off = vec![0u32; RowFlips::offsets_len(arch[1])];
+                let mut cols = vec![0u32; flips.len()];
+                let mut neg = vec![0u64; RowFlips::negate_len(arch[1])];
+                let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
+                assert!(
+                    2 * rf.terms() <= total,
+                    "at most half of every row is summed"
+                );
+                let mut out = vec![0i32; p];
+                cache
+                    .predict(&rf, &upper, &mut ints, &mut bits, &mut out)
+                    .unwrap();
+                assert_eq!(out, want, "case {case} arch {arch:?} P {p} flip prob {pf}");
+                let labels = want.clone();
+                let e = cache
+                    .count_errors(&rf, &upper, &labels, &mut ints, &mut bits, &mut out)
+                    .unwrap();
+                assert_eq!(e, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn incremental_first_layer_rejects_bad_shapes() {
+        let mut rng = rng_from_seed(3);
+        let arch = [70, 9, 1];
+        let words = random_layers(&arch, &mut rng);
+        let w0 = Patterns::new(70, 9, &words[0]).unwrap();
+        let (mut off, mut cols, mut neg) = (vec![0u32; 19], vec![0u32; 4], vec![0u64; 1]);
+        for (flips, err) in [
+            (
+                &[5u32, 3][..],
+                ShapeError::InvalidParameter("flip indices must be strictly increasing"),
+            ),
+            (
+                &[3, 3],
+                ShapeError::InvalidParameter("flip indices must be strictly increasing"),
+            ),
+            (
+                &[630],
+                ShapeError::IndexOutOfRange {
+                    index: 630,
+                    len: 630,
+                },
+            ),
+            (
+                &[1, 2, 3, 4, 5],
+                ShapeError::BufferTooSmall {
+                    needed: 5,
+                    capacity: 4,
+                },
+            ),
+        ] {
+            assert_eq!(
+                RowFlips::build(&w0, flips, &mut off, &mut cols, &mut neg).unwrap_err(),
+                err
+            );
+        }
+        assert!(matches!(
+            RowFlips::build(&w0, &[1], &mut off[..18], &mut cols, &mut neg),
+            Err(ShapeError::LengthMismatch { .. })
+        ));
+        let pixels = vec![7u8; 70 * 3];
+        let mut xs = vec![0u8; InputColumns::len_for(70, 3)];
+        assert!(InputColumns::pack(&pixels[1..], 70, &mut xs).is_err());
+        let x = InputColumns::pack(&pixels, 70, &mut xs).unwrap();
+        let short = vec![0u8; InputColumns::len_for(70, 3) - 1];
+        assert!(matches!(
+            InputColumns::new(70, 3, &short),
+            Err(ShapeError::LengthMismatch { .. })
+        ));
+        let mut hs = vec![0i32; FirstLayerCache::h_len(9, 3)];
+        assert!(FirstLayerCache::new(w0, x, &mut hs[1..]).is_err());
+        let cache = FirstLayerCache::new(w0, x, &mut hs).unwrap();
+        let rf = RowFlips::build(&w0, &[], &mut off, &mut cols, &mut neg).unwrap();
+        let upper = views(&arch[1..], &words[1..]);
+        let mut ints = vec![0i32; cache.int_scratch_len(&upper)];
+        let mut bits = vec![0u64; cache.bit_scratch_len(&upper)];
+        let mut out = vec![0i32; 3];
+        // Upper layers that do not chain onto the first.
+        let other = random_layers(&[8, 1], &mut rng);
+        let wrong = [Patterns::new(8, 1, &other[0]).unwrap()];
+        assert!(cache
+            .predict(&rf, &wrong, &mut ints, &mut bits, &mut out)
+            .is_err());
+        assert!(matches!(
+            cache.predict(&rf, &upper, &mut ints, &mut bits[1..], &mut out),
+            Err(ShapeError::BufferTooSmall { .. })
+        ));
+        assert!(cache
+            .predict(&rf, &upper, &mut ints, &mut bits, &mut out[1..])
+            .is_err());
+        // Flips of another layer shape.
+        let w1 = Patterns::new(9, 1, &words[1]).unwrap();
+        let (mut o1, mut c1, mut n1) = (vec![0u32; 3], vec![0u32; 0], vec![0u64; 1]);
+        let rf1 = RowFlips::build(&w1, &[], &mut o1, &mut c1, &mut n1).unwrap();
+        assert!(cache
+            .predict(&rf1, &upper, &mut ints, &mut bits, &mut out)
+            .is_err());
+        cache
+            .predict(&rf, &upper, &mut ints, &mut bits, &mut out)
+            .unwrap();
+        assert_eq!(out, full_predict(&arch, &words, &pixels));
     }
 }

@@ -92,7 +92,7 @@ def solve(
     dr: float = 1e-3,
     max_sweeps: int = 10_000,
     ps: float = 0.3,
-    cpr_ps: float = 0.003,
+    cpr_ps: Optional[float] = None,
     sa_sweeps: int = 10_000,
 ) -> Dict[str, Any]: ...
 def enumerate(

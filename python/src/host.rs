@@ -119,6 +119,7 @@ impl Data {
             comments: vec![format!(
                 " flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}"
             )],
+            committee: None,
         })
     }
 
@@ -254,8 +255,8 @@ pub struct SolveArgs {
     pub max_sweeps: usize,
     /// --ps.
     pub ps: f64,
-    /// --cpr-ps.
-    pub cpr_ps: f64,
+    /// --cpr-ps (`None`: 0.51·α³/√N).
+    pub cpr_ps: Option<f64>,
     /// --sa-sweeps.
     pub sa_sweeps: usize,
 }
@@ -264,7 +265,7 @@ pub struct SolveArgs {
 /// the CLI's ±1 string; the caller converts it).
 pub fn solve(data: &Data, a: &SolveArgs, kappa: Option<f64>, seed: u64) -> Result<Value, PyErr> {
     let algo = Algo::parse(&a.algo).map_err(err)?;
-    if !(0.0..=1.0).contains(&a.ps) || !(0.0..=1.0).contains(&a.cpr_ps) {
+    if !(0.0..=1.0).contains(&a.ps) || a.cpr_ps.is_some_and(|p| !(0.0..=1.0).contains(&p)) {
         return Err(PyValueError::new_err("--ps and --cpr-ps must be in [0, 1]"));
     }
     let opts = SolveOpts {
@@ -291,6 +292,9 @@ pub fn solve(data: &Data, a: &SolveArgs, kappa: Option<f64>, seed: u64) -> Resul
     v["n"] = data.n().into();
     v["p"] = data.p().into();
     v["kappa"] = inst.threshold.kappa.into();
+    // K: `flatmin solve --json` prints it; Python instances are perceptrons (committee files are
+    // refused when read), so it is 1.
+    v["k"] = 1.into();
     v["seed"] = seed.into();
     Ok(v)
 }

@@ -480,7 +480,7 @@ pub fn local_entropy<'py>(
 #[pyo3(signature = (instance, algo = "fbp", seed = 0, kappa = None, protocol = "paper",
                     step_sweeps = 10, full_protocol = false, fallback = "reinforcement",
                     sweep_check = true, runaway_steps = 4, dr = 1e-3, max_sweeps = 10_000,
-                    ps = 0.3, cpr_ps = 0.003, sa_sweeps = 10_000))]
+                    ps = 0.3, cpr_ps = None, sa_sweeps = 10_000))]
 #[allow(clippy::too_many_arguments)]
 pub fn solve<'py>(
     py: Python<'py>,
@@ -497,7 +497,7 @@ pub fn solve<'py>(
     dr: f64,
     max_sweeps: usize,
     ps: f64,
-    cpr_ps: f64,
+    cpr_ps: Option<f64>,
     sa_sweeps: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let data = &instance.get().data;
@@ -521,7 +521,7 @@ pub fn solve<'py>(
         m.retain(|k, _| {
             [
                 "solved", "errors", "margin", "weights", "sweeps", "seconds", "algo", "n", "p",
-                "kappa", "seed",
+                "kappa", "k", "seed",
             ]
             .contains(&k.as_str())
         });

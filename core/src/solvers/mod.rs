@@ -11,8 +11,8 @@
 //!
 //! | solver | measured (50 % of instances solved) | literature |
 //! |---|---|---|
-//! | SBPI, K = ⌈√N⌉ | α ≈ 0.74 (10/10 at 0.72, 4/10 at 0.75, 0/10 at 0.78; 10⁴ sweeps) | ≈ 0.65–0.7 at N ~ 10³ (Baldassi, Braunstein, Brunel, Zecchina, PNAS 2007) |
-//! | CP+R, p_s = 0.003 | not reached: 4–5/10 solved at every α from 0.45 to 0.65, 0/10 at 0.7; the failures end with one error (see [`mod@sbpi`]) | similar to SBPI for generalization (Baldassi, J. Stat. Phys. 2009); no storage figure there |
+//! | SBPI, K = ⌈√N⌉ | α ≈ 0.74 (10/10 from 0.3 to 0.72, 4/10 at 0.75, 0/10 at 0.78; 10⁴ sweeps) | ≈ 0.65–0.7 at N ~ 10³ (Baldassi, Braunstein, Brunel, Zecchina, PNAS 2007) |
+//! | CP+R, K = ⌈√N⌉, CP step on errors and barely correct patterns, p_s = 0.51·α³/√N | α ≈ 0.73 (9–10/10 from 0.3 to 0.72, 2/10 at 0.75, 0/10 at 0.78; before the fix 4–7/10 at 0.4–0.6, see [`mod@sbpi`]) | ≈ 0.65–0.7 at N ~ 10³ (recalled; Baldassi, J. Stat. Phys. 2009 studies generalization) |
 //! | annealing, 10⁴ sweeps | below 0.3 (0/2 at α = 0.3; 10⁵ sweeps: 1/2) | "extremely long cooling … or just fail" (Baldassi et al., J. Stat. Mech. 2016) |
 //! | clipped Hebb | α ≈ 0.09 (20/20 up to 0.05, 13/20 at 0.08, 7/20 at 0.1) | solves only at α → 0 |
 //!

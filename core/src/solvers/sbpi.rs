@@ -1,56 +1,71 @@
-//! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J. Stat.
-//! Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec \[LIT\]; the
-//! defaults are [LIT approx]/\[REC\].
+//! SBPI (Baldassi, Braunstein, Brunel, Zecchina, PNAS 104, 11079, 2007) and CP+R (Baldassi, J.
+//! Stat. Phys. 136, 902, 2009), ALGORITHMS §d.2–d.3. The rules are from memory in the spec \[LIT\]
+//! (no public implementation by the authors was found to compare with); the defaults are measured
+//! here.
 //!
-//! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i. Patterns are
-//! presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot product):
-//! * error (s < T): h_i ← h_i + 2ξ_i for all i, clipped (the clipped perceptron, CP);
-//! * SBPI, barely correct (T ≤ s ≤ T_par − 1 + θ_m; for κ = 0, N odd: 0 < s ≤ θ_m): with probability
-//!   p_s, h_i ← h_i + 2ξ_i only where ξ_i h_i ≥ 1 (metaplastic: no sign changes);
-//! * CP+R, otherwise: with probability p_s, h_i ← h_i + 2 sign(h_i) for all i (clipped).
+//! Each synapse has an odd hidden state h_i ∈ [−(2K−1), 2K−1] and w_i = sign h_i (never 0).
+//! Patterns are presented in a fresh random order each sweep, with s = s_μ(w) (one popcount dot
+//! product), the margin T and the barely correct window T ≤ s ≤ T_par − 1 + θ_m (κ = 0, N odd,
+//! θ_m = 1: s = 1):
+//! * SBPI: error (s < T): h_i ← h_i + 2ξ_i for all i, clipped (the clipped perceptron step, CP);
+//!   barely correct: with probability p_s, h_i ← h_i + 2ξ_i only where ξ_i h_i ≥ 1 (metaplastic: no
+//!   sign changes);
+//! * CP+R: error **or barely correct**: the CP step; otherwise, with probability p_s, h_i ← h_i + 2
+//!   sign(h_i) for all i (the unsupervised reinforcement, clipped).
 //!
-//! **The hidden range must grow like √N.** With the spec's fixed K = 20 (±39) SBPI failed at α = 0.6
-//! for N = 951…1101 and 2001 (worse than clipped Hebb at 2001) although it solved N ≤ 901: the hidden
-//! states h_i play the role of the BP fields, whose spread grows like √N, and a bounded range makes
-//! the clipped-perceptron steps thrash. Measured at α = 0.6, seeds 0–3, 10⁴ sweeps: at N = 1001,
-//! K ≤ 20 solved 0/4 and K ≥ 21 4/4; at N = 501, K = 10 0/4 and K = 15 4/4; at N = 2001, K = 20
-//! 0/2 and K = 30 4/4; so K_min ≈ 0.66 √N. The default is now K = ⌈√N⌉ ([`SbpiParams::auto_k`]),
-//! capped at 63 by the `i8` hidden states, which is enough up to N ≈ 9000 (above that, pass a
-//! wider type or expect the same failure). No overflow or rule bug was found: the rules below are
-//! those of the PNAS paper as the spec recalls them, and the instance-to-instance pattern of the old
-//! failures (999 and 1025 solved, 1001 failed) is the edge K = 20 ≈ 0.63 √N.
+//! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`, `perm: [u32;
+//! P]`, `stabilities: [i32; P]`. Integer ranges: h in i16 during an update, clipped to ±(2K−1) ≤
+//! ±125, no overflow; θ_m is added with saturation.
 //!
-//! Measured thresholds (release build, `flatmin capacity --algo sbpi,cpr --n 1001 --alphas
-//! 0.6,0.65,0.7,0.72,0.75,0.78 --samples 10 --threads 1`, κ = 0, 10⁴ sweeps, solved/10):
+//! **The hidden range must grow like √N** (SBPI and CP+R). With the spec's fixed K = 20 (±39) SBPI
+//! failed at α = 0.6 for N = 951…1101 and 2001 although it solved N ≤ 901: the hidden states play
+//! the role of the BP fields, whose spread grows like √N. Measured at α = 0.6, seeds 0–3, 10⁴
+//! sweeps: at N = 1001, K ≤ 20 solved 0/4 and K ≥ 21 4/4; at N = 501, K = 10 0/4 and K = 15 4/4; at
+//! N = 2001, K = 20 0/2 and K = 30 4/4; so K_min ≈ 0.66 √N. The default is K = ⌈√N⌉
+//! ([`SbpiParams::auto_k`]), capped at 63 by the `i8` hidden states (enough up to N ≈ 9000).
 //!
-//! | α | 0.60 | 0.65 | 0.70 | 0.72 | 0.75 | 0.78 |
-//! |---|---|---|---|---|---|---|
-//! | SBPI (K = 32, θ_m = 1, p_s = 0.3) | 10 | 10 | 10 | 10 | 4 | 0 |
-//! | CP+R (K = 32, p_s = 0.003) | 4 | 3 | 0 | 1 | 0 | 0 |
-//! | SBPI with the old K = 20 (issue report) | 5 | 0 | 0 | – | – | – |
+//! **Why CP+R stalled, and the fix.** With the CP step on errors only (the spec's §d.3, now
+//! `theta_m: 0`) CP+R solved 4–7/10 at α = 0.4–0.6 and 1–3/10 at 0.65–0.72 (N = 1001, table below),
+//! and up to α = 0.7 every failure ended with one error. No integer or sign bug: the unsupervised
+//! reinforcement (≈ p_s·P events a sweep, each +2 on every |h_i|) outpaces the CP step of the last
+//! error (2 a sweep on the synapses it needs), so every hidden state saturates at ±(2K−1) and the
+//! run freezes (`cpr_errors_only_rule_freezes_with_one_error` in tests/solvers.rs shows it). Two
+//! changes fix it, both measured:
+//! 1. The CP step also on barely correct patterns (SBPI's window, θ_m = 1): patterns sitting at s =
+//!    1 keep the hidden states moving and are pushed off the edge before the reinforcement locks
+//!    them. Wider windows are worse near capacity (N = 1001, α = 0.72, 20 runs of 3000 sweeps:
+//!    θ_m = 1 solved 18, θ_m = 3 at most 8, θ_m = 5 at most 3).
+//! 2. The rate p_s = 0.51·α³/√N ([`SbpiParams::cpr_auto_p_s`]), a measured law: it must scale like
+//!    1/√N (N = 301, α = 0.7: 0/20 at p_s = 0.006, 15/20 at 0.011; N = 2001, α = 0.7: 0/10 at
+//!    0.006, 6/10 at 0.00425 in 3000 sweeps), and it must drop fast at small α, where few patterns
+//!    are near the edge (N = 1001, α = 0.5: 24/30 solved at p_s = 0.006, 28/30 at 0.0042, 30/30 at
+//!    0.0015; N = 2001, α = 0.5: 3/6 at 0.0030, 10/10 at 0.0014). The rate stays below the bound
+//!    √(2/(πN)) of the 2009 abstract. The spec's \[REC\] p_s = 0.1–0.3 freezes at once.
 //!
-//! At N = 2001 (K = 45, `--samples 6`): 6/6 at α = 0.70, 0/6 at 0.75.
+//! Measured thresholds (release build, `flatmin --threads 2 capacity --algo cpr,sbpi --n N --alphas
+//! … --samples 10` (6 at N = 2001), κ = 0, 10⁴ sweeps, solved/samples, machine shared with 6 other
+//! builds):
 //!
-//! SBPI's 50 % point at N = 1001 is α ≈ 0.74, at or above the literature's α ≈ 0.65–0.7 for
-//! N ~ 10³ (Baldassi et al., PNAS 2007; the spec quotes it from memory).
-//! CP+R is **not** at the literature's level and the cause is not found: it solves 4–5/10 at every α
-//! from 0.45 to 0.65 (0.45: 5, 0.5: 4, 0.55: 5, 0.6: 4, 0.65: 3; 0/10 at 0.7), and the failures end
-//! with a single error (mean error fraction ≈ 0.001): once one pattern is left, its clipped-
-//! perceptron step (2 per sweep on each synapse) loses against the reinforcement (P·p_s ≈ 2 steps
-//! per sweep on every synapse), so the last error freezes. A smaller rate does not help (see
-//! below). Baldassi 2009 analyses CP+R for generalization (teacher–student), not storage, so its
-//! storage threshold is not a literature value; the rule here is the spec's recollection. Its
-//! abstract (arXiv:1211.3024) bounds the reinforcement rate by √(2/(πN)) ≈ 0.025 at N = 1001,
-//! which every rate tried below respects.
+//! | N = 1001, α | 0.30 | 0.40 | 0.45 | 0.50 | 0.55 | 0.60 | 0.65 | 0.70 | 0.72 | 0.75 | 0.78 |
+//! |---|---|---|---|---|---|---|---|---|---|---|---|
+//! | CP+R, default (θ_m = 1, p_s = 0.51·α³/√N) | 10 | 10 | 10 | 10 | 9 | 10 | 9 | 10 | 10 | 2 | 0 |
+//! | CP+R, errors only, p_s = 0.003 (before) | 10 | 6 | 6 | 7 | 5 | 4 | 1 | 3 | 1 | 0 | – |
+//! | SBPI (K = 32, θ_m = 1, p_s = 0.3) | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 10 | 4 | 0 |
 //!
-//! CP+R needs a small rate: p_s = 0.003 is the best of {0.0003, 0.001, 0.003, 0.01, 0.03} at N = 1001,
-//! α = 0.6 (1/10 at 0.001, 0/10 at 0.0003, 0.01 and 0.03; larger rates freeze the hidden states
-//! before a solution is reached, smaller ones leave the clipped perceptron alone, which does not
-//! converge); the spec's \[REC\] 0.1–0.3 is far too large. CP+R also needs the √N hidden range
-//! (K = 20: 0/6 at α = 0.6; K = 63: 2/6).
+//! * N = 301 (K = 18), α = 0.3, 0.5, 0.6, 0.7, 0.75: CP+R 10, 10, 10, 6, 5 of 10; SBPI 10, 10, 10,
+//!   9, 4 of 10.
+//! * N = 2001 (K = 45), α = 0.4, 0.5, 0.55, 0.6, 0.7, 0.75: CP+R 6, 4, 6, 6, 6, 0 of 6; SBPI 6, 6,
+//!   6, 6, 6, 0 of 6.
 //!
-//! Stops when E_κ = 0 after a sweep, or after `max_sweeps`. Memory: hidden `[i8; N]`,
-//! `perm: [u32; P]`, `stabilities: [i32; P]`.
+//! **Not fully fixed:** a run still freezes with one error now and then below the threshold (2 of
+//! the 70 runs at α ≤ 0.65, N = 1001; 2 of the 24 at α ≤ 0.6, N = 2001): the constant-rate
+//! unsupervised reinforcement is CP+R's weak point, which SBPI's metaplastic rule (it strengthens
+//! only the synapses that barely correct patterns rely on) does not have. A smaller `p_s` (p_s·P <
+//! 1) removes the freeze at small α at the cost of speed (N = 2001, α = 0.5, p_s = 0.0014: 10/10).
+//!
+//! The 50 % points at N = 1001 are α ≈ 0.74 (SBPI) and ≈ 0.73–0.74 (CP+R), at or above the
+//! literature's α ≈ 0.65–0.7 for N ~ 10³ (PNAS 2007 for SBPI; the spec's recollection for CP+R,
+//! whose 2009 paper studies generalization, not storage).
 
 use super::{evaluate, SolverOutcome};
 use crate::bits::{dot_words, SpinsMut};
@@ -66,7 +81,10 @@ pub struct SbpiParams {
     /// [`SbpiParams::auto_k`]`(N)` = min(⌈√N⌉, 63). A fixed K fails above N ≈ 2.3·K² (see the
     /// module docs): the hidden range must grow like √N.
     pub k: u8,
-    /// θ_m ≥ 1: SBPI's "barely correct" window on the integer scale.
+    /// θ_m ≥ 0: the "barely correct" window on the integer scale, T ≤ s ≤ T_par − 1 + θ_m (κ = 0,
+    /// N odd: s = 1 for θ_m = 1): SBPI's metaplastic rule and CP+R's clipped-perceptron step act
+    /// there. θ_m = 0 empties the window (SBPI becomes the plain clipped perceptron; CP+R the
+    /// errors-only rule of ALGORITHMS §d.3, which freezes, see the module docs).
     pub theta_m: i32,
     /// Probability p_s of the metaplastic (SBPI) or reinforcement (CP+R) rule.
     pub p_s: f64,
@@ -99,6 +117,30 @@ impl SbpiParams {
         r.clamp(1, usize::from(Self::MAX_K)) as u8
     }
 
+    /// CP+R's default reinforcement rate for P patterns on N synapses: p_s = c·α³/√N with
+    /// c = [`SbpiParams::CPR_RATE`] and α = P/N (0.0060 at N = 1001, α = 0.72; 0.0020 at α = 0.5;
+    /// below the bound √(2/(πN)) of Baldassi 2009 for α ≤ 1.1). A measured law, not a derivation
+    /// (module docs): the rate must scale like 1/√N for CP+R to converge near α ≈ 0.7, and must
+    /// fall steeply with α below that, or the reinforcement saturates every hidden state while one
+    /// error is left.
+    pub fn cpr_auto_p_s(n: usize, p: usize) -> f64 {
+        let n = n.max(1) as f64;
+        let alpha = p as f64 / n;
+        Self::CPR_RATE * alpha * alpha * alpha / libm::sqrt(n)
+    }
+
+    /// The constant c of [`SbpiParams::cpr_auto_p_s`] = c·α³/√N.
+    pub const CPR_RATE: f64 = 0.51;
+
+    /// CP+R's defaults for P patterns on N synapses: [`Default`] (K = ⌈√N⌉, θ_m = 1, 10⁴ sweeps)
+    /// with p_s = [`SbpiParams::cpr_auto_p_s`]`(N, P)`.
+    pub fn cpr_default(n: usize, p: usize) -> Self {
+        SbpiParams {
+            p_s: Self::cpr_auto_p_s(n, p).min(1.0),
+            ..Self::default()
+        }
+    }
+
     /// The K a run on N synapses uses: `k`, or [`SbpiParams::auto_k`]`(N)` when `k` is 0.
     pub fn effective_k(&self, n: usize) -> u8 {
         if self.k == 0 {
@@ -128,7 +170,8 @@ pub fn sbpi(
     run(Rule::Sbpi, inst, params, seed, w, hidden, perm, stabilities)
 }
 
-/// CP+R. Buffers as for [`sbpi`].
+/// CP+R. Buffers as for [`sbpi`]; [`SbpiParams::cpr_default`] gives its measured defaults (the
+/// [`Default`] p_s = 0.3 is SBPI's and freezes CP+R).
 pub fn cpr(
     inst: &Instance<'_>,
     params: &SbpiParams,
@@ -158,8 +201,8 @@ fn run(
             "K must be in 1..=63 (or 0 for the default)",
         ));
     }
-    if params.theta_m < 1 {
-        return Err(ShapeError::InvalidParameter("theta_m must be >= 1"));
+    if params.theta_m < 0 {
+        return Err(ShapeError::InvalidParameter("theta_m must be >= 0"));
     }
     if !(0.0..=1.0).contains(&params.p_s) {
         return Err(ShapeError::InvalidParameter("p_s must be in [0, 1]"));
@@ -187,7 +230,12 @@ fn run(
         *v = k as u32;
     }
     let t = inst.threshold.t;
-    let barely_top = inst.threshold.t_par - 1 + params.theta_m;
+    // Saturating: θ_m is caller input and may be as large as i32::MAX.
+    let barely_top = inst
+        .threshold
+        .t_par
+        .saturating_sub(1)
+        .saturating_add(params.theta_m);
     let nw = inst.patterns.words_per_row();
     let mut steps = 0u64;
     for sweep in 1..=params.max_sweeps {
@@ -196,7 +244,9 @@ fn run(
             let row = inst.patterns.row(mu as usize).words();
             let s = dot_words(w.as_spins().words(), row, n) as i32;
             steps += 1;
-            if s < t {
+            // CP+R applies the clipped-perceptron step to errors and to barely correct patterns
+            // (the window SBPI uses for its metaplastic rule); SBPI to errors only.
+            if s < t || (rule == Rule::Cpr && s <= barely_top) {
                 // Clipped perceptron step on every synapse; refresh the signs word by word.
                 let words = w.words_mut();
                 for k in 0..nw {

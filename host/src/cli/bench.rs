@@ -1,5 +1,5 @@
-//! `flatmin bench …`: speed of the kernels and of message passing, in the units of the criterion
-//! benchmarks.
+//! `flatmin bench …`: speed of the kernels, of the matrix product, of exact enumeration and of message
+//! passing, in the units of the criterion benchmarks.
 
 use super::study::bar;
 use super::{input_error, print_json, print_line, Global};
@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use flatmin_core::bits::kernel::Backend;
 use flatmin_core::simd::Level;
 use flatmin_host::experiments::bench::{
-    bp_sweep_speed, fbp_solve_speed, gemm_report, kernel_throughput, FbpSpeed, KernelThroughput,
-    SweepSpeed, STANDARD_SIZES,
+    bp_sweep_speed, enumerate_bench, fbp_solve_speed, gemm_report, kernel_throughput, FbpSpeed,
+    KernelThroughput, SweepSpeed, STANDARD_SIZES,
 };
 use std::time::Duration;
 
@@ -44,6 +44,39 @@ pub enum Cmd {
     /// probe measures the L1 and L2 bandwidth of this core, so the distance to the limit is visible.
     /// --json prints {"r","p","n","backends":[…],"numpy":{…}|null,"bandwidth":{…}}.
     Gemm(GemmArgs),
+    /// Speed of exact enumeration (configurations/s), every backend on one core, then two threads.
+    ///
+    /// Full enumerations of all 2^N configurations of a random gauged instance (default N = 30,
+    /// P = 15, where the speed goal of 2·10⁹ configurations/s per core is set; N at most 34, P at
+    /// most 255) around a random reference, each repeated --repeats times and interleaved so all
+    /// see the same load: every available core backend on one thread (portable = the plain-Rust
+    /// Gray-code baseline, avx2, avx512), then the best
+    /// backend on 1 and on 2 threads. Medians of wall time, plus the pool threads' CPU time (Unix),
+    /// which shows whether a second thread costs extra work even when the machine is shared, and the
+    /// 1-minute load average. --json prints {"n","p","configurations","best_backend","backends":[…],
+    /// "threads":[…],"speedup_two_threads","cpu_efficiency_two_threads","speedup_vs_portable",
+    /// "load_average","cpus"}.
+    Enumerate(EnumerateBenchArgs),
+}
+
+/// Options of `flatmin bench enumerate`.
+#[derive(Debug, Args)]
+pub struct EnumerateBenchArgs {
+    /// Number of weights N (1..=34; 2^N configurations per run).
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub n: usize,
+    /// Number of patterns P (1..=255).
+    #[arg(long, value_name = "P", default_value_t = 15)]
+    pub p: usize,
+    /// Only this backend on one thread: portable, avx2 or avx512 (default: every available one).
+    #[arg(long, value_name = "B")]
+    pub backend: Option<String>,
+    /// Timed runs of each configuration (1..=100).
+    #[arg(long, value_name = "R", default_value_t = 3)]
+    pub repeats: usize,
+    /// Seed of the random instance and reference (the speed does not depend on it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 /// Options of `flatmin bench gemm`.
@@ -131,7 +164,63 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         Cmd::Kernels(a) => kernels(a, g),
         Cmd::Bp(a) => bp(a, g),
         Cmd::Gemm(a) => gemm(a, g),
+        Cmd::Enumerate(a) => enumerate(a, g),
     }
+}
+
+fn enumerate(a: EnumerateBenchArgs, g: &Global) -> anyhow::Result<()> {
+    use flatmin_core::enumerate::Backend as E;
+    let backends: Vec<E> = match a.backend.as_deref() {
+        None | Some("all") => E::available().collect(),
+        Some(name) => vec![E::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = E::ALL.iter().map(|b| b.name()).collect();
+            input_error(format!(
+                "unknown enumeration backend {name:?} (expected one of: {}, all)",
+                names.join(", ")
+            ))
+        })?],
+    };
+    let r = enumerate_bench(&backends, a.n, a.p, a.seed, a.repeats)?;
+    if g.json {
+        return print_json(&r);
+    }
+    print_line(&format!(
+        "exact enumeration, N = {}, P = {}: 2^{} = {} configurations (best backend: {}, load average {})",
+        r.n,
+        r.p,
+        r.n,
+        r.configurations,
+        r.best_backend,
+        r.load_average
+            .map_or_else(|| "unknown".to_string(), |l| format!("{l:.2}"))
+    ))?;
+    print_line(&format!(
+        "{:<9} {:>7} {:>14} {:>14} {:>10} {:>10} {:>16}",
+        "backend", "threads", "configs/s", "best", "wall s", "cpu s", "configs/cpu-s"
+    ))?;
+    for s in r.backends.iter().chain(&r.threads) {
+        print_line(&format!(
+            "{:<9} {:>7} {:>14.4e} {:>14.4e} {:>10.3} {:>10} {:>16}",
+            s.backend,
+            s.threads,
+            s.configs_per_s,
+            s.configs_per_s_best,
+            s.wall_seconds,
+            s.cpu_seconds
+                .map_or_else(|| "-".into(), |c| format!("{c:.3}")),
+            s.configs_per_cpu_s
+                .map_or_else(|| "-".into(), |c| format!("{c:.4e}"))
+        ))?;
+    }
+    print_line(&format!(
+        "two threads: {:.2}x one thread (wall), CPU-time efficiency {}; best backend {} the portable loop",
+        r.speedup_two_threads,
+        r.cpu_efficiency_two_threads
+            .map_or_else(|| "unknown".into(), |e| format!("{e:.2}")),
+        r.speedup_vs_portable
+            .map_or_else(|| "not compared with".into(), |s| format!("{s:.2}x"))
+    ))?;
+    Ok(())
 }
 
 fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {

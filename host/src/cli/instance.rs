@@ -3,7 +3,8 @@
 
 use super::{input_error, print_json, print_line, Global};
 use clap::Subcommand;
-use flatmin_host::io::{parse_spins, InstanceFile, Stats};
+use flatmin_core::bp::committee::Architecture;
+use flatmin_host::io::{check_committee, parse_spins, InstanceFile, Stats};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -17,10 +18,18 @@ pub enum Cmd {
     /// are y_μ = sign(Σᵢ w*ᵢ ξ^μ_i) for a random teacher w*, stored as reference R1 (use odd N: the
     /// teacher is then a solution at κ = 0).
     ///
+    /// With --k K (odd, K ≥ 3) the instance is for a committee machine of K hidden sign units whose
+    /// output is their majority: fully connected (each unit sees all N inputs, K·N weights) or, with
+    /// --tree, a tree (unit k sees its own N/K inputs, N weights; K must divide N). The load is then
+    /// α = P/(number of weights), patterns per weight (the convention of the authors' focusing-BP
+    /// code): P = ⌊α·K·N + ½⌋ (fully connected) or ⌊α·N + ½⌋ (tree). The header becomes
+    /// `N P 0 K fc|tree`; a --teacher committee (labels = its majority vote) is R1, written as K
+    /// lines `R …`, one per hidden unit. Committees have κ = 0. --k 1 writes the perceptron file.
+    ///
     /// An existing FILE is replaced only if flatmin wrote it (its first line is flatmin's
     /// `# flatmin … instance` comment); any other file is kept (exit 2) unless --force is given.
     #[command(
-        after_help = "Example:\n  flatmin instance gen --n 1001 --alpha 0.5 --teacher --seed 7 -o teacher.txt",
+        after_help = "Examples:\n  flatmin instance gen --n 1001 --alpha 0.5 --teacher --seed 7 -o teacher.txt\n  flatmin instance gen --n 335 --k 3 --alpha 0.3 --seed 1 -o committee.txt\n  flatmin instance gen --n 303 --k 3 --tree --alpha 0.3 --teacher -o tree.txt",
         allow_negative_numbers = true
     )]
     Gen(GenArgs),
@@ -50,9 +59,16 @@ pub struct GenArgs {
     /// Number of weights N, 1 ≤ N ≤ 16777216 (odd N avoids zero stabilities); N·P ≤ 2^34.
     #[arg(long, value_name = "N")]
     pub n: usize,
-    /// Load α = P/N > 0; P = ⌊αN + ½⌋ patterns (at least 1).
+    /// Load α > 0, patterns per weight: P = ⌊αW + ½⌋ ≥ 1 with W = N (perceptron, tree committee)
+    /// or K·N (fully connected committee).
     #[arg(long, value_name = "A")]
     pub alpha: f64,
+    /// Committee machine with K hidden units (odd, 1 ≤ K ≤ 255; 1 = perceptron).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Tree committee: hidden unit k sees inputs k·N/K … (k+1)·N/K − 1 (K must divide N).
+    #[arg(long)]
+    pub tree: bool,
     /// Margin κ written in the header (the stabilities Δ = s/√N that count as correct are ≥ κ).
     #[arg(long, value_name = "K", default_value_t = 0.0)]
     pub kappa: f64,
@@ -110,6 +126,8 @@ struct GenReport<'a> {
     p: usize,
     alpha: f64,
     kappa: f64,
+    k: usize,
+    tree: bool,
     teacher: bool,
     seed: u64,
 }
@@ -130,10 +148,27 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
     if !a.kappa.is_finite() {
         return Err(input_error(format!("--kappa {}: must be finite", a.kappa)));
     }
-    let p = flatmin_core::instance::num_patterns(a.alpha, a.n)?;
+    let arch = if a.tree {
+        Architecture::Tree
+    } else {
+        Architecture::FullyConnected
+    };
+    check_committee(a.n, a.k, arch).map_err(|m| input_error(format!("--k {}: {m}", a.k)))?;
+    if a.k > 1 && a.kappa != 0.0 {
+        return Err(input_error(format!(
+            "--kappa {}: a committee machine (--k {}) has kappa = 0 (no margin on the output majority)",
+            a.kappa, a.k
+        )));
+    }
+    let weights = match arch {
+        Architecture::FullyConnected => a.k * a.n,
+        Architecture::Tree => a.n,
+    };
+    let p = flatmin_core::instance::num_patterns(a.alpha, weights)?;
     if p == 0 {
         return Err(input_error(format!(
-            "--alpha {} --n {}: P = ⌊αN + ½⌋ = 0 patterns; an instance needs at least one",
+            "--alpha {} --n {}: P = ⌊αW + ½⌋ = 0 patterns ({weights} weights); an instance needs at \
+             least one",
             a.alpha, a.n
         )));
     }
@@ -141,7 +176,11 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
     if !to_stdout {
         check_output_file(&a.out, a.force)?;
     }
-    let f = InstanceFile::generate(a.n, a.alpha, a.kappa, a.teacher, a.seed)?;
+    let f = if a.k == 1 {
+        InstanceFile::generate(a.n, a.alpha, a.kappa, a.teacher, a.seed)?
+    } else {
+        InstanceFile::generate_committee(a.n, a.k, arch, a.alpha, a.teacher, a.seed)?
+    };
     if to_stdout {
         // The instance itself is the output; --json does not apply.
         return print_line(f.to_text().trim_end());
@@ -154,14 +193,36 @@ fn gen(a: GenArgs, g: &Global) -> anyhow::Result<()> {
             p: f.p,
             alpha: a.alpha,
             kappa: f.kappa,
+            k: a.k,
+            tree: a.tree && a.k > 1,
             teacher: a.teacher,
             seed: a.seed,
         })
     } else {
-        if !g.quiet && a.teacher && a.n & 1 == 0 {
+        let n_in = if a.tree { a.n / a.k } else { a.n };
+        if !g.quiet && a.teacher && n_in & 1 == 0 {
             eprintln!(
-                "flatmin: note: even N: stabilities can be 0, which counts as correct (sign(0) = +1)"
+                "flatmin: note: even {}: stabilities can be 0, which counts as correct (sign(0) = +1)",
+                if a.tree && a.k > 1 { "N/K" } else { "N" }
             );
+        }
+        if a.k > 1 {
+            return print_line(&format!(
+                "wrote {}: committee K = {} ({}), N = {}, P = {} (alpha = {} patterns per weight, \
+                 {weights} weights), {} instance, seed {}",
+                a.out.display(),
+                a.k,
+                if a.tree { "tree" } else { "fully connected" },
+                f.n,
+                f.p,
+                a.alpha,
+                if a.teacher {
+                    "teacher (R1 = teacher, K lines)"
+                } else {
+                    "random"
+                },
+                a.seed
+            ));
         }
         print_line(&format!(
             "wrote {}: N = {}, P = {} (alpha = {}), kappa = {}, {} instance, seed {}",

@@ -4,10 +4,13 @@
 use super::study::{run_opts, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
-use flatmin_host::experiments::capacity::{success_table, Capacity, CapacityParams};
+use flatmin_core::bp::committee::Architecture;
+use flatmin_host::experiments::capacity::{
+    success_columns, success_table, Capacity, CapacityParams,
+};
 use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::harness::runner;
-use flatmin_host::io::{InstanceFile, Problem};
+use flatmin_host::io::InstanceFile;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -18,17 +21,37 @@ pub enum Cmd {
     /// focusing BP (fbp), reinforced BP (rbp), SBPI (sbpi), CP+R (cpr), simulated annealing (sa) or
     /// clipped Hebb (hebb).
     ///
-    /// JSON: {"algo","n","p","kappa","seed","solved","errors","margin","weights":"+-…","sweeps",
+    /// JSON: {"algo","n","p","kappa","k","seed","solved","errors","margin","weights":"+-…","sweeps",
     /// "seconds"}; errors = #{μ : s_μ < T(κ)} of the returned weights, margin = min_μ s_μ/√N
     /// (null with "margin_reason" when P = 0).
-    #[command(allow_negative_numbers = true)]
+    ///
+    /// A committee-machine file (written by `flatmin instance gen --k K [--tree]`; K is read from
+    /// the file) is solved by fbp (BP damping 0.5) or rbp only: "k" is K, "tree" says whether it is
+    /// a tree, "weights" is a list of K strings (one per hidden unit), errors = #{μ : the majority of
+    /// the K hidden signs differs from y_μ} and margin = min_μ v_μ/√K over the output votes
+    /// v_μ = Σ_k τ_{μk}. Every committee solution is re-checked by an independent forward pass on the
+    /// raw patterns before it is printed.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Examples:\n  flatmin solve --n 1001 --alpha 0.6 --json\n  flatmin instance gen --n 335 --k 3 --alpha 0.3 -o c.txt && flatmin solve c.txt --algo fbp --json"
+    )]
     Solve(SolveArgs),
     /// Success probability against α for each algorithm (the algorithmic-threshold figure): random
     /// instances, the same ones for every algorithm, one point per (algorithm, α, sample), run in
     /// parallel, resumable and shardable. Writes DIR/{data.csv (one row per instance), success.csv,
     /// meta.json, capacity.svg}.
     ///
-    /// JSON: [{"algo","alpha","success","solved","samples","mean_error_fraction","mean_seconds"},…].
+    /// JSON (columnar, the keys of success.csv, one entry per algorithm and α):
+    /// {"algo":[…],"alpha":[…],"success":[…],"solved":[…],"samples":[…],"mean_error_fraction":[…],
+    /// "mean_seconds":[…]}.
+    ///
+    /// With --k K (odd) the instances are committee machines of K hidden units (fully connected, or
+    /// --tree) with random labels, N inputs and α = P/(number of weights) (K·N fully connected, N
+    /// tree: patterns per weight, the authors' convention); only fbp (BP damping 0.5) and rbp exist
+    /// for K > 1, and every solution is re-checked by an independent forward pass.
+    #[command(
+        after_help = "Examples:\n  flatmin capacity --algo fbp,sbpi --n 1001 --alphas 0.6,0.7,0.75 --samples 10 -o cap\n  flatmin capacity --k 3 --n 335 --alphas 0.5,0.6,0.7 --samples 10 -o cap-k3"
+    )]
     Capacity(CapacityArgs),
 }
 
@@ -115,9 +138,10 @@ pub struct SolverFlags {
     /// SBPI: probability of the metaplastic rule on barely correct patterns.
     #[arg(long, default_value_t = SolveOpts::default().p_s, value_name = "P")]
     pub ps: f64,
-    /// CP+R: probability of the unsupervised reinforcement per correct presentation (must be small).
-    #[arg(long, default_value_t = SolveOpts::default().cpr_p_s, value_name = "P")]
-    pub cpr_ps: f64,
+    /// CP+R: probability of the unsupervised reinforcement per presentation that is neither an
+    /// error nor barely correct (must be small) [default: 0.51·α³/√N, 0.006 at N = 1001, α = 0.72].
+    #[arg(long, value_name = "P")]
+    pub cpr_ps: Option<f64>,
     /// Annealing: sweeps of N proposals (β from 0.5 to 10, geometric; at most 10^7).
     #[arg(long, default_value_t = SolveOpts::default().sa_sweeps, value_name = "N")]
     pub sa_sweeps: usize,
@@ -125,7 +149,8 @@ pub struct SolverFlags {
 
 impl SolverFlags {
     fn opts(&self, algo: Algo) -> anyhow::Result<SolveOpts> {
-        if !(0.0..=1.0).contains(&self.ps) || !(0.0..=1.0).contains(&self.cpr_ps) {
+        if !(0.0..=1.0).contains(&self.ps) || self.cpr_ps.is_some_and(|p| !(0.0..=1.0).contains(&p))
+        {
             return Err(input_error("--ps and --cpr-ps must be in [0, 1]"));
         }
         for (flag, v, max) in [
@@ -191,9 +216,16 @@ pub struct CapacityArgs {
         value_name = "ALGO,…"
     )]
     pub algo: Vec<Algo>,
-    /// N (odd for κ = 0).
+    /// N, inputs per pattern (odd for κ = 0), 1 ≤ N ≤ 100000.
     #[arg(long, default_value_t = 1001, value_name = "N")]
     pub n: usize,
+    /// Committee machine with K hidden units (odd, 1 ≤ K ≤ 255; 1 = perceptron); α is then
+    /// P/(K·N) (fully connected) or P/N (--tree).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub k: usize,
+    /// Tree committee (each hidden unit sees its own N/K inputs; K must divide N).
+    #[arg(long)]
+    pub tree: bool,
     /// α values, comma-separated.
     #[arg(long, value_delimiter = ',', required = true, value_name = "A,…")]
     pub alphas: Vec<f64>,
@@ -237,13 +269,16 @@ struct SolveJson {
     n: usize,
     p: usize,
     kappa: f64,
+    k: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tree: Option<bool>,
     seed: u64,
     solved: bool,
     errors: usize,
     margin: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     margin_reason: Option<&'static str>,
-    weights: String,
+    weights: serde_json::Value,
     sweeps: usize,
     seconds: f64,
 }
@@ -279,14 +314,20 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
             ))
         }
     };
-    let problem = Problem::from_file(&file, a.kappa)?;
-    let inst = problem.instance()?;
-    let r = cap::solve(&inst, &opts, a.seed)?;
+    if let Some(c) = file.committee {
+        if !algo.handles_committees() {
+            return Err(algo.committee_error(c.k).into());
+        }
+    }
+    let r = cap::solve_file(&file, a.kappa, &opts, a.seed)?;
+    let committee = file.committee;
     let j = SolveJson {
         algo: algo.name(),
-        n: problem.n,
-        p: problem.p,
-        kappa: problem.kappa,
+        n: file.n,
+        p: file.p,
+        kappa: a.kappa.unwrap_or(file.kappa),
+        k: file.k(),
+        tree: committee.map(|c| c.arch == Architecture::Tree),
         seed: a.seed,
         solved: r.solved,
         errors: r.errors,
@@ -295,7 +336,11 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
             .margin
             .is_none()
             .then_some("no patterns (P = 0): the minimum is empty"),
-        weights: r.weights,
+        weights: if committee.is_some() {
+            r.weights.lines().collect::<Vec<_>>().into()
+        } else {
+            r.weights.clone().into()
+        },
         sweeps: r.sweeps,
         seconds: r.seconds,
     };
@@ -303,15 +348,20 @@ fn solve(a: SolveArgs, g: &Global) -> anyhow::Result<()> {
         print_json(&j)
     } else {
         print_line(&format!(
-            "{}: solved = {}  errors = {}  margin = {}  sweeps = {}  seconds = {:.3}",
+            "{}{}: solved = {}  errors = {}  margin = {}  sweeps = {}  seconds = {:.3}",
             algo.name(),
+            committee.map_or(String::new(), |c| format!(
+                " (committee K = {}, {})",
+                c.k,
+                c.arch_name()
+            )),
             j.solved,
             j.errors,
             j.margin.map_or("-".into(), |m| format!("{m:.6}")),
             j.sweeps,
             j.seconds
         ))?;
-        print_line(&j.weights)
+        print_line(&r.weights)
     }
 }
 
@@ -325,6 +375,8 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
             samples: a.samples,
             kappa: a.kappa,
             opts: a.flags.opts(Algo::Fbp)?,
+            k: a.k,
+            tree: a.tree,
         },
     };
     study.params.validate()?;
@@ -342,7 +394,7 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
     }
     let points = success_table(&study.params, &out.table)?;
     if g.json {
-        print_json(&points)
+        print_json(&success_columns(&points))
     } else {
         print_line("algo  alpha   success  solved/samples  mean_error_fraction  mean_seconds")?;
         for p in &points {

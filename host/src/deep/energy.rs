@@ -4,9 +4,11 @@
 //! packed data; realisations run in parallel on the current rayon pool, each with its own stream
 //! (`derive_seed(seed, j·R + r)`), so results do not depend on the thread count.
 
-use crate::deep::net::{count_errors, BinaryNet, PackedData};
+use crate::deep::net::{count_errors, BinaryNet, PackedData, PackedNet};
 use crate::error::{Error, Result};
-use flatmin_core::rng::{derive_seed, rng_from_seed, uniform};
+use flatmin_core::bits::{words_for, Patterns, WORD_BITS};
+use flatmin_core::network::{FirstLayerCache, InputColumns, RowFlips};
+use flatmin_core::rng::{derive_seed, rng_from_seed, uniform, Rng};
 use rayon::prelude::*;
 
 /// One point of the profile.
@@ -55,45 +57,73 @@ pub fn local_energy(
         ));
     }
     let base = net.pack();
+    // The unperturbed count through the plain packed evaluation (also checks that network and data
+    // fit together); every perturbed network through the incremental first layer.
     let e0 = count_errors(&base, data)? as i64;
+    let pats = base.patterns()?;
+    let (n0, n1, p_all) = (net.arch[0], net.arch[1], data.len());
+    let pixels = data.pixels();
+    let mut xs = vec![0u8; InputColumns::len_for(n0, p_all)];
+    let x = InputColumns::pack(&pixels, n0, &mut xs)?;
+    drop(pixels);
+    let mut hs = vec![0i32; FirstLayerCache::h_len(n1, p_all)];
+    let cache = FirstLayerCache::new(pats[0], x, &mut hs)?;
+    let upper_arch = &net.arch[1..];
     let sizes: Vec<usize> = net.weights.iter().map(Vec::len).collect();
     let jobs: Vec<(usize, usize)> = (0..ps.len())
         .flat_map(|j| (0..samples).map(move |r| (j, r)))
         .collect();
     let deltas = jobs
         .par_iter()
-        .map(|&(j, r)| {
-            let p = ps[j];
-            let mut w = base.clone();
-            let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
-            if p > 0.0 {
-                for (l, &len) in sizes.iter().enumerate() {
-                    if p >= 1.0 {
-                        (0..len).for_each(|i| w.flip(l, i));
-                        continue;
-                    }
-                    // Geometric skips between flips: gap = floor(ln U / ln(1 − p)).
-                    let ln_q = (-p).ln_1p();
-                    let mut i = 0usize;
-                    loop {
-                        let u = 1.0 - uniform(&mut rng); // (0, 1]
-                        let gap = (u.ln() / ln_q).floor();
-                        if gap >= (len - i) as f64 {
-                            break;
-                        }
-                        i += gap as usize;
-                        w.flip(l, i);
-                        i += 1;
-                        if i >= len {
-                            break;
-                        }
+        .map_init(
+            || Scratch::new(&cache, &base, &pats[1..]),
+            |s, &(j, r)| {
+                let p = ps[j];
+                let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
+                for (w, b) in s.upper.iter_mut().zip(&base.words[1..]) {
+                    w.copy_from_slice(b);
+                }
+                s.flips.clear();
+                if p > 0.0 {
+                    let flips = &mut s.flips;
+                    for_each_flip(sizes[0], p, &mut rng, |i| flips.push(i as u32));
+                    for (l, w) in s.upper.iter_mut().enumerate() {
+                        let cols = upper_arch[l];
+                        let wpr = words_for(cols);
+                        // (row, column) of the previous flip, advanced without a division per flip.
+                        let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
+                        for_each_flip(sizes[l + 1], p, &mut rng, |i| {
+                            c += i - last;
+                            last = i;
+                            if c >= cols {
+                                row += c / cols;
+                                c %= cols;
+                            }
+                            w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
+                        });
                     }
                 }
-            }
-            let e = count_errors(&w, data)? as i64;
-            on_done();
-            Ok((e - e0) as f64 / data.len() as f64)
-        })
+                if s.cols.len() < s.flips.len() {
+                    s.cols.resize(s.flips.len(), 0);
+                }
+                let rf = RowFlips::build(&pats[0], &s.flips, &mut s.off, &mut s.cols, &mut s.neg)?;
+                let upper = upper_arch
+                    .windows(2)
+                    .zip(&s.upper)
+                    .map(|(a, w)| Patterns::new(a[0], a[1], w))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let e = cache.count_errors(
+                    &rf,
+                    &upper,
+                    &data.labels,
+                    &mut s.ints,
+                    &mut s.bits,
+                    &mut s.out,
+                )? as i64;
+                on_done();
+                Ok((e - e0) as f64 / p_all as f64)
+            },
+        )
         .collect::<Result<Vec<f64>>>()?;
     Ok(ps
         .iter()
@@ -110,6 +140,67 @@ pub fn local_energy(
             EnergyPoint { p, mean, stderr }
         })
         .collect())
+}
+
+/// Calls `flip(i)` for every index `i < len` flipped with probability `p`, in increasing order:
+/// every index for p ≥ 1, otherwise geometric skips between flips (gap = ⌊ln U / ln(1 − p)⌋,
+/// U uniform in (0, 1]), one draw per flip plus one that ends the layer. No draws for p ≤ 0.
+#[inline]
+fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize)) {
+    if p <= 0.0 || len == 0 {
+        return;
+    }
+    if p >= 1.0 {
+        (0..len).for_each(flip);
+        return;
+    }
+    let ln_q = (-p).ln_1p();
+    let mut i = 0usize;
+    loop {
+        let u = 1.0 - uniform(rng); // (0, 1]
+                                    // ln U / ln(1 − p) ≥ 0 (or −0), so ⌊·⌋ is the integer part: `as u64` gives it exactly below
+                                    // 2⁵³ and saturates above (where the layer ends either way); no libm `floor` call.
+        let gap = ((u.ln() / ln_q) as u64) as f64;
+        if gap >= (len - i) as f64 {
+            break;
+        }
+        i += gap as usize;
+        flip(i);
+        i += 1;
+        if i >= len {
+            break;
+        }
+    }
+}
+
+/// Per-thread buffers of one perturbed evaluation.
+struct Scratch {
+    /// Layers 2 … L of the perturbed network (packed).
+    upper: Vec<Vec<u64>>,
+    /// Flipped first-layer weights (row-major indices).
+    flips: Vec<u32>,
+    off: Vec<u32>,
+    cols: Vec<u32>,
+    neg: Vec<u64>,
+    ints: Vec<i32>,
+    bits: Vec<u64>,
+    out: Vec<i32>,
+}
+
+impl Scratch {
+    fn new(cache: &FirstLayerCache<'_>, base: &PackedNet, upper: &[Patterns<'_>]) -> Self {
+        let rows = cache.rows();
+        Scratch {
+            upper: base.words[1..].to_vec(),
+            flips: Vec::new(),
+            off: vec![0; RowFlips::offsets_len(rows)],
+            cols: Vec::new(),
+            neg: vec![0; RowFlips::negate_len(rows)],
+            ints: vec![0; cache.int_scratch_len(upper)],
+            bits: vec![0; cache.bit_scratch_len(upper)],
+            out: vec![0; cache.p()],
+        }
+    }
 }
 
 /// Parses a grid `a:b:n` (n equally spaced points from a to b inclusive; n = 1 gives a).

@@ -262,7 +262,8 @@ impl PackedNet {
         let (r, c) = (i / cols, i % cols);
         self.words[l][r * words_for(cols) + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
     }
-    fn patterns(&self) -> Result<Vec<Patterns<'_>>> {
+    /// The layers as packed pattern views.
+    pub fn patterns(&self) -> Result<Vec<Patterns<'_>>> {
         self.arch
             .windows(2)
             .zip(&self.words)
@@ -309,6 +310,24 @@ impl PackedData {
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+    /// The pixel bytes again (P rows of n), read back from the bit planes.
+    pub fn pixels(&self) -> Vec<u8> {
+        let wpr = words_for(self.n);
+        let mut out = vec![0u8; self.len() * self.n];
+        let mut rows = out.chunks_exact_mut(self.n);
+        for (p, words) in &self.blocks {
+            for mu in 0..*p {
+                let Some(row) = rows.next() else { return out };
+                for (i, b) in row.iter_mut().enumerate() {
+                    let (w, bit) = (mu * wpr + i / WORD_BITS, i % WORD_BITS);
+                    *b = (0..flatmin_core::network::PLANES)
+                        .map(|k| (((words[k * p * wpr + w] >> bit) & 1) as u8) << k)
+                        .sum();
+                }
+            }
+        }
+        out
     }
 }
 

@@ -1,5 +1,6 @@
 //! Speed measurements behind `flatmin bench`: the XOR-popcount stability kernel (ALGORITHMS §a.3,
-//! `flatmin bench kernels`) and message passing (§b–c, `flatmin bench bp`).
+//! `flatmin bench kernels`), the packed matrix product (`flatmin bench gemm`), exact enumeration (§e,
+//! `flatmin bench enumerate`) and message passing (§b–c, `flatmin bench bp`).
 //!
 //! The metric is the one of the criterion benchmark `benches/kernels.rs`: Gbit/s = N·P bits of the
 //! pattern matrix processed per second by one call of [`stabilities_with`] on one core. The calls are
@@ -485,6 +486,236 @@ pub fn gemm_report(
     })
 }
 
+/// Largest N of `flatmin bench enumerate` (2^N configurations per run, several runs per backend).
+pub const MAX_BENCH_ENUMERATE_N: usize = 34;
+
+/// One measured (backend, threads) point of the exact enumeration (`flatmin bench enumerate`).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EnumerateSpeed {
+    /// Core backend ([`flatmin_core::enumerate::Backend::name`]).
+    pub backend: String,
+    /// Worker threads of the rayon pool.
+    pub threads: usize,
+    /// 2^N / median wall time: configurations per second.
+    pub configs_per_s: f64,
+    /// 2^N / fastest wall time.
+    pub configs_per_s_best: f64,
+    /// Median wall time of one full enumeration, seconds.
+    pub wall_seconds: f64,
+    /// CPU time of the pool's threads in the median run (sum over threads), seconds; null off Unix.
+    pub cpu_seconds: Option<f64>,
+    /// 2^N per CPU-second of the median run: the speed each thread had while it ran (equal to
+    /// `configs_per_s / threads` on an idle machine with perfect scaling); null off Unix.
+    pub configs_per_cpu_s: Option<f64>,
+    /// Timed runs.
+    pub runs: usize,
+}
+
+/// The whole `flatmin bench enumerate` report.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EnumerateBench {
+    /// N.
+    pub n: usize,
+    /// P.
+    pub p: usize,
+    /// 2^N.
+    pub configurations: u64,
+    /// The backend [`crate::experiments::enumeration::tables`] uses on this CPU.
+    pub best_backend: String,
+    /// One thread, each requested backend (`portable` is the plain-Rust Gray-code baseline).
+    pub backends: Vec<EnumerateSpeed>,
+    /// The best backend on 1 and on 2 threads, interleaved run by run.
+    pub threads: Vec<EnumerateSpeed>,
+    /// Wall-time speedup of 2 threads over 1 (median runs).
+    pub speedup_two_threads: f64,
+    /// CPU-time throughput of 2 threads over that of 1: below 1 when the second thread costs extra
+    /// work (merging, imbalance spinning, cache sharing); null off Unix.
+    pub cpu_efficiency_two_threads: Option<f64>,
+    /// Best backend over portable, one thread (median wall times).
+    pub speedup_vs_portable: Option<f64>,
+    /// Why `speedup_vs_portable` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speedup_vs_portable_reason: Option<String>,
+    /// Runnable-thread load average (1 min) when the run started: the machine's load.
+    pub load_average: Option<f64>,
+    /// Why `load_average` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub load_average_reason: Option<String>,
+    /// Logical CPUs of the machine.
+    pub cpus: usize,
+}
+
+/// CPU time of the calling thread in seconds (`CLOCK_THREAD_CPUTIME_ID`; `None` off Unix).
+fn thread_cpu_seconds() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        Some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The 1-minute load average (Linux `/proc/loadavg`).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// One full enumeration on a fresh pool of `threads`: (wall seconds, CPU seconds of the pool threads).
+fn time_enumeration(
+    problem: &crate::io::Problem,
+    reference: &Spins<'_>,
+    backend: flatmin_core::enumerate::Backend,
+    threads: usize,
+) -> Result<(f64, Option<f64>)> {
+    crate::harness::with_threads(Some(threads), || {
+        let cpu = || -> Option<f64> {
+            rayon::broadcast(|_| thread_cpu_seconds())
+                .into_iter()
+                .sum::<Option<f64>>()
+        };
+        let c0 = cpu();
+        let t = Instant::now();
+        let tables = crate::experiments::enumeration::tables_with(problem, reference, backend)?;
+        let wall = t.elapsed().as_secs_f64();
+        let c1 = cpu();
+        black_box(&tables);
+        let total: u64 = tables.hist_smin.iter().sum();
+        if total != 1u64 << problem.n {
+            return Err(Error::Other(format!(
+                "enumeration counted {total} configurations instead of 2^{}",
+                problem.n
+            )));
+        }
+        Ok((wall, c0.zip(c1).map(|(a, b)| b - a)))
+    })?
+}
+
+/// Medians of a list of (wall, cpu) runs as an [`EnumerateSpeed`].
+fn enumerate_speed(
+    backend: flatmin_core::enumerate::Backend,
+    threads: usize,
+    n: usize,
+    runs: &[(f64, Option<f64>)],
+) -> EnumerateSpeed {
+    let mut sorted = runs.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (wall, cpu) = sorted[sorted.len() / 2];
+    let configs = (1u64 << n) as f64;
+    EnumerateSpeed {
+        backend: backend.name().to_string(),
+        threads,
+        configs_per_s: configs / wall,
+        configs_per_s_best: configs / sorted[0].0,
+        wall_seconds: wall,
+        cpu_seconds: cpu,
+        configs_per_cpu_s: cpu.filter(|&c| c > 0.0).map(|c| configs / c),
+        runs: runs.len(),
+    }
+}
+
+/// `flatmin bench enumerate`: full exact enumerations of a random gauged instance (N, P, seed) around
+/// a random reference, `repeats` times each: every backend of `backends` on one thread, then the best
+/// backend on one and on two threads; runs interleaved (backend by backend, then 1, 2, 1, 2 threads) so
+/// that all see the same machine load. Every run's histograms are checked to count all 2^N
+/// configurations.
+pub fn enumerate_bench(
+    backends: &[flatmin_core::enumerate::Backend],
+    n: usize,
+    p: usize,
+    seed: u64,
+    repeats: usize,
+) -> Result<EnumerateBench> {
+    use flatmin_core::enumerate::{Backend as EnumBackend, MAX_P};
+    use flatmin_core::instance::{gauge, generate_random};
+    if !(1..=MAX_BENCH_ENUMERATE_N).contains(&n) {
+        return Err(Error::Input(format!(
+            "--n must be in 1..={MAX_BENCH_ENUMERATE_N}, got {n}"
+        )));
+    }
+    if !(1..=MAX_P).contains(&p) {
+        return Err(Error::Input(format!("--p must be in 1..={MAX_P}, got {p}")));
+    }
+    if !(1..=100).contains(&repeats) {
+        return Err(Error::Input(format!(
+            "--repeats must be in 1..=100, got {repeats}"
+        )));
+    }
+    if let Some(b) = backends.iter().find(|b| !b.is_available()) {
+        let avail: Vec<&str> = EnumBackend::available().map(EnumBackend::name).collect();
+        return Err(Error::Input(format!(
+            "enumeration backend {b} is not available on this CPU (available: {})",
+            avail.join(", ")
+        )));
+    }
+    let load = load_average();
+    let mut xi = vec![0u64; p * words_for(n)];
+    let mut labels = vec![0u64; words_for(p)];
+    let mut pm = flatmin_core::bits::PatternsMut::new(n, p, &mut xi)?;
+    generate_random(seed, &mut pm, &mut labels)?;
+    gauge(&mut pm, &labels)?;
+    let problem = crate::io::Problem {
+        n,
+        p,
+        kappa: 0.0,
+        gauged: xi,
+    };
+    let rw = [flatmin_core::rng::splitmix64(seed) & last_word_mask(n)];
+    let reference = Spins::new(n, &rw)?;
+    let best = EnumBackend::best();
+    let mut single: Vec<Vec<(f64, Option<f64>)>> = vec![Vec::new(); backends.len()];
+    let mut by_threads: [Vec<(f64, Option<f64>)>; 2] = [Vec::new(), Vec::new()];
+    // Warm-up (page faults, frequency, detection).
+    time_enumeration(&problem, &reference, best, 1)?;
+    for _ in 0..repeats {
+        for (b, runs) in backends.iter().zip(single.iter_mut()) {
+            runs.push(time_enumeration(&problem, &reference, *b, 1)?);
+        }
+        for (t, runs) in by_threads.iter_mut().enumerate() {
+            runs.push(time_enumeration(&problem, &reference, best, t + 1)?);
+        }
+    }
+    let backends_out: Vec<EnumerateSpeed> = backends
+        .iter()
+        .zip(&single)
+        .map(|(&b, runs)| enumerate_speed(b, 1, n, runs))
+        .collect();
+    let one = enumerate_speed(best, 1, n, &by_threads[0]);
+    let two = enumerate_speed(best, 2, n, &by_threads[1]);
+    let portable = backends_out
+        .iter()
+        .find(|s| s.backend == EnumBackend::Portable.name());
+    let (speedup_vs_portable, speedup_vs_portable_reason) = match portable {
+        Some(pt) => (Some(pt.wall_seconds / one.wall_seconds), None),
+        None => (None, Some("portable was not measured (--backend)".into())),
+    };
+    Ok(EnumerateBench {
+        n,
+        p,
+        configurations: 1u64 << n,
+        best_backend: best.name().to_string(),
+        speedup_two_threads: one.wall_seconds / two.wall_seconds,
+        cpu_efficiency_two_threads: one
+            .configs_per_cpu_s
+            .zip(two.configs_per_cpu_s)
+            .map(|(a, b)| b / a),
+        speedup_vs_portable,
+        speedup_vs_portable_reason,
+        backends: backends_out,
+        threads: vec![one, two],
+        load_average: load,
+        load_average_reason: load.is_none().then(|| "no /proc/loadavg".to_string()),
+        cpus: std::thread::available_parallelism().map_or(1, |c| c.get()),
+    })
+}
+
 /// Speed of the Gaussian BP factor updates at one vector level.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct SweepSpeed {
@@ -779,6 +1010,28 @@ mod tests {
         assert!(gemm_throughput(&all, 0, 7, 130, 1, Duration::ZERO)
             .unwrap_err()
             .is_input());
+    }
+
+    #[test]
+    fn enumerate_bench_measures_every_backend_and_both_thread_counts() {
+        use flatmin_core::enumerate::Backend as E;
+        let all: Vec<E> = E::available().collect();
+        let r = enumerate_bench(&all, 12, 7, 3, 2).unwrap();
+        assert_eq!((r.n, r.p, r.configurations), (12, 7, 4096));
+        assert_eq!(r.backends.len(), all.len());
+        assert_eq!(r.threads.len(), 2);
+        assert_eq!((r.threads[0].threads, r.threads[1].threads), (1, 2));
+        for s in r.backends.iter().chain(&r.threads) {
+            assert!(
+                s.configs_per_s > 0.0 && s.configs_per_s_best >= s.configs_per_s,
+                "{s:?}"
+            );
+            assert_eq!(s.runs, 2);
+        }
+        assert!(r.speedup_two_threads > 0.0 && r.speedup_vs_portable.is_some());
+        assert!(enumerate_bench(&all, 0, 7, 3, 1).unwrap_err().is_input());
+        assert!(enumerate_bench(&all, 12, 256, 3, 1).unwrap_err().is_input());
+        assert!(enumerate_bench(&all, 35, 7, 3, 1).unwrap_err().is_input());
     }
 
     #[test]

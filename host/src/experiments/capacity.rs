@@ -3,10 +3,11 @@
 //! appends each solved or failed instance to `data.csv` at once, and resumes after a kill. `finish`
 //! aggregates the success table (`success.csv`) and draws the chart.
 
-use super::solver::{random_problem, solve, Algo, SolveOpts};
+use super::solver::{random_committee, random_problem, solve, solve_committee, Algo, SolveOpts};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
 use crate::harness::runner::{point_seed, Field, Outputs, Seeds, Study, Table};
+use flatmin_core::bp::committee::Architecture;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -25,6 +26,53 @@ pub struct CapacityParams {
     pub kappa: f64,
     /// Solver options (the algorithm field is overridden per point).
     pub opts: SolveOpts,
+    /// Committee machines with K hidden units (1: the perceptron; recorded only when > 1, so a
+    /// perceptron run's parameters are those of earlier versions).
+    #[serde(skip_serializing_if = "is_one")]
+    pub k: usize,
+    /// Tree committee (recorded only when true).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tree: bool,
+}
+
+fn is_one(k: &usize) -> bool {
+    *k == 1
+}
+
+/// Solves one random instance of a capacity point: N inputs, K hidden units (K = 1: the
+/// perceptron at margin κ, exactly the instance and solver run of earlier versions; K > 1: the
+/// committee instance of [`random_committee`], fbp or rbp, every result re-checked by the
+/// independent forward pass). Returns P and the result.
+#[allow(clippy::too_many_arguments)]
+pub fn solve_random(
+    n: usize,
+    k: usize,
+    tree: bool,
+    alpha: f64,
+    kappa: f64,
+    iseed: u64,
+    opts: &SolveOpts,
+) -> Result<(usize, super::solver::SolveResult)> {
+    if k == 1 {
+        let problem = random_problem(n, alpha, kappa, iseed)?;
+        let inst = problem.instance()?;
+        return Ok((problem.p, solve(&inst, opts, iseed)?));
+    }
+    let arch = if tree {
+        Architecture::Tree
+    } else {
+        Architecture::FullyConnected
+    };
+    let (file, problem) = random_committee(n, k, arch, alpha, iseed)?;
+    let r = solve_committee(&problem.instance()?, opts, iseed)?;
+    let check = file.forward_errors(&r.words)?;
+    if check != r.errors {
+        return Err(Error::Numerics(format!(
+            "internal check failed: the solver reports {} errors, the independent forward pass {check}",
+            r.errors
+        )));
+    }
+    Ok((problem.p, r))
 }
 
 /// Largest N of the capacity study (the instances are dense N × αN bit matrices).
@@ -58,6 +106,34 @@ impl CapacityParams {
         }
         if !self.kappa.is_finite() {
             return Err(Error::Input("--kappa must be finite".into()));
+        }
+        if self.k != 1 || self.tree {
+            let arch = if self.tree {
+                Architecture::Tree
+            } else {
+                Architecture::FullyConnected
+            };
+            crate::io::check_committee(self.n, self.k, arch)
+                .map_err(|m| Error::Input(format!("--k {}: {m}", self.k)))?;
+            if let Some(a) = self.algos.iter().find(|a| !a.handles_committees()) {
+                return Err(a.committee_error(self.k));
+            }
+            if self.kappa != 0.0 {
+                return Err(Error::Input(format!(
+                    "--kappa {}: a committee machine has kappa = 0 (no margin on the output majority)",
+                    self.kappa
+                )));
+            }
+            let w = if self.tree { self.n } else { self.k * self.n };
+            if let Some(a) = self
+                .alphas
+                .iter()
+                .find(|&&a| (a * w as f64 + 0.5).floor() < 1.0)
+            {
+                return Err(Error::Input(format!(
+                    "--alphas {a}: P = ⌊α·{w} + ½⌋ = 0 patterns"
+                )));
+            }
         }
         Ok(())
     }
@@ -139,30 +215,46 @@ impl Study for Capacity {
         Ok(pts)
     }
     fn notes(&self) -> Vec<String> {
-        vec![
+        let mut v = vec![
             "instance of sample s at alpha: seed point_seed(seed, \"instance;<alpha>;<s>\"), the same \
              instance for every algorithm; the solver runs with the same seed"
                 .into(),
-        ]
+        ];
+        if self.params.k > 1 {
+            v.push(format!(
+                "committee machine K = {} ({}): alpha = P/(number of weights) = P/{}; fbp with BP \
+                 damping 0.5; every solution re-checked by an independent forward pass",
+                self.params.k,
+                if self.params.tree {
+                    "tree"
+                } else {
+                    "fully connected"
+                },
+                if self.params.tree {
+                    self.params.n
+                } else {
+                    self.params.k * self.params.n
+                }
+            ));
+        }
+        v
     }
     fn run_point(&self, point: &Self::Point, seeds: Seeds) -> Result<Vec<Vec<Field>>> {
         let (name, alpha, sample) = point;
         let algo = Algo::parse(name)?;
         let p = &self.params;
         let iseed = instance_seed(seeds.base, *alpha, *sample);
-        let problem = random_problem(p.n, *alpha, p.kappa, iseed)?;
-        let inst = problem.instance()?;
         let opts = SolveOpts { algo, ..p.opts };
-        let r = solve(&inst, &opts, iseed)?;
+        let (num_p, r) = solve_random(p.n, p.k, p.tree, *alpha, p.kappa, iseed, &opts)?;
         Ok(vec![vec![
             Field::from(name.as_str()),
             Field::F(*alpha),
             Field::from(*sample),
             Field::S(iseed.to_string()),
-            Field::from(problem.p),
+            Field::from(num_p),
             Field::B(r.solved),
             Field::from(r.errors),
-            Field::F(r.errors as f64 / problem.p.max(1) as f64),
+            Field::F(r.errors as f64 / num_p.max(1) as f64),
             r.margin.into(),
             Field::from(r.sweeps),
             r.ran_away.into(),
@@ -185,25 +277,26 @@ impl Study for Capacity {
                 ]
             })
             .collect();
-        out.csv(
-            "success.csv",
-            &[
-                "algo",
-                "alpha",
-                "success",
-                "solved",
-                "samples",
-                "mean_error_fraction",
-                "mean_seconds",
-            ],
-            &rows,
-        )?;
+        out.csv("success.csv", &SUCCESS_COLUMNS, &rows)?;
         let p = &self.params;
-        let mut chart = Chart::new(
-            format!("Algorithmic threshold, N = {}, κ = {}", p.n, p.kappa),
-            "α = P/N",
-            "success probability P_solve(α)",
-        );
+        let mut chart = if p.k > 1 {
+            Chart::new(
+                format!(
+                    "Algorithmic threshold, {} committee K = {}, N = {}",
+                    if p.tree { "tree" } else { "fully connected" },
+                    p.k,
+                    p.n
+                ),
+                "α = P/(number of weights)",
+                "success probability P_solve(α)",
+            )
+        } else {
+            Chart::new(
+                format!("Algorithmic threshold, N = {}, κ = {}", p.n, p.kappa),
+                "α = P/N",
+                "success probability P_solve(α)",
+            )
+        };
         chart.y_range = Some((-0.02, 1.02));
         let mut halves = serde_json::Map::new();
         for &algo in &p.algos {
@@ -233,6 +326,31 @@ pub fn crossing(pts: &[(f64, f64)], level: f64) -> Option<f64> {
     v.windows(2).find_map(|w| {
         let ((a0, s0), (a1, s1)) = (w[0], w[1]);
         (s0 >= level && s1 < level).then(|| a0 + (s0 - level) / (s0 - s1) * (a1 - a0))
+    })
+}
+
+/// The success-table columns (`success.csv`'s header, and the keys of `capacity --json`).
+pub const SUCCESS_COLUMNS: [&str; 7] = [
+    "algo",
+    "alpha",
+    "success",
+    "solved",
+    "samples",
+    "mean_error_fraction",
+    "mean_seconds",
+];
+
+/// The success table as one object of arrays keyed by [`SUCCESS_COLUMNS`] (output conventions §2:
+/// a range of points is columnar), e.g. `{"algo":["fbp","fbp"],"alpha":[0.5,0.7],…}`.
+pub fn success_columns(points: &[CapacityPoint]) -> Value {
+    json!({
+        "algo": points.iter().map(|q| q.algo.name()).collect::<Vec<_>>(),
+        "alpha": points.iter().map(|q| q.alpha).collect::<Vec<_>>(),
+        "success": points.iter().map(|q| q.success).collect::<Vec<_>>(),
+        "solved": points.iter().map(|q| q.solved).collect::<Vec<_>>(),
+        "samples": points.iter().map(|q| q.samples).collect::<Vec<_>>(),
+        "mean_error_fraction": points.iter().map(|q| q.mean_error_fraction).collect::<Vec<_>>(),
+        "mean_seconds": points.iter().map(|q| q.mean_seconds).collect::<Vec<_>>(),
     })
 }
 
@@ -291,6 +409,8 @@ pub fn figure_capacity(quick: bool) -> Capacity {
             samples,
             kappa: 0.0,
             opts: SolveOpts::default(),
+            k: 1,
+            tree: false,
         },
     }
 }

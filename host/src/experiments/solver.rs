@@ -3,8 +3,11 @@
 //! instance every study uses.
 
 use crate::error::{Error, Result};
-use crate::io::{InstanceFile, Problem};
-use flatmin_core::bits::{words_for, SpinsMut};
+use crate::io::{CommitteeProblem, InstanceFile, Problem};
+use flatmin_core::bits::{words_for, PatternsMut, SpinsMut};
+use flatmin_core::bp::committee::{
+    committee_rbp, Architecture, CommitteeInstance, CommitteeWorkspace,
+};
 use flatmin_core::bp::focusing::Runaway;
 use flatmin_core::bp::{focusing_bp, BpWorkspace, FactorKind, FbpParams, Protocol};
 use flatmin_core::instance::Instance;
@@ -17,6 +20,22 @@ use std::time::Instant;
 pub fn random_problem(n: usize, alpha: f64, kappa: f64, seed: u64) -> Result<Problem> {
     let file = InstanceFile::generate(n, alpha, kappa, false, seed)?;
     Problem::from_file(&file, None)
+}
+
+/// The random committee instance of every committee study: K hidden units, architecture `arch`,
+/// `P = ⌊α·W + ½⌋` random-label patterns (W = K·N fully connected, N tree), from `seed` (the stream
+/// of `flatmin instance gen --k`); K = 1 is [`random_problem`]'s instance. Returns the file (for the
+/// independent forward pass) and the gauged problem.
+pub fn random_committee(
+    n: usize,
+    k: usize,
+    arch: Architecture,
+    alpha: f64,
+    seed: u64,
+) -> Result<(InstanceFile, CommitteeProblem)> {
+    let file = InstanceFile::generate_committee(n, k, arch, alpha, false, seed)?;
+    let problem = CommitteeProblem::from_file(&file)?;
+    Ok((file, problem))
 }
 
 /// A solver.
@@ -57,6 +76,17 @@ impl Algo {
             Algo::Sa => "sa",
             Algo::Hebb => "hebb",
         }
+    }
+    /// Whether the algorithm exists for committee machines (K > 1): focusing BP and RBP.
+    pub fn handles_committees(self) -> bool {
+        matches!(self, Algo::Fbp | Algo::Rbp)
+    }
+    /// The error for an algorithm that has no committee version.
+    pub fn committee_error(self, k: usize) -> Error {
+        Error::Input(format!(
+            "--algo {}: no committee-machine version (K = {k}); committees are solved by fbp or rbp",
+            self.name()
+        ))
     }
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Result<Algo> {
@@ -146,8 +176,9 @@ pub struct SolveOpts {
     pub max_sweeps: usize,
     /// SBPI: probability of the metaplastic rule.
     pub p_s: f64,
-    /// CP+R: probability of the reinforcement rule per correct presentation.
-    pub cpr_p_s: f64,
+    /// CP+R: probability of the reinforcement rule per presentation beyond the barely correct
+    /// window; `None`: `SbpiParams::cpr_auto_p_s(N, P)` = 0.51·α³/√N.
+    pub cpr_p_s: Option<f64>,
     /// Annealing sweeps.
     pub sa_sweeps: usize,
 }
@@ -169,7 +200,7 @@ impl Default for SolveOpts {
             rbp_dr: 1e-3,
             max_sweeps: 10_000,
             p_s: 0.3,
-            cpr_p_s: 0.003,
+            cpr_p_s: None,
             sa_sweeps: 10_000,
         }
     }
@@ -184,7 +215,8 @@ pub struct SolveResult {
     pub errors: usize,
     /// min_μ s_μ/√N (null when P = 0).
     pub margin: Option<f64>,
-    /// The weights as N characters in {'+','-'}.
+    /// The weights as N characters in {'+','-'}; for a committee ([`solve_committee`]) K lines of n
+    /// characters separated by `'\n'`, one per hidden unit.
     pub weights: String,
     /// BP sweeps (fBP, RBP), presentation sweeps (SBPI, CP+R), annealing sweeps (SA), 0 (Hebb).
     pub sweeps: usize,
@@ -253,6 +285,7 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                     opts.p_s
                 } else {
                     opts.cpr_p_s
+                        .unwrap_or_else(|| SbpiParams::cpr_default(n, p).p_s)
                 };
                 let params = SbpiParams {
                     p_s,
@@ -306,4 +339,108 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
         ran_away,
         words,
     })
+}
+
+/// The damping of committee BP in every focusing protocol: undamped BP does not solve committees
+/// (see [`committee_rbp`]), and the authors' test settings use 0.5.
+pub const COMMITTEE_DAMPING: f64 = 0.5;
+
+/// Runs focusing BP (`opts.algo` = fbp, with `opts`' protocol, sweeps per step, solution test,
+/// fallback and runaway stop, BP damping [`COMMITTEE_DAMPING`]) or reinforced BP ([`committee_rbp`])
+/// on a gauged committee instance. `margin` is min_μ v_μ/√K over the output votes v_μ = Σ_k τ_{μk};
+/// `weights` holds K lines. Other algorithms are [`Error::Input`] for K > 1; K = 1 runs the
+/// perceptron solver of [`solve`] at κ = 0 (any algorithm).
+pub fn solve_committee(
+    inst: &CommitteeInstance<'_>,
+    opts: &SolveOpts,
+    seed: u64,
+) -> Result<SolveResult> {
+    let (k, n_in, p) = (inst.k(), inst.n_in(), inst.p());
+    if k == 1 {
+        let pi = Instance::new(inst.patterns, 0.0)?;
+        return solve(&pi, opts, seed);
+    }
+    if !opts.algo.handles_committees() {
+        return Err(opts.algo.committee_error(k));
+    }
+    let rw = words_for(n_in);
+    let mut words = vec![0u64; k * rw];
+    let mut votes = vec![0i32; p];
+    let f = FactorKind::Gaussian;
+    let mut reals = vec![0.0f64; CommitteeWorkspace::<f64>::required_reals(k, n_in, p, f)];
+    let mut perm = vec![0u32; CommitteeWorkspace::<f64>::required_perm(k, n_in, p)];
+    let params = if opts.algo == Algo::Rbp {
+        if !(opts.rbp_dr > 0.0 && opts.rbp_dr < 1.0) {
+            return Err(Error::Input("--dr must be in (0, 1)".into()));
+        }
+        FbpParams {
+            runaway: (opts.runaway_steps > 0).then_some(Runaway::RBP),
+            ..committee_rbp(opts.rbp_dr)
+        }
+    } else {
+        let mut q = FbpParams::new(opts.protocol.protocol());
+        q.bp.damping = COMMITTEE_DAMPING;
+        q.bp.max_sweeps = opts.max_sweeps_per_step.max(1);
+        q.stop_at_solution = !opts.full_protocol;
+        q.check_every_sweep = opts.sweep_check;
+        q.fallback = opts.fallback.map(ProtocolName::protocol);
+        q.runaway = (opts.runaway_steps > 0).then_some(Runaway {
+            steps: opts.runaway_steps,
+            ..Runaway::DEFAULT
+        });
+        q
+    };
+    let start = Instant::now();
+    let o = {
+        let mut ws = CommitteeWorkspace::new(inst, f, &mut reals, &mut perm)?;
+        let mut w = PatternsMut::new(n_in, k, &mut words)?;
+        focusing_bp(inst, &mut ws, &params, seed, &mut w, &mut votes)?
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let weights = (0..k)
+        .map(|u| crate::io::spins_to_string(&words[u * rw..(u + 1) * rw], n_in))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(SolveResult {
+        solved: o.solved,
+        errors: o.errors,
+        margin: (p > 0).then_some(o.margin),
+        weights,
+        sweeps: o.sweeps,
+        seconds,
+        steps: Some(o.steps),
+        ran_away: Some(o.ran_away),
+        words,
+    })
+}
+
+/// [`solve_committee`] on an instance file, with the reported solution re-checked by the file's
+/// independent forward pass ([`InstanceFile::forward_errors`], on the raw patterns and labels): a
+/// disagreement with the solver's own count is a failed run ([`Error::Numerics`]), never a wrong
+/// `"solved": true`. K = 1 files go through [`solve`] at the header's (or `kappa`'s) margin.
+pub fn solve_file(
+    file: &InstanceFile,
+    kappa: Option<f64>,
+    opts: &SolveOpts,
+    seed: u64,
+) -> Result<SolveResult> {
+    if file.committee.is_none() {
+        let problem = Problem::from_file(file, kappa)?;
+        return solve(&problem.instance()?, opts, seed);
+    }
+    if kappa.is_some_and(|k| k != 0.0) {
+        return Err(Error::Input(
+            "--kappa: a committee instance has kappa = 0 (no margin on the output majority)".into(),
+        ));
+    }
+    let problem = CommitteeProblem::from_file(file)?;
+    let r = solve_committee(&problem.instance()?, opts, seed)?;
+    let check = file.forward_errors(&r.words)?;
+    if check != r.errors {
+        return Err(Error::Numerics(format!(
+            "internal check failed: the solver reports {} errors, the independent forward pass {check}",
+            r.errors
+        )));
+    }
+    Ok(r)
 }

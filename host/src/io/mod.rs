@@ -7,11 +7,19 @@
 //! <1 line of exactly P chars in {'+','-'}>     labels y_μ
 //! R <N chars>                      optional reference configurations (0 or more lines)
 //! ```
+//!
+//! A committee machine (issue 15; K odd hidden units, output = majority of their signs) has the
+//! header `N P kappa K ARCH` with ARCH `fc` (every unit sees all N inputs, K·N weights) or `tree`
+//! (unit k sees inputs k·N/K … (k+1)·N/K − 1, N weights; K must divide N), and κ = 0 (no margin on
+//! the output). Its references come in groups of K `R` lines of n = N (fc) or N/K (tree) characters,
+//! one line per hidden unit. A perceptron file (K = 1) is exactly the three-field format above, so
+//! every K = 1 file is unchanged; `N P kappa 1 fc` is read as a perceptron.
 //! Readers reject anything else with the file, the line number and the reason; writers emit the same
 //! format. Files are written atomically (temporary file + rename), so a failed write leaves nothing.
 
 use crate::error::{Error, Result};
 use flatmin_core::bits::{words_for, Patterns, PatternsMut, Spins, SpinsMut};
+use flatmin_core::bp::committee::{self, Architecture, CommitteeInstance};
 use flatmin_core::instance::{self, Instance};
 use flatmin_core::stability;
 use serde::Serialize;
@@ -66,6 +74,63 @@ pub struct InstanceFile {
     pub refs: Vec<Vec<u64>>,
     /// Comment lines (without the leading '#'), kept for round trips.
     pub comments: Vec<String>,
+    /// `Some` for a committee machine with K > 1 hidden units (header `N P kappa K ARCH`); `None`
+    /// for a perceptron. For a committee each entry of `refs` holds K rows of `words_for(n_in)` words.
+    pub committee: Option<Committee>,
+}
+
+/// The committee part of an instance file: K (odd, 3 ≤ K ≤ 255 in a file; K = 1 is a perceptron)
+/// and the architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Committee {
+    /// K, the number of hidden units.
+    pub k: usize,
+    /// Fully connected or tree.
+    pub arch: Architecture,
+}
+
+impl Committee {
+    /// `fc` or `tree`, the header's and the CLI's name of the architecture.
+    pub fn arch_name(&self) -> &'static str {
+        arch_name(self.arch)
+    }
+    /// Inputs per hidden unit n: N (fully connected) or N/K (tree).
+    pub fn n_in(&self, n: usize) -> usize {
+        match self.arch {
+            Architecture::FullyConnected => n,
+            Architecture::Tree => n / self.k,
+        }
+    }
+    /// Number of weights K·n: K·N (fully connected) or N (tree).
+    pub fn num_weights(&self, n: usize) -> usize {
+        self.k * self.n_in(n)
+    }
+}
+
+/// `fc` or `tree`.
+pub fn arch_name(arch: Architecture) -> &'static str {
+    match arch {
+        Architecture::FullyConnected => "fc",
+        Architecture::Tree => "tree",
+    }
+}
+
+/// Checks K and the architecture for N (a committee with K ≥ 1; K = 1 is the perceptron): K odd in
+/// 1..=255, and for the tree K divides N. The messages name no flag (callers add it).
+pub fn check_committee(n: usize, k: usize, arch: Architecture) -> std::result::Result<(), String> {
+    if k == 0 || k.is_multiple_of(2) || k > committee::MAX_K {
+        return Err(format!(
+            "the number of hidden units K must be odd, 1 <= K <= {} (the output is the majority \
+             of K signs)",
+            committee::MAX_K
+        ));
+    }
+    if arch == Architecture::Tree && !n.is_multiple_of(k) {
+        return Err(format!(
+            "tree committee: K = {k} must divide N = {n} (each hidden unit sees N/K inputs)"
+        ));
+    }
+    Ok(())
 }
 
 /// Parses a string of N characters in {'+','-'} into packed words.
@@ -152,7 +217,80 @@ impl InstanceFile {
             labels,
             refs,
             comments,
+            committee: None,
         })
+    }
+
+    /// Generates a random (or teacher) committee-machine instance with K hidden units and
+    /// P = ⌊α·W + ½⌋ patterns, W the number of weights (K·N fully connected, N tree: α is the load
+    /// per weight, the convention of the authors' code), from `seed` (the core's
+    /// [`committee::generate`] stream). The teacher committee, if any, is stored as reference R1 (K
+    /// lines). K = 1 is exactly [`InstanceFile::generate`] (the same bytes).
+    pub fn generate_committee(
+        n: usize,
+        k: usize,
+        arch: Architecture,
+        alpha: f64,
+        teacher: bool,
+        seed: u64,
+    ) -> Result<Self> {
+        check_committee(n, k, arch).map_err(Error::Input)?;
+        if k == 1 {
+            return Self::generate(n, alpha, 0.0, teacher, seed);
+        }
+        let c = Committee { k, arch };
+        let n_in = c.n_in(n);
+        let p = instance::num_patterns(alpha, c.num_weights(n))?;
+        if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
+            return Err(Error::Input(format!(
+                "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
+            )));
+        }
+        let nw = words_for(n);
+        let mut patterns = vec![0u64; p * nw];
+        let mut labels = vec![0u64; words_for(p)];
+        let mut refs = Vec::new();
+        {
+            let mut pm = PatternsMut::new(n, p, &mut patterns)?;
+            if teacher {
+                let mut t = vec![0u64; k * words_for(n_in)];
+                committee::generate(
+                    seed,
+                    k,
+                    arch,
+                    Some(&mut PatternsMut::new(n_in, k, &mut t)?),
+                    &mut pm,
+                    &mut labels,
+                )?;
+                refs.push(t);
+            } else {
+                committee::generate(seed, k, arch, None, &mut pm, &mut labels)?;
+            }
+        }
+        let kind = if teacher { "teacher" } else { "random" };
+        let comments =
+            vec![format!(
+            " flatmin {kind} committee instance: N={n} K={k} arch={} alpha={alpha} (P/weights, {} \
+             weights) seed={seed} (xoshiro256++){}",
+            c.arch_name(),
+            c.num_weights(n),
+            if teacher { "; R1 = teacher (K lines)" } else { "" }
+        )];
+        Ok(InstanceFile {
+            n,
+            p,
+            kappa: 0.0,
+            patterns,
+            labels,
+            refs,
+            comments,
+            committee: Some(c),
+        })
+    }
+
+    /// K (1 for a perceptron).
+    pub fn k(&self) -> usize {
+        self.committee.map_or(1, |c| c.k)
     }
 
     /// Parses the text format; `path` is only used in error messages.
@@ -183,10 +321,14 @@ impl InstanceFile {
             .next()
             .ok_or_else(|| err(last_line, "empty file: no header line 'N P kappa'".into()))?;
         let fields: Vec<&str> = header.split_whitespace().collect();
-        if fields.len() != 3 {
+        if fields.len() != 3 && fields.len() != 5 {
             return Err(err(
                 hl,
-                format!("header must be 'N P kappa', found {} fields", fields.len()),
+                format!(
+                    "header must be 'N P kappa' (perceptron) or 'N P kappa K fc|tree' (committee), \
+                     found {} fields",
+                    fields.len()
+                ),
             ));
         }
         let n: usize = fields[0]
@@ -204,6 +346,37 @@ impl InstanceFile {
         if !kappa.is_finite() {
             return Err(err(hl, "kappa must be finite".into()));
         }
+        let committee = if fields.len() == 5 {
+            let k: usize = fields[3].parse().map_err(|_| {
+                err(
+                    hl,
+                    format!("K = {:?} is not a positive odd integer", fields[3]),
+                )
+            })?;
+            let arch = match fields[4] {
+                "fc" => Architecture::FullyConnected,
+                "tree" => Architecture::Tree,
+                other => {
+                    return Err(err(
+                        hl,
+                        format!("architecture {other:?}: expected 'fc' or 'tree'"),
+                    ))
+                }
+            };
+            check_committee(n, k, arch).map_err(|m| err(hl, format!("K = {k}: {m}")))?;
+            if k > 1 && kappa != 0.0 {
+                return Err(err(
+                    hl,
+                    format!(
+                        "kappa = {kappa}: a committee instance has kappa = 0 (no margin on the \
+                         output majority)"
+                    ),
+                ));
+            }
+            (k > 1).then_some(Committee { k, arch })
+        } else {
+            None
+        };
         let nw = words_for(n);
         // Never trust P for an allocation before the lines are there (a typo like "21 9999999999 0").
         let remaining = lines.len();
@@ -231,8 +404,14 @@ impl InstanceFile {
             .ok_or_else(|| err(last_line, "file ends before the label line".into()))?;
         let labels = parse_spins(l, p).map_err(|m| err(ll, format!("labels: {m}")))?;
         let labels = if p == 0 { Vec::new() } else { labels };
-        let mut refs = Vec::new();
+        let mut refs: Vec<Vec<u64>> = Vec::new();
+        // A committee reference is K consecutive R lines of n_in characters, one per hidden unit.
+        let (rows, len) = committee.map_or((1, n), |c| (c.k, c.n_in(n)));
+        let mut partial: Vec<u64> = Vec::new();
+        let mut in_group = 0;
+        let mut last_r = hl;
         for (ln, l) in lines {
+            last_r = ln;
             let rest = l.strip_prefix('R').ok_or_else(|| {
                 err(
                     ln,
@@ -245,10 +424,35 @@ impl InstanceFile {
                     "expected 'R' followed by a space and N characters".into(),
                 ));
             }
-            refs.push(
-                parse_spins(rest, n)
-                    .map_err(|m| err(ln, format!("reference R{}: {m}", refs.len() + 1)))?,
-            );
+            let row = parse_spins(rest, len).map_err(|m| {
+                if rows == 1 {
+                    err(ln, format!("reference R{}: {m}", refs.len() + 1))
+                } else {
+                    err(
+                        ln,
+                        format!(
+                            "reference R{} hidden unit {}: {m}",
+                            refs.len() + 1,
+                            in_group + 1
+                        ),
+                    )
+                }
+            })?;
+            partial.extend_from_slice(&row);
+            in_group += 1;
+            if in_group == rows {
+                refs.push(std::mem::take(&mut partial));
+                in_group = 0;
+            }
+        }
+        if in_group != 0 {
+            return Err(err(
+                last_r,
+                format!(
+                    "a committee reference is K = {rows} R lines (one per hidden unit); the last \
+                     one has {in_group}"
+                ),
+            ));
         }
         Ok(InstanceFile {
             n,
@@ -258,6 +462,7 @@ impl InstanceFile {
             labels,
             refs,
             comments,
+            committee,
         })
     }
 
@@ -282,7 +487,17 @@ impl InstanceFile {
             s.push_str(c);
             s.push('\n');
         }
-        s.push_str(&format!("{} {} {}\n", self.n, self.p, self.kappa));
+        match self.committee {
+            None => s.push_str(&format!("{} {} {}\n", self.n, self.p, self.kappa)),
+            Some(c) => s.push_str(&format!(
+                "{} {} {} {} {}\n",
+                self.n,
+                self.p,
+                self.kappa,
+                c.k,
+                c.arch_name()
+            )),
+        }
         let nw = words_for(self.n);
         for mu in 0..self.p {
             s.push_str(&spins_to_string(
@@ -293,10 +508,16 @@ impl InstanceFile {
         }
         s.push_str(&spins_to_string(&self.labels, self.p));
         s.push('\n');
+        let (rows, len) = self
+            .committee
+            .map_or((1, self.n), |c| (c.k, c.n_in(self.n)));
+        let rw = words_for(len);
         for r in &self.refs {
-            s.push_str("R ");
-            s.push_str(&spins_to_string(r, self.n));
-            s.push('\n');
+            for u in 0..rows {
+                s.push_str("R ");
+                s.push_str(&spins_to_string(&r[u * rw..(u + 1) * rw], len));
+                s.push('\n');
+            }
         }
         s
     }
@@ -313,8 +534,9 @@ impl InstanceFile {
         Ok(g)
     }
 
-    /// Reference `k` (1-based, as `R1`, `R2`, … in file order).
+    /// Reference `k` (1-based, as `R1`, `R2`, … in file order) of a perceptron file.
     pub fn reference(&self, k: usize) -> Result<Spins<'_>> {
+        self.perceptron_only()?;
         if k == 0 || k > self.refs.len() {
             return Err(Error::Input(match self.refs.len() {
                 0 => format!("reference {k} does not exist: the file has no reference lines (R …)"),
@@ -359,6 +581,113 @@ impl InstanceFile {
     }
 }
 
+impl InstanceFile {
+    /// An error for a committee file given to a perceptron-only command.
+    pub fn perceptron_only(&self) -> Result<()> {
+        match self.committee {
+            None => Ok(()),
+            Some(c) => Err(Error::Input(format!(
+                "the instance is a committee machine (K = {}, {}): this command handles perceptrons \
+                 (K = 1) only; committees are solved by `flatmin solve --algo fbp|rbp`",
+                c.k,
+                c.arch_name()
+            ))),
+        }
+    }
+
+    /// The K, architecture and inputs per unit of the file (K = 1 fully connected for a
+    /// perceptron).
+    pub fn shape(&self) -> (usize, Architecture, usize) {
+        match self.committee {
+            None => (1, Architecture::FullyConnected, self.n),
+            Some(c) => (c.k, c.arch, c.n_in(self.n)),
+        }
+    }
+
+    /// Errors of the committee `w` (K rows of `words_for(n_in)` words; K = 1: a perceptron at κ = 0)
+    /// on the raw patterns and labels, by a plain forward pass written independently of the core's
+    /// packed one: unpacked ±1 sums per hidden unit, τ = sign(s) with sign(0) = +1, output = sign of
+    /// Σ τ, compared with the label y_μ (no gauge). For a perceptron file the header's κ applies
+    /// through [`InstanceFile::stats`]; this pass is the committee's (κ = 0).
+    pub fn forward_errors(&self, w: &[u64]) -> Result<usize> {
+        let (k, arch, n_in) = self.shape();
+        let rw = words_for(n_in);
+        if w.len() != k * rw {
+            return Err(Error::Input(format!(
+                "weights: expected {k} rows of {n_in} weights, got {} words",
+                w.len()
+            )));
+        }
+        let bit = |words: &[u64], i: usize| -> i32 {
+            if (words[i / 64] >> (i % 64)) & 1 == 1 {
+                -1
+            } else {
+                1
+            }
+        };
+        let nw = words_for(self.n);
+        let mut errors = 0;
+        for mu in 0..self.p {
+            let x = &self.patterns[mu * nw..(mu + 1) * nw];
+            let mut vote = 0i32;
+            for u in 0..k {
+                let off = if arch == Architecture::Tree {
+                    u * n_in
+                } else {
+                    0
+                };
+                let row = &w[u * rw..(u + 1) * rw];
+                let s: i32 = (0..n_in).map(|i| bit(row, i) * bit(x, off + i)).sum();
+                vote += if s >= 0 { 1 } else { -1 };
+            }
+            let out = if vote > 0 { 1 } else { -1 };
+            if out != bit(&self.labels, mu) {
+                errors += 1;
+            }
+        }
+        Ok(errors)
+    }
+}
+
+/// A gauged committee instance owning its memory (K > 1 or K = 1).
+#[derive(Clone, Debug)]
+pub struct CommitteeProblem {
+    /// N (pattern length).
+    pub n: usize,
+    /// P.
+    pub p: usize,
+    /// K.
+    pub k: usize,
+    /// Architecture.
+    pub arch: Architecture,
+    /// Gauged patterns.
+    pub gauged: Vec<u64>,
+}
+
+impl CommitteeProblem {
+    /// Gauges a file's patterns (a perceptron file is K = 1).
+    pub fn from_file(f: &InstanceFile) -> Result<Self> {
+        let (k, arch, _) = f.shape();
+        let mut g = f.patterns.clone();
+        instance::gauge(&mut PatternsMut::new(f.n, f.p, &mut g)?, &f.labels)?;
+        Ok(CommitteeProblem {
+            n: f.n,
+            p: f.p,
+            k,
+            arch,
+            gauged: g,
+        })
+    }
+    /// The core view.
+    pub fn instance(&self) -> Result<CommitteeInstance<'_>> {
+        Ok(CommitteeInstance::new(
+            Patterns::new(self.n, self.p, &self.gauged)?,
+            self.k,
+            self.arch,
+        )?)
+    }
+}
+
 /// A gauged instance owning its memory, ready for the core algorithms.
 #[derive(Clone, Debug)]
 pub struct Problem {
@@ -373,8 +702,10 @@ pub struct Problem {
 }
 
 impl Problem {
-    /// Gauges a file's patterns; `kappa` overrides the header's margin when given.
+    /// Gauges a file's patterns; `kappa` overrides the header's margin when given. A committee file
+    /// is refused ([`InstanceFile::perceptron_only`]).
     pub fn from_file(f: &InstanceFile, kappa: Option<f64>) -> Result<Self> {
+        f.perceptron_only()?;
         Ok(Problem {
             n: f.n,
             p: f.p,
@@ -499,5 +830,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("1 of 2 pattern"), "{e}");
+    }
+
+    #[test]
+    fn committee_round_trip_and_teacher_check() {
+        for arch in [Architecture::FullyConnected, Architecture::Tree] {
+            let f = InstanceFile::generate_committee(45, 3, arch, 0.3, true, 9).unwrap();
+            let text = f.to_text();
+            let g = InstanceFile::parse(&text, Path::new("c")).unwrap();
+            assert_eq!(f, g);
+            assert_eq!(g.k(), 3);
+            assert_eq!(g.refs.len(), 1);
+            // The teacher (R1, K rows) classifies every pattern, by the independent forward pass.
+            assert_eq!(g.forward_errors(&g.refs[0]).unwrap(), 0);
+            // A flipped teacher does not.
+            let flipped: Vec<u64> = g.refs[0].iter().map(|w| !w).collect();
+            assert_eq!(g.forward_errors(&flipped).unwrap(), g.p);
+            assert!(
+                Problem::from_file(&g, None).is_err(),
+                "perceptron-only view refused"
+            );
+        }
+        // K = 1 is the perceptron generator.
+        assert_eq!(
+            InstanceFile::generate_committee(21, 1, Architecture::Tree, 0.5, true, 4).unwrap(),
+            InstanceFile::generate(21, 0.5, 0.0, true, 4).unwrap()
+        );
+        // "N P kappa 1 fc" is a perceptron.
+        let f = InstanceFile::parse("3 1 0 1 fc\n+-+\n+\n", Path::new("x")).unwrap();
+        assert_eq!(f.committee, None);
     }
 }
