@@ -4,9 +4,11 @@ networks", Speed section). Not a test: run by hand, on an otherwise idle machine
 
 1. Training: one epoch of a BinaryNet 784-501-501-1 on the first P = 6000 Fashion-MNIST parity
    examples, one thread, the same model, loss, batch and optimiser on both sides (DEEP §g.4): latent
-   U(-1,1) weights, forward with their signs, hidden sign with the straight-through hard-tanh window on
-   u = h/sqrt(fan_in), logistic loss ln(1+exp(-beta*y*u)), plain SGD, latent clip to [-c, c], inputs
-   (2b-255)/255. Median seconds per epoch of each side, interleaved, and the ratio.
+   U(-eps*c, eps*c) weights, forward with their signs, hidden sign with the straight-through window
+   |h_j| <= RMS_batch(h_j) (`--window batch`, flatmin's default) or |h|/sqrt(fan_in) <= 1
+   (`--window scaled`), logistic loss ln(1+exp(-beta*y*u)) on u = h/sqrt(fan_in), plain SGD (the
+   learning rate of the epoch from the geometric schedule lr -> lr_final), latent clip to [-c, c],
+   inputs (2b-255)/255. Median seconds per epoch of each side, interleaved, and the ratio.
 2. Local energy: perturbed-network evaluations per second on the same network and P: flatmin's exact
    evaluation (from two `deep local-energy` runs with R and 3R realisations, so loading cancels)
    against a numpy float32 matrix-product evaluation of the same +-1 network (noise on every weight,
@@ -55,14 +57,14 @@ def load_parity(p):
     return xf, yf
 
 
-def torch_epoch_seconds(xf, yf, arch, lr, batch, clip, beta, epochs, seed):
+def torch_epoch_seconds(xf, yf, arch, lr, batch, clip, beta, epochs, seed, init=1.0, window="batch"):
     import torch
 
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     x = torch.from_numpy(xf)
     y = torch.from_numpy(yf)
-    latent = [torch.rand(arch[i + 1], arch[i]) * 2 - 1 for i in range(len(arch) - 1)]
+    latent = [(torch.rand(arch[i + 1], arch[i]) * 2 - 1) * (init * clip) for i in range(len(arch) - 1)]
     scales = [1.0 / arch[i] ** 0.5 for i in range(len(arch) - 1)]
 
     class SignSTE(torch.autograd.Function):
@@ -74,6 +76,9 @@ def torch_epoch_seconds(xf, yf, arch, lr, batch, clip, beta, epochs, seed):
         @staticmethod
         def backward(ctx, g):
             (u,) = ctx.saved_tensors
+            if window == "batch":
+                thr = u.pow(2).mean(dim=0, keepdim=True).sqrt()
+                return g * (u.abs() <= thr).to(g.dtype)
             return g * (u.abs() <= 1).to(g.dtype)
 
     times = []
@@ -98,14 +103,14 @@ def torch_epoch_seconds(xf, yf, arch, lr, batch, clip, beta, epochs, seed):
     return statistics.median(times)
 
 
-def flatmin_epoch_seconds(binary, p, epochs, out_dir, tag):
+def flatmin_epoch_seconds(binary, p, epochs, out_dir, tag, hyper):
     out = os.path.join(out_dir, f"bench-{tag}.npz")
     for f in (out, out[:-4] + ".json"):
         if os.path.exists(f):
             os.remove(f)
     r = subprocess.run(
         [binary, "deep", "train", "--task", "fashion-parity", "--p", str(p), "--epochs", str(epochs),
-         "--seed", "1", "--threads", "1", "--quiet", "--json", "--save", out],
+         "--seed", "1", "--threads", "1", "--quiet", "--json", "--save", out] + hyper,
         check=True, capture_output=True, text=True)
     return json.loads(r.stdout)["seconds"] / epochs, out
 
@@ -178,10 +183,13 @@ def main():
     ap.add_argument("--flatmin", required=True)
     ap.add_argument("--p", type=int, default=6000)
     ap.add_argument("--repeats", type=int, default=3)
+    # Defaults: flatmin's (host/src/deep/train.rs); the per-epoch cost does not depend on them.
     ap.add_argument("--lr", type=float, default=20.0)
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--clip", type=float, default=1.0)
     ap.add_argument("--beta", type=float, default=4.0)
+    ap.add_argument("--init-scale", type=float, default=0.01)
+    ap.add_argument("--window", choices=["batch", "scaled"], default="batch")
     ap.add_argument("--samples", type=int, default=20,
                     help="local energy: flatmin runs R and 3R realisations (default 20)")
     ap.add_argument("--flip", type=float, default=0.1,
@@ -196,19 +204,23 @@ def main():
     tmp = tempfile.mkdtemp(prefix="flatmin-deep-bench-")
     tf, tt = [], []
     net = None
+    hyper = ["--lr", str(a.lr), "--lr-final", str(a.lr), "--batch", str(a.batch), "--clip", str(a.clip),
+             "--beta", str(a.beta), "--init-scale", str(a.init_scale), "--window", a.window]
     for r in range(0 if a.skip_training else a.repeats):
-        s, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, r)
+        s, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, r, hyper)
         tf.append(s)
-        tt.append(torch_epoch_seconds(xf, yf, arch, a.lr, a.batch, a.clip, a.beta, 2, r))
+        tt.append(torch_epoch_seconds(xf, yf, arch, a.lr, a.batch, a.clip, a.beta, 2, r,
+                                      a.init_scale, a.window))
     if tf:
         mf, mt = statistics.median(tf), statistics.median(tt)
-        print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, one thread:")
+        print(f"training, one epoch 784-501-501-1, P={a.p}, batch {a.batch}, init {a.init_scale}, "
+              f"window {a.window}, one thread:")
         print(f"  flatmin {mf:.3f} s   pytorch {mt:.3f} s   ratio pytorch/flatmin {mt / mf:.2f}")
         print(f"  (runs: flatmin {[round(v, 3) for v in tf]}, pytorch {[round(v, 3) for v in tt]})")
     if a.net:
         net = a.net
     elif net is None:
-        _, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, "energy")
+        _, net = flatmin_epoch_seconds(a.flatmin, a.p, 2, tmp, "energy", hyper)
     local_energy_comparison(a.flatmin, net, xf, yf, a.p, a.samples, a.repeats, a.flip)
 
 

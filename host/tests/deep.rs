@@ -201,6 +201,8 @@ fn cli_train_eval_overlap_local_energy_on_self_made_files() {
         [
             "arch",
             "epochs",
+            "flipped",
+            "flipped_layers",
             "p",
             "seconds",
             "seed",
@@ -211,6 +213,42 @@ fn cli_train_eval_overlap_local_energy_on_self_made_files() {
     );
     assert_eq!(t["arch"], "784-32-16-1");
     assert_eq!(t["p"], 100);
+    // --save-init writes the initial network; training is unchanged by it, and the trained network's
+    // unmatched overlap with it is 1 − 2·flipped.
+    let mut with_init = args("5", "d.npz");
+    with_init.extend(["--save-init".to_string(), "d0.npz".to_string()]);
+    let t_init = run(with_init);
+    assert_eq!(t_init["flipped"], t["flipped"]);
+    let init_meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("d0.json")).unwrap()).unwrap();
+    assert_eq!(init_meta["initial"], true);
+    assert!(init_meta["flipped"].is_null());
+    let o = ok_json(&["deep", "overlap", "d.npz", "d0.npz", "--json"], &dir);
+    let flipped = t["flipped"].as_f64().unwrap();
+    assert!(
+        (o["q_raw"].as_f64().unwrap() - (1.0 - 2.0 * flipped)).abs() < 1e-12,
+        "{o} {t}"
+    );
+    let fl = t["flipped_layers"].as_array().unwrap();
+    assert_eq!(fl.len(), 3);
+    // Weighted by the layer sizes, the per-layer fractions give the overall one.
+    let sizes = [784.0 * 32.0, 32.0 * 16.0, 16.0];
+    let weighted: f64 = fl
+        .iter()
+        .zip(sizes)
+        .map(|(f, n)| f.as_f64().unwrap() * n)
+        .sum();
+    assert!((weighted / sizes.iter().sum::<f64>() - flipped).abs() < 1e-12);
+    let init = BinaryNet::load_npz(&dir.join("d0.npz")).unwrap();
+    assert!(
+        init.latent
+            .as_ref()
+            .unwrap()
+            .iter()
+            .flatten()
+            .all(|v| v.abs() <= 0.01),
+        "default init is U(−0.01·clip, 0.01·clip)"
+    );
     // Same seed → the same network bytes.
     run(args("5", "b.npz"));
     assert_eq!(
@@ -442,6 +480,10 @@ fn fashion_mnist_subset_reaches_zero_train_error_with_defaults() {
     );
     assert_eq!(t["train_error"], 0.0, "{t}");
     assert_eq!(t["arch"], "784-501-501-1");
+    // The defaults leave the initialisation: the signs are decided by training (issue 14; the old
+    // defaults, U(−1, 1) init and lr 20 at batch 128, flipped 3–5 % of them).
+    let flipped = t["flipped"].as_f64().unwrap();
+    assert!(flipped > 0.3, "{t}");
     let te = t["test_error"].as_f64().unwrap();
     assert!(te > 0.0 && te < 0.3, "{t}");
     let e = ok_json(
@@ -531,4 +573,99 @@ fn study_points_summaries_and_local_energy() {
     assert_eq!(one.net, same.net);
     assert_eq!(one.train_errors, 0);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn lr_schedule_legacy_params_and_threshold() {
+    use flatmin_host::deep::study::{algorithmic_threshold, contrast_p, PSummary};
+    use flatmin_host::deep::train::{init_latent, Window};
+    // Geometric decay from lr (first epoch) to lr_final (last epoch).
+    let p = TrainParams {
+        epochs: 5,
+        lr: 8.0,
+        lr_final: Some(0.5),
+        ..TrainParams::default()
+    };
+    assert_eq!(p.lr_at(1), 8.0);
+    assert!((p.lr_at(3) - 2.0).abs() < 1e-5, "{}", p.lr_at(3));
+    assert!((p.lr_at(5) - 0.5).abs() < 1e-6);
+    assert_eq!(
+        TrainParams {
+            lr_final: None,
+            ..p.clone()
+        }
+        .lr_at(4),
+        8.0
+    );
+    assert!(TrainParams {
+        lr_final: Some(0.0),
+        ..p.clone()
+    }
+    .check()
+    .is_err());
+    assert!(TrainParams {
+        init: 0.0,
+        ..p.clone()
+    }
+    .check()
+    .is_err());
+    assert!(TrainParams {
+        init: 1.5,
+        ..p.clone()
+    }
+    .check()
+    .is_err());
+    // Metadata written before these fields existed reads as what it was trained with.
+    let old: TrainParams = serde_json::from_str(
+        r#"{"epochs":100,"lr":20.0,"batch":128,"clip":1.0,"beta":4.0,"seed":3}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        (old.init, old.window, old.lr_final),
+        (1.0, Window::Scaled, None)
+    );
+    // The init scale only scales the draws of the seed.
+    let arch = [6, 4, 1];
+    let a = init_latent(
+        &arch,
+        &TrainParams {
+            init: 1.0,
+            ..p.clone()
+        },
+    );
+    let b = init_latent(
+        &arch,
+        &TrainParams {
+            init: 0.25,
+            ..p.clone()
+        },
+    );
+    for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+        assert_eq!(x * 0.25, *y);
+        assert!(x.abs() <= 1.0);
+    }
+    // P*: the largest grid P up to which every network fits (whatever the grid order).
+    let s = |p: usize, all_zero: bool| PSummary {
+        p,
+        networks: 2,
+        train_error: if all_zero { 0.0 } else { 0.01 },
+        train_error_std: 0.0,
+        test_error: 0.1,
+        all_zero,
+        flipped: 0.5,
+        flipped_layers: vec![0.5],
+        q: None,
+        q_std: None,
+        q_layers: None,
+        q_raw: None,
+        q_random: None,
+    };
+    let grid = [s(1000, true), s(250, true), s(2000, false), s(4000, true)];
+    assert_eq!(algorithmic_threshold(&grid), Some(0));
+    assert_eq!(contrast_p(&grid, Some(0)), Some(2));
+    let none = [s(250, false), s(500, true)];
+    assert_eq!(algorithmic_threshold(&none), None);
+    assert_eq!(contrast_p(&none, None), Some(0));
+    assert_eq!(algorithmic_threshold(&[s(9, true)]), Some(0));
+    assert_eq!(contrast_p(&[s(9, true)], Some(0)), None);
 }

@@ -2,8 +2,11 @@
 //! Fashion-MNIST (Debian `dataset-fashion-mnist`, installed by scripts/data-deps), its resume, and
 //! `flatmin deep study` on self-made IDX files, with its bad inputs.
 
+use flatmin_host::deep::data::Task;
 use flatmin_host::deep::net::BinaryNet;
-use flatmin_host::deep::overlap::overlap;
+use flatmin_host::deep::overlap::{overlap, raw_overlap};
+use flatmin_host::deep::train::{initial_net, TrainParams};
+use flatmin_host::experiments::deep_fig8::figure8_params;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -106,8 +109,28 @@ fn figure8_quick_on_fashion_mnist_and_resume() {
         assert!((l2 - q.q_layers[1]).abs() < 1e-12);
         let q0: f64 = col(&oh, &orows, "q_random")[k].parse().unwrap();
         assert!(q0 > 0.0 && q0 < 0.3, "random baseline {q0}");
+        // flipped: the mean fraction of signs each network moved from its own initialisation,
+        // rebuilt here from the row's seed and the figure's training parameters.
+        let train = figure8_params(Task::FashionParity, true).train;
+        let seeds = col(&h, &rows, "seed");
+        let moved: f64 = [a, b]
+            .iter()
+            .map(|&i| {
+                let params = TrainParams {
+                    seed: seeds[i].parse().unwrap(),
+                    ..train.clone()
+                };
+                let init = initial_net(&nets[i].arch, &params).unwrap();
+                (1.0 - raw_overlap(&nets[i], &init).unwrap().q) / 2.0
+            })
+            .sum::<f64>()
+            / 2.0;
+        let got: f64 = col(&oh, &orows, "flipped")[k].parse().unwrap();
+        assert!((got - moved).abs() < 1e-12, "flipped {got} vs {moved}");
+        assert!(moved > 0.2, "training decides the signs: {moved}");
     }
-    // Local energy: at the threshold P* (the largest P with zero train error everywhere) and/or the
+    // Local energy: at the threshold P* (the largest P up to which every network has zero train
+    // error) and/or the
     // contrast P above it, δE(0) = 0 and every profile has the 7 flip probabilities.
     let summary = &fig["summary"];
     let (eh, erows) = csv(&d.join("local_energy.csv"));

@@ -19,12 +19,17 @@ pub const MAX_P: usize = 1_000_000;
 pub enum Cmd {
     /// Train a binary network with BinaryNet-style SGD on the first P training examples of a task.
     ///
-    /// Latent weights U(−1,1) from --seed, forward with their signs, straight-through backward with
-    /// the hard-tanh window on pre-activations scaled by 1/√fan-in, cross-entropy of β·u (softmax for
-    /// 10 classes, logistic for one output), plain SGD, latent weights clipped to [−clip, clip]
-    /// (DEEP §g.4). One network trains on one thread: the same seed gives the same bytes whatever
-    /// --threads is. Writes NET.npz (W0…, int8; latent0…, float32) and NET.json (metadata) beside it.
-    /// With --json: {"task","arch","p","seed","train_error","test_error","epochs","seconds"}.
+    /// Latent weights U(−ε·clip, ε·clip) from --seed (ε = --init-scale, default 0.01: the signs are
+    /// decided by training), forward with their signs, straight-through backward through the window
+    /// |h_j| ≤ RMS of h_j over the mini-batch (--window batch; or the hard-tanh of h/√fan-in,
+    /// --window scaled), cross-entropy of β·u (softmax for 10 classes, logistic for one output),
+    /// plain SGD with the rate decaying geometrically from --lr to --lr-final, latent weights clipped
+    /// to [−clip, clip] (DEEP §g.4; the defaults' reasons are in the docs of flatmin_host::deep::train).
+    /// One network trains on one thread: the same seed gives the same bytes whatever --threads is.
+    /// Writes NET.npz (W0…, int8; latent0…, float32) and NET.json (metadata) beside it; --save-init
+    /// also writes the initial network. With --json: {"task","arch","p","seed","train_error",
+    /// "test_error","epochs","seconds","flipped","flipped_layers"} (flipped: fraction of the weights
+    /// whose sign training changed from the initial network, overall and per layer).
     #[command(
         after_help = "Example:\n  flatmin deep train --task fashion-parity --p 1000 --seed 1 --save net.npz --json"
     )]
@@ -75,9 +80,12 @@ pub struct StudyArgs {
     /// Epochs.
     #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
     pub epochs: usize,
-    /// Learning rate on the latent weights.
+    /// Learning rate on the latent weights at the first epoch.
     #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
     pub lr: f32,
+    /// Learning rate at the last epoch (geometric decay from --lr; equal to --lr: constant).
+    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR_FINAL, allow_negative_numbers = true)]
+    pub lr_final: f32,
     /// Mini-batch size.
     #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
     pub batch: usize,
@@ -87,6 +95,13 @@ pub struct StudyArgs {
     /// Inverse temperature of the loss.
     #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
     pub beta: f32,
+    /// Latent initialisation U(−ε·C, ε·C): the half-width ε relative to the clip, in (0, 1].
+    #[arg(long, value_name = "ε", default_value_t = train::DEFAULT_INIT, allow_negative_numbers = true)]
+    pub init_scale: f32,
+    /// Straight-through window of the hidden units: batch (|h_j| ≤ its RMS over the mini-batch) or
+    /// scaled (|h|/√fan-in ≤ 1).
+    #[arg(long, value_name = "W", default_value = train::DEFAULT_WINDOW.name())]
+    pub window: String,
     /// Flip probabilities of the local energy, a:b:n.
     #[arg(
         long,
@@ -142,9 +157,12 @@ pub struct TrainArgs {
     /// Epochs.
     #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
     pub epochs: usize,
-    /// Learning rate on the latent weights.
+    /// Learning rate on the latent weights at the first epoch.
     #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
     pub lr: f32,
+    /// Learning rate at the last epoch (geometric decay from --lr; equal to --lr: constant).
+    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR_FINAL, allow_negative_numbers = true)]
+    pub lr_final: f32,
     /// Mini-batch size.
     #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
     pub batch: usize,
@@ -154,6 +172,17 @@ pub struct TrainArgs {
     /// Inverse temperature of the loss.
     #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
     pub beta: f32,
+    /// Latent initialisation U(−ε·C, ε·C): the half-width ε relative to the clip, in (0, 1].
+    #[arg(long, value_name = "ε", default_value_t = train::DEFAULT_INIT, allow_negative_numbers = true)]
+    pub init_scale: f32,
+    /// Straight-through window of the hidden units: batch (|h_j| ≤ its RMS over the mini-batch) or
+    /// scaled (|h|/√fan-in ≤ 1).
+    #[arg(long, value_name = "W", default_value = train::DEFAULT_WINDOW.name())]
+    pub window: String,
+    /// Also write the initial network (the signs training starts from, with its latent weights) to
+    /// INIT.npz (+ INIT.json), e.g. for `flatmin deep overlap NET.npz INIT.npz`.
+    #[arg(long, value_name = "INIT.npz")]
+    pub save_init: Option<PathBuf>,
     /// Output network file (.npz); its metadata goes to the same path with extension .json.
     #[arg(long, short = 'o', visible_alias = "out", value_name = "NET.npz")]
     pub save: Option<PathBuf>,
@@ -264,17 +293,25 @@ struct NetMeta {
     train_error: f64,
     test_error: f64,
     seconds: f64,
+    /// True for the initial network written by `--save-init` (its errors are the untrained ones).
+    #[serde(default)]
+    initial: bool,
+    /// Fraction of the weights whose sign training changed, overall and per layer.
+    #[serde(default)]
+    flipped: Option<f64>,
+    #[serde(default)]
+    flipped_layers: Option<Vec<f64>>,
 }
 
 fn meta_path(net: &Path) -> PathBuf {
     net.with_extension("json")
 }
 
-fn check_output(path: &Path, force: bool) -> anyhow::Result<()> {
+fn check_output(path: &Path, flag: &str, force: bool) -> anyhow::Result<()> {
     let meta = meta_path(path);
     if path.extension().and_then(|e| e.to_str()) != Some("npz") {
         return Err(input_error(format!(
-            "--save {}: the network file must end in .npz",
+            "{flag} {}: the network file must end in .npz",
             path.display()
         )));
     }
@@ -304,7 +341,7 @@ fn check_output(path: &Path, force: bool) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(input_error(format!(
-                "--save {}: directory {} does not exist",
+                "{flag} {}: directory {} does not exist",
                 path.display(),
                 dir.display()
             )));
@@ -331,14 +368,26 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
     let params = TrainParams {
         epochs: a.epochs,
         lr: a.lr,
+        lr_final: Some(a.lr_final),
         batch: a.batch,
         clip: a.clip,
         beta: a.beta,
+        init: a.init_scale,
+        window: train::Window::from_name(&a.window)?,
         seed: a.seed,
     };
     params.check()?;
     if let Some(path) = &a.save {
-        check_output(path, a.force)?;
+        check_output(path, "--save", a.force)?;
+    }
+    if let Some(path) = &a.save_init {
+        check_output(path, "--save-init", a.force)?;
+        if a.save.as_deref() == Some(path.as_path()) {
+            return Err(input_error(format!(
+                "--save-init {}: the same file as --save",
+                path.display()
+            )));
+        }
     }
     let (_, train_data) = load_train(&a.data)?;
     let start = std::time::Instant::now();
@@ -358,28 +407,35 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
         Ok((e, test_error(&trained, task, &a.data)?))
     })??;
     let train_error = train_errors as f64 / a.data.p as f64;
+    let init = train::initial_net(&arch, &params)?;
+    let moved = overlap::raw_overlap(&trained, &init)?;
+    let flipped = (1.0 - moved.q) / 2.0;
+    let flipped_layers: Vec<f64> = moved.q_layers.iter().map(|q| (1.0 - q) / 2.0).collect();
+    let meta = |initial: bool, train_error: f64, test_error: f64| NetMeta {
+        written_by: "flatmin deep train".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command_line: std::env::args().collect(),
+        task: task.name().into(),
+        arch: arch_string(&arch),
+        p: a.data.p,
+        params: params.clone(),
+        train_error,
+        test_error,
+        seconds: if initial { 0.0 } else { seconds },
+        initial,
+        flipped: (!initial).then_some(flipped),
+        flipped_layers: (!initial).then(|| flipped_layers.clone()),
+    };
+    if let Some(path) = &a.save_init {
+        let (e0, t0) = with_threads(g.threads, || -> anyhow::Result<(u64, f64)> {
+            let packed = PackedData::new(&train_data)?;
+            let e = net::count_errors_par(&init.pack(), &packed)?;
+            Ok((e, test_error(&init, task, &a.data)?))
+        })??;
+        write_net(path, &init, &meta(true, e0 as f64 / a.data.p as f64, t0))?;
+    }
     if let Some(path) = &a.save {
-        trained.save_npz(path)?;
-        let meta = NetMeta {
-            written_by: "flatmin deep train".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            command_line: std::env::args().collect(),
-            task: task.name().into(),
-            arch: arch_string(&arch),
-            p: a.data.p,
-            params: params.clone(),
-            train_error,
-            test_error: test_err,
-            seconds,
-        };
-        let mp = meta_path(path);
-        let tmp = mp.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&meta)? + "\n")
-            .and_then(|()| std::fs::rename(&tmp, &mp))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(path);
-                anyhow::anyhow!("{}: {e}", mp.display())
-            })?;
+        write_net(path, &trained, &meta(false, train_error, test_err))?;
     }
     #[derive(Serialize)]
     struct Out {
@@ -391,6 +447,8 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
         test_error: f64,
         epochs: usize,
         seconds: f64,
+        flipped: f64,
+        flipped_layers: Vec<f64>,
     }
     let out = Out {
         task: task.name().into(),
@@ -401,15 +459,48 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
         test_error: test_err,
         epochs: params.epochs,
         seconds,
+        flipped,
+        flipped_layers,
     };
     if g.json {
         print_json(&out)
     } else {
+        let layers: Vec<String> = out
+            .flipped_layers
+            .iter()
+            .map(|f| format!("{f:.4}"))
+            .collect();
         print_line(&format!(
-            "task {} arch {} P {} seed {}: train error {} ({} of {}), test error {:.4}, {} epochs in {:.1} s",
-            out.task, out.arch, out.p, out.seed, train_error, train_errors, out.p, test_err, out.epochs, seconds
+            "task {} arch {} P {} seed {}: train error {} ({} of {}), test error {:.4}, {} epochs in {:.1} s; \
+             signs flipped from the initialisation {:.4} (layers {})",
+            out.task,
+            out.arch,
+            out.p,
+            out.seed,
+            train_error,
+            train_errors,
+            out.p,
+            test_err,
+            out.epochs,
+            seconds,
+            out.flipped,
+            layers.join(" ")
         ))
     }
+}
+
+/// Writes a network and its metadata (`NET.json`) beside it; on failure neither is left behind.
+fn write_net(path: &Path, network: &BinaryNet, meta: &NetMeta) -> anyhow::Result<()> {
+    network.save_npz(path)?;
+    let mp = meta_path(path);
+    let tmp = mp.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_string_pretty(meta)? + "\n")
+        .and_then(|()| std::fs::rename(&tmp, &mp))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(path);
+            let _ = std::fs::remove_file(&tmp);
+            anyhow::anyhow!("{}: {e}", mp.display())
+        })
 }
 
 fn run_eval(a: EvalArgs, g: &Global) -> anyhow::Result<()> {
@@ -538,9 +629,12 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
         train: TrainParams {
             epochs: a.epochs,
             lr: a.lr,
+            lr_final: Some(a.lr_final),
             batch: a.batch,
             clip: a.clip,
             beta: a.beta,
+            init: a.init_scale,
+            window: train::Window::from_name(&a.window)?,
             seed: 0,
         },
         flip_ps: energy::parse_grid(&a.flip_ps)
@@ -565,11 +659,11 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
         return print_json(&out.meta.summary);
     }
     let s = &out.meta.summary;
-    print_line("p      train_error  test_error  q        q_random")?;
+    print_line("p      train_error  test_error  q        q_random  flipped")?;
     if let Some(rows) = s["per_p"].as_array() {
         for r in rows {
             print_line(&format!(
-                "{:<6} {:<12.5} {:<11.4} {:<8} {}",
+                "{:<6} {:<12.5} {:<11.4} {:<8} {:<9} {:.4}",
                 r["p"].as_u64().unwrap_or(0),
                 r["train_error"].as_f64().unwrap_or(f64::NAN),
                 r["test_error"].as_f64().unwrap_or(f64::NAN),
@@ -577,11 +671,12 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
                 r["q_random"]
                     .as_f64()
                     .map_or("-".into(), |v| format!("{v:.4}")),
+                r["flipped"].as_f64().unwrap_or(f64::NAN),
             ))?;
         }
     }
     print_line(&format!(
-        "threshold P* (largest P with zero train error everywhere): {}; wrote {} ({} points computed now)",
+        "algorithmic threshold P* (largest P up to which every network has zero train error): {}; wrote {} ({} points computed now)",
         s["p_star"],
         out.dir.display(),
         out.computed
