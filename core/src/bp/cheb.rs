@@ -228,6 +228,25 @@ pub(crate) struct Fit<T> {
     pub g_max: T,
 }
 
+/// Monomial coefficients of the Chebyshev polynomials: `CHEB_MONOMIALS[j][k]` is the coefficient of
+/// x^k in T_j (T_{j+1} = 2x T_j − T_{j−1}; integers below 2²⁴, exact in f32 and f64).
+const CHEB_MONOMIALS: [[f64; CHEB_K]; CHEB_K] = {
+    let mut t = [[0.0f64; CHEB_K]; CHEB_K];
+    t[0][0] = 1.0;
+    t[1][1] = 1.0;
+    let mut j = 2;
+    while j < CHEB_K {
+        let mut k = 0;
+        while k < CHEB_K {
+            let shifted = if k > 0 { 2.0 * t[j - 1][k - 1] } else { 0.0 };
+            t[j][k] = shifted - t[j - 2][k];
+            k += 1;
+        }
+        j += 1;
+    }
+    t
+};
+
 /// The monomial coefficients a_j (Σ_j a_j x^j = Σ_j c_j T_j(x), j < `deg`) if they can be used
 /// without losing accuracy, else `None`. The conversion and Horner's rule on [−1, 1] err by at most
 /// about (2·deg + K)·ε·Σ_j |c_j|·‖T_j‖₁ with ‖T_j‖₁ ≤ (1 + √2)^j; this must stay below a quarter of
@@ -250,31 +269,16 @@ pub(crate) fn to_monomial<T: Real>(c: &[T; CHEB_K], deg: usize, tol: T) -> Optio
     if err.is_nan() || err > tol * T::from_f64(0.25) {
         return None;
     }
-    // T_{j+1} = 2x T_j − T_{j−1}, as coefficient arrays.
+    // a = Σ_j c_j T_j with the monomial coefficients of T_j from the table (exact integers).
     let mut a = [T::ZERO; CHEB_K];
-    let mut t_prev = [T::ZERO; CHEB_K];
-    let mut t_cur = [T::ZERO; CHEB_K];
-    t_prev[0] = T::ONE;
     a[0] = c[0];
     if deg > 1 {
-        t_cur[1] = T::ONE;
         a[1] = c[1];
     }
-    for &cj in c.iter().take(deg).skip(2) {
-        let mut t_next = [T::ZERO; CHEB_K];
+    for (&cj, tj) in c.iter().zip(&CHEB_MONOMIALS).take(deg).skip(2) {
         for k in 0..CHEB_K {
-            let shifted = if k > 0 {
-                T::TWO * t_cur[k - 1]
-            } else {
-                T::ZERO
-            };
-            t_next[k] = shifted - t_prev[k];
+            a[k] += cj * T::from_f64(tj[k]);
         }
-        for k in 0..CHEB_K {
-            a[k] += cj * t_next[k];
-        }
-        t_prev = t_cur;
-        t_cur = t_next;
     }
     Some(a)
 }

@@ -421,9 +421,10 @@ fn clamp<T: Real>(x: T, lo: T, hi: T) -> T {
     }
 }
 
-/// Damps `new` against `*slot`, stores it, returns |Δ tanh|.
+/// Damps `new` against `*slot`, stores it, returns max(`floor`, |Δ tanh|); the tanh's are taken
+/// only when |Δ| > `floor` (|Δ tanh| ≤ |Δ|, so the result is the same).
 #[inline]
-fn damp_store<T: Real>(slot: &mut T, new: T, damping: T) -> T {
+fn damp_store<T: Real>(slot: &mut T, new: T, damping: T, floor: T) -> T {
     let old = *slot;
     let new = if damping > T::ZERO {
         (T::ONE - damping) * new + damping * old
@@ -431,7 +432,11 @@ fn damp_store<T: Real>(slot: &mut T, new: T, damping: T) -> T {
         new
     };
     *slot = new;
-    (new.tanh() - old.tanh()).abs()
+    if (new - old).abs() > floor {
+        floor.max((new.tanh() - old.tanh()).abs())
+    } else {
+        floor
+    }
 }
 
 #[inline(always)]
@@ -676,17 +681,6 @@ fn exp_nonpos<T: Real>(x: T) -> T {
     }
 }
 
-/// ln H: the branch-free [`crate::special::log_h_f64`] for f64 (vectorizes), the scalar [`log_h`]
-/// otherwise (f32 on firmware).
-#[inline(always)]
-fn log_h_any<T: Real>(x: T) -> T {
-    if T::EPSILON.to_f64() < 1e-10 {
-        T::from_f64(crate::special::log_h_f64(x.to_f64()))
-    } else {
-        log_h(x)
-    }
-}
-
 /// The edge function of the Gaussian hidden update: g_{μk→i} = ξ_i F(m̃), m̃ = ξ_i m_{i→μ},
 /// F(m̃) = ½[L((b + m̃ − 1)/s) − L((b + m̃ + 1)/s)], s² = σ² − (1 − m̃²), b = θ − μ,
 /// L(x) = ln((1−t)/2 + t H(x)). Returns (F, max |L|). (The reference of the unit tests.)
@@ -784,19 +778,58 @@ struct TauSide<T> {
 }
 
 impl<T: Real> TauSide<T> {
-    #[inline]
+    /// From the field D ≥ 0. In f64 with q ≥ 1e-200 only q = e/(1 + e), e = e^{−2D}, and
+    /// t = tanh D are needed ([`tau_mix_lin_f64`]); the logarithms are filled otherwise.
+    #[inline(always)]
     fn new(d: T) -> Self {
+        if T::EPSILON.to_f64() < 1e-10 {
+            let df = d.to_f64();
+            let e = factor::exp_nonpos_f64(-2.0 * df.abs());
+            let q = e / (1.0 + e);
+            if q >= 1e-200 {
+                // tanh D = (1 − e)/(1 + e) is accurate once 1 − e ≥ 0.3 (no cancellation).
+                let t = if df > 0.2 {
+                    (1.0 - e) / (1.0 + e)
+                } else {
+                    libm::tanh(df)
+                };
+                return TauSide {
+                    q: T::from_f64(q),
+                    t: T::from_f64(t),
+                    ltm: T::NEG_INFINITY, // unused when `lin`
+                    ln_t: T::NEG_INFINITY,
+                    lin: true,
+                };
+            }
+        }
         let (_, ltm) = tau_logs(d);
         let t = d.tanh();
-        let q = ltm.exp();
         TauSide {
-            q,
+            q: ltm.exp(),
             t,
             ltm,
             ln_t: t.ln(),
-            lin: q.to_f64() >= 1e-200,
+            lin: false,
         }
     }
+}
+
+/// U = ½[ln H(x) − ln H(−x)], the field of a hidden unit's firing probability H(x): in f64 for
+/// |x| < 30 from one tail H(|x|) ([`h_f64`]) and two [`crate::special::ln_pos_f64`]
+/// (½[ln(1 − H(|x|)) − ln H(|x|)], sign by x), else by two [`log_h`].
+#[inline(always)]
+fn up_field<T: Real>(x: T) -> T {
+    if T::EPSILON.to_f64() < 1e-10 {
+        let xf = x.to_f64();
+        let ax = xf.abs();
+        if ax < 30.0 {
+            let tail = h_f64(ax);
+            let d =
+                0.5 * (crate::special::ln_pos_f64(1.0 - tail) - crate::special::ln_pos_f64(tail));
+            return T::from_f64(if xf > 0.0 { -d } else { d });
+        }
+    }
+    T::HALF * (log_h(x) - log_h(-x))
 }
 
 /// Chebyshev interpolant of F on `K` nodes (`part`: that part of the shared table), through
@@ -938,15 +971,15 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
     let (mean, var) = cavity_moments(row, off, g, h, xm, vs);
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
-    let new_u = clamp(T::HALF * (log_h_any(x) - log_h_any(-x)), -g_max, g_max);
-    let mut residual = floor.max(damp_store(up, new_u, damping));
+    let new_u = clamp(up_field(x), -g_max, g_max);
+    let mut residual = damp_store(up, new_u, damping, floor);
     // τ side: t = tanh D ≥ 0; L(x) = ln((1−t)/2 + t H(x)).
     let tau = TauSide::new(d);
     if tau.t <= T::ZERO {
         // No information from the output: g = 0.
         for i in 0..n {
             let cav = h[i] - g[i];
-            residual = residual.max(damp_store(&mut g[i], T::ZERO, damping));
+            residual = damp_store(&mut g[i], T::ZERO, damping, residual);
             h[i] = cav + g[i];
         }
         return residual;
@@ -1086,7 +1119,7 @@ fn hidden_exact<T: Real>(
             clamp(T::HALF * (lpl - lmi), -g_max, g_max)
         };
         let cav = h[i] - g[i];
-        residual = residual.max(damp_store(&mut g[i], new, damping));
+        residual = damp_store(&mut g[i], new, damping, residual);
         h[i] = cav + g[i];
         loo.push(i);
     }
@@ -1095,7 +1128,7 @@ fn hidden_exact<T: Real>(
     let lup = loo.rup_at(c0);
     let llow = loo.rlow_at(c0 - 1);
     let new_u = clamp(T::HALF * (lup - llow), -g_max, g_max);
-    residual.max(damp_store(up, new_u, damping))
+    damp_store(up, new_u, damping, residual)
 }
 
 /// ln Z of an exact hidden factor with τ message D.
@@ -1126,7 +1159,13 @@ const LINEAR_K: usize = 15;
 /// the count distribution of the others by direct convolution (O(K²) per unit, K ≤ 15). Returns
 /// `None` (nothing written) when a needed tail probability is below 1e-280 (then the log-domain
 /// update runs instead).
-fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T) -> Option<T> {
+fn output_update_linear<T: Real>(
+    up: &[T],
+    down: &mut [T],
+    damping: T,
+    g_max: T,
+    floor: T,
+) -> Option<T> {
     let k = up.len();
     if !(3..=LINEAR_K).contains(&k) {
         return None;
@@ -1135,12 +1174,8 @@ fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T)
     for (pj, &u) in p.iter_mut().zip(up) {
         let u = u.to_f64();
         // σ(2u) without overflow.
-        *pj = if u >= 0.0 {
-            1.0 / (1.0 + libm::exp(-2.0 * u))
-        } else {
-            let e = libm::exp(2.0 * u);
-            e / (1.0 + e)
-        };
+        let e = factor::exp_nonpos_f64(-2.0 * u.abs());
+        *pj = if u >= 0.0 { 1.0 } else { e } / (1.0 + e);
     }
     let half = (k - 1) / 2;
     let mut news = [0.0f64; LINEAR_K];
@@ -1164,20 +1199,27 @@ fn output_update_linear<T: Real>(up: &[T], down: &mut [T], damping: T, g_max: T)
         if !(b > 1e-280 && a.is_finite()) {
             return None;
         }
-        *nj = 0.5 * libm::log(a / b);
+        *nj = 0.5 * crate::special::ln_pos_f64(a / b);
     }
-    let mut residual = T::ZERO;
+    let mut residual = floor;
     for (d, &nv) in down.iter_mut().zip(&news[..k]) {
         let new = clamp(T::from_f64(nv), T::ZERO, g_max);
-        residual = residual.max(damp_store(d, new, damping));
+        residual = damp_store(d, new, damping, residual);
     }
     Some(residual)
 }
 
 /// The exact output-factor update: D_k from the U's (linear space when safe, else log domain).
 /// Returns the residual.
-fn output_update<T: Real>(up: &[T], down: &mut [T], scratch: &mut [T], damping: T, g_max: T) -> T {
-    if let Some(r) = output_update_linear(up, down, damping, g_max) {
+fn output_update<T: Real>(
+    up: &[T],
+    down: &mut [T],
+    scratch: &mut [T],
+    damping: T,
+    g_max: T,
+    floor: T,
+) -> T {
+    if let Some(r) = output_update_linear(up, down, damping, g_max, floor) {
         return r;
     }
     let k = up.len();
@@ -1188,7 +1230,7 @@ fn output_update<T: Real>(up: &[T], down: &mut [T], scratch: &mut [T], damping: 
     }
     loo.build();
     let half = (k as i64 - 1) / 2;
-    let mut residual = T::ZERO;
+    let mut residual = floor;
     for j in (0..k).rev() {
         let a = loo.upper(j, half);
         let b = loo.upper(j, half + 1);
@@ -1197,7 +1239,7 @@ fn output_update<T: Real>(up: &[T], down: &mut [T], scratch: &mut [T], damping: 
         } else {
             clamp(T::HALF * (a - b), T::ZERO, g_max)
         };
-        residual = residual.max(damp_store(&mut down[j], new, damping));
+        residual = damp_store(&mut down[j], new, damping, residual);
         loo.push(j);
     }
     residual
@@ -1554,14 +1596,14 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
             };
             residual = residual.max(r);
         }
-        let r = output_update(
+        output_update(
             &self.up[mu * k..(mu + 1) * k],
             &mut self.down[mu * k..(mu + 1) * k],
             work,
             damping,
             g_max,
-        );
-        residual.max(r)
+            residual,
+        )
     }
 
     /// Sweeps until the residual is below `params.tol` or `params.max_sweeps` ran, then once more
@@ -1820,7 +1862,7 @@ mod tests {
                     .collect();
                 let mut a = std::vec![0.0f64; k];
                 let mut b = std::vec![0.0f64; k];
-                let Some(_) = output_update_linear(&up, &mut a, 0.0, 50.0) else {
+                let Some(_) = output_update_linear(&up, &mut a, 0.0, 50.0, 0.0) else {
                     continue;
                 };
                 let mut s = std::vec![0.0f64; loo_len(k)];
