@@ -110,9 +110,15 @@
 //!   λ) or [`super::focusing_bp`]`(&inst, &mut ws, &params, seed, &mut weights_k_rows, &mut votes)`.
 //!
 //! # Speed
-//! The Gaussian hidden update interpolates its edge function F(m̃) per factor on 10 or 16 Chebyshev
-//! nodes (accepted when its last coefficients are below 256 ε·max|L|, else direct) and runs at the CPU's vector level, so a factor costs O(n)
-//! arithmetic plus ≈ 20–32 ln H evaluations; the output factor is O(K²) log-sum-exps per pattern.
+//! The Gaussian hidden update interpolates its edge function F(m̃) per factor on 10, 12 or 16
+//! Chebyshev nodes (the perceptron's interpolant code, [`super::cheb`]; accepted when its last
+//! coefficients are below 256 ε·max|L|, else the direct formula) and runs at the CPU's vector level:
+//! a factor costs O(n) branch-free arithmetic (one exponential per edge for the cavity
+//! magnetization, a Horner evaluation with the commit fused in, a residual pass that takes tanh only
+//! where |Δg| exceeds the running residual) plus 20–32 vectorized evaluations of
+//! L = ln(q + t·H) and O(1) scalar work (U, the τ side); the output factor is O(K³) products in
+//! linear space per pattern (log domain only when a tail underflows). Measured against rFBP 1.0.4
+//! with `benches/rfbp_compare.py` (see its docstring for the command and the numbers).
 //!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
