@@ -82,9 +82,10 @@ def main():
     ap.add_argument("--workdir", default="/tmp/flatmin_rfbp_compare")
     ap.add_argument("--timeout", type=float, default=600.0)
     ap.add_argument("--shipped", action="store_true", help="also run rFBP as shipped")
+    ap.add_argument("--flatmin", help="the committee bench executable (default: built by cargo)")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    fm = flatmin_binary(root)
+    fm = a.flatmin or flatmin_binary(root)
     os.makedirs(a.workdir, exist_ok=True)
     p = round(a.alpha * a.k * a.n)
     print(f"K={a.k} N={a.n} weights={a.k * a.n} P={p} alpha={p / (a.k * a.n):.4f}", flush=True)
@@ -141,6 +142,11 @@ def main():
             ok = [c for (o, c) in runs if o]
             med = statistics.median(ok) if ok else float("nan")
             print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s")
+    # Per-solve ratio on the instances both solved (same instance, same run).
+    both = [r[1] / f[1] for r, f in zip(solve["rfbp"], solve["flatmin"]) if r[0] and f[0]]
+    if both:
+        print(f"SOLVE ratio rfbp/flatmin CPU on {len(both)} instances both solved: median "
+              f"{statistics.median(both):.1f} (min {min(both):.1f}, max {max(both):.1f})")
 
 
 if __name__ == "__main__":

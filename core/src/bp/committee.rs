@@ -717,9 +717,10 @@ fn tau_mix_any<T: Real>(tau: &TauSide<T>, x: T) -> T {
 
 /// H(x) = ½ erfc(x/√2) in f64 without branches or library calls: H(|x|) = ½E·e^{−x²/2} with
 /// E = erfcx(|x|/√2) ([`crate::special::erfcx_nonneg_f64`]) and x² split exactly (Veltkamp:
-/// x² = x_h² + ℓ with x_h² exact), e^{−x²/2} = e^{−x_h²/2}(1 − ℓ/2) by
-/// [`factor::exp_nonpos_f64`] (relative error a few ulp; |x| capped at 40, where H(40) ≈ 0 to the
-/// last subnormal), and H(x) = 1 − H(|x|) for x ≤ 0.
+/// x² = x_h² + ℓ with x_h² exact), e^{−x²/2} = e^{−x_h²/2}·e^{−ℓ/2} (the first by
+/// [`factor::exp_nonpos_f64`], the second by its second-order Taylor polynomial; relative error a
+/// few ulp; |x| capped at 40, where H(40) ≈ 0 to the last subnormal), and H(x) = 1 − H(|x|) for
+/// x ≤ 0.
 #[inline(always)]
 fn h_f64(x: f64) -> f64 {
     let ax = f64::from_bits(x.to_bits() & !(1 << 63));
@@ -730,7 +731,8 @@ fn h_f64(x: f64) -> f64 {
     let xl = xc - xh;
     let hi = -0.5 * (xh * xh);
     let lo = -0.5 * ((xh + xh) * xl + xl * xl);
-    let tail = 0.5 * e * (factor::exp_nonpos_f64(hi) * (1.0 + lo));
+    // e^{lo} = 1 + lo + lo²/2 to 1e-21 (|lo| ≤ x_c²·2⁻²⁶ ≈ 2.4e-5).
+    let tail = 0.5 * e * (factor::exp_nonpos_f64(hi) * (1.0 + lo * (1.0 + 0.5 * lo)));
     if x > 0.0 {
         tail
     } else {
@@ -1910,6 +1912,130 @@ mod tests {
                     (a - b).abs() <= 1e-13 * (1.0 + b.abs()),
                     "d {d} x {x}: {a} vs {b}"
                 );
+            }
+        }
+    }
+
+    /// The branch-free f64 L(x) (linear space and log domain), H(x) and U agree with the scalar
+    /// library formulas.
+    #[test]
+    fn branch_free_tau_mix_h_and_up_field_match_scalar() {
+        for d in [1e-4, 0.05, 0.3, 1.0, 5.0, 20.0, 50.0] {
+            let tau = TauSide::<f64>::new(d);
+            assert!(tau.lin);
+            let (_, ltm) = tau_logs(d);
+            let ln_t = libm::tanh(d).ln();
+            for k in 0..=480 {
+                let x = -30.0 + 0.125 * k as f64;
+                let want = log_add(ltm, ln_t + log_h(x));
+                let lin = tau_mix_lin_f64(tau.q, tau.t, x);
+                let log = tau_mix_f64(ltm, ln_t, x);
+                let tol = 4e-15 * want.abs().max(1.0);
+                assert!(
+                    (lin - want).abs() <= tol,
+                    "lin d {d} x {x}: {lin} vs {want}"
+                );
+                assert!(
+                    (log - want).abs() <= tol,
+                    "log d {d} x {x}: {log} vs {want}"
+                );
+            }
+        }
+        for k in 0..=800 {
+            let x = -40.0 + 0.1 * k as f64;
+            let (a, b) = (h_f64(x), crate::special::h(x));
+            if x <= 10.0 {
+                // libm's erfc itself errs by ~2e-14 relative near x = 9 (against glibc), and by
+                // more further out.
+                assert!((a - b).abs() <= 6e-14 * b, "H({x}): {a} vs {b}");
+            }
+            if x <= 37.0 {
+                // Against the mpmath-checked ln H of `special` (≤ 2e-15 relative in ln H).
+                let (la, lb) = (a.ln(), crate::special::log_h_f64(x));
+                assert!(
+                    (la - lb).abs() <= 4e-15 * lb.abs().max(1.0),
+                    "ln H({x}): {la} vs {lb}"
+                );
+            }
+            let u = up_field(x);
+            let want = 0.5 * (log_h(x) - log_h(-x));
+            assert!(
+                (u - want).abs() <= 1e-13 * want.abs().max(1.0),
+                "U({x}): {u} vs {want}"
+            );
+        }
+        // Beyond the linear range of q (D > 230) the log domain is used.
+        assert!(!TauSide::<f64>::new(300.0).lin);
+    }
+
+    /// The Gaussian hidden update of a unit whose inputs start at an unaligned bit (a tree
+    /// committee's unit k ≥ 1) equals the direct per-edge formula with the same sign bits, on both
+    /// the interpolant and the direct path.
+    #[test]
+    fn hidden_update_at_unaligned_offsets_matches_direct() {
+        let mut rng = rng_from_seed(21);
+        let mut cheb = std::vec![0.0f64; CHEB_LEN];
+        factor::fill_cheb_table(&mut cheb);
+        for (n, off, hs, d) in [
+            (201, 37, 0.3, 1.0),
+            (101, 101, 2.5, 3.0),
+            (333, 130, 0.2, 0.4),
+        ] {
+            let words = words_for(off + n);
+            let row: std::vec::Vec<u64> = (0..words).map(|_| rng.next_u64()).collect();
+            let h: std::vec::Vec<f64> = (0..n)
+                .map(|_| hs * (2.0 * uniform(&mut rng) - 1.0))
+                .collect();
+            let g0: std::vec::Vec<f64> = (0..n)
+                .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
+                .collect();
+            let mut xm = std::vec![0.0; n];
+            let mut vs = std::vec![0.0; n];
+            let (mean, var) = cavity_moments(&row, off, &g0, &h, &mut xm, &mut vs);
+            // Reference moments from the unpacked signs.
+            let (mut m2, mut v2) = (0.0, 0.0);
+            for i in 0..n {
+                let m = libm::tanh(h[i] - g0[i]);
+                m2 += if xi_of(&row, off + i) { -m } else { m };
+                v2 += 1.0 - m * m;
+            }
+            assert!((mean - m2).abs() < 1e-12 * n as f64 && (var - v2).abs() < 1e-12 * n as f64);
+            let tau = TauSide::new(d);
+            let direct: std::vec::Vec<f64> = (0..n)
+                .map(|i| {
+                    let f = hidden_edge(-mean, var, xm[i], &tau).0;
+                    if xi_of(&row, off + i) {
+                        -f
+                    } else {
+                        f
+                    }
+                })
+                .collect();
+            let (mut g, mut hh, mut u) = (g0.clone(), h.clone(), 0.0);
+            let mut s = std::vec![0.0f64; 2 * n];
+            hidden_gaussian(
+                Level::best(),
+                &row,
+                off,
+                &mut g,
+                &mut hh,
+                &mut u,
+                d,
+                &cheb,
+                &mut s,
+                0.0,
+                0.0,
+                50.0,
+                0.0,
+            );
+            let worst = g
+                .iter()
+                .zip(&direct)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(worst < 1e-11, "n {n} off {off}: worst {worst}");
+            for i in 0..n {
+                assert!((hh[i] - (h[i] - g0[i] + g[i])).abs() < 1e-12);
             }
         }
     }
