@@ -29,7 +29,12 @@ average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 l
   solve, K=3 N=335 alpha=0.3, 5 instances (that run: a 300 s wall-clock limit per solve):
       flatmin 5/5 solved, median 0.87 s CPU; rFBP 2/5, median 30.7 s (2 stopped by the limit,
       1 ended unsolved); 35x on the 2 instances both solved.
-(The report of the speed work lists the further runs.)
+  solve, K=3 N=335 alpha=0.35 (P=352), 5 instances, same limit: flatmin 5/5, median 0.93 s;
+      rFBP 3/5, median 55.9 s (2 stopped by the limit); 60x median (24-102x) on the 3 both solved.
+  solve, K=5 N=201 alpha=0.3 (P=302), 5 instances, same limit: flatmin 5/5, median 1.09 s;
+      rFBP 0/5 (4 stopped by the limit, 1 ended unsolved).
+  solve, K=5 N=201 alpha=0.2 (P=201), 3 instances, CPU limit 120 s: flatmin 3/3, median 0.84 s;
+      rFBP 1/3 (2 ended unsolved at 26 s and 13 s); 31x on the one both solved.
 """
 import argparse
 import json
