@@ -111,7 +111,7 @@
 //!
 //! # Speed
 //! The Gaussian hidden update interpolates its edge function F(m̃) per factor on 10, 12 or 16
-//! Chebyshev nodes (the perceptron's interpolant code, [`super::cheb`]; accepted when its last
+//! Chebyshev nodes (the perceptron's interpolant code, `bp::cheb`; accepted when its last
 //! coefficients are below 256 ε·max|L|, else the direct formula) and runs at the CPU's vector level:
 //! a factor costs O(n) branch-free arithmetic (one exponential per edge for the cavity
 //! magnetization, a Horner evaluation with the commit fused in, a residual pass that takes tanh only
