@@ -35,6 +35,11 @@ average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 l
       rFBP 0/5 (4 stopped by the limit, 1 ended unsolved).
   solve, K=5 N=201 alpha=0.2 (P=201), 3 instances, CPU limit 120 s: flatmin 3/3, median 0.84 s;
       rFBP 1/3 (2 ended unsolved at 26 s and 13 s); 31x on the one both solved.
+  solve, K=3 N=335 alpha=0.4 (P=402), 5 instances, CPU limit 300 s: flatmin 5/5, median 1.10 s;
+      rFBP 4/5, median 85.7 s (1 ended unsolved at 39 s); 76x median (34-105x) on the 4.
+  Caveat: the 300 s wall-clock limit of the first runs (load 12-16 on 2 cores) stopped rFBP runs
+  after far less CPU time, and the alpha=0.4 run shows rFBP solving at 47-112 s CPU: "stopped by
+  the limit" there does not mean rFBP could not solve; the CPU limit replaces it now.
 """
 import argparse
 import json
