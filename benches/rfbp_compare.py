@@ -16,7 +16,30 @@ Usage:
   (the Julia default protocol with damping 0.5) and as shipped (`-a accurate exact` only);
   flatmin: StandardReinforcement(0.01), damping 0.5, ≤ 10 sweeps per step, tol 1e-3, solution test
   after every sweep.
+* --timeout: CPU seconds per solve (RLIMIT_CPU on the child); a run stopped there counts as not
+  solved and is printed as "STOPPED at the CPU limit", distinct from a run that ends unsolved.
 Nothing of rFBP is part of flatmin; the peer is built from its own source tree.
+
+Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other builds, load
+average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 level), with
+  benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha A --instances I --mode M
+(BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output):
+  per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.63 ms, flatmin 1.418 ms: 10.3x
+  per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.40 ms, flatmin 1.776 ms:  7.0x
+  solve, K=3 N=335 alpha=0.3, 5 instances (that run: a 300 s wall-clock limit per solve):
+      flatmin 5/5 solved, median 0.87 s CPU; rFBP 2/5, median 30.7 s (2 stopped by the limit,
+      1 ended unsolved); 35x on the 2 instances both solved.
+  solve, K=3 N=335 alpha=0.35 (P=352), 5 instances, same limit: flatmin 5/5, median 0.93 s;
+      rFBP 3/5, median 55.9 s (2 stopped by the limit); 60x median (24-102x) on the 3 both solved.
+  solve, K=5 N=201 alpha=0.3 (P=302), 5 instances, same limit: flatmin 5/5, median 1.09 s;
+      rFBP 0/5 (4 stopped by the limit, 1 ended unsolved).
+  solve, K=5 N=201 alpha=0.2 (P=201), 3 instances, CPU limit 120 s: flatmin 3/3, median 0.84 s;
+      rFBP 1/3 (2 ended unsolved at 26 s and 13 s); 31x on the one both solved.
+  solve, K=3 N=335 alpha=0.4 (P=402), 5 instances, CPU limit 300 s: flatmin 5/5, median 1.10 s;
+      rFBP 4/5, median 85.7 s (1 ended unsolved at 39 s); 76x median (34-105x) on the 4.
+  Caveat: the 300 s wall-clock limit of the first runs (load 12-16 on 2 cores) stopped rFBP runs
+  after far less CPU time, and the alpha=0.4 run shows rFBP solving at 47-112 s CPU: "stopped by
+  the limit" there does not mean rFBP could not solve; the CPU limit replaces it now.
 """
 import argparse
 import json
@@ -30,8 +53,16 @@ import sys
 
 
 def cpu_of(cmd, env=None, timeout=None):
+    """Runs `cmd`, returns (CPU seconds of the child, result). `timeout`: a CPU-time limit in
+    seconds (RLIMIT_CPU: the child gets SIGXCPU), so that a loaded machine does not cut runs short;
+    a wall-clock limit of 20× guards against a hung child."""
+    def limit():
+        if timeout:
+            s = int(timeout) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (s, s + 5))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, preexec_fn=limit,
+                       timeout=20 * timeout if timeout else None)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return cpu, r
@@ -80,11 +111,13 @@ def main():
     ap.add_argument("--instances", type=int, default=3)
     ap.add_argument("--mode", default="both", choices=["sweep", "solve", "both"])
     ap.add_argument("--workdir", default="/tmp/flatmin_rfbp_compare")
-    ap.add_argument("--timeout", type=float, default=600.0)
+    ap.add_argument("--timeout", type=float, default=600.0,
+                    help="CPU seconds per solve (RLIMIT_CPU); a stopped run counts as not solved")
     ap.add_argument("--shipped", action="store_true", help="also run rFBP as shipped")
+    ap.add_argument("--flatmin", help="the committee bench executable (default: built by cargo)")
     a = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    fm = flatmin_binary(root)
+    fm = a.flatmin or flatmin_binary(root)
     os.makedirs(a.workdir, exist_ok=True)
     p = round(a.alpha * a.k * a.n)
     print(f"K={a.k} N={a.n} weights={a.k * a.n} P={p} alpha={p / (a.k * a.n):.4f}", flush=True)
@@ -121,17 +154,21 @@ def main():
             if s % 2 == 1:
                 runs.reverse()
             for who, extra in runs:
+                limited = False
                 try:
                     if who == "flatmin":
                         cpu, r = cpu_of([fm], env=dict(env, MODE="solve"), timeout=a.timeout)
-                        ok = json.loads(r.stdout.strip().splitlines()[-1])["solved"]
+                        lines = r.stdout.strip().splitlines()
+                        ok = bool(lines) and json.loads(lines[-1])["solved"]
                     else:
                         cpu, r = cpu_of(rfbp_cmd(a.rfbp, path, a.k, extra), timeout=a.timeout)
                         ok = rfbp_errors(r.stdout) == 0
+                    limited = r.returncode < 0 and not ok
                 except subprocess.TimeoutExpired:
-                    cpu, ok = a.timeout, False
+                    cpu, ok, limited = a.timeout, False, True
                 solve[who].append((ok, cpu))
-                line += f" | {who}: {'solved' if ok else 'FAILED'} {cpu:.2f} s"
+                verdict = "solved" if ok else ("STOPPED at the CPU limit" if limited else "FAILED")
+                line += f" | {who}: {verdict} {cpu:.2f} s"
             print(line, flush=True)
     if per_sweep["rfbp"]:
         r, f = statistics.median(per_sweep["rfbp"]), statistics.median(per_sweep["flatmin"])
@@ -141,6 +178,11 @@ def main():
             ok = [c for (o, c) in runs if o]
             med = statistics.median(ok) if ok else float("nan")
             print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s")
+    # Per-solve ratio on the instances both solved (same instance, same run).
+    both = [r[1] / f[1] for r, f in zip(solve["rfbp"], solve["flatmin"]) if r[0] and f[0]]
+    if both:
+        print(f"SOLVE ratio rfbp/flatmin CPU on {len(both)} instances both solved: median "
+              f"{statistics.median(both):.1f} (min {min(both):.1f}, max {max(both):.1f})")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,9 @@ use crate::real::Real;
 use crate::simd::{Kernel, Level};
 use crate::special::log_h;
 
+use super::cheb::{cheb_all, coefficients, residual_pass, to_monomial, Fit};
+pub use super::cheb::{fill_cheb_table, CHEB_K, CHEB_K_MID, CHEB_K_WIDE, CHEB_TABLE_LEN};
+
 /// Checks one factor's argument lengths against the scratch's N: `row` ≥ ⌈N/64⌉ words, N fields,
 /// N totals.
 fn check_factor(n: usize, row: &[u64], g_len: usize, h_len: usize) -> Result<()> {
@@ -292,91 +295,9 @@ fn sum16<T: Real>(x: &[T]) -> T {
     acc[0]
 }
 
-/// Edges per block of the residual pre-check of [`gaussian_update`].
-const RES_BLOCK: usize = 16;
-
-/// max |new − old| over a block of at most [`RES_BLOCK`] edges: branch-free on full blocks (lane-wise
-/// maxima over a fixed-size array, which vectorizes), a plain loop on the tail.
-#[inline(always)]
-fn block_max_change<T: Real>(new: &[T], old: &[T]) -> T {
-    let max = |a: T, b: T| if b > a { b } else { a };
-    if let (Ok(nb), Ok(ob)) = (
-        <&[T; RES_BLOCK]>::try_from(new),
-        <&[T; RES_BLOCK]>::try_from(old),
-    ) {
-        let mut acc = [T::ZERO; RES_BLOCK];
-        for l in 0..RES_BLOCK {
-            acc[l] = (nb[l] - ob[l]).abs();
-        }
-        let mut w = RES_BLOCK / 2;
-        while w > 0 {
-            for l in 0..w {
-                acc[l] = max(acc[l], acc[l + w]);
-            }
-            w /= 2;
-        }
-        acc[0]
-    } else {
-        new.iter()
-            .zip(old)
-            .fold(T::ZERO, |m, (&a, &b)| max(m, (a - b).abs()))
-    }
-}
-
-/// Number of Chebyshev nodes of the per-factor interpolant of the Gaussian update (the largest
-/// interpolant; fewer nodes are tried first, see [`gaussian_update`]).
-pub const CHEB_K: usize = 16;
-
-/// Nodes of the first interpolant tried when σ² < [`WIDE_VAR`] (focusing BP mostly needs ≤ 10
-/// coefficients there).
-pub const CHEB_K_MID: usize = 12;
-
-/// Nodes of the first interpolant tried when σ² ≥ [`WIDE_VAR`] (plain BP at N = 1001 needs ≤ 8
-/// coefficients).
-pub const CHEB_K_WIDE: usize = 10;
-
 /// Cavity variance above which [`CHEB_K_WIDE`] nodes are tried first: F_μ is analytic in a Bernstein
 /// ellipse of parameter ≈ 2σ, so its coefficients fall below the tolerance by degree 8 once σ ≳ 20.
 pub const WIDE_VAR: f64 = 400.0;
-
-/// Length of the Chebyshev table ([`fill_cheb_table`]): K(K+1) for K = [`CHEB_K`], [`CHEB_K_MID`]
-/// and [`CHEB_K_WIDE`].
-pub const CHEB_TABLE_LEN: usize =
-    CHEB_K * (CHEB_K + 1) + CHEB_K_MID * (CHEB_K_MID + 1) + CHEB_K_WIDE * (CHEB_K_WIDE + 1);
-
-/// Fills one K-node part of the table: `t[k] = x_k = cos(π(k+½)/K)`, then `t[K + j·K + k] = T_j(x_k)`.
-fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
-    for i in 0..k {
-        let x = T::from_f64(libm::cos(
-            core::f64::consts::PI * (i as f64 + 0.5) / k as f64,
-        ));
-        t[i] = x;
-        let mut t0 = T::ONE;
-        let mut t1 = x;
-        for j in 0..k {
-            t[k + j * k + i] = t0;
-            let t2 = T::TWO * x * t1 - t0;
-            t0 = t1;
-            t1 = t2;
-        }
-    }
-}
-
-/// Fills the Chebyshev table used by [`gaussian_update`] (length [`CHEB_TABLE_LEN`]): the
-/// [`CHEB_K`]-node part, the [`CHEB_K_MID`]-node part, then the [`CHEB_K_WIDE`]-node part, each as
-/// nodes x_k followed by T_j(x_k).
-/// A slice shorter than [`CHEB_TABLE_LEN`] is left untouched (no panic); [`GaussianScratch::new`]
-/// sizes and fills the table itself.
-pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
-    if table.len() < CHEB_TABLE_LEN {
-        return;
-    }
-    let (big, rest) = table.split_at_mut(CHEB_K * (CHEB_K + 1));
-    let (mid, wide) = rest.split_at_mut(CHEB_K_MID * (CHEB_K_MID + 1));
-    fill_cheb_part(big, CHEB_K);
-    fill_cheb_part(mid, CHEB_K_MID);
-    fill_cheb_part(wide, CHEB_K_WIDE);
-}
 
 /// Chebyshev interpolant of F_μ on K nodes (`part`: one part of the table): the coefficients
 /// (zero-padded to [`CHEB_K`]), the number of them to keep and the tolerance, or `None` if the last two
@@ -390,7 +311,7 @@ fn cheb_fit<T: Real, const K: usize>(
     if K < 3 || K > CHEB_K || part.len() < K * (K + 1) {
         return None;
     }
-    let (nodes, tj) = part.split_at(K);
+    let nodes = &part[..K];
     let mut f = [T::ZERO; K];
     let mut scale = T::ONE;
     if !ln_h_nodes(base, var, nodes, &mut f, &mut scale) {
@@ -400,30 +321,7 @@ fn cheb_fit<T: Real, const K: usize>(
             scale = scale.max(s);
         }
     }
-    let mut c = [T::ZERO; CHEB_K];
-    let norm = T::TWO / T::from_usize(K);
-    for (j, cj) in c[..K].iter_mut().enumerate() {
-        let tjk = &tj[j * K..(j + 1) * K];
-        let mut acc = T::ZERO;
-        for (&fk, &t) in f.iter().zip(tjk) {
-            acc += fk * t;
-        }
-        *cj = acc * norm;
-    }
-    c[0] *= T::HALF;
-    let tail = c[K - 1].abs() + c[K - 2].abs();
-    let tol = T::from_f64(256.0) * T::EPSILON * scale;
-    if !(tail.is_finite() && tail <= tol) {
-        return None;
-    }
-    // Drop the negligible top coefficients (their sum stays below tol).
-    let mut deg = K;
-    let mut dropped = T::ZERO;
-    while deg > 2 && dropped + c[deg - 1].abs() <= tol {
-        dropped += c[deg - 1].abs();
-        deg -= 1;
-    }
-    Some((c, deg, tol))
+    coefficients::<T, K>(&f, scale, part)
 }
 
 /// Terms of the Taylor series of ln H used by [`ln_h_nodes`].
@@ -540,177 +438,6 @@ fn edge_fn<T: Real>(base: T, var: T, mt: T) -> (T, T) {
     let a = log_h_any((base + mt - T::ONE) * inv);
     let b = log_h_any((base + mt + T::ONE) * inv);
     (T::HALF * (a - b), a.abs().max(b.abs()))
-}
-
-/// Clenshaw evaluation of g = ξ F(ξ m) on one block of up to `L` edges (`xm.len()` ≤ L): the L
-/// recurrences run side by side so they overlap (and vectorize). `bits`: the block's pattern bits
-/// from bit 0 (1 ⇔ ξ = −1); `xm`: the signed cavity magnetizations ξ m; `c[..deg]`: Chebyshev
-/// coefficients; the fields go to `out`.
-#[inline(always)]
-fn cheb_block<T: Real, const L: usize>(
-    bits: u64,
-    xm: &mut [T],
-    g: &mut [T],
-    h: &mut [T],
-    fit: &Fit<T>,
-) {
-    let len = xm.len().min(g.len()).min(h.len()).min(L);
-    let (c, deg) = (&fit.c, fit.deg.min(CHEB_K));
-    let mut xs = [T::ZERO; L];
-    xs[..len].copy_from_slice(&xm[..len]);
-    // vals[l] = the interpolant at xs[l]: Horner on the monomial coefficients when they are well
-    // conditioned (see `to_monomial`), Clenshaw on the Chebyshev coefficients otherwise.
-    let mut vals = [T::ZERO; L];
-    if let Some(a) = &fit.mono {
-        let mut p = [a[deg - 1]; L];
-        for &aj in a[..deg - 1].iter().rev() {
-            for l in 0..L {
-                p[l] = p[l] * xs[l] + aj;
-            }
-        }
-        vals = p;
-    } else {
-        let mut x2 = [T::ZERO; L];
-        for l in 0..L {
-            x2[l] = xs[l] + xs[l];
-        }
-        let mut b1 = [T::ZERO; L];
-        let mut b2 = [T::ZERO; L];
-        for &cj in c[1..deg].iter().rev() {
-            for l in 0..L {
-                let b0 = x2[l] * b1[l] - b2[l] + cj;
-                b2[l] = b1[l];
-                b1[l] = b0;
-            }
-        }
-        for l in 0..L {
-            vals[l] = xs[l] * b1[l] - b2[l] + c[0];
-        }
-    }
-    // Commit: clamp, damp, totals (the arithmetic of `commit`); the old fields go to `xm`.
-    let (g_max, damping) = (fit.g_max, fit.damping);
-    let keep = T::ONE - damping;
-    for l in 0..len {
-        let v = vals[l];
-        let v = clamp(if (bits >> l) & 1 == 1 { -v } else { v }, g_max);
-        let old = g[l];
-        let new = if damping > T::ZERO {
-            keep * v + damping * old
-        } else {
-            v
-        };
-        h[l] = (h[l] - old) + new;
-        g[l] = new;
-        xm[l] = old;
-    }
-}
-
-/// A factor's interpolant and the commit parameters, for [`cheb_block`].
-struct Fit<T> {
-    c: [T; CHEB_K],
-    deg: usize,
-    mono: Option<[T; CHEB_K]>,
-    damping: T,
-    g_max: T,
-}
-
-/// The monomial coefficients a_j (Σ_j a_j x^j = Σ_j c_j T_j(x), j < `deg`) if they can be used
-/// without losing accuracy, else `None`. The conversion and Horner's rule on [−1, 1] err by at most
-/// about (2·deg + K)·ε·Σ_j |c_j|·‖T_j‖₁ with ‖T_j‖₁ ≤ (1 + √2)^j; this must stay below a quarter of
-/// the interpolation tolerance `tol`. It does whenever the coefficients fall faster than (1 + √2)^−j, i.e. for σ ≳ 2 (plain BP
-/// and most of focusing BP); Horner then needs two operations per degree instead of Clenshaw's three.
-#[inline(always)]
-fn to_monomial<T: Real>(c: &[T; CHEB_K], deg: usize, tol: T) -> Option<[T; CHEB_K]> {
-    let deg = deg.min(CHEB_K);
-    let mut bound = T::ZERO;
-    let mut norm = T::ONE;
-    let growth = T::from_f64(1.0 + core::f64::consts::SQRT_2);
-    for &cj in &c[..deg] {
-        bound += cj.abs() * norm;
-        norm *= growth;
-    }
-    // Conversion (≤ K terms per coefficient) and Horner (2·deg roundings) each err by at most
-    // about ε·bound per term.
-    let terms = T::from_usize(2 * deg + CHEB_K);
-    let err = bound * T::EPSILON * terms;
-    if err.is_nan() || err > tol * T::from_f64(0.25) {
-        return None;
-    }
-    // T_{j+1} = 2x T_j − T_{j−1}, as coefficient arrays.
-    let mut a = [T::ZERO; CHEB_K];
-    let mut t_prev = [T::ZERO; CHEB_K];
-    let mut t_cur = [T::ZERO; CHEB_K];
-    t_prev[0] = T::ONE;
-    a[0] = c[0];
-    if deg > 1 {
-        t_cur[1] = T::ONE;
-        a[1] = c[1];
-    }
-    for &cj in c.iter().take(deg).skip(2) {
-        let mut t_next = [T::ZERO; CHEB_K];
-        for k in 0..CHEB_K {
-            let shifted = if k > 0 {
-                T::TWO * t_cur[k - 1]
-            } else {
-                T::ZERO
-            };
-            t_next[k] = shifted - t_prev[k];
-        }
-        for k in 0..CHEB_K {
-            a[k] += cj * t_next[k];
-        }
-        t_prev = t_cur;
-        t_cur = t_next;
-    }
-    Some(a)
-}
-
-/// Clenshaw and commit on every edge of a factor, `L` edges per block (full blocks take the
-/// fixed-width path, then the tail): new fields into `g`, totals into `h`, old fields into `xm`.
-#[inline(always)]
-fn cheb_all<T: Real, const L: usize>(
-    row: &[u64],
-    xm: &mut [T],
-    g: &mut [T],
-    h: &mut [T],
-    fit: &Fit<T>,
-) {
-    const { assert!(64 % L == 0) };
-    let n = xm.len().min(g.len()).min(h.len());
-    let full = n - n % L;
-    for i0 in (0..full).step_by(L) {
-        let bits = row[i0 / 64] >> (i0 % 64);
-        let r = i0..i0 + L;
-        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
-    }
-    if full < n {
-        let bits = row[full / 64] >> (full % 64);
-        let r = full..n;
-        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
-    }
-}
-
-/// max(`residual`, max |tanh g − tanh old|) over the edges of a factor (`g`: new fields, `old`:
-/// old fields). Since |Δ tanh| ≤ |Δg|, a block of edges whose largest |Δg| (a branch-free,
-/// vectorized max) does not exceed the residual so far is skipped; tanh is evaluated only inside
-/// the other blocks, edge by edge in order (the same result as [`commit`]'s running residual).
-#[inline(always)]
-fn residual_pass<T: Real>(g: &[T], old: &[T], mut residual: T) -> T {
-    let n = g.len().min(old.len());
-    let mut i0 = 0;
-    while i0 < n {
-        let end = (i0 + RES_BLOCK).min(n);
-        let (gb, ob) = (&g[i0..end], &old[i0..end]);
-        if block_max_change(gb, ob) > residual {
-            for (&new, &old) in gb.iter().zip(ob) {
-                if (new - old).abs() > residual {
-                    residual = (new.tanh() - old.tanh()).abs().max(residual);
-                }
-            }
-        }
-        i0 = end;
-    }
-    residual
 }
 
 /// The direct §b.4 field of one edge (before damping), branch-free for f64 so that the loop over
@@ -910,9 +637,9 @@ fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
         };
         let (g, h, ms) = (&mut g[..n], &mut h[..n], &mut ms[..n]);
         match level {
-            Level::Avx512 => cheb_all::<T, 32>(row, ms, g, h, &fit),
-            Level::Avx2 => cheb_all::<T, 16>(row, ms, g, h, &fit),
-            Level::Baseline => cheb_all::<T, 8>(row, ms, g, h, &fit),
+            Level::Avx512 => cheb_all::<T, 32>(row, 0, ms, g, h, &fit),
+            Level::Avx2 => cheb_all::<T, 16>(row, 0, ms, g, h, &fit),
+            Level::Baseline => cheb_all::<T, 8>(row, 0, ms, g, h, &fit),
         }
         // Pass 2: the residual max |Δ tanh|.
         return residual_pass(g, ms, residual);

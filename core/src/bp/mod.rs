@@ -38,6 +38,7 @@
 //! has no entropy to report.
 
 pub mod bethe;
+mod cheb;
 pub mod committee;
 pub mod factor;
 pub mod focusing;
