@@ -1205,3 +1205,66 @@ fn flatness_exact_max_n_is_checked() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 2: an `.npz` member whose header declares a small size but inflates to
+/// much more is rejected after reading at most declared + 1 bytes (one line, exit 2), and a member
+/// declaring more than the documented limit is rejected before any read or reservation.
+#[test]
+fn npz_member_size_cannot_be_bypassed() {
+    use std::io::Write;
+    let dir = tmp("npz_lying");
+    // A valid int8 .npy of 2^21 zeros, deflated to a few KiB.
+    let n = 1usize << 21;
+    let header = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': ({n},), }}");
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let pad = (64 - (10 + header.len() + 1) % 64) % 64;
+    let hlen = header.len() + pad + 1;
+    npy.extend_from_slice(&(hlen as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend(std::iter::repeat_n(b' ', pad));
+    npy.push(b'\n');
+    npy.resize(npy.len() + n, 0);
+    let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zw.start_file("w.npy", opts).unwrap();
+    zw.write_all(&npy).unwrap();
+    let honest = zw.finish().unwrap().into_inner();
+    assert!(honest.len() < 64 * 1024, "{} bytes", honest.len());
+    // Patch the uncompressed size in the local header (offset 22) and the central directory
+    // entry (offset 24) to `size`.
+    let lie = |size: u32| {
+        let mut z = honest.clone();
+        let mut patched = 0;
+        for i in 0..z.len().saturating_sub(4) {
+            let at = match &z[i..i + 4] {
+                b"PK\x03\x04" => i + 22,
+                b"PK\x01\x02" => i + 24,
+                _ => continue,
+            };
+            z[at..at + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+        assert_eq!(patched, 2);
+        z
+    };
+    std::fs::write(dir.join("small.npz"), lie(1000)).unwrap();
+    std::fs::write(dir.join("huge.npz"), lie(0xFFFF_FFF0)).unwrap();
+    let line = bad_input(&["deep", "overlap", "small.npz", "small.npz"], &dir);
+    assert!(
+        line.contains("small.npz") && line.contains("declares 1000 bytes"),
+        "{line}"
+    );
+    let line = bad_input(&["deep", "overlap", "huge.npz", "huge.npz"], &dir);
+    assert!(
+        line.contains("huge.npz") && line.contains("too large"),
+        "{line}"
+    );
+    // The library reader agrees, and the honest archive still reads.
+    let e = flatmin_host::deep::npz::read_bytes(&lie(1000), Path::new("x.npz")).unwrap_err();
+    assert!(e.to_string().contains("holds more"), "{e}");
+    let a = flatmin_host::deep::npz::read_bytes(&honest, Path::new("x.npz")).unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(entries(&dir), ["huge.npz", "small.npz"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
