@@ -1268,3 +1268,58 @@ fn npz_member_size_cannot_be_bypassed() {
     assert_eq!(entries(&dir), ["huge.npz", "small.npz"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 3: every size of every `bench` subcommand is checked against its documented
+/// limit before any allocation or timing (`bench bp --fbp-runs 10^12` aborted with an 8 TB
+/// allocation, exit 134).
+#[test]
+fn bench_sizes_are_checked_before_work() {
+    let dir = tmp("bench_sizes");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["bench", "bp", "--fbp-runs", "1000000000000"],
+            "--fbp-runs must be in 1..=10000",
+        ),
+        (
+            &["bench", "bp", "--n", "100000000"],
+            "limit of 67108864 BP edges",
+        ),
+        (&["bench", "bp", "--n", "0"], "--n must be at least 1"),
+        (
+            &[
+                "bench",
+                "bp",
+                "--n",
+                "20000",
+                "--alpha",
+                "0.1",
+                "--fbp-alpha",
+                "1",
+            ],
+            "--fbp-alpha",
+        ),
+        (
+            &["bench", "kernels", "--n", "100000000", "--p", "1000"],
+            "MiB of patterns",
+        ),
+        (&["bench", "kernels", "--p", "0"], "at least 1"),
+        (
+            &[
+                "bench", "gemm", "--r", "65536", "--p", "1048576", "--n", "64",
+            ],
+            "limit of 268435456 products",
+        ),
+        (&["bench", "gemm", "--n", "0"], "--n must be in 1..="),
+        (
+            &["bench", "enumerate", "--n", "35"],
+            "--n must be in 1..=34",
+        ),
+        (&["bench", "enumerate", "--repeats", "1000"], "--repeats"),
+    ];
+    for (a, want) in cases {
+        let line = bad_input(a, &dir);
+        assert!(line.contains(want), "{a:?}: {line}");
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
