@@ -75,7 +75,7 @@ pub struct EnumerateBenchArgs {
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub repeats: usize,
     /// Seed of the random instance and reference (the speed does not depend on it).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -98,7 +98,7 @@ pub struct GemmArgs {
     #[arg(long, value_name = "SECS", default_value_t = 3.0)]
     pub time: f64,
     /// Seed of the random matrices (the speed does not depend on it).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Python interpreter with numpy for the comparison (default: python3, then /usr/bin/python3,
     /// where Debian's python3-numpy lives).
@@ -134,7 +134,7 @@ pub struct BpArgs {
     #[arg(long, value_name = "R", default_value_t = 5)]
     pub fbp_runs: usize,
     /// Seed of the instances (fBP: seeds S, S+1, …).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -155,7 +155,7 @@ pub struct KernelsArgs {
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pub time: f64,
     /// Seed of the random weights and patterns (the speed does not depend on it).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
