@@ -1352,3 +1352,21 @@ fn negative_seeds_are_explained_everywhere() {
     assert!(entries(&dir).is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 5: a bad value in `capacity --alphas` is named with its flag and value.
+#[test]
+fn capacity_bad_alpha_is_named() {
+    let dir = tmp("cap_alpha");
+    for (alphas, bad) in [("-0.3", "-0.3"), ("0.3,-0.3", "-0.3"), ("0.5,0", "0")] {
+        let line = bad_input(
+            &["capacity", "--n", "101", "--alphas", alphas, "-o", "cap"],
+            &dir,
+        );
+        assert!(
+            line.contains(&format!("--alphas {bad}:")) && line.contains("> 0"),
+            "{alphas}: {line}"
+        );
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
