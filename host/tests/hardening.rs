@@ -1370,3 +1370,37 @@ fn capacity_bad_alpha_is_named() {
     assert!(entries(&dir).is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 6: `instance gen -o FILE/x` where FILE is a regular file says "not a
+/// directory" (it said "directory FILE does not exist"); a missing directory still says so; and
+/// `instance stats` on a file without references writes "(R …)" like the rest of the messages.
+#[test]
+fn output_parent_that_is_a_file_is_named() {
+    let dir = tmp("not_a_dir");
+    std::fs::write(dir.join("file.txt"), b"mine").unwrap();
+    let gen = |out: &str| {
+        bad_input(
+            &["instance", "gen", "--n", "11", "--alpha", "0.5", "-o", out],
+            &dir,
+        )
+    };
+    let line = gen("file.txt/x");
+    assert!(
+        line.contains("file.txt/x") && line.contains("file.txt is not a directory"),
+        "{line}"
+    );
+    assert!(!line.contains("does not exist"), "{line}");
+    let line = gen("missing/x");
+    assert!(line.contains("directory missing does not exist"), "{line}");
+    assert_eq!(std::fs::read(dir.join("file.txt")).unwrap(), b"mine");
+    ok(
+        &[
+            "instance", "gen", "--n", "11", "--alpha", "0.5", "-o", "t.txt",
+        ],
+        &dir,
+    );
+    let line = bad_input(&["instance", "stats", "t.txt"], &dir);
+    assert!(line.contains("(R …)") && !line.contains("..."), "{line}");
+    assert_eq!(entries(&dir), ["file.txt", "t.txt"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
