@@ -1404,3 +1404,38 @@ fn output_parent_that_is_a_file_is_named() {
     assert_eq!(entries(&dir), ["file.txt", "t.txt"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 7: when the RS equilibrium at the constrained margin κ cannot be computed
+/// (here α = 0.5 is above the capacity at κ = 5) the error names κ and the constrained system, not
+/// the reference at κ̃ = 0, which is fine. Same exit code as before (a failed run).
+#[test]
+fn fp_failure_at_kappa_is_not_blamed_on_the_reference() {
+    let dir = tmp("fp_kappa");
+    let out = common::flatmin(
+        &[
+            "theory",
+            "fp",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--kappa",
+            "5",
+            "--d",
+            "0.1",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    let line = err.trim_end();
+    assert!(!line.contains('\n'), "{err:?}");
+    assert!(
+        line.starts_with("flatmin: error: RS equilibrium at kappa = 5 (the constrained system)")
+            && !line.contains("reference"),
+        "{line}"
+    );
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -77,6 +77,10 @@ fn fp_err(e: FpError) -> PyErr {
     match e {
         FpError::InvalidParameter(w) => value_err(format!("invalid parameter: {w}")),
         FpError::Reference(r) => rs_err(r),
+        FpError::Equilibrium {
+            error: RsError::InvalidParameter(_),
+            ..
+        } => value_err(e.to_string()),
         other => run_err(other),
     }
 }

@@ -247,6 +247,10 @@ fn fp_err(e: FpError) -> anyhow::Error {
     match e {
         FpError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
         FpError::Reference(r) => rs_err(r),
+        FpError::Equilibrium {
+            error: RsError::InvalidParameter(_),
+            ..
+        } => input_error(e.to_string()),
         other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
     }
 }
