@@ -1325,7 +1325,8 @@ fn bench_sizes_are_checked_before_work() {
 }
 
 /// Issue 12 audit, fix 4: `--seed -1` is answered by the common seed parser (what a seed is, the
-/// value given) in every command that takes a seed, not by "invalid digit found in string".
+/// value given) in every command that takes a seed (`bench *`, `figure`, `capacity`, `deep
+/// train|study|local-energy`), not by "invalid digit found in string".
 #[test]
 fn negative_seeds_are_explained_everywhere() {
     let dir = tmp("neg_seed");
@@ -1340,6 +1341,11 @@ fn negative_seeds_are_explained_everywhere() {
         ],
         &["solve", "x.txt", "--seed", "-1"],
         &["capacity", "--alphas", "0.5", "--seed", "-1", "-o", "cap"],
+        &[
+            "deep", "train", "--task", "fashion", "--seed", "-1", "-o", "m.npz",
+        ],
+        &["deep", "study", "--seed", "-1", "-o", "st"],
+        &["deep", "local-energy", "m.npz", "--seed", "-1"],
     ] {
         let line = bad_input(a, &dir);
         assert!(
