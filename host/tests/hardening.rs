@@ -1205,3 +1205,243 @@ fn flatness_exact_max_n_is_checked() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 audit, fix 2: an `.npz` member whose header declares a small size but inflates to
+/// much more is rejected after reading at most declared + 1 bytes (one line, exit 2), and a member
+/// declaring more than the documented limit is rejected before any read or reservation.
+#[test]
+fn npz_member_size_cannot_be_bypassed() {
+    use std::io::Write;
+    let dir = tmp("npz_lying");
+    // A valid int8 .npy of 2^21 zeros, deflated to a few KiB.
+    let n = 1usize << 21;
+    let header = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': ({n},), }}");
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let pad = (64 - (10 + header.len() + 1) % 64) % 64;
+    let hlen = header.len() + pad + 1;
+    npy.extend_from_slice(&(hlen as u16).to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    npy.extend(std::iter::repeat_n(b' ', pad));
+    npy.push(b'\n');
+    npy.resize(npy.len() + n, 0);
+    let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zw.start_file("w.npy", opts).unwrap();
+    zw.write_all(&npy).unwrap();
+    let honest = zw.finish().unwrap().into_inner();
+    assert!(honest.len() < 64 * 1024, "{} bytes", honest.len());
+    // Patch the uncompressed size in the local header (offset 22) and the central directory
+    // entry (offset 24) to `size`.
+    let lie = |size: u32| {
+        let mut z = honest.clone();
+        let mut patched = 0;
+        for i in 0..z.len().saturating_sub(4) {
+            let at = match &z[i..i + 4] {
+                b"PK\x03\x04" => i + 22,
+                b"PK\x01\x02" => i + 24,
+                _ => continue,
+            };
+            z[at..at + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+        assert_eq!(patched, 2);
+        z
+    };
+    std::fs::write(dir.join("small.npz"), lie(1000)).unwrap();
+    std::fs::write(dir.join("huge.npz"), lie(0xFFFF_FFF0)).unwrap();
+    let line = bad_input(&["deep", "overlap", "small.npz", "small.npz"], &dir);
+    assert!(
+        line.contains("small.npz") && line.contains("declares 1000 bytes"),
+        "{line}"
+    );
+    let line = bad_input(&["deep", "overlap", "huge.npz", "huge.npz"], &dir);
+    assert!(
+        line.contains("huge.npz") && line.contains("too large"),
+        "{line}"
+    );
+    // The library reader agrees, and the honest archive still reads.
+    let e = flatmin_host::deep::npz::read_bytes(&lie(1000), Path::new("x.npz")).unwrap_err();
+    assert!(e.to_string().contains("holds more"), "{e}");
+    let a = flatmin_host::deep::npz::read_bytes(&honest, Path::new("x.npz")).unwrap();
+    assert_eq!(a.len(), 1);
+    assert_eq!(entries(&dir), ["huge.npz", "small.npz"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 12 audit, fix 3: every size of every `bench` subcommand is checked against its documented
+/// limit before any allocation or timing (`bench bp --fbp-runs 10^12` aborted with an 8 TB
+/// allocation, exit 134).
+#[test]
+fn bench_sizes_are_checked_before_work() {
+    let dir = tmp("bench_sizes");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["bench", "bp", "--fbp-runs", "1000000000000"],
+            "--fbp-runs must be in 1..=10000",
+        ),
+        (
+            &["bench", "bp", "--n", "100000000"],
+            "limit of 67108864 BP edges",
+        ),
+        (&["bench", "bp", "--n", "0"], "--n must be at least 1"),
+        (
+            &[
+                "bench",
+                "bp",
+                "--n",
+                "20000",
+                "--alpha",
+                "0.1",
+                "--fbp-alpha",
+                "1",
+            ],
+            "--fbp-alpha",
+        ),
+        (
+            &["bench", "kernels", "--n", "100000000", "--p", "1000"],
+            "MiB of patterns",
+        ),
+        (&["bench", "kernels", "--p", "0"], "at least 1"),
+        (
+            &[
+                "bench", "gemm", "--r", "65536", "--p", "1048576", "--n", "64",
+            ],
+            "limit of 268435456 products",
+        ),
+        (&["bench", "gemm", "--n", "0"], "--n must be in 1..="),
+        (
+            &["bench", "enumerate", "--n", "35"],
+            "--n must be in 1..=34",
+        ),
+        (&["bench", "enumerate", "--repeats", "1000"], "--repeats"),
+    ];
+    for (a, want) in cases {
+        let line = bad_input(a, &dir);
+        assert!(line.contains(want), "{a:?}: {line}");
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 12 audit, fix 4: `--seed -1` is answered by the common seed parser (what a seed is, the
+/// value given) in every command that takes a seed (`bench *`, `figure`, `capacity`, `deep
+/// train|study|local-energy`), not by "invalid digit found in string".
+#[test]
+fn negative_seeds_are_explained_everywhere() {
+    let dir = tmp("neg_seed");
+    for a in [
+        &["bench", "kernels", "--seed", "-1"][..],
+        &["bench", "bp", "--seed", "-1"],
+        &["bench", "gemm", "--seed", "-1"],
+        &["bench", "enumerate", "--seed", "-1"],
+        &["figure", "fig1", "--seed", "-1"],
+        &[
+            "instance", "gen", "--n", "11", "--alpha", "0.5", "--seed", "-1",
+        ],
+        &["solve", "x.txt", "--seed", "-1"],
+        &["capacity", "--alphas", "0.5", "--seed", "-1", "-o", "cap"],
+        &[
+            "deep", "train", "--task", "fashion", "--seed", "-1", "-o", "m.npz",
+        ],
+        &["deep", "study", "--seed", "-1", "-o", "st"],
+        &["deep", "local-energy", "m.npz", "--seed", "-1"],
+    ] {
+        let line = bad_input(a, &dir);
+        assert!(
+            line.contains("--seed")
+                && line.contains("a seed is an integer in 0..=")
+                && line.contains("\"-1\""),
+            "{a:?}: {line}"
+        );
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 12 audit, fix 5: a bad value in `capacity --alphas` is named with its flag and value.
+#[test]
+fn capacity_bad_alpha_is_named() {
+    let dir = tmp("cap_alpha");
+    for (alphas, bad) in [("-0.3", "-0.3"), ("0.3,-0.3", "-0.3"), ("0.5,0", "0")] {
+        let line = bad_input(
+            &["capacity", "--n", "101", "--alphas", alphas, "-o", "cap"],
+            &dir,
+        );
+        assert!(
+            line.contains(&format!("--alphas {bad}:")) && line.contains("> 0"),
+            "{alphas}: {line}"
+        );
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 12 audit, fix 6: `instance gen -o FILE/x` where FILE is a regular file says "not a
+/// directory" (it said "directory FILE does not exist"); a missing directory still says so; and
+/// `instance stats` on a file without references writes "(R …)" like the rest of the messages.
+#[test]
+fn output_parent_that_is_a_file_is_named() {
+    let dir = tmp("not_a_dir");
+    std::fs::write(dir.join("file.txt"), b"mine").unwrap();
+    let gen = |out: &str| {
+        bad_input(
+            &["instance", "gen", "--n", "11", "--alpha", "0.5", "-o", out],
+            &dir,
+        )
+    };
+    let line = gen("file.txt/x");
+    assert!(
+        line.contains("file.txt/x") && line.contains("file.txt is not a directory"),
+        "{line}"
+    );
+    assert!(!line.contains("does not exist"), "{line}");
+    let line = gen("missing/x");
+    assert!(line.contains("directory missing does not exist"), "{line}");
+    assert_eq!(std::fs::read(dir.join("file.txt")).unwrap(), b"mine");
+    ok(
+        &[
+            "instance", "gen", "--n", "11", "--alpha", "0.5", "-o", "t.txt",
+        ],
+        &dir,
+    );
+    let line = bad_input(&["instance", "stats", "t.txt"], &dir);
+    assert!(line.contains("(R …)") && !line.contains("..."), "{line}");
+    assert_eq!(entries(&dir), ["file.txt", "t.txt"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 12 audit, fix 7: when the RS equilibrium at the constrained margin κ cannot be computed
+/// (here α = 0.5 is above the capacity at κ = 5) the error names κ and the constrained system, not
+/// the reference at κ̃ = 0, which is fine. Same exit code as before (a failed run).
+#[test]
+fn fp_failure_at_kappa_is_not_blamed_on_the_reference() {
+    let dir = tmp("fp_kappa");
+    let out = common::flatmin(
+        &[
+            "theory",
+            "fp",
+            "--alpha",
+            "0.5",
+            "--kappa-ref",
+            "0",
+            "--kappa",
+            "5",
+            "--d",
+            "0.1",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(out.stdout.is_empty());
+    let line = err.trim_end();
+    assert!(!line.contains('\n'), "{err:?}");
+    assert!(
+        line.starts_with("flatmin: error: RS equilibrium at kappa = 5 (the constrained system)")
+            && !line.contains("reference"),
+        "{line}"
+    );
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -77,8 +77,17 @@ fn fp_err(e: FpError) -> PyErr {
     match e {
         FpError::InvalidParameter(w) => value_err(format!("invalid parameter: {w}")),
         FpError::Reference(r) => rs_err(r),
+        FpError::Equilibrium {
+            error: RsError::InvalidParameter(_),
+            ..
+        } => value_err(e.to_string()),
         other => run_err(other),
     }
+}
+
+/// The CLI's κ ≤ 7 guard of the SBP functions (same check, same message), as a ValueError.
+fn sbp_kappa(kappa: f64) -> PyResult<()> {
+    flatmin_host::experiments::committee_sbp::check_sbp_kappa(kappa).map_err(value_err)
 }
 
 fn sbp_err(e: SbpError) -> PyErr {
@@ -486,6 +495,7 @@ fn committee_fp<'py>(
 /// as a float.
 #[pyfunction]
 fn sbp_alpha_1m(py: Python<'_>, kappa: f64) -> PyResult<f64> {
+    sbp_kappa(kappa)?;
     py.detach(|| sbp::alpha_1m(kappa)).map_err(sbp_err)
 }
 
@@ -498,6 +508,7 @@ fn sbp_pairs<'py>(
     kappa: f64,
     d: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    sbp_kappa(kappa)?;
     let (ds, scalar) = floats_arg(d, "d")?;
     let s = sbp_tables();
     let rows = py.detach(|| -> PyResult<Vec<Value>> {
@@ -518,6 +529,7 @@ fn sbp_pairs<'py>(
 /// distance d vanishes (the ``"alpha_pair"`` of `flatmin theory sbp alpha-pair`), as a float.
 #[pyfunction]
 fn sbp_alpha_pair(py: Python<'_>, kappa: f64, d: f64) -> PyResult<f64> {
+    sbp_kappa(kappa)?;
     let s = sbp_tables();
     py.detach(|| s.alpha_pair(d, kappa)).map_err(sbp_err)
 }
@@ -526,6 +538,7 @@ fn sbp_alpha_pair(py: Python<'_>, kappa: f64, d: f64) -> PyResult<f64> {
 /// --json`): ``{"kappa", "alpha_gap", "d"}``.
 #[pyfunction]
 fn sbp_alpha_gap<'py>(py: Python<'py>, kappa: f64) -> PyResult<Bound<'py, PyDict>> {
+    sbp_kappa(kappa)?;
     let s = sbp_tables();
     let v = py.detach(|| s.alpha_gap(kappa)).map_err(sbp_err)?;
     to_dict(
@@ -552,6 +565,7 @@ fn sbp_tuples<'py>(
             "--y {y}: the tuple size must be in 1..={MAX_Y}"
         )));
     }
+    sbp_kappa(kappa)?;
     let s = sbp_tables();
     let v = py
         .detach(|| s.tuple_entropy(y, alpha, kappa, d))

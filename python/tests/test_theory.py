@@ -156,6 +156,23 @@ def test_sbp_thresholds_and_tuples():
         flatmin.theory.sbp_tuples(0, 0.5, 1.0, 0.2)
 
 
+def test_sbp_kappa_guard_matches_cli():
+    """κ above 7 is refused by every sbp_* function with the CLI's message (issue 12 audit)."""
+    cli = cli_error("theory", "sbp", "alpha-1m", "--kappa", 8)
+    for call in (
+        lambda: flatmin.theory.sbp_alpha_1m(8.0),
+        lambda: flatmin.theory.sbp_pairs(0.01, 8.0, 0.1),
+        lambda: flatmin.theory.sbp_alpha_pair(8.0, 0.1),
+        lambda: flatmin.theory.sbp_alpha_gap(8.0),
+        lambda: flatmin.theory.sbp_tuples(3, 0.01, 8.0, 0.1),
+    ):
+        with pytest.raises(ValueError) as e:
+            call()
+        assert str(e.value) == cli
+    assert flatmin.theory.sbp_alpha_1m(7.0) == cli_json("theory", "sbp", "alpha-1m", "--kappa", 7)[
+        "alpha_1m"]
+
+
 def test_fp_1rsb_one_short_start():
     py = flatmin.theory.fp_1rsb(0.5, 0.3, 0.1, m=[0.5], delta=[0.1], max_iter=3)
     cli = normalize(cli_json("theory", "fp-1rsb", "--alpha", 0.5, "--kappa-ref", 0.3, "--d", 0.1,

@@ -42,8 +42,16 @@ const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_7;
 pub enum FpError {
     /// α, κ̃, κ or d out of domain.
     InvalidParameter(&'static str),
-    /// The reference (RS equilibrium at κ̃) or the equilibrium at κ could not be computed.
+    /// The reference (RS equilibrium at κ̃) could not be computed.
     Reference(RsError),
+    /// The RS equilibrium of the constrained system at margin `kappa` (the starting point of the
+    /// unconstrained maximum, §S3.5) could not be computed; the reference at κ̃ was fine.
+    Equilibrium {
+        /// Margin κ of the constrained system.
+        kappa: f64,
+        /// Why the RS solve failed.
+        error: RsError,
+    },
     /// The saddle-point iteration did not converge at distance `d`.
     NotConverged {
         /// Distance.
@@ -78,6 +86,9 @@ impl fmt::Display for FpError {
         match *self {
             FpError::InvalidParameter(w) => write!(f, "invalid parameter: {w}"),
             FpError::Reference(e) => write!(f, "reference RS saddle: {e}"),
+            FpError::Equilibrium { kappa, error } => {
+                write!(f, "RS equilibrium at kappa = {kappa} (the constrained system): {error}")
+            }
             FpError::NotConverged { d, residual, evaluations } => write!(
                 f,
                 "Franz-Parisi saddle not converged at d = {d:e}: residual {residual:e} after {evaluations} evaluations"
@@ -669,7 +680,12 @@ pub fn maximum<K: Kernel, const A: usize, const B: usize, const C: usize>(
     quad: &FpQuadrature<A, B, C>,
     prob: &FpProblem<K>,
 ) -> Result<FpSaddle, FpError> {
-    let eq = rs::solve_kernel(&quad.rs, &prob.kernel, prob.alpha, prob.kappa)?;
+    let eq = rs::solve_kernel(&quad.rs, &prob.kernel, prob.alpha, prob.kappa).map_err(|error| {
+        FpError::Equilibrium {
+            kappa: prob.kappa,
+            error,
+        }
+    })?;
     let x0 = [eq.q, libm::sqrt(eq.q * prob.reference.q)];
     let mut dummy = 0.0;
     let sol = newton_fd(

@@ -7,8 +7,8 @@ use clap::{Args, Subcommand};
 use flatmin_core::bits::kernel::Backend;
 use flatmin_core::simd::Level;
 use flatmin_host::experiments::bench::{
-    bp_sweep_speed, enumerate_bench, fbp_solve_speed, gemm_report, kernel_throughput, FbpSpeed,
-    KernelThroughput, SweepSpeed, STANDARD_SIZES,
+    bp_sweep_speed, check_bp_size, check_fbp_runs, enumerate_bench, fbp_solve_speed, gemm_report,
+    kernel_throughput, FbpSpeed, KernelThroughput, SweepSpeed, STANDARD_SIZES,
 };
 use std::time::Duration;
 
@@ -75,7 +75,7 @@ pub struct EnumerateBenchArgs {
     #[arg(long, value_name = "R", default_value_t = 3)]
     pub repeats: usize,
     /// Seed of the random instance and reference (the speed does not depend on it).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -98,7 +98,7 @@ pub struct GemmArgs {
     #[arg(long, value_name = "SECS", default_value_t = 3.0)]
     pub time: f64,
     /// Seed of the random matrices (the speed does not depend on it).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Python interpreter with numpy for the comparison (default: python3, then /usr/bin/python3,
     /// where Debian's python3-numpy lives).
@@ -115,7 +115,7 @@ pub struct GemmArgs {
 /// Options of `flatmin bench bp`.
 #[derive(Debug, Args)]
 pub struct BpArgs {
-    /// Number of variables N.
+    /// Number of variables N (N·P at most 2^26 for the sweeps and for the solves).
     #[arg(long, value_name = "N", default_value_t = 1001)]
     pub n: usize,
     /// Load α = P/N of the sweep benchmark.
@@ -130,21 +130,22 @@ pub struct BpArgs {
     /// Load α of the focusing-BP solves.
     #[arg(long, value_name = "A", default_value_t = 0.7)]
     pub fbp_alpha: f64,
-    /// Number of focusing-BP solves (0: skip them).
+    /// Number of focusing-BP solves (0: skip them; at most 10000).
     #[arg(long, value_name = "R", default_value_t = 5)]
     pub fbp_runs: usize,
     /// Seed of the instances (fBP: seeds S, S+1, …).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
 /// Options of `flatmin bench kernels`.
 #[derive(Debug, Args)]
 pub struct KernelsArgs {
-    /// Bits per pattern N (default 8192 when only --p is given; the three reference sizes when neither).
+    /// Bits per pattern N (default 8192 when only --p is given; the three reference sizes when neither;
+    /// the pattern matrix, N·P bits, at most 1 GiB).
     #[arg(long, value_name = "N")]
     pub n: Option<usize>,
-    /// Number of patterns P (default 1000 when only --n is given).
+    /// Number of patterns P (default 1000 when only --n is given; N·P bits at most 1 GiB).
     #[arg(long, value_name = "P")]
     pub p: Option<usize>,
     /// Only this backend: portable, popcnt, avx2, avx512 or blocked (default: every available one).
@@ -154,7 +155,7 @@ pub struct KernelsArgs {
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pub time: f64,
     /// Seed of the random weights and patterns (the speed does not depend on it).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -248,6 +249,13 @@ fn bp(a: BpArgs, g: &Global) -> anyhow::Result<()> {
         if !(x.is_finite() && x > 0.0 && x <= 10.0) {
             return Err(input_error(format!("{name} must be in (0, 10], got {x}")));
         }
+    }
+    // Every size is checked before the first sweep, so a bad --fbp-runs is not found only after the
+    // sweep timing.
+    check_bp_size(a.n, a.alpha, "--alpha")?;
+    if a.fbp_runs > 0 {
+        check_fbp_runs(a.fbp_runs)?;
+        check_bp_size(a.n, a.fbp_alpha, "--fbp-alpha")?;
     }
     let sweeps = bp_sweep_speed(
         &levels,

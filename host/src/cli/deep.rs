@@ -114,7 +114,7 @@ pub struct StudyArgs {
     #[arg(long, value_name = "R", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_SAMPLES)]
     pub samples: usize,
     /// Base seed (network seeds are derived from it and the point's key).
-    #[arg(long, value_name = "S", default_value_t = 0)]
+    #[arg(long, value_name = "S", default_value_t = 0, value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Data directory (else $FLATMIN_DATA, else /usr/share/datasets/…).
     #[arg(long, value_name = "DIR")]
@@ -152,7 +152,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "ARCH")]
     pub arch: Option<String>,
     /// Seed of the initialisation and of the mini-batch order.
-    #[arg(long, value_name = "S", default_value_t = 0)]
+    #[arg(long, value_name = "S", default_value_t = 0, value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Epochs.
     #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
@@ -230,7 +230,7 @@ pub struct EnergyArgs {
     #[arg(long, value_name = "R", default_value_t = 100)]
     pub samples: usize,
     /// Seed of the noise.
-    #[arg(long, value_name = "S", default_value_t = 0)]
+    #[arg(long, value_name = "S", default_value_t = 0, value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 

@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long)]
     pub quick: bool,
     /// Base seed for anything random (point seeds are derived from it and the point's key).
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Replace an existing figure that flatmin wrote with other parameters (only the files listed in
     /// its meta.json; foreign files are never touched).

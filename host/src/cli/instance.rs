@@ -252,10 +252,14 @@ pub fn check_output_file(path: &Path, force: bool) -> anyhow::Result<()> {
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
+            let why = if dir.exists() {
+                format!("{} is not a directory", dir.display())
+            } else {
+                format!("directory {} does not exist", dir.display())
+            };
             return Err(input_error(format!(
-                "{}: cannot write: directory {} does not exist",
-                path.display(),
-                dir.display()
+                "{}: cannot write: {why}",
+                path.display()
             )));
         }
     }
@@ -282,7 +286,7 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
         vec![f.reference_stats(k, a.kappa)?]
     } else if f.refs.is_empty() {
         return Err(input_error(format!(
-            "{}: the file has no reference lines (R ...); give --weights",
+            "{}: the file has no reference lines (R …); give --weights",
             a.file.display()
         )));
     } else {

@@ -241,7 +241,7 @@ pub struct CapacityArgs {
     )]
     pub kappa: f64,
     /// Base seed (the instance of sample s at α is shared by every algorithm).
-    #[arg(long, default_value_t = 0, value_name = "S")]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
     /// Output directory (data.csv, success.csv, meta.json, capacity.svg); a rerun resumes.
     #[arg(long, short, value_name = "DIR")]

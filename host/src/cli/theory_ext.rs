@@ -247,6 +247,10 @@ fn fp_err(e: FpError) -> anyhow::Error {
     match e {
         FpError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
         FpError::Reference(r) => rs_err(r),
+        FpError::Equilibrium {
+            error: RsError::InvalidParameter(_),
+            ..
+        } => input_error(e.to_string()),
         other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
     }
 }
@@ -432,11 +436,6 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
     }
 }
 
-/// The largest SBP margin accepted. At κ = 8 the quadrature of ln P2 (a number within 10⁻¹⁵ of 0)
-/// has lost its precision: α_pair(d = 0.1) comes out below its lower bound (ln 2 + H2(d))/(2(1 − P1));
-/// up to κ = 7 it stays above it (within 1 %, the expected joint-exceedance correction).
-pub const SBP_MAX_KAPPA: f64 = 7.0;
-
 fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
     let kappa = match &cmd {
         SbpCmd::Alpha1m(a) | SbpCmd::AlphaGap(a) => a.kappa,
@@ -444,12 +443,7 @@ fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
         SbpCmd::AlphaPair(a) => a.kappa,
         SbpCmd::Tuples(a) => a.kappa,
     };
-    if kappa > SBP_MAX_KAPPA {
-        return Err(input_error(format!(
-            "--kappa {kappa}: at most {SBP_MAX_KAPPA} (beyond, 1 − P1(κ) < 3e-12 and the pair \
-             probabilities lose double precision)"
-        )));
-    }
+    flatmin_host::experiments::committee_sbp::check_sbp_kappa(kappa).map_err(input_error)?;
     let s = Sbp::new();
     match cmd {
         SbpCmd::Alpha1m(a) => {

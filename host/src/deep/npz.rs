@@ -30,6 +30,10 @@ pub enum Array {
 /// Largest array accepted when reading (elements).
 pub const MAX_ELEMENTS: usize = 1 << 28;
 
+/// Largest `.npy` member accepted when reading (bytes, uncompressed): `MAX_ELEMENTS` float32 values
+/// plus 64 KiB of header. A member is never inflated past this nor past its declared size.
+pub const MAX_MEMBER_BYTES: u64 = (MAX_ELEMENTS as u64) * 4 + 65_536;
+
 fn npy_bytes(array: &Array) -> Vec<u8> {
     let (descr, shape, body): (&str, &[usize], Vec<u8>) = match array {
         Array::I8 { shape, data } => ("|i1", shape, data.iter().map(|&v| v as u8).collect()),
@@ -127,13 +131,31 @@ fn read_from<R: Read + std::io::Seek>(reader: R, path: &Path) -> Result<Vec<(Str
         let Some(name) = member.name().strip_suffix(".npy").map(str::to_string) else {
             continue;
         };
-        if member.size() > (MAX_ELEMENTS as u64) * 4 + 65_536 {
-            return Err(bad(format!("array {name} is too large")));
+        // The declared (uncompressed) size is only a claim of the archive: the member is read
+        // through `take(declared + 1)`, so a lying header can neither make flatmin inflate more than
+        // it declared nor more than `MAX_MEMBER_BYTES`, and the buffer starts small (a 100-byte file
+        // declaring 1 GiB reserves nothing up front; the vector grows with what is really read).
+        let declared = member.size();
+        if declared > MAX_MEMBER_BYTES {
+            return Err(bad(format!(
+                "array {name} is too large: {declared} bytes, the limit is {MAX_MEMBER_BYTES}"
+            )));
         }
-        let mut bytes = Vec::with_capacity(member.size() as usize);
-        member
+        let mut bytes = Vec::with_capacity(declared.min(1 << 20) as usize);
+        (&mut member)
+            .take(declared + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| bad(format!("array {name}: corrupt or truncated: {e}")))?;
+        if bytes.len() as u64 != declared {
+            return Err(bad(format!(
+                "array {name}: corrupt archive: the member declares {declared} bytes but holds {}",
+                if bytes.len() as u64 > declared {
+                    "more".to_string()
+                } else {
+                    bytes.len().to_string()
+                }
+            )));
+        }
         let a = parse_npy(&bytes).map_err(|m| bad(format!("array {name}: {m}")))?;
         out.push((name, a));
     }

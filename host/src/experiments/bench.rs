@@ -755,6 +755,46 @@ pub struct FbpSpeed {
 }
 
 /// The gauged random instance of `seed` at N, α (the stream of `flatmin instance gen`).
+/// Largest BP problem `flatmin bench bp` agrees to build: N·P edges (one f64 message each, plus the
+/// patterns: about 0.5 GiB at the limit).
+pub const MAX_BENCH_BP_EDGES: usize = 1 << 26;
+
+/// Largest number of focusing-BP solves of `flatmin bench bp --fbp-runs`.
+pub const MAX_BENCH_FBP_RUNS: usize = 10_000;
+
+/// Validates the size of a `flatmin bench bp` problem before anything is allocated: N ≥ 1, α finite
+/// and ≥ 0, P = round(α·N) ≥ 1 and N·P at most [`MAX_BENCH_BP_EDGES`]; `flag` names α in the error.
+/// Returns P.
+pub fn check_bp_size(n: usize, alpha: f64, flag: &str) -> Result<usize> {
+    if n == 0 {
+        return Err(Error::Input("--n must be at least 1, got 0".into()));
+    }
+    let p = flatmin_core::instance::num_patterns(alpha, n)
+        .map_err(|e| Error::Input(format!("{flag} {alpha}: {e}")))?;
+    if p == 0 {
+        return Err(Error::Input(format!(
+            "{flag} {alpha}: no pattern at N = {n} (P = round(alpha·N) = 0)"
+        )));
+    }
+    if (n as u128) * (p as u128) > MAX_BENCH_BP_EDGES as u128 {
+        return Err(Error::Input(format!(
+            "N·P = {n}·{p} exceeds the benchmark's limit of {MAX_BENCH_BP_EDGES} BP edges \
+             (--n with {flag})"
+        )));
+    }
+    Ok(p)
+}
+
+/// Validates the number of focusing-BP solves: 1..=[`MAX_BENCH_FBP_RUNS`].
+pub fn check_fbp_runs(runs: usize) -> Result<()> {
+    if runs == 0 || runs > MAX_BENCH_FBP_RUNS {
+        return Err(Error::Input(format!(
+            "--fbp-runs must be in 1..={MAX_BENCH_FBP_RUNS} (0 skips the solves), got {runs}"
+        )));
+    }
+    Ok(())
+}
+
 fn random_instance(n: usize, alpha: f64, seed: u64) -> Result<(usize, Vec<u64>)> {
     let f = InstanceFile::generate(n, alpha, 0.0, false, seed)?;
     check_size(n, f.p)?;
@@ -778,6 +818,7 @@ impl ConvergedBp {
     /// The random instance of `seed` at N, α (gauged), after 30 BP sweeps from the messages of
     /// `seed + 1` (BP converges in about 20 at N = 1001, α = 0.6).
     pub fn new(n: usize, alpha: f64, seed: u64) -> Result<Self> {
+        check_bp_size(n, alpha, "--alpha")?;
         let (p, xi) = random_instance(n, alpha, seed)?;
         let inst = Instance::new(Patterns::new(n, p, &xi)?, 0.0)?;
         let f = FactorKind::Gaussian;
@@ -898,9 +939,8 @@ pub fn fbp_solve_speed(
     seed: u64,
     mut tick: impl FnMut(),
 ) -> Result<FbpSpeed> {
-    if runs == 0 {
-        return Err(Error::Input("need at least one fBP run".into()));
-    }
+    check_fbp_runs(runs)?;
+    check_bp_size(n, alpha, "--fbp-alpha")?;
     let params = FbpParams::<f64>::new(Protocol::PAPER);
     let mut seconds = Vec::with_capacity(runs);
     let mut sweeps = Vec::with_capacity(runs);

@@ -101,8 +101,10 @@ impl CapacityParams {
                 "{points} points (algorithms × alphas × samples) exceed the limit {MAX_POINTS}"
             )));
         }
-        if self.alphas.iter().any(|a| !(a.is_finite() && *a > 0.0)) {
-            return Err(Error::Input("alphas must be finite and > 0".into()));
+        if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
+            return Err(Error::Input(format!(
+                "--alphas {a}: every alpha = P/N must be finite and > 0"
+            )));
         }
         if !self.kappa.is_finite() {
             return Err(Error::Input("--kappa must be finite".into()));

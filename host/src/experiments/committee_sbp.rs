@@ -11,6 +11,24 @@ use flatmin_core::theory::franz_parisi::{self, FpError, FpQuadratureFast};
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
 use serde_json::json;
 
+/// The largest SBP margin accepted (by `flatmin theory sbp …` and the Python `sbp_*` functions). At
+/// κ = 8 the quadrature of ln P2 (a number within 10⁻¹⁵ of 0) has lost its precision: α_pair(d = 0.1)
+/// comes out below its lower bound (ln 2 + H2(d))/(2(1 − P1)); up to κ = 7 it stays above it (within
+/// 1 %, the expected joint-exceedance correction).
+pub const SBP_MAX_KAPPA: f64 = 7.0;
+
+/// Checks an SBP margin against [`SBP_MAX_KAPPA`]; the error is the one-line message of the CLI
+/// (naming `--kappa` and the value).
+pub fn check_sbp_kappa(kappa: f64) -> std::result::Result<(), String> {
+    if kappa > SBP_MAX_KAPPA {
+        return Err(format!(
+            "--kappa {kappa}: at most {SBP_MAX_KAPPA} (beyond, 1 − P1(κ) < 3e-12 and the pair \
+             probabilities lose double precision)"
+        ));
+    }
+    Ok(())
+}
+
 /// Converts an SBP error: bad parameters are input errors, the rest numerical failures.
 pub fn sbp_error(e: SbpError) -> Error {
     match e {

@@ -785,8 +785,11 @@ pub fn parse_grid(flag: &str, text: &str, max: usize) -> Result<Vec<f64>> {
     if n == 1 {
         return Ok(vec![a]);
     }
+    // `a + (b − a)·i/(n − 1)` can round past an end when |b − a| is far below an ulp of `a`
+    // (e.g. `.5:1e-67:2000` gave d = 0), so every point is clamped to the closed interval [a, b].
+    let (lo, hi) = (a.min(b), a.max(b));
     Ok((0..n)
-        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).clamp(lo, hi))
         .collect())
 }
 
