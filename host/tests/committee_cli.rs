@@ -425,18 +425,21 @@ fn committee_capacity_figure_quick_on_the_runner() {
     let dir = tmp("figure");
     let list = ok(&["figure", "list"], &dir);
     assert!(list.contains("committee-capacity"), "{list}");
-    let v = ok_json(
-        &[
-            "--quiet",
-            "figure",
-            "committee-capacity",
-            "--quick",
-            "-o",
-            "figs",
-            "--json",
-        ],
-        &dir,
-    );
+    let figure = || {
+        ok_json(
+            &[
+                "--quiet",
+                "figure",
+                "committee-capacity",
+                "--quick",
+                "-o",
+                "figs",
+                "--json",
+            ],
+            &dir,
+        )
+    };
+    let v = figure();
     let r = &v[0];
     assert_eq!(r["name"], "committee-capacity");
     assert_eq!(r["computed"], 16, "4 K × 2 alpha × 2 samples");
@@ -469,18 +472,7 @@ fn committee_capacity_figure_quick_on_the_runner() {
         "grid in notes"
     );
     // A rerun resumes: nothing left to compute.
-    let v = ok_json(
-        &[
-            "--quiet",
-            "figure",
-            "committee-capacity",
-            "--quick",
-            "-o",
-            "figs",
-            "--json",
-        ],
-        &dir,
-    );
+    let v = figure();
     assert_eq!(v[0]["computed"], 0);
     // Not part of `figure all` (its full run is far above a minute).
     assert!(flatmin_host::experiments::NOT_IN_ALL.contains(&"committee-capacity"));
