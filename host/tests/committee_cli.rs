@@ -6,64 +6,14 @@
 //! is columnar; `capacity --k` and the `committee-capacity` figure (quick) run on the runner; pinned
 //! digests of a generated committee instance and of one seeded solve.
 
+mod common;
+use common::{bad_input, entries, ok_json, ok_stdout as ok};
 use flatmin_host::harness::runner::fnv1a64;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("flatmin-committee-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn flatmin(args: &[&str], cwd: &Path) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("SLURM_ARRAY_TASK_ID")
-        .env_remove("SLURM_ARRAY_TASK_COUNT")
-        .output()
-        .expect("run flatmin")
-}
-
-fn ok(args: &[&str], cwd: &Path) -> String {
-    let out = flatmin(args, cwd);
-    assert!(
-        out.status.success(),
-        "flatmin {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn ok_json(args: &[&str], cwd: &Path) -> Value {
-    serde_json::from_str(&ok(args, cwd)).unwrap()
-}
-
-/// Asserts exit code 2 and exactly one `flatmin: error:` line on stderr; returns that line.
-fn bad_input(args: &[&str], cwd: &Path) -> String {
-    let out = flatmin(args, cwd);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
-    let line = err.trim_end().to_string();
-    assert!(
-        line.starts_with("flatmin: error: ") && !line.contains('\n'),
-        "not one clear line: {err:?}"
-    );
-    line
-}
-
-fn entries(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
+    common::tmp_dir("committee", name)
 }
 
 fn pm(c: char) -> i32 {
@@ -475,18 +425,21 @@ fn committee_capacity_figure_quick_on_the_runner() {
     let dir = tmp("figure");
     let list = ok(&["figure", "list"], &dir);
     assert!(list.contains("committee-capacity"), "{list}");
-    let v = ok_json(
-        &[
-            "--quiet",
-            "figure",
-            "committee-capacity",
-            "--quick",
-            "-o",
-            "figs",
-            "--json",
-        ],
-        &dir,
-    );
+    let figure = || {
+        ok_json(
+            &[
+                "--quiet",
+                "figure",
+                "committee-capacity",
+                "--quick",
+                "-o",
+                "figs",
+                "--json",
+            ],
+            &dir,
+        )
+    };
+    let v = figure();
     let r = &v[0];
     assert_eq!(r["name"], "committee-capacity");
     assert_eq!(r["computed"], 16, "4 K × 2 alpha × 2 samples");
@@ -519,18 +472,7 @@ fn committee_capacity_figure_quick_on_the_runner() {
         "grid in notes"
     );
     // A rerun resumes: nothing left to compute.
-    let v = ok_json(
-        &[
-            "--quiet",
-            "figure",
-            "committee-capacity",
-            "--quick",
-            "-o",
-            "figs",
-            "--json",
-        ],
-        &dir,
-    );
+    let v = figure();
     assert_eq!(v[0]["computed"], 0);
     // Not part of `figure all` (its full run is far above a minute).
     assert!(flatmin_host::experiments::NOT_IN_ALL.contains(&"committee-capacity"));

@@ -11,6 +11,24 @@ fn tmp(name: &str) -> PathBuf {
     common::tmp_dir("hard", name)
 }
 
+/// `instance gen --n 21 --alpha 0.4 --teacher -o t.txt` in `dir`.
+fn teacher_instance(dir: &Path) {
+    ok(
+        &[
+            "instance",
+            "gen",
+            "--n",
+            "21",
+            "--alpha",
+            "0.4",
+            "--teacher",
+            "-o",
+            "t.txt",
+        ],
+        dir,
+    );
+}
+
 /// FNV-1a 64 of a byte string.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -754,20 +772,7 @@ fn write_fuzz_seeds() {
 #[test]
 fn negative_numbers_in_every_command() {
     let dir = tmp("negative-all");
-    ok(
-        &[
-            "instance",
-            "gen",
-            "--n",
-            "21",
-            "--alpha",
-            "0.4",
-            "--teacher",
-            "-o",
-            "t.txt",
-        ],
-        &dir,
-    );
+    teacher_instance(&dir);
     let v = ok_json(
         &[
             "local-entropy",
@@ -874,20 +879,7 @@ fn missing_arguments_are_named() {
 #[test]
 fn local_entropy_json_is_columnar() {
     let dir = tmp("le-json");
-    ok(
-        &[
-            "instance",
-            "gen",
-            "--n",
-            "21",
-            "--alpha",
-            "0.4",
-            "--teacher",
-            "-o",
-            "t.txt",
-        ],
-        &dir,
-    );
+    teacher_instance(&dir);
     let v = ok_json(
         &[
             "local-entropy",
@@ -928,20 +920,7 @@ fn local_entropy_json_is_columnar() {
 #[test]
 fn local_energy_out_is_not_replaced_silently() {
     let dir = tmp("le-out");
-    ok(
-        &[
-            "instance",
-            "gen",
-            "--n",
-            "21",
-            "--alpha",
-            "0.4",
-            "--teacher",
-            "-o",
-            "t.txt",
-        ],
-        &dir,
-    );
+    teacher_instance(&dir);
     std::fs::create_dir(dir.join("out")).unwrap();
     std::fs::write(dir.join("out/notes.txt"), "mine\n").unwrap();
     let run = |steps: &str, force: bool| {
@@ -1168,20 +1147,7 @@ fn d_range_points_stay_between_the_ends() {
 #[test]
 fn flatness_exact_max_n_is_checked() {
     let dir = tmp("flatness-max-n");
-    ok(
-        &[
-            "instance",
-            "gen",
-            "--n",
-            "21",
-            "--alpha",
-            "0.4",
-            "--teacher",
-            "-o",
-            "t.txt",
-        ],
-        &dir,
-    );
+    teacher_instance(&dir);
     let line = bad_input(
         &["flatness", "t.txt", "--ref", "1", "--exact-max-n", "41"],
         &dir,
