@@ -265,6 +265,35 @@ pub struct PixelPlanes<'a> {
     words: &'a [u64],
 }
 
+/// The shape checks shared by [`PixelPlanes::pack`] and [`InputColumns::pack`]: `ZeroLength` for
+/// n = 0, `LengthMismatch` when `pixels_len` is not a whole number of rows of n bytes or `out_len`
+/// is not `len_for(n, P)`. Returns P = `pixels_len / n`.
+fn check_pack(
+    pixels_len: usize,
+    n: usize,
+    out_len: usize,
+    len_for: fn(usize, usize) -> usize,
+) -> Result<usize> {
+    if n == 0 {
+        return Err(ShapeError::ZeroLength);
+    }
+    if !pixels_len.is_multiple_of(n) {
+        return Err(ShapeError::LengthMismatch {
+            expected: pixels_len / n * n,
+            got: pixels_len,
+        });
+    }
+    let p = pixels_len / n;
+    let need = len_for(n, p);
+    if out_len != need {
+        return Err(ShapeError::LengthMismatch {
+            expected: need,
+            got: out_len,
+        });
+    }
+    Ok(p)
+}
+
 impl<'a> PixelPlanes<'a> {
     /// Words needed for P examples of dimension n.
     pub const fn len_for(n: usize, p: usize) -> usize {
@@ -275,23 +304,7 @@ impl<'a> PixelPlanes<'a> {
     ///
     /// Errors: `ZeroLength` for n = 0, `LengthMismatch` for inconsistent lengths.
     pub fn pack(pixels: &[u8], n: usize, out: &'a mut [u64]) -> Result<PixelPlanes<'a>> {
-        if n == 0 {
-            return Err(ShapeError::ZeroLength);
-        }
-        if !pixels.len().is_multiple_of(n) {
-            return Err(ShapeError::LengthMismatch {
-                expected: pixels.len() / n * n,
-                got: pixels.len(),
-            });
-        }
-        let p = pixels.len() / n;
-        let need = Self::len_for(n, p);
-        if out.len() != need {
-            return Err(ShapeError::LengthMismatch {
-                expected: need,
-                got: out.len(),
-            });
-        }
+        let p = check_pack(pixels.len(), n, out.len(), Self::len_for)?;
         out.iter_mut().for_each(|w| *w = 0);
         let wpr = words_for(n);
         for (mu, px) in pixels.chunks_exact(n).enumerate() {
@@ -412,23 +425,7 @@ impl<'a> InputColumns<'a> {
     ///
     /// Errors: `ZeroLength` for n = 0, `LengthMismatch` for inconsistent lengths.
     pub fn pack(pixels: &[u8], n: usize, out: &'a mut [u8]) -> Result<InputColumns<'a>> {
-        if n == 0 {
-            return Err(ShapeError::ZeroLength);
-        }
-        if !pixels.len().is_multiple_of(n) {
-            return Err(ShapeError::LengthMismatch {
-                expected: pixels.len() / n * n,
-                got: pixels.len(),
-            });
-        }
-        let p = pixels.len() / n;
-        let need = Self::len_for(n, p);
-        if out.len() != need {
-            return Err(ShapeError::LengthMismatch {
-                expected: need,
-                got: out.len(),
-            });
-        }
+        let p = check_pack(pixels.len(), n, out.len(), Self::len_for)?;
         out.fill(0);
         for (mu, px) in pixels.chunks_exact(n).enumerate() {
             let (b, t) = (mu / COL_BLOCK, mu % COL_BLOCK);

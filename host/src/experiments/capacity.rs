@@ -169,6 +169,22 @@ pub struct Capacity {
     pub params: CapacityParams,
 }
 
+/// The fields of one solve that end a data row of both capacity studies (this one and
+/// [`super::committee_capacity`]): `p, solved, errors, error_fraction, margin, sweeps, ran_away,
+/// seconds`.
+pub(crate) fn result_fields(p: usize, r: &super::solver::SolveResult) -> [Field; 8] {
+    [
+        Field::from(p),
+        Field::B(r.solved),
+        Field::from(r.errors),
+        Field::F(r.errors as f64 / p.max(1) as f64),
+        r.margin.into(),
+        Field::from(r.sweeps),
+        r.ran_away.into(),
+        Field::F(r.seconds),
+    ]
+}
+
 /// The seed of instance `sample` at α, shared by every algorithm.
 pub fn instance_seed(base: u64, alpha: f64, sample: usize) -> u64 {
     point_seed(base, &format!("instance;{alpha};{sample}"))
@@ -248,20 +264,15 @@ impl Study for Capacity {
         let iseed = instance_seed(seeds.base, *alpha, *sample);
         let opts = SolveOpts { algo, ..p.opts };
         let (num_p, r) = solve_random(p.n, p.k, p.tree, *alpha, p.kappa, iseed, &opts)?;
-        Ok(vec![vec![
+        Ok(vec![[
             Field::from(name.as_str()),
             Field::F(*alpha),
             Field::from(*sample),
             Field::S(iseed.to_string()),
-            Field::from(num_p),
-            Field::B(r.solved),
-            Field::from(r.errors),
-            Field::F(r.errors as f64 / num_p.max(1) as f64),
-            r.margin.into(),
-            Field::from(r.sweeps),
-            r.ran_away.into(),
-            Field::F(r.seconds),
-        ]])
+        ]
+        .into_iter()
+        .chain(result_fields(num_p, &r))
+        .collect()])
     }
     fn finish(&self, data: &Table, out: &mut Outputs<'_>) -> Result<Value> {
         let points = success_table(&self.params, data)?;

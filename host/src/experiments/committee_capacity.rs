@@ -10,7 +10,7 @@
 //! by an independent forward pass ([`super::capacity::solve_random`]). K = 1 is the perceptron run of
 //! the `capacity` study, instance for instance.
 
-use super::capacity::{crossing, solve_random};
+use super::capacity::{crossing, result_fields, solve_random};
 use super::solver::{Algo, SolveOpts};
 use crate::error::{Error, Result};
 use crate::harness::plot::{Chart, Series, Style};
@@ -283,22 +283,17 @@ impl Study for CommitteeCapacity {
             .ok_or_else(|| Error::Other(format!("no curve for K = {k}")))?;
         let iseed = instance_seed(seeds.base, k, alpha, sample);
         let (p, r) = solve_random(c.n, k, false, alpha, 0.0, iseed, &self.params.opts)?;
-        Ok(vec![vec![
+        Ok(vec![[
             Field::from(k),
             Field::from(c.n),
             Field::from(k * c.n),
             Field::F(alpha),
             Field::from(sample),
             Field::S(iseed.to_string()),
-            Field::from(p),
-            Field::B(r.solved),
-            Field::from(r.errors),
-            Field::F(r.errors as f64 / p.max(1) as f64),
-            r.margin.into(),
-            Field::from(r.sweeps),
-            r.ran_away.into(),
-            Field::F(r.seconds),
-        ]])
+        ]
+        .into_iter()
+        .chain(result_fields(p, &r))
+        .collect()])
     }
     fn finish(&self, data: &Table, out: &mut Outputs<'_>) -> Result<Value> {
         let p = &self.params;

@@ -233,6 +233,21 @@ pub struct SolveResult {
     pub words: Vec<u64>,
 }
 
+/// The fBP parameters of `opts` for a protocol run (not `rbp`): the protocol, sweeps per step,
+/// stop/check/fallback flags and the runaway stop; shared by [`solve`] and [`solve_committee`].
+fn fbp_protocol_params(opts: &SolveOpts) -> FbpParams<'static, f64> {
+    let mut p = FbpParams::new(opts.protocol.protocol());
+    p.bp.max_sweeps = opts.max_sweeps_per_step.max(1);
+    p.stop_at_solution = !opts.full_protocol;
+    p.check_every_sweep = opts.sweep_check;
+    p.fallback = opts.fallback.map(ProtocolName::protocol);
+    p.runaway = (opts.runaway_steps > 0).then_some(Runaway {
+        steps: opts.runaway_steps,
+        ..Runaway::DEFAULT
+    });
+    p
+}
+
 /// Runs one algorithm on one gauged instance from `seed`.
 pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveResult> {
     let (n, p) = (inst.n(), inst.p());
@@ -259,16 +274,7 @@ pub fn solve(inst: &Instance<'_>, opts: &SolveOpts, seed: u64) -> Result<SolveRe
                         ..FbpParams::rbp(opts.rbp_dr)
                     }
                 } else {
-                    let mut p = FbpParams::new(opts.protocol.protocol());
-                    p.bp.max_sweeps = opts.max_sweeps_per_step.max(1);
-                    p.stop_at_solution = !opts.full_protocol;
-                    p.check_every_sweep = opts.sweep_check;
-                    p.fallback = opts.fallback.map(ProtocolName::protocol);
-                    p.runaway = (opts.runaway_steps > 0).then_some(Runaway {
-                        steps: opts.runaway_steps,
-                        ..Runaway::DEFAULT
-                    });
-                    p
+                    fbp_protocol_params(opts)
                 };
                 let o = focusing_bp(inst, &mut ws, &params, seed, &mut w, &mut stabs)?;
                 (
@@ -378,16 +384,8 @@ pub fn solve_committee(
             ..committee_rbp(opts.rbp_dr)
         }
     } else {
-        let mut q = FbpParams::new(opts.protocol.protocol());
+        let mut q = fbp_protocol_params(opts);
         q.bp.damping = COMMITTEE_DAMPING;
-        q.bp.max_sweeps = opts.max_sweeps_per_step.max(1);
-        q.stop_at_solution = !opts.full_protocol;
-        q.check_every_sweep = opts.sweep_check;
-        q.fallback = opts.fallback.map(ProtocolName::protocol);
-        q.runaway = (opts.runaway_steps > 0).then_some(Runaway {
-            steps: opts.runaway_steps,
-            ..Runaway::DEFAULT
-        });
         q
     };
     let start = Instant::now();

@@ -171,6 +171,18 @@ pub fn spins_to_string(words: &[u64], n: usize) -> String {
         .collect()
 }
 
+/// Checks N·P against [`MAX_INSTANCE_BITS`] and returns the zeroed buffers of a generated
+/// instance: (words per pattern, P patterns, packed labels).
+fn instance_buffers(n: usize, p: usize) -> Result<(usize, Vec<u64>, Vec<u64>)> {
+    if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
+        return Err(Error::Input(format!(
+            "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
+        )));
+    }
+    let nw = words_for(n);
+    Ok((nw, vec![0u64; p * nw], vec![0u64; words_for(p)]))
+}
+
 impl InstanceFile {
     /// Generates a random (or teacher–student) instance with P = ⌊αN + ½⌋ from `seed`
     /// (the core's documented stream). The teacher, if any, is stored as reference R1.
@@ -179,14 +191,7 @@ impl InstanceFile {
             return Err(Error::Input("kappa must be finite".into()));
         }
         let p = instance::num_patterns(alpha, n)?;
-        if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
-            return Err(Error::Input(format!(
-                "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
-            )));
-        }
-        let nw = words_for(n);
-        let mut patterns = vec![0u64; p * nw];
-        let mut labels = vec![0u64; words_for(p)];
+        let (nw, mut patterns, mut labels) = instance_buffers(n, p)?;
         let mut refs = Vec::new();
         {
             let mut pm = PatternsMut::new(n, p, &mut patterns)?;
@@ -241,14 +246,7 @@ impl InstanceFile {
         let c = Committee { k, arch };
         let n_in = c.n_in(n);
         let p = instance::num_patterns(alpha, c.num_weights(n))?;
-        if (n as u128) * (p as u128) > MAX_INSTANCE_BITS {
-            return Err(Error::Input(format!(
-                "instance too large: N·P = {n}·{p} exceeds 2^34 bits"
-            )));
-        }
-        let nw = words_for(n);
-        let mut patterns = vec![0u64; p * nw];
-        let mut labels = vec![0u64; words_for(p)];
+        let (_, mut patterns, mut labels) = instance_buffers(n, p)?;
         let mut refs = Vec::new();
         {
             let mut pm = PatternsMut::new(n, p, &mut patterns)?;
