@@ -62,21 +62,9 @@ pub enum Cmd {
     Study(StudyArgs),
 }
 
-/// Arguments of `flatmin deep study`.
-#[derive(Debug, clap::Args)]
-pub struct StudyArgs {
-    /// Task: mnist-parity, fashion, fashion-parity, cifar10, cifar10-parity.
-    #[arg(long, value_name = "T")]
-    pub task: String,
-    /// Architecture n_0-…-n_L (default: the task's, as for `deep train`).
-    #[arg(long, value_name = "ARCH")]
-    pub arch: Option<String>,
-    /// Training-set sizes P, comma-separated (1..=1000000 each, at most 1000 values).
-    #[arg(long, value_name = "P,P,…", value_delimiter = ',', default_values_t = flatmin_host::experiments::deep_fig8::DEFAULT_PS)]
-    pub ps: Vec<usize>,
-    /// Networks per P, M (2..=1000).
-    #[arg(long, value_name = "M", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_NETWORKS)]
-    pub seeds: usize,
+/// The training hyper-parameters shared by `deep train` and `deep study`.
+#[derive(clap::Args, Debug)]
+pub struct HyperArgs {
     /// Epochs.
     #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
     pub epochs: usize,
@@ -102,6 +90,42 @@ pub struct StudyArgs {
     /// scaled (|h|/√fan-in ≤ 1).
     #[arg(long, value_name = "W", default_value = train::DEFAULT_WINDOW.name())]
     pub window: String,
+}
+
+impl HyperArgs {
+    /// The training parameters these flags give, with `seed`.
+    fn params(&self, seed: u64) -> anyhow::Result<TrainParams> {
+        Ok(TrainParams {
+            epochs: self.epochs,
+            lr: self.lr,
+            lr_final: Some(self.lr_final),
+            batch: self.batch,
+            clip: self.clip,
+            beta: self.beta,
+            init: self.init_scale,
+            window: train::Window::from_name(&self.window)?,
+            seed,
+        })
+    }
+}
+
+/// Arguments of `flatmin deep study`.
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Task: mnist-parity, fashion, fashion-parity, cifar10, cifar10-parity.
+    #[arg(long, value_name = "T")]
+    pub task: String,
+    /// Architecture n_0-…-n_L (default: the task's, as for `deep train`).
+    #[arg(long, value_name = "ARCH")]
+    pub arch: Option<String>,
+    /// Training-set sizes P, comma-separated (1..=1000000 each, at most 1000 values).
+    #[arg(long, value_name = "P,P,…", value_delimiter = ',', default_values_t = flatmin_host::experiments::deep_fig8::DEFAULT_PS)]
+    pub ps: Vec<usize>,
+    /// Networks per P, M (2..=1000).
+    #[arg(long, value_name = "M", default_value_t = flatmin_host::experiments::deep_fig8::DEFAULT_NETWORKS)]
+    pub seeds: usize,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
     /// Flip probabilities of the local energy, a:b:n.
     #[arg(
         long,
@@ -154,31 +178,8 @@ pub struct TrainArgs {
     /// Seed of the initialisation and of the mini-batch order.
     #[arg(long, value_name = "S", default_value_t = 0, value_parser = super::instance::parse_seed)]
     pub seed: u64,
-    /// Epochs.
-    #[arg(long, value_name = "E", default_value_t = train::DEFAULT_EPOCHS)]
-    pub epochs: usize,
-    /// Learning rate on the latent weights at the first epoch.
-    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR, allow_negative_numbers = true)]
-    pub lr: f32,
-    /// Learning rate at the last epoch (geometric decay from --lr; equal to --lr: constant).
-    #[arg(long, value_name = "LR", default_value_t = train::DEFAULT_LR_FINAL, allow_negative_numbers = true)]
-    pub lr_final: f32,
-    /// Mini-batch size.
-    #[arg(long, value_name = "B", default_value_t = train::DEFAULT_BATCH)]
-    pub batch: usize,
-    /// Latent weights are clipped to [−C, C].
-    #[arg(long, value_name = "C", default_value_t = train::DEFAULT_CLIP, allow_negative_numbers = true)]
-    pub clip: f32,
-    /// Inverse temperature of the loss.
-    #[arg(long, value_name = "BETA", default_value_t = train::DEFAULT_BETA, allow_negative_numbers = true)]
-    pub beta: f32,
-    /// Latent initialisation U(−ε·C, ε·C): the half-width ε relative to the clip, in (0, 1].
-    #[arg(long, value_name = "ε", default_value_t = train::DEFAULT_INIT, allow_negative_numbers = true)]
-    pub init_scale: f32,
-    /// Straight-through window of the hidden units: batch (|h_j| ≤ its RMS over the mini-batch) or
-    /// scaled (|h|/√fan-in ≤ 1).
-    #[arg(long, value_name = "W", default_value = train::DEFAULT_WINDOW.name())]
-    pub window: String,
+    #[command(flatten)]
+    pub hyper: HyperArgs,
     /// Also write the initial network (the signs training starts from, with its latent weights) to
     /// INIT.npz (+ INIT.json), e.g. for `flatmin deep overlap NET.npz INIT.npz`.
     #[arg(long, value_name = "INIT.npz")]
@@ -365,17 +366,7 @@ fn run_train(a: TrainArgs, g: &Global) -> anyhow::Result<()> {
             if task.outputs() == 1 { "" } else { "s" }
         )));
     }
-    let params = TrainParams {
-        epochs: a.epochs,
-        lr: a.lr,
-        lr_final: Some(a.lr_final),
-        batch: a.batch,
-        clip: a.clip,
-        beta: a.beta,
-        init: a.init_scale,
-        window: train::Window::from_name(&a.window)?,
-        seed: a.seed,
-    };
+    let params = a.hyper.params(a.seed)?;
     params.check()?;
     if let Some(path) = &a.save {
         check_output(path, "--save", a.force)?;
@@ -626,17 +617,7 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
         arch: arch_string(&arch),
         ps: a.ps.clone(),
         networks: a.seeds,
-        train: TrainParams {
-            epochs: a.epochs,
-            lr: a.lr,
-            lr_final: Some(a.lr_final),
-            batch: a.batch,
-            clip: a.clip,
-            beta: a.beta,
-            init: a.init_scale,
-            window: train::Window::from_name(&a.window)?,
-            seed: 0,
-        },
+        train: a.hyper.params(0)?,
         flip_ps: energy::parse_grid(&a.flip_ps)
             .map_err(|e| input_error(e.to_string().replace("--ps", "--flip-ps")))?,
         samples: a.samples,
