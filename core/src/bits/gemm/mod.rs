@@ -8,11 +8,14 @@
 //! * `k` (words of a row) in blocks of [`K_BLOCK`] words (2 KiB per row), so a pattern tile stays in
 //!   L1 while it meets every weight row of the group;
 //! * `a` in groups of [`R_GROUP`] rows (≤ 128 KiB per k-block, L2-resident), whose partial counts live
-//!   in a 1.5 KiB stack array until the pattern tile is complete;
+//!   in a stack array until `W` patterns (one or several pattern tiles) are complete and handed to
+//!   the result's visitor in one piece (so its per-row loops run over `W` contiguous counts);
 //! * every pattern tile is then streamed from memory once per weight group.
 //!
-//! Stack: the portable driver keeps 1.5 KiB of partial counts (firmware-sized); the AVX-512 kernel for
-//! rows shorter than 64 words uses 30 KiB (a transposed pattern block and its counts).
+//! Stack: the portable driver keeps 1 KiB of partial counts (firmware-sized, `W` = 4); the AVX-512
+//! word tile 12 KiB (`W` = 48: with `W` = 6 the visitors cost 12 % of the product at R = 64,
+//! P = 1000, N = 8192); the AVX-512 kernel for rows shorter than 64 words uses 30 KiB (a transposed
+//! pattern block and its counts).
 //!
 //! Three results of the same product (the fused variants the callers need):
 //! [`dot_matrix`] (the integers), [`sign_matrix`] (their signs packed into bits: the next layer's input
@@ -40,12 +43,9 @@ use crate::error::{Result, ShapeError};
 /// Words of a row per cache block (2 KiB): a 4-row pattern tile of one block is 8 KiB (L1).
 pub const K_BLOCK: usize = 256;
 
-/// Rows of `a` whose partial counts are kept while one pattern tile is processed (rounded down to a
-/// multiple of the backend's `RT`; the stack array is `R_GROUP × 6` `u32` = 1.5 KiB).
+/// Rows of `a` whose partial counts are kept while `W` patterns are processed (rounded down to a
+/// multiple of the backend's `RT`; the stack array is `R_GROUP × W` `u32`).
 pub const R_GROUP: usize = 64;
-
-/// Largest pattern tile of any backend.
-const PT_MAX: usize = 6;
 
 /// Checks the common shape of a product: same N, N within the i32 range of a product.
 fn check_pair(a: &Patterns<'_>, b: &Patterns<'_>) -> Result<()> {
@@ -218,7 +218,7 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'
         return;
     }
     let _ = backend;
-    drive::<2, 4, _>(a, b, visit, tile_scalar::<2, 4>);
+    drive::<2, 4, 4, _>(a, b, visit, tile_scalar::<2, 4>);
 }
 
 /// The cache-blocked loop around a register tile of `RT` rows of `a` × `PT` rows of `b`.
@@ -226,9 +226,12 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'
 /// `tile(a_rows, b_rows, mask)` gets `RT` and `PT` slices of one equal length ≥ 1 (one k-block of the
 /// rows; `mask` = the valid-bit mask of the block's last word, all ones unless it is the row's last
 /// word) and returns the popcounts of the `RT × PT` XORs. Edge tiles repeat the last row (its results
-/// are dropped), so every tile call is full size. Requires `R, P ≥ 1`, `RT ≤ R_GROUP`, `PT ≤ PT_MAX`.
+/// are dropped), so every tile call is full size. The partial counts of a weight group are kept for
+/// `W` patterns (a multiple of `PT`: `W / PT` pattern tiles) and handed to `visit` together, so that
+/// the visitor's loops run over `W` contiguous counts per row (stack: `R_GROUP · W` `u32`). Requires
+/// `R, P ≥ 1`, `RT ≤ R_GROUP`, `PT ≤ W`.
 #[inline(always)]
-fn drive<const RT: usize, const PT: usize, F>(
+fn drive<const RT: usize, const PT: usize, const W: usize, F>(
     a: &Patterns<'_>,
     b: &Patterns<'_>,
     visit: &mut Visit<'_>,
@@ -239,45 +242,59 @@ fn drive<const RT: usize, const PT: usize, F>(
     let (rn, pn, nw) = (a.p(), b.p(), a.words_per_row());
     let (aw, bw) = (a.words(), b.words());
     let mask = last_word_mask(a.n());
-    let mut acc = [[0u32; PT_MAX]; R_GROUP];
+    let mut acc = [[0u32; W]; R_GROUP];
     let group = R_GROUP - R_GROUP % RT;
+    let width = W - W % PT;
     let mut rg = 0;
     while rg < rn {
         let rg_end = (rg + group).min(rn);
-        let mut pt = 0;
-        while pt < pn {
-            let nb = PT.min(pn - pt);
+        let mut ps = 0;
+        while ps < pn {
+            let ps_end = (ps + width).min(pn);
             for row in acc[..rg_end - rg].iter_mut() {
-                *row = [0; PT_MAX];
+                *row = [0; W];
             }
             let mut kb = 0;
             while kb < nw {
                 let ke = (kb + K_BLOCK).min(nw);
                 let m = if ke == nw { mask } else { !0 };
-                let brows: [&[u64]; PT] = core::array::from_fn(|j| {
-                    let o = (pt + j.min(nb - 1)) * nw;
-                    &bw[o + kb..o + ke]
-                });
-                let mut rt = rg;
-                while rt < rg_end {
-                    let na = RT.min(rg_end - rt);
-                    let arows: [&[u64]; RT] = core::array::from_fn(|i| {
-                        let o = (rt + i.min(na - 1)) * nw;
-                        &aw[o + kb..o + ke]
+                let mut pt = ps;
+                while pt < ps_end {
+                    let nb = PT.min(ps_end - pt);
+                    let brows: [&[u64]; PT] = core::array::from_fn(|j| {
+                        let o = (pt + j.min(nb - 1)) * nw;
+                        &bw[o + kb..o + ke]
                     });
-                    let t = tile(&arows, &brows, m);
-                    for (i, ti) in t.iter().enumerate().take(na) {
-                        let row = &mut acc[rt - rg + i];
-                        for j in 0..nb {
-                            row[j] += ti[j];
+                    let col = pt - ps;
+                    let mut rt = rg;
+                    while rt < rg_end {
+                        let na = RT.min(rg_end - rt);
+                        let arows: [&[u64]; RT] = core::array::from_fn(|i| {
+                            let o = (rt + i.min(na - 1)) * nw;
+                            &aw[o + kb..o + ke]
+                        });
+                        let t = tile(&arows, &brows, m);
+                        for (ti, row) in t.iter().zip(&mut acc[rt - rg..rt - rg + na]) {
+                            if nb == PT {
+                                let dst: &mut [u32; PT] =
+                                    (&mut row[col..col + PT]).try_into().unwrap();
+                                for j in 0..PT {
+                                    dst[j] += ti[j];
+                                }
+                            } else {
+                                for (d, &x) in row[col..col + nb].iter_mut().zip(ti) {
+                                    *d += x;
+                                }
+                            }
                         }
+                        rt += RT;
                     }
-                    rt += RT;
+                    pt += PT;
                 }
                 kb = ke;
             }
-            visit(rg, pt, nb, acc[..rg_end - rg].as_flattened(), PT_MAX);
-            pt += PT;
+            visit(rg, ps, ps_end - ps, acc[..rg_end - rg].as_flattened(), W);
+            ps = ps_end;
         }
         rg = rg_end;
     }

@@ -53,7 +53,7 @@ pub(super) fn run(
 
 #[target_feature(enable = "popcnt")]
 fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<2, 4, _>(a, b, visit, tile_scalar::<2, 4>);
+    drive::<2, 4, 4, _>(a, b, visit, tile_scalar::<2, 4>);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -66,10 +66,12 @@ fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
 /// RT + PT + RT·PT ≤ 32 registers).
 const AVX512_RT: usize = 4;
 const AVX512_PT: usize = 6;
+/// Patterns per visit of the AVX-512 driver (8 tiles; partial counts 64 × 48 `u32` = 12 KiB).
+const AVX512_W: usize = 48;
 
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
 fn run_avx512(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<AVX512_RT, AVX512_PT, _>(a, b, visit, |ar, br, m| tile_avx512(ar, br, m));
+    drive::<AVX512_RT, AVX512_PT, AVX512_W, _>(a, b, visit, |ar, br, m| tile_avx512(ar, br, m));
 }
 
 #[inline]
@@ -324,7 +326,7 @@ const AVX2_FLUSH: usize = 31;
 
 #[target_feature(enable = "avx2")]
 fn run_avx2(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<2, 2, _>(a, b, visit, |ar, br, m| tile_avx2(ar, br, m));
+    drive::<2, 2, 2, _>(a, b, visit, |ar, br, m| tile_avx2(ar, br, m));
 }
 
 #[inline]
