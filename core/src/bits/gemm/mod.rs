@@ -31,6 +31,18 @@
 //! horizontal reduction — 1.5–5× faster below N = 2048); [`Backend::Blocked`] (the default through
 //! [`Backend::best`]) means the best of these on the running CPU. An unavailable backend runs the
 //! portable code. The last word of every row is masked, so the result never depends on padding.
+//!
+//! Ceiling (issue 13, Zen 4): the AVX-512 tile's instruction mix (`vpxorq` + `vpopcntq` + `vpaddq`
+//! per 512 bits, 2 × 256-bit halves each, `vpopcntq` on 2 of the 4 vector pipes) issues at
+//! ≈ 1.5 cycles per 512-bit word even with no memory traffic: [`op_mix_probe`] measures 337–342
+//! bits/cycle (≈ 1.22 Tbit/s at 3.6 GHz), and the product runs at ≈ 85 % of it (the rest: the
+//! horizontal reduction of every tile, the tail chunk, the visitors). Byte popcounts (`vpopcntb` +
+//! `vpaddb`) and 256-bit registers issue at the same rate. Adding 16 scalar `xor`/`popcnt`/`add`
+//! products per 24 vector ones on the idle integer pipes raises the register-only rate to ≈ 368
+//! bits/cycle ([`OpMix::Avx512Scalar`]; 32 saturate the 6-wide front end and gain nothing), but the
+//! hybrid tiles tried (4 scalar products per 4 × 6 tile; 2 per tile in 13-pattern super-tiles, inline
+//! assembly inner loop) were 17 % and 3–6 % slower than the vector tile in the whole product
+//! (register spills around the loop, more tile calls), so they are not used.
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
@@ -348,4 +360,42 @@ pub fn xor_fold_with(backend: Backend, words: &[u64]) -> u64 {
         }
     }
     chunks.remainder().iter().fold(0, |x, &w| x ^ w) ^ acc.iter().fold(0, |x, &w| x ^ w)
+}
+
+/// The instruction mixes of [`op_mix_probe`]: the issue-rate ceiling of the XOR-popcount work on
+/// this core, with no memory traffic (`flatmin bench gemm` reports it beside the product).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMix {
+    /// 24 dependent scalar `add`s per iteration: one per core cycle, the yardstick of the clock.
+    AddChain,
+    /// The AVX-512 tile's inner loop without its loads: 24 independent (`vpxorq`, `vpopcntq`,
+    /// `vpaddq`) on 512-bit registers per iteration, 512 bits of work each.
+    Avx512,
+    /// [`OpMix::Avx512`] plus 16 scalar (`xor`, `popcnt`, `add`) word products per iteration on the
+    /// integer pipes, 64 bits of work each: the best vector + scalar mix measured on Zen 4.
+    Avx512Scalar,
+}
+
+impl OpMix {
+    /// Work per iteration: `add`s for [`OpMix::AddChain`], XOR-popcount bits for the others.
+    pub const fn work_per_iteration(self) -> u64 {
+        match self {
+            OpMix::AddChain => 24,
+            OpMix::Avx512 => 24 * 512,
+            OpMix::Avx512Scalar => 24 * 512 + 16 * 64,
+        }
+    }
+}
+
+/// Runs `iters` iterations of `mix` on registers only (inline assembly, so the instruction mix is
+/// exactly the documented one) and returns the work done (`iters · mix.work_per_iteration()`), or
+/// `None` (having done nothing) when this CPU lacks the instructions (`AddChain` needs x86-64, the
+/// others AVX-512 VPOPCNTDQ). Timing it against [`OpMix::AddChain`] gives bits per cycle.
+pub fn op_mix_probe(mix: OpMix, iters: u64) -> Option<u64> {
+    #[cfg(target_arch = "x86_64")]
+    if x86::op_mix(mix, iters) {
+        return Some(iters.saturating_mul(mix.work_per_iteration()));
+    }
+    let _ = (mix, iters);
+    None
 }
