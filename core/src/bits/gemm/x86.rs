@@ -237,24 +237,20 @@ fn lt_step_inner(s: &mut [[__m512i; LT_PB]; LT_RT], aw: [u64; LT_RT], bv: &[__m5
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
 fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [u32], na: usize) {
     let kl = rows[0].len();
-    let mut r: [&[u64]; LT_RT] = [&[]; LT_RT];
-    for i in 0..LT_RT {
-        r[i] = &rows[i][..kl];
-    }
-    let buf = &buf[..kl * LT_PB];
+    let m = kl - 1;
+    let r: [&[u64]; LT_RT] = core::array::from_fn(|i| &rows[i][..kl]);
+    let blocks = &buf[..kl * LT_PB].as_chunks::<LT_PB>().0[..kl];
     let mut s = [[_mm512_setzero_si512(); LT_PB]; LT_RT];
-    let mut bv = [_mm512_setzero_si512(); LT_PB];
-    for k in 0..kl {
-        for j in 0..LT_PB {
-            bv[j] = load8(&buf[k * LT_PB + j]);
-        }
-        let m = if k + 1 == kl { last_mask } else { !0 };
-        let mut aw = [0u64; LT_RT];
-        for i in 0..LT_RT {
-            aw[i] = r[i][k] & m;
-        }
+    // Every word but the last, unmasked (the mask is applied once, after the loop, instead of to
+    // every weight word: +4 % at N = 2048, +2 % at N = 1001).
+    for (k, blk) in blocks[..m].iter().enumerate() {
+        let bv: [__m512i; LT_PB] = core::array::from_fn(|j| load8(&blk[j]));
+        let aw: [u64; LT_RT] = core::array::from_fn(|i| r[i][k]);
         lt_step_inner(&mut s, aw, &bv);
     }
+    let bv: [__m512i; LT_PB] = core::array::from_fn(|j| load8(&blocks[m][j]));
+    let aw: [u64; LT_RT] = core::array::from_fn(|i| r[i][m] & last_mask);
+    lt_step_inner(&mut s, aw, &bv);
     for (i, si) in s.iter().enumerate().take(na) {
         let row = &mut acc[i * LT_P..(i + 1) * LT_P];
         for (j, &v) in si.iter().enumerate() {
