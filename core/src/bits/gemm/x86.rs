@@ -1,6 +1,7 @@
 //! x86-64 register tiles of the packed matrix product: `popcnt` (scalar 2×4), AVX2 (2×2 tiles of
 //! 256-bit vectors, nibble-lookup popcount, byte accumulators) and AVX-512 VPOPCNTDQ (4×6 tiles of
-//! 512-bit vectors).
+//! 512-bit vectors); and the register-only instruction-mix probes of the benchmarks
+//! ([`super::op_mix_probe`], inline assembly on registers only: no memory, no stack).
 //!
 //! Every kernel is a `#[target_feature]` function; [`run`] calls one only after
 //! [`Backend::is_available`] reported its instruction set on this CPU and OS (the same cached detection
