@@ -1,7 +1,8 @@
 //! Criterion benchmarks of the packed ±1 matrix product (`bits::gemm`, issue 13): R = 64 weight rows ×
 //! P = 1000 patterns of N = 8192 bits, every available backend of [`gemm::dot_matrix_with`], the fused
 //! variants (`count_below`, `sign_matrix`) on the default backend, and the same work as R calls of the
-//! single-vector kernel (`kernel::stabilities`, default backend) for the ratio.
+//! single-vector kernel (`kernel::stabilities`, default backend) for the ratio, and the issue-rate
+//! ceiling of the tile's instruction mix on registers only (`gemm::op_mix_probe`).
 //!
 //! Throughput is declared as `Elements(R·P·N)`, so criterion's `Gelem/s` reads as Gbit/s of
 //! XOR-popcount work (the issue's targets: ≥ 1200 Gbit/s, ≥ 2× the single-vector kernel). Clock: the
@@ -68,8 +69,28 @@ fn products<M: Measurement>(c: &mut Criterion<M>) {
     g.finish();
 }
 
+/// The issue-rate ceiling of the XOR-popcount work (`gemm::op_mix_probe`): the AVX-512 tile's
+/// instruction mix on registers only, alone and with 16 scalar products per 24 vector ones, in the
+/// same units (`Gelem/s` = Gbit/s of work); skipped without AVX-512 VPOPCNTDQ.
+fn ceiling<M: Measurement>(c: &mut Criterion<M>) {
+    use gemm::OpMix;
+    const ITERS: u64 = 10_000;
+    let mut g = c.benchmark_group("gemm/op_mix_ceiling");
+    for mix in [OpMix::Avx512, OpMix::Avx512Scalar] {
+        let Some(work) = gemm::op_mix_probe(mix, 1) else {
+            continue;
+        };
+        g.throughput(Throughput::Elements(work * ITERS));
+        g.bench_function(format!("{mix:?}"), |bench| {
+            bench.iter(|| gemm::op_mix_probe(mix, black_box(ITERS)))
+        });
+    }
+    g.finish();
+}
+
 fn run<M: Measurement>(mut c: Criterion<M>) {
     products(&mut c);
+    ceiling(&mut c);
     c.final_summary();
 }
 

@@ -4,8 +4,8 @@
 `flatmin bench gemm` writes its two random matrices (R × N and P × N, packed rows of ceil(N/64)
 little-endian u64 words, bit 1 = -1) and runs this script in the same run, with one BLAS thread
 (OMP/OPENBLAS/MKL/BLIS_NUM_THREADS=1). The script unpacks them to ±1 float32, times `A @ B.T`
-(median over calls for about --time seconds) and prints one JSON object:
-{"numpy_version","blas","seconds","tbit_per_s","calls","sum","sum_sq"}, where Tbit/s counts R·P·N
+(median over calls for about --time seconds, wall and thread CPU time) and prints one JSON object:
+{"numpy_version","blas","seconds","cpu_seconds","tbit_per_s","calls","sum","sum_sq"}, where Tbit/s counts R·P·N
 (the XOR-popcount work of the packed product) and sum / sum_sq are the sums of the R·P products and
 of their squares, which flatmin checks against its own products (float32 is exact here: |a·b| ≤ N < 2^24).
 
@@ -68,12 +68,16 @@ def main():
     bt = np.ascontiguousarray(b.T)
     c = a @ bt  # warm-up
     times = []
+    cpu_times = []
     start = time.perf_counter()
     while len(times) < 5 or time.perf_counter() - start < args.time:
         t = time.perf_counter()
+        tc = time.thread_time()
         c = a @ bt
+        cpu_times.append(time.thread_time() - tc)
         times.append(time.perf_counter() - t)
     times.sort()
+    cpu_times.sort()
     med = times[len(times) // 2]
     ci = c.astype(np.int64)
     print(
@@ -82,6 +86,7 @@ def main():
                 "numpy_version": np.__version__,
                 "blas": blas_name(),
                 "seconds": med,
+                "cpu_seconds": cpu_times[len(cpu_times) // 2],
                 "tbit_per_s": args.r * args.p * args.n / med / 1e12,
                 "calls": len(times),
                 "sum": int(ci.sum()),

@@ -304,6 +304,35 @@ fn gemm_cache_block_boundaries() {
     check_gemm(16448, 65, 3, 9, 0.3, 0.6, 0).unwrap();
 }
 
+/// P around the AVX-512 word tile's visit width (48 patterns = 8 tiles of 6) and its multiples, at
+/// rows long enough for that tile (N ≥ 4096), R inside and past a weight group; N = 8192 (whole
+/// 512-bit chunks, no padding) and N = 4097 (a 1-bit last word).
+#[test]
+fn gemm_visit_width_boundaries() {
+    for (k, &p) in [47usize, 48, 49, 96, 97].iter().enumerate() {
+        check_gemm(4097, 5, p, 40 + k as u64, 0.5, 0.5, 1).unwrap();
+    }
+    check_gemm(4097, 65, 49, 50, 0.4, 0.5, -2).unwrap();
+    check_gemm(8192, 9, 49, 51, 0.5, 0.5, 0).unwrap();
+}
+
+/// The instruction-mix probes of the benchmarks do the work they report, and exist exactly where
+/// their instructions do.
+#[test]
+fn op_mix_probe_reports_its_work() {
+    use gemm::OpMix;
+    let x86 = cfg!(target_arch = "x86_64");
+    assert_eq!(gemm::op_mix_probe(OpMix::AddChain, 10), x86.then_some(240));
+    let avx512 = x86 && Backend::Avx512.is_available() && Backend::Popcnt.is_available();
+    for mix in [OpMix::Avx512, OpMix::Avx512Scalar] {
+        let want = avx512.then_some(7 * mix.work_per_iteration());
+        assert_eq!(gemm::op_mix_probe(mix, 7), want, "{mix:?}");
+        assert_eq!(gemm::op_mix_probe(mix, 0), avx512.then_some(0), "{mix:?}");
+    }
+    assert_eq!(OpMix::Avx512.work_per_iteration(), 24 * 512);
+    assert_eq!(OpMix::Avx512Scalar.work_per_iteration(), 24 * 512 + 16 * 64);
+}
+
 #[test]
 fn gemm_shape_errors_are_results() {
     let aw = [0u64; 6];

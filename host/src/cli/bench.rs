@@ -434,11 +434,12 @@ fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
     }
     match &report.numpy {
         Some(np) => print_line(&format!(
-            "numpy {} float32 matmul, one thread: {:.4} Tbit/s ({:.1} ms); default backend is {:.1}x numpy",
+            "numpy {} float32 matmul, one thread: {:.4} Tbit/s ({:.1} ms); default backend is {:.1}x numpy ({:.1}x in thread CPU time)",
             np.numpy_version,
             np.tbit_per_s,
             np.seconds * 1e3,
-            report.vs_numpy.unwrap_or(f64::NAN)
+            report.vs_numpy.unwrap_or(f64::NAN),
+            report.vs_numpy_cpu.unwrap_or(f64::NAN)
         ))?,
         None => print_line(&format!(
             "numpy: skipped ({})",
@@ -455,6 +456,21 @@ fn gemm(a: GemmArgs, g: &Global) -> anyhow::Result<()> {
         bw.gemm_vs_l1,
         bw.gemm_vs_l2
     ))?;
+    match &report.ceiling {
+        Some(c) => print_line(&format!(
+            "issue ceiling on registers (no memory), {:.2} GHz: xor+vpopcntq+add {:.0} bits/cycle = {:.2} Tbit/s; with 16 scalar products per 24 vector ones {:.0} bits/cycle = {:.2} Tbit/s; default backend = {:.2}x the vector ceiling",
+            c.clock_ghz,
+            c.avx512_bits_per_cycle,
+            c.avx512_tbit_per_s,
+            c.avx512_scalar_bits_per_cycle,
+            c.avx512_scalar_tbit_per_s,
+            c.gemm_vs_avx512
+        ))?,
+        None => print_line(&format!(
+            "issue ceiling: not measured ({})",
+            report.ceiling_reason.as_deref().unwrap_or("")
+        ))?,
+    }
     Ok(())
 }
 

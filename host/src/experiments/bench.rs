@@ -170,6 +170,9 @@ pub struct GemmThroughput {
     pub tbit_per_s_best: f64,
     /// Median seconds of one `dot_matrix` call.
     pub seconds: f64,
+    /// Median thread CPU seconds of one call (= `seconds` on a quiet machine; without the time the
+    /// thread waited for a core on a loaded one), wall time where the OS has no thread clock.
+    pub cpu_seconds: f64,
     /// The same work as R calls of the single-vector kernel [`stabilities_with`] with the same
     /// backend, in Tbit/s (median).
     pub single_tbit_per_s: f64,
@@ -218,12 +221,19 @@ pub fn gemm_throughput(
     for &bk in backends {
         // Interleave: one gemm call, then the single-vector version of the same work.
         let mut tg = Vec::new();
+        let mut tc = Vec::new();
         let mut ts = Vec::new();
-        let gemm_call = |out: &mut [i32]| -> Result<f64> {
+        let gemm_call = |out: &mut [i32]| -> Result<(f64, f64)> {
+            let c = thread_cpu_seconds();
             let t = Instant::now();
             gemm::dot_matrix_with(bk, black_box(&a), black_box(&b), out)?;
             black_box(&*out);
-            Ok(t.elapsed().as_secs_f64())
+            let wall = t.elapsed().as_secs_f64();
+            let cpu = match (c, thread_cpu_seconds()) {
+                (Some(c0), Some(c1)) => c1 - c0,
+                _ => wall,
+            };
+            Ok((wall, cpu))
         };
         let single_call = |out: &mut [i32]| -> Result<f64> {
             let t = Instant::now();
@@ -237,10 +247,13 @@ pub fn gemm_throughput(
         single_call(&mut out)?;
         let start = Instant::now();
         while tg.len() < 5 || start.elapsed() < budget {
-            tg.push(gemm_call(&mut out)?);
+            let (wall, cpu) = gemm_call(&mut out)?;
+            tg.push(wall);
+            tc.push(cpu);
             ts.push(single_call(&mut out)?);
         }
         tg.sort_by(f64::total_cmp);
+        tc.sort_by(f64::total_cmp);
         ts.sort_by(f64::total_cmp);
         let (mg, ms) = (tg[tg.len() / 2], ts[ts.len() / 2]);
         results.push(GemmThroughput {
@@ -251,6 +264,7 @@ pub fn gemm_throughput(
             tbit_per_s: work / mg / 1e12,
             tbit_per_s_best: work / tg[0] / 1e12,
             seconds: mg,
+            cpu_seconds: tc[tc.len() / 2],
             single_tbit_per_s: work / ms / 1e12,
             speedup_vs_single: ms / mg,
             calls: tg.len(),
@@ -302,6 +316,75 @@ pub fn read_bandwidth(bytes: usize, budget: Duration) -> f64 {
     (bytes * 8) as f64 / times[times.len() / 2] / 1e12
 }
 
+/// The issue-rate ceiling of the XOR-popcount work on one core ([`gemm::op_mix_probe`]): the AVX-512
+/// tile's instruction mix, and the vector + scalar mix, on registers only (no loads, no cache), timed
+/// in thread CPU time against a chain of dependent `add`s (one per cycle). Medians of repeated
+/// rounds; the three probes of a round run back to back, so the clock is the same for all three.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Ceiling {
+    /// Core clock during the probes, in GHz (dependent adds per second).
+    pub clock_ghz: f64,
+    /// 24 × (`vpxorq`, `vpopcntq`, `vpaddq`) on 512-bit registers: bits of work per core cycle.
+    pub avx512_bits_per_cycle: f64,
+    /// The same in Tbit/s (at `clock_ghz`).
+    pub avx512_tbit_per_s: f64,
+    /// Plus 16 scalar (`xor`, `popcnt`, `add`) word products per 24 vector ones: bits per cycle.
+    pub avx512_scalar_bits_per_cycle: f64,
+    /// The same in Tbit/s.
+    pub avx512_scalar_tbit_per_s: f64,
+    /// Default-backend product rate (`tbit_per_s`, wall-clock median) over `avx512_tbit_per_s`.
+    pub gemm_vs_avx512: f64,
+    /// Rounds measured.
+    pub rounds: usize,
+}
+
+/// Measures [`Ceiling`] for about `budget` (at least 5 rounds); `Err(reason)` when this CPU lacks
+/// AVX-512 VPOPCNTDQ. `gemm_tbit_per_s` is the product's rate to compare with.
+pub fn op_mix_ceiling(
+    gemm_tbit_per_s: f64,
+    budget: Duration,
+) -> std::result::Result<Ceiling, String> {
+    use gemm::OpMix;
+    let run = |mix: OpMix, iters: u64| -> std::result::Result<f64, String> {
+        let t = Instant::now();
+        let c = thread_cpu_seconds();
+        let work = gemm::op_mix_probe(mix, iters).ok_or_else(|| {
+            format!("this CPU cannot run the {mix:?} probe (needs AVX-512 VPOPCNTDQ)")
+        })?;
+        let secs = match (c, thread_cpu_seconds()) {
+            (Some(c0), Some(c1)) => c1 - c0,
+            _ => t.elapsed().as_secs_f64(),
+        };
+        Ok(work as f64 / secs.max(1e-12))
+    };
+    run(OpMix::Avx512, 1000)?;
+    run(OpMix::Avx512Scalar, 1000)?;
+    let (mut clock, mut vec, mut hyb) = (Vec::new(), Vec::new(), Vec::new());
+    let start = Instant::now();
+    while clock.len() < 5 || start.elapsed() < budget {
+        // ≈ 10 ms each at 3.5 GHz.
+        let adds = run(OpMix::AddChain, 1_500_000)?;
+        clock.push(adds);
+        vec.push(run(OpMix::Avx512, 1_000_000)? / adds);
+        hyb.push(run(OpMix::Avx512Scalar, 1_000_000)? / adds);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let rounds = clock.len();
+    let (f, bv, bh) = (median(&mut clock), median(&mut vec), median(&mut hyb));
+    Ok(Ceiling {
+        clock_ghz: f / 1e9,
+        avx512_bits_per_cycle: bv,
+        avx512_tbit_per_s: bv * f / 1e12,
+        avx512_scalar_bits_per_cycle: bh,
+        avx512_scalar_tbit_per_s: bh * f / 1e12,
+        gemm_vs_avx512: gemm_tbit_per_s / (bv * f / 1e12),
+        rounds,
+    })
+}
+
 /// numpy's float32 product of the same ±1 matrices, as reported by `benches/numpy_gemm.py`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NumpyGemm {
@@ -311,6 +394,9 @@ pub struct NumpyGemm {
     pub blas: String,
     /// Median seconds of one `A @ B.T`.
     pub seconds: f64,
+    /// Median thread CPU seconds of one product (`time.thread_time`; one BLAS thread runs on the
+    /// calling thread).
+    pub cpu_seconds: f64,
     /// R·P·N / seconds, in Tbit/s.
     pub tbit_per_s: f64,
     /// Timed products.
@@ -337,13 +423,20 @@ pub struct GemmReport {
     /// Why `numpy` is null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub numpy_reason: Option<String>,
-    /// Default backend (`blocked`, median) over numpy (median); null without numpy.
+    /// Default backend (`blocked`, median) over numpy (median), wall time; null without numpy.
     pub vs_numpy: Option<f64>,
+    /// The same in thread CPU time (robust to the machine's load); null without numpy.
+    pub vs_numpy_cpu: Option<f64>,
     /// Why `vs_numpy` is null.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vs_numpy_reason: Option<String>,
     /// The core's read bandwidth.
     pub bandwidth: Bandwidth,
+    /// The instruction-issue ceiling of the XOR-popcount work; null without AVX-512 VPOPCNTDQ.
+    pub ceiling: Option<Ceiling>,
+    /// Why `ceiling` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ceiling_reason: Option<String>,
 }
 
 /// Runs numpy's product of the matrices in `a_words` (R × N) and `b_words` (P × N) through `script`
@@ -457,14 +550,22 @@ pub fn gemm_report(
     };
     let best = Backend::best().name();
     let default_row = rows.iter().find(|t| t.backend == best).or(rows.first());
-    let (vs_numpy, vs_numpy_reason) = match (&numpy, default_row) {
-        (Some(np), Some(t)) => (Some(np.seconds / t.seconds), None),
-        (None, _) => (None, Some("numpy did not run".to_string())),
-        (_, None) => (None, Some("no backend measured".to_string())),
+    let (vs_numpy, vs_numpy_cpu, vs_numpy_reason) = match (&numpy, default_row) {
+        (Some(np), Some(t)) => (
+            Some(np.seconds / t.seconds),
+            Some(np.cpu_seconds / t.cpu_seconds),
+            None,
+        ),
+        (None, _) => (None, None, Some("numpy did not run".to_string())),
+        (_, None) => (None, None, Some("no backend measured".to_string())),
     };
     let l1 = read_bandwidth(L1_PROBE_BYTES, budget / 4);
     let l2 = read_bandwidth(L2_PROBE_BYTES, budget / 4);
     let (g, s) = default_row.map_or((0.0, 0.0), |t| (t.tbit_per_s, t.single_tbit_per_s));
+    let (ceiling, ceiling_reason) = match op_mix_ceiling(g, budget / 4) {
+        Ok(c) => (Some(c), None),
+        Err(e) => (None, Some(e)),
+    };
     Ok(GemmReport {
         r,
         p,
@@ -473,6 +574,7 @@ pub fn gemm_report(
         numpy,
         numpy_reason,
         vs_numpy,
+        vs_numpy_cpu,
         vs_numpy_reason,
         bandwidth: Bandwidth {
             l1_bytes: L1_PROBE_BYTES,
@@ -483,6 +585,8 @@ pub fn gemm_report(
             gemm_vs_l2: g / l2,
             single_vs_l2: s / l2,
         },
+        ceiling,
+        ceiling_reason,
     })
 }
 
@@ -1047,6 +1151,23 @@ mod tests {
         assert!(r.numpy.is_none() && r.vs_numpy.is_none());
         assert!(r.numpy_reason.unwrap().contains("not found"));
         assert!(r.bandwidth.l1_tbit_per_s > 0.0 && r.bandwidth.l2_tbit_per_s > 0.0);
+        match (&r.ceiling, &r.ceiling_reason) {
+            (Some(c), None) => assert!(
+                c.clock_ghz > 0.1
+                    && c.avx512_bits_per_cycle > 0.0
+                    && c.avx512_scalar_bits_per_cycle > 0.0
+                    && c.gemm_vs_avx512 > 0.0
+                    && c.rounds >= 5,
+                "{c:?}"
+            ),
+            (None, Some(why)) => {
+                assert!(
+                    !Backend::Avx512.is_available() && why.contains("AVX-512"),
+                    "{why}"
+                )
+            }
+            other => panic!("ceiling and its reason: {other:?}"),
+        }
         assert!(gemm_throughput(&all, 0, 7, 130, 1, Duration::ZERO)
             .unwrap_err()
             .is_input());

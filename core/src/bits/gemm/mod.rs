@@ -8,11 +8,14 @@
 //! * `k` (words of a row) in blocks of [`K_BLOCK`] words (2 KiB per row), so a pattern tile stays in
 //!   L1 while it meets every weight row of the group;
 //! * `a` in groups of [`R_GROUP`] rows (≤ 128 KiB per k-block, L2-resident), whose partial counts live
-//!   in a 1.5 KiB stack array until the pattern tile is complete;
+//!   in a stack array until `W` patterns (one or several pattern tiles) are complete and handed to
+//!   the result's visitor in one piece (so its per-row loops run over `W` contiguous counts);
 //! * every pattern tile is then streamed from memory once per weight group.
 //!
-//! Stack: the portable driver keeps 1.5 KiB of partial counts (firmware-sized); the AVX-512 kernel for
-//! rows shorter than 64 words uses 30 KiB (a transposed pattern block and its counts).
+//! Stack: the portable driver keeps 1 KiB of partial counts (firmware-sized, `W` = 4); the AVX-512
+//! word tile 12 KiB (`W` = 48: with `W` = 6 the visitors cost 12 % of the product at R = 64,
+//! P = 1000, N = 8192); the AVX-512 kernel for rows shorter than 64 words uses 30 KiB (a transposed
+//! pattern block and its counts).
 //!
 //! Three results of the same product (the fused variants the callers need):
 //! [`dot_matrix`] (the integers), [`sign_matrix`] (their signs packed into bits: the next layer's input
@@ -28,6 +31,18 @@
 //! horizontal reduction — 1.5–5× faster below N = 2048); [`Backend::Blocked`] (the default through
 //! [`Backend::best`]) means the best of these on the running CPU. An unavailable backend runs the
 //! portable code. The last word of every row is masked, so the result never depends on padding.
+//!
+//! Ceiling (issue 13, Zen 4): the AVX-512 tile's instruction mix (`vpxorq` + `vpopcntq` + `vpaddq`
+//! per 512 bits, 2 × 256-bit halves each, `vpopcntq` on 2 of the 4 vector pipes) issues at
+//! ≈ 1.5 cycles per 512-bit word even with no memory traffic: [`op_mix_probe`] measures 337–342
+//! bits/cycle (≈ 1.22 Tbit/s at 3.6 GHz), and the product runs at ≈ 85 % of it (the rest: the
+//! horizontal reduction of every tile, the tail chunk, the visitors). Byte popcounts (`vpopcntb` +
+//! `vpaddb`) and 256-bit registers issue at the same rate. Adding 16 scalar `xor`/`popcnt`/`add`
+//! products per 24 vector ones on the idle integer pipes raises the register-only rate to ≈ 368
+//! bits/cycle ([`OpMix::Avx512Scalar`]; 32 saturate the 6-wide front end and gain nothing), but the
+//! hybrid tiles tried (4 scalar products per 4 × 6 tile; 2 per tile in 13-pattern super-tiles, inline
+//! assembly inner loop) were 17 % and 3–6 % slower than the vector tile in the whole product
+//! (register spills around the loop, more tile calls), so they are not used.
 
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
@@ -40,12 +55,9 @@ use crate::error::{Result, ShapeError};
 /// Words of a row per cache block (2 KiB): a 4-row pattern tile of one block is 8 KiB (L1).
 pub const K_BLOCK: usize = 256;
 
-/// Rows of `a` whose partial counts are kept while one pattern tile is processed (rounded down to a
-/// multiple of the backend's `RT`; the stack array is `R_GROUP × 6` `u32` = 1.5 KiB).
+/// Rows of `a` whose partial counts are kept while `W` patterns are processed (rounded down to a
+/// multiple of the backend's `RT`; the stack array is `R_GROUP × W` `u32`).
 pub const R_GROUP: usize = 64;
-
-/// Largest pattern tile of any backend.
-const PT_MAX: usize = 6;
 
 /// Checks the common shape of a product: same N, N within the i32 range of a product.
 fn check_pair(a: &Patterns<'_>, b: &Patterns<'_>) -> Result<()> {
@@ -218,7 +230,7 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'
         return;
     }
     let _ = backend;
-    drive::<2, 4, _>(a, b, visit, tile_scalar::<2, 4>);
+    drive::<2, 4, 4, _>(a, b, visit, tile_scalar::<2, 4>);
 }
 
 /// The cache-blocked loop around a register tile of `RT` rows of `a` × `PT` rows of `b`.
@@ -226,9 +238,12 @@ fn run(backend: Backend, a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'
 /// `tile(a_rows, b_rows, mask)` gets `RT` and `PT` slices of one equal length ≥ 1 (one k-block of the
 /// rows; `mask` = the valid-bit mask of the block's last word, all ones unless it is the row's last
 /// word) and returns the popcounts of the `RT × PT` XORs. Edge tiles repeat the last row (its results
-/// are dropped), so every tile call is full size. Requires `R, P ≥ 1`, `RT ≤ R_GROUP`, `PT ≤ PT_MAX`.
+/// are dropped), so every tile call is full size. The partial counts of a weight group are kept for
+/// `W` patterns (a multiple of `PT`: `W / PT` pattern tiles) and handed to `visit` together, so that
+/// the visitor's loops run over `W` contiguous counts per row (stack: `R_GROUP · W` `u32`). Requires
+/// `R, P ≥ 1`, `RT ≤ R_GROUP`, `PT ≤ W`.
 #[inline(always)]
-fn drive<const RT: usize, const PT: usize, F>(
+fn drive<const RT: usize, const PT: usize, const W: usize, F>(
     a: &Patterns<'_>,
     b: &Patterns<'_>,
     visit: &mut Visit<'_>,
@@ -239,45 +254,59 @@ fn drive<const RT: usize, const PT: usize, F>(
     let (rn, pn, nw) = (a.p(), b.p(), a.words_per_row());
     let (aw, bw) = (a.words(), b.words());
     let mask = last_word_mask(a.n());
-    let mut acc = [[0u32; PT_MAX]; R_GROUP];
+    let mut acc = [[0u32; W]; R_GROUP];
     let group = R_GROUP - R_GROUP % RT;
+    let width = W - W % PT;
     let mut rg = 0;
     while rg < rn {
         let rg_end = (rg + group).min(rn);
-        let mut pt = 0;
-        while pt < pn {
-            let nb = PT.min(pn - pt);
+        let mut ps = 0;
+        while ps < pn {
+            let ps_end = (ps + width).min(pn);
             for row in acc[..rg_end - rg].iter_mut() {
-                *row = [0; PT_MAX];
+                *row = [0; W];
             }
             let mut kb = 0;
             while kb < nw {
                 let ke = (kb + K_BLOCK).min(nw);
                 let m = if ke == nw { mask } else { !0 };
-                let brows: [&[u64]; PT] = core::array::from_fn(|j| {
-                    let o = (pt + j.min(nb - 1)) * nw;
-                    &bw[o + kb..o + ke]
-                });
-                let mut rt = rg;
-                while rt < rg_end {
-                    let na = RT.min(rg_end - rt);
-                    let arows: [&[u64]; RT] = core::array::from_fn(|i| {
-                        let o = (rt + i.min(na - 1)) * nw;
-                        &aw[o + kb..o + ke]
+                let mut pt = ps;
+                while pt < ps_end {
+                    let nb = PT.min(ps_end - pt);
+                    let brows: [&[u64]; PT] = core::array::from_fn(|j| {
+                        let o = (pt + j.min(nb - 1)) * nw;
+                        &bw[o + kb..o + ke]
                     });
-                    let t = tile(&arows, &brows, m);
-                    for (i, ti) in t.iter().enumerate().take(na) {
-                        let row = &mut acc[rt - rg + i];
-                        for j in 0..nb {
-                            row[j] += ti[j];
+                    let col = pt - ps;
+                    let mut rt = rg;
+                    while rt < rg_end {
+                        let na = RT.min(rg_end - rt);
+                        let arows: [&[u64]; RT] = core::array::from_fn(|i| {
+                            let o = (rt + i.min(na - 1)) * nw;
+                            &aw[o + kb..o + ke]
+                        });
+                        let t = tile(&arows, &brows, m);
+                        for (ti, row) in t.iter().zip(&mut acc[rt - rg..rt - rg + na]) {
+                            if nb == PT {
+                                let dst: &mut [u32; PT] =
+                                    (&mut row[col..col + PT]).try_into().unwrap();
+                                for j in 0..PT {
+                                    dst[j] += ti[j];
+                                }
+                            } else {
+                                for (d, &x) in row[col..col + nb].iter_mut().zip(ti) {
+                                    *d += x;
+                                }
+                            }
                         }
+                        rt += RT;
                     }
-                    rt += RT;
+                    pt += PT;
                 }
                 kb = ke;
             }
-            visit(rg, pt, nb, acc[..rg_end - rg].as_flattened(), PT_MAX);
-            pt += PT;
+            visit(rg, ps, ps_end - ps, acc[..rg_end - rg].as_flattened(), W);
+            ps = ps_end;
         }
         rg = rg_end;
     }
@@ -331,4 +360,42 @@ pub fn xor_fold_with(backend: Backend, words: &[u64]) -> u64 {
         }
     }
     chunks.remainder().iter().fold(0, |x, &w| x ^ w) ^ acc.iter().fold(0, |x, &w| x ^ w)
+}
+
+/// The instruction mixes of [`op_mix_probe`]: the issue-rate ceiling of the XOR-popcount work on
+/// this core, with no memory traffic (`flatmin bench gemm` reports it beside the product).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMix {
+    /// 24 dependent scalar `add`s per iteration: one per core cycle, the yardstick of the clock.
+    AddChain,
+    /// The AVX-512 tile's inner loop without its loads: 24 independent (`vpxorq`, `vpopcntq`,
+    /// `vpaddq`) on 512-bit registers per iteration, 512 bits of work each.
+    Avx512,
+    /// [`OpMix::Avx512`] plus 16 scalar (`xor`, `popcnt`, `add`) word products per iteration on the
+    /// integer pipes, 64 bits of work each: the best vector + scalar mix measured on Zen 4.
+    Avx512Scalar,
+}
+
+impl OpMix {
+    /// Work per iteration: `add`s for [`OpMix::AddChain`], XOR-popcount bits for the others.
+    pub const fn work_per_iteration(self) -> u64 {
+        match self {
+            OpMix::AddChain => 24,
+            OpMix::Avx512 => 24 * 512,
+            OpMix::Avx512Scalar => 24 * 512 + 16 * 64,
+        }
+    }
+}
+
+/// Runs `iters` iterations of `mix` on registers only (inline assembly, so the instruction mix is
+/// exactly the documented one) and returns the work done (`iters · mix.work_per_iteration()`), or
+/// `None` (having done nothing) when this CPU lacks the instructions (`AddChain` needs x86-64, the
+/// others AVX-512 VPOPCNTDQ). Timing it against [`OpMix::AddChain`] gives bits per cycle.
+pub fn op_mix_probe(mix: OpMix, iters: u64) -> Option<u64> {
+    #[cfg(target_arch = "x86_64")]
+    if x86::op_mix(mix, iters) {
+        return Some(iters.saturating_mul(mix.work_per_iteration()));
+    }
+    let _ = (mix, iters);
+    None
 }

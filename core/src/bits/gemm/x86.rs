@@ -1,6 +1,7 @@
 //! x86-64 register tiles of the packed matrix product: `popcnt` (scalar 2×4), AVX2 (2×2 tiles of
 //! 256-bit vectors, nibble-lookup popcount, byte accumulators) and AVX-512 VPOPCNTDQ (4×6 tiles of
-//! 512-bit vectors).
+//! 512-bit vectors); and the register-only instruction-mix probes of the benchmarks
+//! ([`super::op_mix_probe`], inline assembly on registers only: no memory, no stack).
 //!
 //! Every kernel is a `#[target_feature]` function; [`run`] calls one only after
 //! [`Backend::is_available`] reported its instruction set on this CPU and OS (the same cached detection
@@ -53,7 +54,7 @@ pub(super) fn run(
 
 #[target_feature(enable = "popcnt")]
 fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<2, 4, _>(a, b, visit, tile_scalar::<2, 4>);
+    drive::<2, 4, 4, _>(a, b, visit, tile_scalar::<2, 4>);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -66,10 +67,12 @@ fn run_popcnt(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
 /// RT + PT + RT·PT ≤ 32 registers).
 const AVX512_RT: usize = 4;
 const AVX512_PT: usize = 6;
+/// Patterns per visit of the AVX-512 driver (8 tiles; partial counts 64 × 48 `u32` = 12 KiB).
+const AVX512_W: usize = 48;
 
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
 fn run_avx512(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<AVX512_RT, AVX512_PT, _>(a, b, visit, |ar, br, m| tile_avx512(ar, br, m));
+    drive::<AVX512_RT, AVX512_PT, AVX512_W, _>(a, b, visit, |ar, br, m| tile_avx512(ar, br, m));
 }
 
 #[inline]
@@ -235,24 +238,20 @@ fn lt_step_inner(s: &mut [[__m512i; LT_PB]; LT_RT], aw: [u64; LT_RT], bv: &[__m5
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
 fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [u32], na: usize) {
     let kl = rows[0].len();
-    let mut r: [&[u64]; LT_RT] = [&[]; LT_RT];
-    for i in 0..LT_RT {
-        r[i] = &rows[i][..kl];
-    }
-    let buf = &buf[..kl * LT_PB];
+    let m = kl - 1;
+    let r: [&[u64]; LT_RT] = core::array::from_fn(|i| &rows[i][..kl]);
+    let blocks = &buf[..kl * LT_PB].as_chunks::<LT_PB>().0[..kl];
     let mut s = [[_mm512_setzero_si512(); LT_PB]; LT_RT];
-    let mut bv = [_mm512_setzero_si512(); LT_PB];
-    for k in 0..kl {
-        for j in 0..LT_PB {
-            bv[j] = load8(&buf[k * LT_PB + j]);
-        }
-        let m = if k + 1 == kl { last_mask } else { !0 };
-        let mut aw = [0u64; LT_RT];
-        for i in 0..LT_RT {
-            aw[i] = r[i][k] & m;
-        }
+    // Every word but the last, unmasked (the mask is applied once, after the loop, instead of to
+    // every weight word: +4 % at N = 2048, +2 % at N = 1001).
+    for (k, blk) in blocks[..m].iter().enumerate() {
+        let bv: [__m512i; LT_PB] = core::array::from_fn(|j| load8(&blk[j]));
+        let aw: [u64; LT_RT] = core::array::from_fn(|i| r[i][k]);
         lt_step_inner(&mut s, aw, &bv);
     }
+    let bv: [__m512i; LT_PB] = core::array::from_fn(|j| load8(&blocks[m][j]));
+    let aw: [u64; LT_RT] = core::array::from_fn(|i| r[i][m] & last_mask);
+    lt_step_inner(&mut s, aw, &bv);
     for (i, si) in s.iter().enumerate().take(na) {
         let row = &mut acc[i * LT_P..(i + 1) * LT_P];
         for (j, &v) in si.iter().enumerate() {
@@ -324,7 +323,7 @@ const AVX2_FLUSH: usize = 31;
 
 #[target_feature(enable = "avx2")]
 fn run_avx2(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
-    drive::<2, 2, _>(a, b, visit, |ar, br, m| tile_avx2(ar, br, m));
+    drive::<2, 2, 2, _>(a, b, visit, |ar, br, m| tile_avx2(ar, br, m));
 }
 
 #[inline]
@@ -494,4 +493,167 @@ fn xor_fold_avx2(words: &[u64]) -> u64 {
         .iter()
         .chain(lanes.iter())
         .fold(0, |x, &w| x ^ w)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Register-only instruction-mix probes (`super::op_mix_probe`): no memory operands, no stack.
+
+/// Runs `iters` iterations of `mix`; `false` (having done nothing) when the CPU lacks the
+/// instructions.
+pub(super) fn op_mix(mix: super::OpMix, iters: u64) -> bool {
+    let supported = mix == super::OpMix::AddChain
+        || (Backend::Avx512.is_available() && Backend::Popcnt.is_available());
+    if iters == 0 || !supported {
+        return supported;
+    }
+    match mix {
+        super::OpMix::AddChain => add_chain(iters),
+        // SAFETY: AVX-512F, VPOPCNTDQ and POPCNT were detected on this CPU and OS just above.
+        super::OpMix::Avx512 => unsafe { mix_avx512(iters) },
+        // SAFETY: as above.
+        super::OpMix::Avx512Scalar => unsafe { mix_avx512_scalar(iters) },
+    }
+    true
+}
+
+/// `iters ≥ 1` iterations of 24 dependent `add`s.
+fn add_chain(iters: u64) {
+    // SAFETY: register arithmetic only (x86-64 baseline); `iters ≥ 1`.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            ".rept 24",
+            "add {x}, 1",
+            ".endr",
+            "dec {n}",
+            "jnz 2b",
+            x = inout(reg) 0u64 => _,
+            n = inout(reg) iters => _,
+            options(nomem, nostack),
+        );
+    }
+}
+
+// One (xor, popcnt, add) on zmm registers: sources zmm0-3, accumulators zmm4-27, temporaries
+// zmm28-31 (independent chains, as in the tile).
+macro_rules! mix_triplet {
+    ($acc:literal, $tmp:literal, $a:literal, $b:literal) => {
+        concat!(
+            "vpxorq zmm",
+            $tmp,
+            ", zmm",
+            $a,
+            ", zmm",
+            $b,
+            "\n",
+            "vpopcntq zmm",
+            $tmp,
+            ", zmm",
+            $tmp,
+            "\n",
+            "vpaddq zmm",
+            $acc,
+            ", zmm",
+            $acc,
+            ", zmm",
+            $tmp,
+            "\n",
+        )
+    };
+}
+// One scalar word product: t = a ^ b; t = popcnt t; s += t (4 instructions, as with loads).
+macro_rules! mix_scalar {
+    () => {
+        concat!(
+            "mov {t}, {a}\n",
+            "xor {t}, {b}\n",
+            "popcnt {t}, {t}\n",
+            "add {s}, {t}\n",
+        )
+    };
+}
+// 24 vector triplets; `$extra` (if any) after 16 of them, spread evenly.
+macro_rules! mix_vector_body {
+    ($($extra:expr)?) => {
+        concat!(
+            mix_triplet!(4, 28, 0, 2), $($extra,)?
+            mix_triplet!(5, 29, 0, 3),
+            mix_triplet!(6, 30, 1, 2), $($extra,)?
+            mix_triplet!(7, 31, 1, 3), $($extra,)?
+            mix_triplet!(8, 28, 0, 2),
+            mix_triplet!(9, 29, 0, 3), $($extra,)?
+            mix_triplet!(10, 30, 1, 2),
+            mix_triplet!(11, 31, 1, 3), $($extra,)?
+            mix_triplet!(12, 28, 0, 2), $($extra,)?
+            mix_triplet!(13, 29, 0, 3), $($extra,)?
+            mix_triplet!(14, 30, 1, 2), $($extra,)?
+            mix_triplet!(15, 31, 1, 3),
+            mix_triplet!(16, 28, 0, 2), $($extra,)?
+            mix_triplet!(17, 29, 0, 3),
+            mix_triplet!(18, 30, 1, 2), $($extra,)?
+            mix_triplet!(19, 31, 1, 3), $($extra,)?
+            mix_triplet!(20, 28, 0, 2),
+            mix_triplet!(21, 29, 0, 3), $($extra,)?
+            mix_triplet!(22, 30, 1, 2),
+            mix_triplet!(23, 31, 1, 3), $($extra,)?
+            mix_triplet!(24, 28, 0, 2), $($extra,)?
+            mix_triplet!(25, 29, 0, 3), $($extra,)?
+            mix_triplet!(26, 30, 1, 2), $($extra,)?
+            mix_triplet!(27, 31, 1, 3),
+        )
+    };
+}
+
+/// # Safety
+/// AVX-512F and VPOPCNTDQ are available; `iters ≥ 1`.
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+unsafe fn mix_avx512(iters: u64) {
+    // SAFETY: register arithmetic only; the caller's contract.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            mix_vector_body!(),
+            "dec {n}",
+            "jnz 2b",
+            n = inout(reg) iters => _,
+            out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _,
+            out("zmm4") _, out("zmm5") _, out("zmm6") _, out("zmm7") _,
+            out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
+            out("zmm12") _, out("zmm13") _, out("zmm14") _, out("zmm15") _,
+            out("zmm16") _, out("zmm17") _, out("zmm18") _, out("zmm19") _,
+            out("zmm20") _, out("zmm21") _, out("zmm22") _, out("zmm23") _,
+            out("zmm24") _, out("zmm25") _, out("zmm26") _, out("zmm27") _,
+            out("zmm28") _, out("zmm29") _, out("zmm30") _, out("zmm31") _,
+            options(nomem, nostack),
+        );
+    }
+}
+
+/// # Safety
+/// AVX-512F, VPOPCNTDQ and POPCNT are available; `iters ≥ 1`.
+#[target_feature(enable = "avx512f,avx512vpopcntdq,popcnt")]
+unsafe fn mix_avx512_scalar(iters: u64) {
+    // SAFETY: register arithmetic only; the caller's contract.
+    unsafe {
+        core::arch::asm!(
+            "2:",
+            mix_vector_body!(mix_scalar!()),
+            "dec {n}",
+            "jnz 2b",
+            n = inout(reg) iters => _,
+            a = in(reg) 0x0123_4567_89ab_cdef_u64,
+            b = in(reg) 0x0f0f_3333_5555_ffff_u64,
+            s = inout(reg) 0u64 => _,
+            t = out(reg) _,
+            out("zmm0") _, out("zmm1") _, out("zmm2") _, out("zmm3") _,
+            out("zmm4") _, out("zmm5") _, out("zmm6") _, out("zmm7") _,
+            out("zmm8") _, out("zmm9") _, out("zmm10") _, out("zmm11") _,
+            out("zmm12") _, out("zmm13") _, out("zmm14") _, out("zmm15") _,
+            out("zmm16") _, out("zmm17") _, out("zmm18") _, out("zmm19") _,
+            out("zmm20") _, out("zmm21") _, out("zmm22") _, out("zmm23") _,
+            out("zmm24") _, out("zmm25") _, out("zmm26") _, out("zmm27") _,
+            out("zmm28") _, out("zmm29") _, out("zmm30") _, out("zmm31") _,
+            options(nomem, nostack),
+        );
+    }
 }
