@@ -209,27 +209,13 @@ fn enumeration_equals_brute_force_up_to_n12() {
     for seed in 0..40u64 {
         let n = 1 + (seed % 12) as usize;
         let p = 1 + ((seed * 7) % (2 * n as u64)) as usize;
-        let mut xi = vec![0u64; p * words_for(n)];
-        let mut labels = vec![0u64; words_for(p)];
-        generate_random(
-            seed,
-            &mut PatternsMut::new(n, p, &mut xi).unwrap(),
-            &mut labels,
-        )
-        .unwrap();
+        let xi = random_xi(n, p, seed);
         let reference = flatmin_core::rng::splitmix64(seed) & ((1u64 << n) - 1);
         let (be, bs) = brute(n, p, &xi, reference);
         let low = (seed % 9) as usize;
-        let pats = Patterns::new(n, p, &xi).unwrap();
-        let rw = [reference];
-        let mut scratch = vec![0u8; scratch_len(n, p, low)];
-        let e = Enumerator::new(&pats, &Spins::new(n, &rw).unwrap(), low, &mut scratch).unwrap();
-        let b = (seed as u32 % 4).min(e.max_prefix_bits());
-        let mut he = vec![0u64; hist_err_len(n, p)];
-        let mut hs = vec![0u64; hist_smin_len(n)];
-        for c in Chunk::split(b) {
-            e.accumulate(c, &mut he, &mut hs).unwrap();
-        }
+        // Prefix bits asked for (at most the enumerator's maximum are used).
+        let b = seed as u32 % 4;
+        let (he, hs) = run_backend(n, &xi, reference, low, b, Backend::best());
         assert_eq!(he, be, "seed {seed}: N={n} P={p} low={low} b={b}");
         assert_eq!(hs, bs, "seed {seed}: N={n} P={p} low={low} b={b}");
     }
@@ -364,6 +350,19 @@ fn host_parallel_tables_equal_fixtures_for_any_thread_count() {
     );
 }
 
+/// The pattern words of the seeded random instance (N, P, `seed`).
+fn random_xi(n: usize, p: usize, seed: u64) -> Vec<u64> {
+    let mut xi = vec![0u64; p * words_for(n)];
+    let mut labels = vec![0u64; words_for(p)];
+    generate_random(
+        seed,
+        &mut PatternsMut::new(n, p, &mut xi).unwrap(),
+        &mut labels,
+    )
+    .unwrap();
+    xi
+}
+
 /// Brute force by popcounts (`s_μ = N − 2·popcount(w XOR ξ^μ)`), fast enough for N ≤ 18.
 fn brute_popcount(n: usize, xi: &[u64], reference: u64) -> (Vec<u64>, Vec<u64>) {
     let p = xi.len();
@@ -386,14 +385,7 @@ fn brute_popcount(n: usize, xi: &[u64], reference: u64) -> (Vec<u64>, Vec<u64>) 
 /// Pattern words of one of three families: 0 = random; 1 = every pattern equal (h_max spreads over
 /// the whole range, so the vector backends' windows overflow often); 2 = ±copies of three patterns.
 fn family_patterns(n: usize, p: usize, seed: u64, family: u8) -> Vec<u64> {
-    let mut xi = vec![0u64; p];
-    let mut labels = vec![0u64; words_for(p)];
-    generate_random(
-        seed,
-        &mut PatternsMut::new(n, p, &mut xi).unwrap(),
-        &mut labels,
-    )
-    .unwrap();
+    let mut xi = random_xi(n, p, seed);
     let mask = (1u64 << n) - 1;
     match family {
         1 => xi.iter_mut().for_each(|x| *x = xi_first(seed, mask)),

@@ -414,15 +414,9 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
     let tol = T::from_f64(opts.tol);
     let mut evals = 0u32;
     let mut x = x0;
-    let mut tx = [T::ZERO; N];
-    evals += 1;
-    if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+    let Some(mut r) = residual(&mut map, &x, &mut evals) else {
         return Err(SolveError::NonFinite { evaluations: evals });
-    }
-    let mut r = [T::ZERO; N];
-    for i in 0..N {
-        r[i] = tx[i] - x[i];
-    }
+    };
     let mut rn = max_norm(&r);
     let mut newton_ok = true;
     let mut iter = 0u32;
@@ -436,68 +430,26 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
         }
         iter += 1;
         if newton_ok {
-            // Jacobian of R by forward differences.
-            let mut jac = [[T::ZERO; N]; N];
-            let mut bad = false;
-            for j in 0..N {
-                let hstep = T::from_f64(opts.fd_step) * x[j].abs().max(T::ONE);
-                let mut xp = x;
-                xp[j] += hstep;
-                let mut txp = [T::ZERO; N];
-                evals += 1;
-                if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
-                    // try the backward difference
-                    xp[j] = x[j] - hstep;
-                    evals += 1;
-                    if !map(&xp, &mut txp) || !txp.iter().all(|v| v.is_finite()) {
-                        bad = true;
-                        break;
-                    }
-                    for i in 0..N {
-                        jac[i][j] = ((txp[i] - xp[i]) - r[i]) / (-hstep);
-                    }
-                    continue;
-                }
-                for i in 0..N {
-                    jac[i][j] = ((txp[i] - xp[i]) - r[i]) / hstep;
-                }
-            }
+            let jac = fd_jacobian(&mut map, &x, &r, opts.fd_step, &mut evals);
             let mut dx = r;
             for v in dx.iter_mut() {
                 *v = -*v;
             }
-            if bad || !solve_linear(&mut jac, &mut dx) {
+            let Some(mut jac) = jac else {
+                newton_ok = false;
+                continue;
+            };
+            if !solve_linear(&mut jac, &mut dx) {
                 newton_ok = false;
                 continue;
             }
-            // backtracking on the residual norm
-            let mut lam = T::ONE;
-            let mut accepted = false;
-            for _ in 0..12 {
-                let mut xn = x;
-                for i in 0..N {
-                    xn[i] += lam * dx[i];
+            match backtrack(&mut map, &x, &dx, rn, 12, &mut evals) {
+                Some((xn, rnew, nn)) => {
+                    x = xn;
+                    r = rnew;
+                    rn = nn;
                 }
-                let mut txn = [T::ZERO; N];
-                evals += 1;
-                if map(&xn, &mut txn) && txn.iter().all(|v| v.is_finite()) {
-                    let mut rnew = [T::ZERO; N];
-                    for i in 0..N {
-                        rnew[i] = txn[i] - xn[i];
-                    }
-                    let nn = max_norm(&rnew);
-                    if nn < rn {
-                        x = xn;
-                        r = rnew;
-                        rn = nn;
-                        accepted = true;
-                        break;
-                    }
-                }
-                lam *= T::HALF;
-            }
-            if !accepted {
-                newton_ok = false;
+                None => newton_ok = false,
             }
         } else {
             let g = T::from_f64(opts.damping);
@@ -505,15 +457,11 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
             for i in 0..N {
                 xn[i] = x[i] + g * r[i];
             }
-            let mut txn = [T::ZERO; N];
-            evals += 1;
-            if !map(&xn, &mut txn) || !txn.iter().all(|v| v.is_finite()) {
+            let Some(rnew) = residual(&mut map, &xn, &mut evals) else {
                 return Err(SolveError::NonFinite { evaluations: evals });
-            }
+            };
             x = xn;
-            for i in 0..N {
-                r[i] = txn[i] - x[i];
-            }
+            r = rnew;
             rn = max_norm(&r);
         }
     }
@@ -530,6 +478,54 @@ pub fn newton_fd<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize
     })
 }
 
+/// R(x) = T(x) − x after one evaluation of `map` (counted in `evals`); `None` if x is outside the
+/// map's domain or T(x) is not finite.
+fn residual<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    map: &mut F,
+    x: &[T; N],
+    evals: &mut u32,
+) -> Option<[T; N]> {
+    let mut tx = [T::ZERO; N];
+    *evals += 1;
+    if !map(x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+        return None;
+    }
+    let mut r = [T::ZERO; N];
+    for i in 0..N {
+        r[i] = tx[i] - x[i];
+    }
+    Some(r)
+}
+
+/// Backtracking along `dx`: the first of `tries` points x + λ·dx (λ = 1, ½, ¼, …) whose residual
+/// norm is below `rn`, with its residual and norm; `None` if none is.
+fn backtrack<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
+    map: &mut F,
+    x: &[T; N],
+    dx: &[T; N],
+    rn: T,
+    tries: usize,
+    evals: &mut u32,
+) -> Option<([T; N], [T; N], T)> {
+    let mut lam = T::ONE;
+    for _ in 0..tries {
+        let mut xn = *x;
+        for i in 0..N {
+            xn[i] += lam * dx[i];
+        }
+        if let Some(rnew) = residual(map, &xn, evals) {
+            let nn = max_norm(&rnew);
+            if nn < rn {
+                return Some((xn, rnew, nn));
+            }
+        }
+        lam *= T::HALF;
+    }
+    None
+}
+
+/// The forward-difference Jacobian of R at `x` (backward where the forward point is outside the
+/// domain), `r` = R(x); `None` if both points of a column are.
 fn fd_jacobian<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usize>(
     map: &mut F,
     x: &[T; N],
@@ -574,15 +570,9 @@ pub fn newton_broyden<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: 
     let tol = T::from_f64(opts.tol);
     let mut evals = 0u32;
     let mut x = x0;
-    let mut tx = [T::ZERO; N];
-    evals += 1;
-    if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
+    let Some(mut r) = residual(&mut map, &x, &mut evals) else {
         return Err(SolveError::NonFinite { evaluations: evals });
-    }
-    let mut r = [T::ZERO; N];
-    for i in 0..N {
-        r[i] = tx[i] - x[i];
-    }
+    };
     let mut rn = max_norm(&r);
     let (mut jac, mut fresh) = match jac0 {
         Some(j) => (j, false),
@@ -606,56 +596,37 @@ pub fn newton_broyden<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: 
         for v in dx.iter_mut() {
             *v = -*v;
         }
-        let solved = solve_linear(&mut a, &mut dx);
-        let mut accepted = false;
-        if solved {
-            let mut lam = T::ONE;
+        let step = if solve_linear(&mut a, &mut dx) {
             let tries = if fresh { 12 } else { 1 };
-            for _ in 0..tries {
-                let mut xn = x;
-                for i in 0..N {
-                    xn[i] += lam * dx[i];
-                }
-                let mut txn = [T::ZERO; N];
-                evals += 1;
-                if map(&xn, &mut txn) && txn.iter().all(|v| v.is_finite()) {
-                    let mut rnew = [T::ZERO; N];
-                    for i in 0..N {
-                        rnew[i] = txn[i] - xn[i];
-                    }
-                    let nn = max_norm(&rnew);
-                    if nn < rn {
-                        // Broyden update: J += (Δr − J s) sᵀ / (sᵀ s), s = xn − x
-                        let mut sv = [T::ZERO; N];
-                        let mut ss = T::ZERO;
-                        for i in 0..N {
-                            sv[i] = xn[i] - x[i];
-                            ss += sv[i] * sv[i];
-                        }
-                        if ss > T::ZERO {
-                            for i in 0..N {
-                                let mut js = T::ZERO;
-                                for j in 0..N {
-                                    js += jac[i][j] * sv[j];
-                                }
-                                let u = (rnew[i] - r[i] - js) / ss;
-                                for j in 0..N {
-                                    jac[i][j] += u * sv[j];
-                                }
-                            }
-                        }
-                        x = xn;
-                        r = rnew;
-                        rn = nn;
-                        accepted = true;
-                        fresh = false;
-                        break;
-                    }
-                }
-                lam *= T::HALF;
+            backtrack(&mut map, &x, &dx, rn, tries, &mut evals)
+        } else {
+            None
+        };
+        if let Some((xn, rnew, nn)) = step {
+            // Broyden update: J += (Δr − J s) sᵀ / (sᵀ s), s = xn − x
+            let mut sv = [T::ZERO; N];
+            let mut ss = T::ZERO;
+            for i in 0..N {
+                sv[i] = xn[i] - x[i];
+                ss += sv[i] * sv[i];
             }
-        }
-        if !accepted {
+            if ss > T::ZERO {
+                for i in 0..N {
+                    let mut js = T::ZERO;
+                    for j in 0..N {
+                        js += jac[i][j] * sv[j];
+                    }
+                    let u = (rnew[i] - r[i] - js) / ss;
+                    for j in 0..N {
+                        jac[i][j] += u * sv[j];
+                    }
+                }
+            }
+            x = xn;
+            r = rnew;
+            rn = nn;
+            fresh = false;
+        } else {
             if fresh {
                 // A fresh difference Jacobian failed too: hand over to the damped iteration.
                 let rest = SolveOptions {

@@ -8,6 +8,8 @@
 //! Rows are compared on every column except the wall-clock `seconds`, the only thing that may differ
 //! between two runs.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -15,10 +17,7 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_flatmin");
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("flatmin-runner-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::tmp_dir("runner", name)
 }
 
 fn cmd(args: &[&str], cwd: &Path) -> Command {
@@ -43,18 +42,6 @@ fn ok(args: &[&str], cwd: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-fn exit2(args: &[&str], cwd: &Path) -> String {
-    let out = run(args, cwd);
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(2), "flatmin {args:?}: {err}");
-    let line = err.trim_end().to_string();
-    assert!(
-        line.starts_with("flatmin: error: ") && !line.contains('\n'),
-        "not one clear line: {err:?}"
-    );
-    line
 }
 
 /// data.csv without the wall-clock column.
@@ -226,7 +213,7 @@ fn other_parameters_are_exit_2_and_force_replaces() {
     let mut other = fast("run");
     let i = other.iter().position(|a| a == "3").unwrap();
     other[i] = "2".into(); // --samples 2
-    let line = exit2(&args(&other), &dir);
+    let line = common::bad_input(&args(&other), &dir);
     assert!(
         line.contains("different params") && line.contains("--force"),
         "{line}"
@@ -241,7 +228,7 @@ fn other_parameters_are_exit_2_and_force_replaces() {
     std::fs::write(dir.join("mine/thesis.tex"), "x").unwrap();
     let mut forced = fast("mine");
     forced.push("--force".into());
-    let line = exit2(&args(&forced), &dir);
+    let line = common::bad_input(&args(&forced), &dir);
     assert!(line.contains("thesis.tex"), "{line}");
     assert_eq!(
         std::fs::read_to_string(dir.join("mine/thesis.tex")).unwrap(),
@@ -256,7 +243,7 @@ fn other_parameters_are_exit_2_and_force_replaces() {
         &["--quiet", "figure", "2", "--quick", "--out", "figs"],
         &dir,
     );
-    let line = exit2(&["--quiet", "figure", "2", "--out", "figs"], &dir);
+    let line = common::bad_input(&["--quiet", "figure", "2", "--out", "figs"], &dir);
     assert!(line.contains("quick"), "{line}");
     ok(
         &["--quiet", "figure", "2", "--quick", "--out", "figs"],
@@ -275,7 +262,7 @@ fn a_second_process_on_the_same_directory_fails_at_once() {
         .unwrap();
     wait_for_rows(&dir.join("run"), 1, &mut child);
     let start = Instant::now();
-    let line = exit2(&args(&slow("run")), &dir);
+    let line = common::bad_input(&args(&slow("run")), &dir);
     assert!(line.contains("in use by another flatmin process"), "{line}");
     assert!(start.elapsed() < Duration::from_secs(10), "fails at once");
     child.kill().unwrap();

@@ -29,9 +29,12 @@
 //!
 //! ## Safety
 //!
-//! Every kernel is a `#[target_feature]` function; [`accumulate`] calls one only after
-//! [`available`] reported the instruction sets on this CPU and OS. Loads and stores go through helpers
-//! that take array references, so each pointer access is in bounds by construction.
+//! The walk is written once, generic over the byte-vector primitives of a backend (trait `Lanes`,
+//! `#[inline(always)]`), and compiled into one `#[target_feature]` entry point per backend;
+//! [`accumulate`] calls one only after [`available`] reported the instruction sets on this CPU and
+//! OS. A backend's primitives take a token that only its entry point creates, so they run only
+//! there. Loads and stores take array references, so each pointer access is in bounds by
+//! construction.
 
 use super::{hist_err_stride, hist_smin_stride, Backend, MAX_P};
 use core::arch::x86_64::*;
@@ -235,75 +238,263 @@ const fn nibble_table(j: usize) -> (i64, i64) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// AVX-512BW: 64 lanes.
+// The byte-vector primitives of each instruction set.
 
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn load64(x: &[u8; 64]) -> __m512i {
-    // SAFETY: `x` is a valid reference to 64 readable bytes; `loadu` has no alignment requirement.
-    unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+/// The byte-vector operations on `L` byte lanes in which the AVX-512BW and AVX2 walks differ; the
+/// batch kernel ([`batch`]) and the walk ([`walk`]) are written once on top of them.
+///
+/// A value of an implementing type is a token that the CPU and OS support the instruction sets of
+/// the backend: it is created only inside the backend's `#[target_feature]` entry point
+/// ([`walk_avx512`], [`walk_avx2`]), which [`accumulate`] calls only after [`available`] said so.
+/// Every method is `#[inline(always)]`, so it is compiled into that entry point, with its features.
+trait Lanes<const L: usize>: Copy {
+    /// A vector of `L` bytes.
+    type V: Copy;
+    /// Every byte 0.
+    fn zero(self) -> Self::V;
+    /// Every byte `b`.
+    fn splat(self, b: u8) -> Self::V;
+    /// Every 32-bit group `x`.
+    fn splat_u32(self, x: u32) -> Self::V;
+    /// The 128 bits `lo` (low half), `hi` (high half) in every 128-bit lane.
+    fn splat_u128(self, lo: i64, hi: i64) -> Self::V;
+    /// The `L` bytes of `x`.
+    fn load(self, x: &[u8; L]) -> Self::V;
+    /// Stores `v` into `x`.
+    fn store(self, x: &mut [u8; L], v: Self::V);
+    /// Byte-wise wrapping `a + b`.
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Byte-wise wrapping `a − b`.
+    fn sub(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Byte-wise unsigned maximum.
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Byte-wise unsigned saturating `a + b`.
+    fn adds(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Bit-wise `a & b`.
+    fn and(self, a: Self::V, b: Self::V) -> Self::V;
+    /// Every 16-bit group shifted right by 4.
+    fn shr4(self, a: Self::V) -> Self::V;
+    /// `vpshufb`: byte i of the result is byte `index_i & 15` of the 128-bit lane of `table`, or 0
+    /// where bit 7 of `index_i` is set.
+    fn shuffle(self, table: Self::V, index: Self::V) -> Self::V;
+    /// The lanes whose E (`ie`) or h_max (`ih`) is outside its window (bit 7 of the window index
+    /// set), as bit masks (lane i → bit i); `None` when there is none, the common case.
+    fn outside(self, ie: Self::V, ih: Self::V) -> Option<(u64, u64)>;
+    /// Adds one pattern, whose biased distances are `x` (an error is bit 7 set), to the running
+    /// tally `acc` (started at [`zero`](Self::zero)) from which [`errors`](Self::errors) gives the
+    /// error counts.
+    fn tally(self, acc: Self::V, x: Self::V) -> Self::V;
+    /// The error counts of `p` patterns from their tally.
+    fn errors(self, acc: Self::V, p: u8) -> Self::V;
 }
 
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn store64(x: &mut [u8; 64], v: __m512i) {
-    // SAFETY: `x` is a valid reference to 64 writable bytes; `storeu` has no alignment requirement.
-    unsafe { _mm512_storeu_si512(x.as_mut_ptr().cast(), v) }
+/// AVX-512BW (with F) on 64 lanes; exists only inside [`walk_avx512`].
+#[derive(Clone, Copy)]
+struct Avx512(());
+
+// SAFETY (every block of this impl): an `Avx512` exists only inside `walk_avx512`, which runs only
+// where AVX-512F/BW are available (see `Lanes`); loads and stores take references to 64 bytes and
+// have no alignment requirement.
+impl Lanes<64> for Avx512 {
+    type V = __m512i;
+    #[inline(always)]
+    fn zero(self) -> __m512i {
+        unsafe { _mm512_setzero_si512() }
+    }
+    #[inline(always)]
+    fn splat(self, b: u8) -> __m512i {
+        unsafe { _mm512_set1_epi8(b as i8) }
+    }
+    #[inline(always)]
+    fn splat_u32(self, x: u32) -> __m512i {
+        unsafe { _mm512_set1_epi32(x as i32) }
+    }
+    #[inline(always)]
+    fn splat_u128(self, lo: i64, hi: i64) -> __m512i {
+        unsafe { _mm512_set4_epi64(hi, lo, hi, lo) }
+    }
+    #[inline(always)]
+    fn load(self, x: &[u8; 64]) -> __m512i {
+        unsafe { _mm512_loadu_si512(x.as_ptr().cast()) }
+    }
+    #[inline(always)]
+    fn store(self, x: &mut [u8; 64], v: __m512i) {
+        unsafe { _mm512_storeu_si512(x.as_mut_ptr().cast(), v) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_add_epi8(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_sub_epi8(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_max_epu8(a, b) }
+    }
+    #[inline(always)]
+    fn adds(self, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_adds_epu8(a, b) }
+    }
+    #[inline(always)]
+    fn and(self, a: __m512i, b: __m512i) -> __m512i {
+        unsafe { _mm512_and_si512(a, b) }
+    }
+    #[inline(always)]
+    fn shr4(self, a: __m512i) -> __m512i {
+        unsafe { _mm512_srli_epi16::<4>(a) }
+    }
+    #[inline(always)]
+    fn shuffle(self, table: __m512i, index: __m512i) -> __m512i {
+        unsafe { _mm512_shuffle_epi8(table, index) }
+    }
+    #[inline(always)]
+    fn outside(self, ie: __m512i, ih: __m512i) -> Option<(u64, u64)> {
+        let (oe, oh) = unsafe { (_mm512_movepi8_mask(ie), _mm512_movepi8_mask(ih)) };
+        (oe | oh != 0).then_some((oe, oh))
+    }
+    /// Tallies the patterns *without* an error: `vpshufb` of a table of ones gives 1 where bit 7
+    /// is clear, else 0 (a byte compare would give a mask register).
+    #[inline(always)]
+    fn tally(self, acc: __m512i, x: __m512i) -> __m512i {
+        self.add(acc, self.shuffle(self.splat(1), x))
+    }
+    #[inline(always)]
+    fn errors(self, acc: __m512i, p: u8) -> __m512i {
+        self.sub(self.splat(p), acc)
+    }
 }
+
+/// AVX2 on 32 lanes; exists only inside [`walk_avx2`].
+#[derive(Clone, Copy)]
+struct Avx2(());
+
+// SAFETY (every block of this impl): an `Avx2` exists only inside `walk_avx2`, which runs only where
+// AVX2 is available (see `Lanes`); loads and stores take references to 32 bytes and have no
+// alignment requirement.
+impl Lanes<32> for Avx2 {
+    type V = __m256i;
+    #[inline(always)]
+    fn zero(self) -> __m256i {
+        unsafe { _mm256_setzero_si256() }
+    }
+    #[inline(always)]
+    fn splat(self, b: u8) -> __m256i {
+        unsafe { _mm256_set1_epi8(b as i8) }
+    }
+    #[inline(always)]
+    fn splat_u32(self, x: u32) -> __m256i {
+        unsafe { _mm256_set1_epi32(x as i32) }
+    }
+    #[inline(always)]
+    fn splat_u128(self, lo: i64, hi: i64) -> __m256i {
+        unsafe { _mm256_set_epi64x(hi, lo, hi, lo) }
+    }
+    #[inline(always)]
+    fn load(self, x: &[u8; 32]) -> __m256i {
+        unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+    }
+    #[inline(always)]
+    fn store(self, x: &mut [u8; 32], v: __m256i) {
+        unsafe { _mm256_storeu_si256(x.as_mut_ptr().cast(), v) }
+    }
+    #[inline(always)]
+    fn add(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_add_epi8(a, b) }
+    }
+    #[inline(always)]
+    fn sub(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_sub_epi8(a, b) }
+    }
+    #[inline(always)]
+    fn max(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_max_epu8(a, b) }
+    }
+    #[inline(always)]
+    fn adds(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_adds_epu8(a, b) }
+    }
+    #[inline(always)]
+    fn and(self, a: __m256i, b: __m256i) -> __m256i {
+        unsafe { _mm256_and_si256(a, b) }
+    }
+    #[inline(always)]
+    fn shr4(self, a: __m256i) -> __m256i {
+        unsafe { _mm256_srli_epi16::<4>(a) }
+    }
+    #[inline(always)]
+    fn shuffle(self, table: __m256i, index: __m256i) -> __m256i {
+        unsafe { _mm256_shuffle_epi8(table, index) }
+    }
+    /// One `vpmovmskb` of `ie | ih` tests both (two masks and their zero extension are slower).
+    #[inline(always)]
+    fn outside(self, ie: __m256i, ih: __m256i) -> Option<(u64, u64)> {
+        let mask = |v| u64::from(unsafe { _mm256_movemask_epi8(v) } as u32);
+        (mask(unsafe { _mm256_or_si256(ie, ih) }) != 0).then(|| (mask(ie), mask(ih)))
+    }
+    /// Tallies the errors: `0 > x as i8` ⇔ bit 7 set ⇔ an error, where the compare gives −1.
+    #[inline(always)]
+    fn tally(self, acc: __m256i, x: __m256i) -> __m256i {
+        self.sub(acc, unsafe { _mm256_cmpgt_epi8(self.zero(), x) })
+    }
+    #[inline(always)]
+    fn errors(self, acc: __m256i, _p: u8) -> __m256i {
+        acc
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The batch kernel and the walk, written once for both instruction sets.
 
 /// Evaluates the `s.len() / P` middle configurations of `s` (biased high distances, each byte
-/// replicated four times) on the 64 lanes of one block (`rows`: P table rows), adds the per-lane
+/// replicated four times) on the `L` lanes of one block (`rows`: P table rows), adds the per-lane
 /// window counts to `cnt` (E window in 0..16, h_max window in 16..32) and reports the keys outside
 /// their window through `out(t, lane, e, hb)`. At most [`NIBBLE_BATCH`] configurations.
-#[inline]
-#[target_feature(enable = "avx512f,avx512bw")]
-fn batch512(
-    rows: &[[u8; 64]],
+#[inline(always)]
+fn batch<B: Lanes<L>, const L: usize>(
+    b: B,
+    rows: &[[u8; L]],
     s: &[u32],
     elo: u8,
     hlo_biased: u8,
-    cnt: &mut [[u8; 64]; KEYS],
+    cnt: &mut [[u8; L]; KEYS],
     mut out: impl FnMut(usize, usize, Option<u8>, Option<u8>),
 ) {
     let p = rows.len();
     debug_assert!(s.len() <= NIBBLE_BATCH * p);
-    let zero = _mm512_setzero_si512();
-    let one = _mm512_set1_epi8(1);
-    let lo4 = _mm512_set1_epi8(0x0f);
-    let sat = _mm512_set1_epi8(0x70);
-    let velo = _mm512_set1_epi8(elo as i8);
-    let vhlo = _mm512_set1_epi8(hlo_biased as i8);
-    let vp = _mm512_set1_epi8(p as i8);
+    let zero = b.zero();
+    let lo4 = b.splat(0x0f);
+    let sat = b.splat(0x70);
+    let velo = b.splat(elo);
+    let vhlo = b.splat(hlo_biased);
     let mut tables = [zero; 8];
     for (j, t) in tables.iter_mut().enumerate() {
         let (lo, hi) = nibble_table(j);
-        *t = _mm512_set4_epi64(hi, lo, hi, lo);
+        *t = b.splat_u128(lo, hi);
     }
     let mut ce = [zero; 8];
     let mut ch = [zero; 8];
     for (t, st) in s.chunks_exact(p).enumerate() {
         let mut mx = zero;
-        let mut ok = zero;
+        let mut acc = zero;
         for (row, &sv) in rows.iter().zip(st) {
-            let x = _mm512_add_epi8(_mm512_set1_epi32(sv as i32), load64(row));
-            mx = _mm512_max_epu8(mx, x);
-            // vpshufb of a table of ones: 1 where bit 7 (the error bit) is clear, else 0.
-            ok = _mm512_add_epi8(ok, _mm512_shuffle_epi8(one, x));
+            let x = b.add(b.splat_u32(sv), b.load(row));
+            mx = b.max(mx, x);
+            acc = b.tally(acc, x);
         }
-        let ne = _mm512_sub_epi8(vp, ok);
+        let ne = b.errors(acc, p as u8);
         // Window index, bit 7 set outside the window (vpshufb then gives 0).
-        let ie = _mm512_adds_epu8(_mm512_sub_epi8(ne, velo), sat);
-        let ih = _mm512_adds_epu8(_mm512_sub_epi8(mx, vhlo), sat);
+        let ie = b.adds(b.sub(ne, velo), sat);
+        let ih = b.adds(b.sub(mx, vhlo), sat);
         for j in 0..8 {
-            ce[j] = _mm512_add_epi8(ce[j], _mm512_shuffle_epi8(tables[j], ie));
-            ch[j] = _mm512_add_epi8(ch[j], _mm512_shuffle_epi8(tables[j], ih));
+            ce[j] = b.add(ce[j], b.shuffle(tables[j], ie));
+            ch[j] = b.add(ch[j], b.shuffle(tables[j], ih));
         }
-        let oe = _mm512_movepi8_mask(ie);
-        let oh = _mm512_movepi8_mask(ih);
-        if oe | oh != 0 {
-            let (mut neb, mut mxb) = ([0u8; 64], [0u8; 64]);
-            store64(&mut neb, ne);
-            store64(&mut mxb, mx);
+        if let Some((oe, oh)) = b.outside(ie, ih) {
+            let (mut neb, mut mxb) = ([0u8; L], [0u8; L]);
+            b.store(&mut neb, ne);
+            b.store(&mut mxb, mx);
             let mut bits = oe | oh;
             while bits != 0 {
                 let l = bits.trailing_zeros() as usize;
@@ -319,244 +510,171 @@ fn batch512(
     }
     for j in 0..8 {
         for (c, base) in [(ce[j], 0), (ch[j], WINDOW)] {
-            let even = _mm512_and_si512(c, lo4);
-            let odd = _mm512_and_si512(_mm512_srli_epi16::<4>(c), lo4);
-            let (a, b) = cnt.split_at_mut(base + 2 * j + 1);
-            let (ca, cb) = (&mut a[base + 2 * j], &mut b[0]);
-            store64(ca, _mm512_add_epi8(load64(ca), even));
-            store64(cb, _mm512_add_epi8(load64(cb), odd));
+            let even = b.and(c, lo4);
+            let odd = b.and(b.shr4(c), lo4);
+            let (x, y) = cnt.split_at_mut(base + 2 * j + 1);
+            let (ca, cb) = (&mut x[base + 2 * j], &mut y[0]);
+            b.store(ca, b.add(b.load(ca), even));
+            b.store(cb, b.add(b.load(cb), odd));
         }
     }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// AVX2: 32 lanes.
+/// Most lane bits of a backend (64 lanes): the lane groups by distance are 0..=6.
+const MAX_LANE_BITS: usize = 6;
 
-#[inline]
-#[target_feature(enable = "avx2")]
-fn load32(x: &[u8; 32]) -> __m256i {
-    // SAFETY: `x` is a valid reference to 32 readable bytes; `loadu` has no alignment requirement.
-    unsafe { _mm256_loadu_si256(x.as_ptr().cast()) }
+/// Most blocks of lanes per middle configuration: 2^[`VEC_LOW_BITS`] / 32 (AVX2).
+const MAX_BLOCKS: usize = (1 << VEC_LOW_BITS) / 32;
+
+/// Walks `job` on `L` lanes (2^[`VEC_LOW_BITS`] / L blocks of lanes per middle configuration) into
+/// the histograms.
+#[inline(always)]
+fn walk<B: Lanes<L>, const L: usize>(isa: B, job: &Job<'_>, he: &mut [u64], hs: &mut [u64]) {
+    const { assert!(L.is_power_of_two() && L >= 32 && L <= 1 << MAX_LANE_BITS) };
+    let lane_bits = L.trailing_zeros() as usize;
+    let n = job.n;
+    let p = job.xi.len();
+    let r = job.reference;
+    let free = n - job.prefix_bits as usize;
+    let k = free.min(VEC_LOW_BITS);
+    let blocks = (1usize << k) / L;
+    let low: u64 = (1 << k) - 1;
+    let full: u64 = (1 << n) - 1;
+    let high = full & !low;
+    let bias = (128 - (n / 2 + 1)) as u8;
+    // Table rows: rows[blk·P + μ][lane] = popcount((v XOR ξ^μ) & low), v = blk·L + lane.
+    let mut table = [0u8; MAX_P << VEC_LOW_BITS];
+    let rows = table.as_chunks_mut::<L>().0;
+    for (blk, rb) in rows.chunks_exact_mut(p).take(blocks).enumerate() {
+        for (row, &x) in rb.iter_mut().zip(job.xi) {
+            for (lane, b) in row.iter_mut().enumerate() {
+                *b = (((blk * L + lane) as u64 ^ x) & low).count_ones() as u8;
+            }
+        }
+    }
+    // Lane groups by distance of the lane bits to the reference, and block distances.
+    let lane_ref = r & (L as u64 - 1);
+    let mut groups = [[0u8; L]; MAX_LANE_BITS + 1];
+    for lane in 0..L {
+        groups[(lane as u64 ^ lane_ref).count_ones() as usize][lane] = 0xff;
+    }
+    let groups = &groups[..=lane_bits];
+    let mut dblk = [0usize; MAX_BLOCKS];
+    for (blk, d) in dblk.iter_mut().enumerate().take(blocks) {
+        *d = (((blk * L) as u64 ^ r) & low & !(L as u64 - 1)).count_ones() as usize;
+    }
+    let win = windows(n, p);
+    let hlo_biased = win.hlo + bias;
+    let free_mask: u64 = (1 << free) - 1;
+    let wpre = job.prefix << free;
+    let d_pre = ((wpre ^ r) & full & !free_mask).count_ones() as usize;
+    let m = free - k;
+    let ref_mid = (r >> k) & ((1u64 << m) - 1);
+    let mut s = [0u32; NIBBLE_BATCH * MAX_P];
+    // Per-lane byte counters: cnt[blk][key][lane].
+    let mut counters = [0u8; KEYS << VEC_LOW_BITS];
+    let cnt = counters.as_chunks_mut::<L>().0.as_chunks_mut::<KEYS>().0;
+    let mut outl = Outliers { he, hs, p, n, bias };
+    for c in 0..=m {
+        let d_high = d_pre + c;
+        let mut combos = Combos::new(m, c);
+        let mut pending = 0usize;
+        loop {
+            let mut b = 0;
+            for (u, sb) in combos.by_ref().zip(s.chunks_exact_mut(p)) {
+                let w = wpre | ((u ^ ref_mid) << k);
+                for (sv, &x) in sb.iter_mut().zip(job.xi) {
+                    let h = ((w ^ x) & high).count_ones() + bias as u32;
+                    *sv = h * 0x0101_0101;
+                }
+                b += 1;
+                if b == NIBBLE_BATCH {
+                    break;
+                }
+            }
+            if b == 0 {
+                break;
+            }
+            if pending + b > 255 {
+                flush(&mut cnt[..blocks], groups, &dblk, d_high, win, &mut outl);
+                pending = 0;
+            }
+            for (blk, cb) in cnt.iter_mut().take(blocks).enumerate() {
+                let base = d_high + dblk[blk];
+                batch(
+                    isa,
+                    &rows[blk * p..(blk + 1) * p],
+                    &s[..b * p],
+                    win.elo,
+                    hlo_biased,
+                    cb,
+                    |_t, lane, e, hb| {
+                        let d = base + (lane as u64 ^ lane_ref).count_ones() as usize;
+                        outl.add(d, e, hb)
+                    },
+                );
+            }
+            pending += b;
+            if b < NIBBLE_BATCH {
+                break;
+            }
+        }
+        if pending > 0 {
+            flush(&mut cnt[..blocks], groups, &dblk, d_high, win, &mut outl);
+        }
+    }
 }
 
-#[inline]
-#[target_feature(enable = "avx2")]
-fn store32(x: &mut [u8; 32], v: __m256i) {
-    // SAFETY: `x` is a valid reference to 32 writable bytes; `storeu` has no alignment requirement.
-    unsafe { _mm256_storeu_si256(x.as_mut_ptr().cast(), v) }
-}
-
-/// [`batch512`] on 32 lanes with AVX2.
-#[inline]
-#[target_feature(enable = "avx2")]
-fn batch256(
-    rows: &[[u8; 32]],
-    s: &[u32],
-    elo: u8,
-    hlo_biased: u8,
-    cnt: &mut [[u8; 32]; KEYS],
-    mut out: impl FnMut(usize, usize, Option<u8>, Option<u8>),
+/// Adds the per-lane byte counters to the histograms (lanes grouped by distance) and clears them.
+#[inline(always)]
+fn flush<const L: usize>(
+    cnt: &mut [[[u8; L]; KEYS]],
+    groups: &[[u8; L]],
+    dblk: &[usize],
+    d_high: usize,
+    win: Windows,
+    o: &mut Outliers<'_>,
 ) {
-    let p = rows.len();
-    debug_assert!(s.len() <= NIBBLE_BATCH * p);
-    let zero = _mm256_setzero_si256();
-    let lo4 = _mm256_set1_epi8(0x0f);
-    let sat = _mm256_set1_epi8(0x70);
-    let velo = _mm256_set1_epi8(elo as i8);
-    let vhlo = _mm256_set1_epi8(hlo_biased as i8);
-    let mut tables = [zero; 8];
-    for (j, t) in tables.iter_mut().enumerate() {
-        let (lo, hi) = nibble_table(j);
-        *t = _mm256_set_epi64x(hi, lo, hi, lo);
-    }
-    let mut ce = [zero; 8];
-    let mut ch = [zero; 8];
-    for (t, st) in s.chunks_exact(p).enumerate() {
-        let mut mx = zero;
-        let mut ne = zero;
-        for (row, &sv) in rows.iter().zip(st) {
-            let x = _mm256_add_epi8(_mm256_set1_epi32(sv as i32), load32(row));
-            mx = _mm256_max_epu8(mx, x);
-            // 0 > x as i8 ⇔ bit 7 set ⇔ an error: the compare gives −1.
-            ne = _mm256_sub_epi8(ne, _mm256_cmpgt_epi8(zero, x));
-        }
-        let ie = _mm256_adds_epu8(_mm256_sub_epi8(ne, velo), sat);
-        let ih = _mm256_adds_epu8(_mm256_sub_epi8(mx, vhlo), sat);
-        for j in 0..8 {
-            ce[j] = _mm256_add_epi8(ce[j], _mm256_shuffle_epi8(tables[j], ie));
-            ch[j] = _mm256_add_epi8(ch[j], _mm256_shuffle_epi8(tables[j], ih));
-        }
-        let oe = _mm256_movemask_epi8(ie) as u32;
-        let oh = _mm256_movemask_epi8(ih) as u32;
-        if oe | oh != 0 {
-            let (mut neb, mut mxb) = ([0u8; 32], [0u8; 32]);
-            store32(&mut neb, ne);
-            store32(&mut mxb, mx);
-            let mut bits = oe | oh;
-            while bits != 0 {
-                let l = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                out(
-                    t,
-                    l,
-                    (oe >> l & 1 == 1).then_some(neb[l]),
-                    (oh >> l & 1 == 1).then_some(mxb[l]),
-                );
+    let (n, p) = (o.n, o.p);
+    for (blk, cb) in cnt.iter_mut().enumerate() {
+        for (v, c) in cb.iter_mut().enumerate() {
+            // The key this counter counts, and its column (None past the table).
+            let (col, hist, stride) = if v < WINDOW {
+                let e = win.elo as usize + v;
+                ((e <= p).then_some(e), &mut *o.he, hist_err_stride(p))
+            } else {
+                let h = win.hlo as usize + v - WINDOW;
+                (
+                    (h <= n).then(|| 2 * n - 2 * h),
+                    &mut *o.hs,
+                    hist_smin_stride(n),
+                )
+            };
+            if let Some(col) = col {
+                for (j, g) in groups.iter().enumerate() {
+                    let sum: u32 = c.iter().zip(g).map(|(&a, &m)| (a & m) as u32).sum();
+                    hist[(d_high + dblk[blk] + j) * stride + col] += sum as u64;
+                }
             }
-        }
-    }
-    for j in 0..8 {
-        for (c, base) in [(ce[j], 0), (ch[j], WINDOW)] {
-            let even = _mm256_and_si256(c, lo4);
-            let odd = _mm256_and_si256(_mm256_srli_epi16::<4>(c), lo4);
-            let (a, b) = cnt.split_at_mut(base + 2 * j + 1);
-            let (ca, cb) = (&mut a[base + 2 * j], &mut b[0]);
-            store32(ca, _mm256_add_epi8(load32(ca), even));
-            store32(cb, _mm256_add_epi8(load32(cb), odd));
+            *c = [0; L];
         }
     }
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The walk, one copy per instruction set (the macro compiles the same body with each set's features,
-// so the batch kernels inline and the scalar `popcnt`s are single instructions).
+// The entry points: the walk compiled with each instruction set's features (so the primitives
+// inline and the scalar `popcnt`s are single instructions), the only places the tokens are made.
 
-macro_rules! walker {
-    ($name:ident, $feat:literal, $lanes:literal, $batch:ident) => {
-        #[target_feature(enable = $feat)]
-        fn $name(job: &Job<'_>, he: &mut [u64], hs: &mut [u64]) {
-            const L: usize = $lanes;
-            const LANE_BITS: usize = L.trailing_zeros() as usize;
-            const MAX_BLOCKS: usize = (1 << VEC_LOW_BITS) / L;
-            let n = job.n;
-            let p = job.xi.len();
-            let r = job.reference;
-            let free = n - job.prefix_bits as usize;
-            let k = free.min(VEC_LOW_BITS);
-            let blocks = (1usize << k) / L;
-            let low: u64 = (1 << k) - 1;
-            let full: u64 = (1 << n) - 1;
-            let high = full & !low;
-            let bias = (128 - (n / 2 + 1)) as u8;
-            // Table rows: rows[blk·P + μ][lane] = popcount((v XOR ξ^μ) & low), v = blk·L + lane.
-            let mut rows = [[0u8; L]; MAX_P * MAX_BLOCKS];
-            for (blk, rb) in rows.chunks_exact_mut(p).take(blocks).enumerate() {
-                for (row, &x) in rb.iter_mut().zip(job.xi) {
-                    for (lane, b) in row.iter_mut().enumerate() {
-                        *b = (((blk * L + lane) as u64 ^ x) & low).count_ones() as u8;
-                    }
-                }
-            }
-            // Lane groups by distance of the lane bits to the reference, and block distances.
-            let lane_ref = r & (L as u64 - 1);
-            let mut groups = [[0u8; L]; LANE_BITS + 1];
-            for lane in 0..L {
-                groups[(lane as u64 ^ lane_ref).count_ones() as usize][lane] = 0xff;
-            }
-            let mut dblk = [0usize; MAX_BLOCKS];
-            for (blk, d) in dblk.iter_mut().enumerate().take(blocks) {
-                *d = (((blk * L) as u64 ^ r) & low & !(L as u64 - 1)).count_ones() as usize;
-            }
-            let win = windows(n, p);
-            let hlo_biased = win.hlo + bias;
-            let free_mask: u64 = (1 << free) - 1;
-            let wpre = job.prefix << free;
-            let d_pre = ((wpre ^ r) & full & !free_mask).count_ones() as usize;
-            let m = free - k;
-            let ref_mid = (r >> k) & ((1u64 << m) - 1);
-            let mut s = [0u32; NIBBLE_BATCH * MAX_P];
-            let mut cnt = [[[0u8; L]; KEYS]; MAX_BLOCKS];
-            let mut outl = Outliers { he, hs, p, n, bias };
-            for c in 0..=m {
-                let d_high = d_pre + c;
-                let mut combos = Combos::new(m, c);
-                let mut pending = 0usize;
-                loop {
-                    let mut b = 0;
-                    for (u, sb) in combos.by_ref().zip(s.chunks_exact_mut(p)) {
-                        let w = wpre | ((u ^ ref_mid) << k);
-                        for (sv, &x) in sb.iter_mut().zip(job.xi) {
-                            let h = ((w ^ x) & high).count_ones() + bias as u32;
-                            *sv = h * 0x0101_0101;
-                        }
-                        b += 1;
-                        if b == NIBBLE_BATCH {
-                            break;
-                        }
-                    }
-                    if b == 0 {
-                        break;
-                    }
-                    if pending + b > 255 {
-                        flush(&mut cnt[..blocks], &groups, &dblk, d_high, win, &mut outl);
-                        pending = 0;
-                    }
-                    for (blk, cb) in cnt.iter_mut().take(blocks).enumerate() {
-                        let base = d_high + dblk[blk];
-                        $batch(
-                            &rows[blk * p..(blk + 1) * p],
-                            &s[..b * p],
-                            win.elo,
-                            hlo_biased,
-                            cb,
-                            |_t, lane, e, hb| {
-                                let d = base + (lane as u64 ^ lane_ref).count_ones() as usize;
-                                outl.add(d, e, hb)
-                            },
-                        );
-                    }
-                    pending += b;
-                    if b < NIBBLE_BATCH {
-                        break;
-                    }
-                }
-                if pending > 0 {
-                    flush(&mut cnt[..blocks], &groups, &dblk, d_high, win, &mut outl);
-                }
-            }
-
-            /// Adds the per-lane byte counters to the histograms (lanes grouped by distance) and
-            /// clears them.
-            #[inline(always)]
-            fn flush(
-                cnt: &mut [[[u8; L]; KEYS]],
-                groups: &[[u8; L]; LANE_BITS + 1],
-                dblk: &[usize],
-                d_high: usize,
-                win: Windows,
-                o: &mut Outliers<'_>,
-            ) {
-                let (n, p) = (o.n, o.p);
-                for (blk, cb) in cnt.iter_mut().enumerate() {
-                    for (v, c) in cb.iter_mut().enumerate() {
-                        // The key this counter counts, and its column (None past the table).
-                        let (col, hist, stride) = if v < WINDOW {
-                            let e = win.elo as usize + v;
-                            ((e <= p).then_some(e), &mut *o.he, hist_err_stride(p))
-                        } else {
-                            let h = win.hlo as usize + v - WINDOW;
-                            (
-                                (h <= n).then(|| 2 * n - 2 * h),
-                                &mut *o.hs,
-                                hist_smin_stride(n),
-                            )
-                        };
-                        if let Some(col) = col {
-                            for (j, g) in groups.iter().enumerate() {
-                                let sum: u32 = c.iter().zip(g).map(|(&a, &m)| (a & m) as u32).sum();
-                                hist[(d_high + dblk[blk] + j) * stride + col] += sum as u64;
-                            }
-                        }
-                        *c = [0; L];
-                    }
-                }
-            }
-        }
-    };
+/// [`walk`] with AVX-512BW on 64 lanes.
+#[target_feature(enable = "avx512f,avx512bw,popcnt")]
+fn walk_avx512(job: &Job<'_>, he: &mut [u64], hs: &mut [u64]) {
+    walk::<_, 64>(Avx512(()), job, he, hs);
 }
 
-walker!(walk_avx512, "avx512f,avx512bw,popcnt", 64, batch512);
-walker!(walk_avx2, "avx2,popcnt", 32, batch256);
+/// [`walk`] with AVX2 on 32 lanes.
+#[target_feature(enable = "avx2,popcnt")]
+fn walk_avx2(job: &Job<'_>, he: &mut [u64], hs: &mut [u64]) {
+    walk::<_, 32>(Avx2(()), job, he, hs);
+}
 
 #[cfg(test)]
 mod tests {

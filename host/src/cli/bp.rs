@@ -1,7 +1,7 @@
 //! `bp`, `local-entropy`, `profile`: belief propagation with margin and reference field, Bethe and local
 //! entropy, and the paper's local-entropy profiles around focusing-BP solutions (ALGORITHMS §b–c).
 
-use super::study::{run_opts, Bars};
+use super::study::{run_opts, run_study, Bars};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::bits::Spins;
@@ -410,9 +410,7 @@ fn profile(a: ProfileArgs, g: &Global) -> anyhow::Result<()> {
         },
     };
     study.params.validate()?;
-    let bars = Bars::new(g.quiet);
-    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
-    let out = runner::run(&study, &o)?;
+    let out = run_study(g, &study, a.out.clone(), a.seed, a.force)?;
     if out.is_shard() {
         return print_line(&format!(
             "wrote shard {}: {} computed now; join with `flatmin merge {}`",

@@ -606,7 +606,6 @@ fn run_energy(a: EnergyArgs, g: &Global) -> anyhow::Result<()> {
 
 fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
     use flatmin_host::experiments::deep_fig8::{DeepFig8, DeepStudyParams};
-    use flatmin_host::harness::runner;
     let task = Task::from_name(&a.task)?;
     let arch = match &a.arch {
         Some(s) => net::parse_arch(s)?,
@@ -624,17 +623,9 @@ fn run_study(a: StudyArgs, g: &Global) -> anyhow::Result<()> {
     };
     let study = DeepFig8::new("deep-study", params, a.out.clone(), a.data.clone());
     study.validate()?;
-    let bars = super::study::Bars::new(g.quiet);
-    let o = super::study::run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
-    let out = runner::run(&study, &o)?;
+    let out = super::study::run_study(g, &study, a.out.clone(), a.seed, a.force)?;
     if out.is_shard() {
-        return print_line(&format!(
-            "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
-            out.dir.display(),
-            out.table.rows.len(),
-            out.computed,
-            a.out.display()
-        ));
+        return print_line(&super::study::shard_line(&out, &a.out));
     }
     if g.json {
         return print_json(&out.meta.summary);

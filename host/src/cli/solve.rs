@@ -1,7 +1,7 @@
 //! `solve`, `capacity`: the solvers of ALGORITHMS §c–d on one instance, and the algorithmic threshold
 //! (success probability against α).
 
-use super::study::{run_opts, Bars};
+use super::study::{run_study, shard_line};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand};
 use flatmin_core::bp::committee::Architecture;
@@ -9,7 +9,6 @@ use flatmin_host::experiments::capacity::{
     success_columns, success_table, Capacity, CapacityParams,
 };
 use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
-use flatmin_host::harness::runner;
 use flatmin_host::io::InstanceFile;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -380,17 +379,9 @@ fn capacity(a: CapacityArgs, g: &Global) -> anyhow::Result<()> {
         },
     };
     study.params.validate()?;
-    let bars = Bars::new(g.quiet);
-    let o = run_opts(g, a.out.clone(), a.seed, false, a.force, &bars)?;
-    let out = runner::run(&study, &o)?;
+    let out = run_study(g, &study, a.out.clone(), a.seed, a.force)?;
     if out.is_shard() {
-        return print_line(&format!(
-            "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
-            out.dir.display(),
-            out.table.rows.len(),
-            out.computed,
-            a.out.display()
-        ));
+        return print_line(&shard_line(&out, &a.out));
     }
     let points = success_table(&study.params, &out.table)?;
     if g.json {

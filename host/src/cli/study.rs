@@ -2,11 +2,11 @@
 //! runner options built from the global flags.
 
 use super::Global;
-use flatmin_host::harness::runner::{Progress, RunOpts};
+use flatmin_host::harness::runner::{self, Outcome, Progress, RunOpts, Study};
 use flatmin_host::harness::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// A progress bar over `len` steps labelled `label`; hidden when `quiet` or stderr is not a terminal.
@@ -89,4 +89,29 @@ pub fn run_opts<'a>(
         command_line: std::env::args().collect(),
         progress,
     })
+}
+
+/// Runs `study` into `dir` with the global flags (threads, shard, progress bars unless --quiet).
+pub fn run_study<S: Study>(
+    g: &Global,
+    study: &S,
+    dir: PathBuf,
+    seed: u64,
+    force: bool,
+) -> anyhow::Result<Outcome> {
+    let bars = Bars::new(g.quiet);
+    let o = run_opts(g, dir, seed, false, force, &bars)?;
+    Ok(runner::run(study, &o)?)
+}
+
+/// The line printed after a run that computed one shard: where it wrote, its points (computed now
+/// and in all), and the `flatmin merge` command that joins the shards of `out`.
+pub fn shard_line(run: &Outcome, out: &Path) -> String {
+    format!(
+        "wrote shard {}: {} points ({} computed now); join with `flatmin merge {}`",
+        run.dir.display(),
+        run.table.rows.len(),
+        run.computed,
+        out.display()
+    )
 }

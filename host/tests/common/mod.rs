@@ -54,6 +54,7 @@ pub fn flatmin(args: &[&str], cwd: &Path) -> Output {
         .env_remove("FLATMIN_DATA")
         .env_remove("SLURM_ARRAY_TASK_ID")
         .env_remove("SLURM_ARRAY_TASK_COUNT")
+        .env_remove("SLURM_ARRAY_TASK_MIN")
         .output()
         .expect("run flatmin")
 }
