@@ -398,6 +398,7 @@ impl<'a> PixelPlanes<'a> {
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
 /// 256-bit vectors (32 examples each) per block column.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 const GROUPS: usize = COL_BLOCK / 32;
 /// Two-example lanes of one block column.
 const LANES: usize = COL_BLOCK / 2;
@@ -1093,6 +1094,8 @@ fn block_signs_with(
         }
         SumLevel::Portable => {}
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = level;
     for (i, (w, h)) in t
         .chunks_exact_mut(BLOCK_WORDS)
         .zip(hb.chunks_exact(COL_BLOCK))
