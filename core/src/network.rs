@@ -588,14 +588,14 @@ impl<'a> RowFlips<'a> {
             let fi = &flips[start..k];
             let wrow = w.row(i);
             let wrow = wrow.words();
-            // true ⇔ W_ij = −1 (bit 1).
-            let minus = |j: usize| (wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1 == 1;
+            // 1 ⇔ W_ij = −1 (bit 1).
+            let minus = |j: usize| ((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as usize;
             let col = |f: u32| (u64::from(f) - row0) as usize;
             if 2 * fi.len() > n {
                 negate[i / WORD_BITS] |= 1u64 << (i % WORD_BITS);
                 // σ = −1: the unflipped columns, +1 weights added, −1 weights subtracted.
-                for want_minus in [false, true] {
-                    offsets[2 * i + usize::from(want_minus)] = o as u32;
+                for want_minus in [0, 1] {
+                    offsets[2 * i + want_minus] = o as u32;
                     let mut next = fi.iter().map(|&f| col(f)).peekable();
                     for j in 0..n {
                         if next.peek() == Some(&j) {
@@ -609,15 +609,16 @@ impl<'a> RowFlips<'a> {
                     }
                 }
             } else {
-                // σ = +1: the flipped columns, −1 weights added, +1 weights subtracted.
-                for want_minus in [true, false] {
-                    offsets[2 * i + usize::from(!want_minus)] = o as u32;
+                // σ = +1: the flipped columns, −1 weights added, +1 weights subtracted. Branch-free
+                // (the weights' signs are unpredictable): every column is written, kept or not.
+                for want_minus in [1, 0] {
+                    offsets[2 * i + 1 - want_minus] = o as u32;
                     for &f in fi {
                         let j = col(f);
-                        if minus(j) == want_minus {
-                            cols[o] = j as u32;
-                            o += 1;
+                        if let Some(c) = cols.get_mut(o) {
+                            *c = j as u32;
                         }
+                        o += usize::from(minus(j) == want_minus);
                     }
                 }
             }
