@@ -1228,6 +1228,32 @@ mod x86 {
         }
     }
 
+    /// The sign words of a unit-major block of products (`cnt` per unit, `cnt.div_ceil(64)` words
+    /// per unit in `t`): bit c of word k of unit i ⇔ `h[i·cnt + 64k + c] < 0` (bits past `cnt`
+    /// are 0), as the portable loop of `SignChunk`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn sign_words512(h: &[i32], cnt: usize, t: &mut [u64]) {
+        let kw = cnt.div_ceil(WORD_BITS);
+        let zero = _mm512_setzero_si512();
+        for (hr, tw) in h.chunks_exact(cnt).zip(t.chunks_exact_mut(kw)) {
+            let (full, tail) = hr.as_chunks::<WORD_BITS>();
+            for (w, v) in tw.iter_mut().zip(full) {
+                let (q, _) = v.as_chunks::<16>();
+                let mut m = 0u64;
+                for (k, q) in q.iter().enumerate() {
+                    m |= u64::from(_mm512_cmplt_epi32_mask(load16i(q), zero)) << (16 * k);
+                }
+                *w = m;
+            }
+            if let Some(w) = tw.get_mut(full.len()) {
+                *w = tail
+                    .iter()
+                    .enumerate()
+                    .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c));
+            }
+        }
+    }
+
     /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
     #[target_feature(enable = "avx512f,avx512bw")]
     pub(super) fn block_signs512(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
@@ -1535,6 +1561,16 @@ impl crate::simd::Kernel for SignChunk<'_> {
     #[inline(always)]
     fn run(self) {
         let kw = self.cnt.div_ceil(WORD_BITS);
+        #[cfg(target_arch = "x86_64")]
+        if SumLevel::best() == SumLevel::Avx512 {
+            // SAFETY: AVX-512F was detected on this CPU and OS.
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::sign_words512(self.h, self.cnt, self.t)
+            };
+            transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
+            return;
+        }
         for (i, hr) in self.h.chunks_exact(self.cnt).enumerate() {
             for (k, word) in self.t[i * kw..(i + 1) * kw].iter_mut().enumerate() {
                 let part = &hr[k * WORD_BITS..];
