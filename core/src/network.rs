@@ -383,33 +383,69 @@ impl<'a> PixelPlanes<'a> {
 //   h'_i = −h_i + 2 Σ_{j∉F_i} W_ij x_j                (more than half of row i flipped),
 // an add/subtract of |F_i| (resp. n − |F_i|) input columns x_j over the examples: the work is
 // ∝ min(p, 1 − p) instead of the full product. With x = 2b − 255, Σ_A x − Σ_S x =
-// 2(Σ_A b − Σ_S b) − 255(|A| − |S|): the columns are the pixel bytes b (half the memory traffic of
-// `i16` x, measured 1.4× faster), in blocks of [`COL_BLOCK`] examples (one block of all columns
-// stays in L2), summed in `i16` for up to [`I16_TERMS`] added and as many subtracted columns
-// (|Σ| ≤ 128 · 255 < 2¹⁵, exact), then widened to `i32`. The signs of h' are
-// packed, transposed to the P × n₁ activation rows and passed to the hidden layers' packed products
-// ([`gemm`]); everything stays exact integer arithmetic.
+// 2(Σ_A b − Σ_S b) − 255(|A| − |S|): the columns are the pixel bytes b.
+//
+// Blocks of [`COL_BLOCK`] examples; a block column is [`GROUPS`] 256-bit vectors of 16 two-byte
+// lanes, lane k of vector g holding example 32g + k (low byte) and example 32g + 16 + k (high
+// byte). Summing the lanes as wrapping `u16` (`W`) and their high bytes (`H`) gives both examples'
+// sums from three vector operations per vector and no byte widening: Σ high = `H`, Σ low =
+// `W − 256·H` (mod 2¹⁶), exact as `i16` for up to [`I16_TERMS`] added and as many subtracted
+// columns (|Σ| ≤ 128 · 255 < 2¹⁵); longer lists are summed in chunks widened to `i32`. The unit's
+// h' of the block is compared with 0 in the same pass (sign masks, [`BLOCK_WORDS`] words per
+// (unit, block)), transposed to the P × n₁ activation rows and passed to the hidden layers' packed
+// products ([`gemm`]); everything stays exact integer arithmetic.
+//
+// Kernels: AVX-512BW (two groups per 512-bit vector), AVX2, portable; identical results (tested
+// against each other). One block of all columns (n · 128 bytes, 100 KB for n = 784) stays in L2
+// while all n₁ units add their columns to it; the columns are cache-line aligned ([`Column`]) and
+// the `H` rows of the units a few ahead are prefetched (`H` streams from memory). Measured on
+// 784-501-501-1, P = 6000, p = 0.1: 32-example blocks (L1-resident, more loop overhead per byte)
+// and 64-example blocks were no faster; unaligned columns and no prefetch were 1.3× slower.
 
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
+/// 256-bit vectors (32 examples each) per block column.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+const GROUPS: usize = COL_BLOCK / 32;
+/// Two-example lanes of one block column.
+const LANES: usize = COL_BLOCK / 2;
+/// Sign words per (unit, block).
 const BLOCK_WORDS: usize = COL_BLOCK / WORD_BITS;
-/// Added (and as many subtracted) pixel columns summed in `i16` before widening:
+
+/// Lane and bit shift of example `t` (`t < COL_BLOCK`) in a block column.
+#[inline(always)]
+const fn lane_of(t: usize) -> (usize, u32) {
+    let (g, r) = (t / 32, t % 32);
+    (16 * g + r % 16, 8 * (r / 16) as u32)
+}
+/// Added (and as many subtracted) pixel columns summed in 16-bit lanes before widening:
 /// 128 · 255 = 32 640 ≤ `i16::MAX`.
 const I16_TERMS: usize = 128;
-/// Vector level of the `i16` column sums: AVX2 (256-bit). The AVX-512 level of [`crate::simd`]
-/// has no AVX-512BW, so LLVM would split its 512-bit registers into 256-bit halves for every
-/// 16-bit add (measured slower); where AVX2 is missing the baseline code runs.
+/// Vector level of the portable column sums (`H` where the x86 kernels of [`x86`] cannot run).
 const INT16_LEVEL: crate::simd::Level = crate::simd::Level::Avx2;
 
+/// One block column of [`InputColumns`]: [`COL_BLOCK`] pixel bytes as `COL_BLOCK / 2` 16-bit
+/// lanes, cache-line aligned (a column never straddles two lines).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub struct Column(pub [u16; LANES]);
+
+impl Default for Column {
+    fn default() -> Self {
+        Column([0; LANES])
+    }
+}
+
 /// The first-layer inputs of P examples (pixel bytes b, seen as `x = 2b − 255`) as columns, in
-/// blocks of [`COL_BLOCK`] examples: block `β`, column `j`, example `β·COL_BLOCK + t` at
-/// `(β · n + j) · COL_BLOCK + t`. The examples past P in the last block are 0 (never read into a
-/// result).
+/// blocks of [`COL_BLOCK`] examples: block `β`, column `j` is the [`Column`] at `β · n + j`; its
+/// lane `16g + k` holds example `β·COL_BLOCK + 32g + k` in its low byte and example
+/// `β·COL_BLOCK + 32g + 16 + k` in its high byte. The examples past P in the last block are 0
+/// (never read into a result).
 #[derive(Clone, Copy, Debug)]
 pub struct InputColumns<'a> {
     n: usize,
     p: usize,
-    x: &'a [u8],
+    x: &'a [Column],
 }
 
 impl<'a> InputColumns<'a> {
@@ -417,21 +453,22 @@ impl<'a> InputColumns<'a> {
     pub const fn blocks(p: usize) -> usize {
         p.div_ceil(COL_BLOCK)
     }
-    /// Bytes needed for P examples of dimension n (saturates instead of overflowing).
+    /// Columns needed for P examples of dimension n (saturates instead of overflowing).
     pub const fn len_for(n: usize, p: usize) -> usize {
-        n.saturating_mul(Self::blocks(p)).saturating_mul(COL_BLOCK)
+        n.saturating_mul(Self::blocks(p))
     }
     /// Lays out `pixels` (P rows of n bytes) as columns in `out` (exactly [`InputColumns::len_for`]).
     ///
     /// Errors: `ZeroLength` for n = 0, `LengthMismatch` for inconsistent lengths.
-    pub fn pack(pixels: &[u8], n: usize, out: &'a mut [u8]) -> Result<InputColumns<'a>> {
+    pub fn pack(pixels: &[u8], n: usize, out: &'a mut [Column]) -> Result<InputColumns<'a>> {
         let p = check_pack(pixels.len(), n, out.len(), Self::len_for)?;
-        out.fill(0);
+        out.fill(Column::default());
         for (mu, px) in pixels.chunks_exact(n).enumerate() {
             let (b, t) = (mu / COL_BLOCK, mu % COL_BLOCK);
-            let block = &mut out[b * n * COL_BLOCK..(b + 1) * n * COL_BLOCK];
-            for (j, &v) in px.iter().enumerate() {
-                block[j * COL_BLOCK + t] = v;
+            let (k, shift) = lane_of(t);
+            let block = &mut out[b * n..(b + 1) * n];
+            for (c, &v) in block.iter_mut().zip(px) {
+                c.0[k] |= u16::from(v) << shift;
             }
         }
         Ok(InputColumns { n, p, x: out })
@@ -439,7 +476,7 @@ impl<'a> InputColumns<'a> {
     /// Wraps columns laid out as by [`InputColumns::pack`].
     ///
     /// Errors: `ZeroLength`, `LengthMismatch`.
-    pub fn new(n: usize, p: usize, x: &'a [u8]) -> Result<Self> {
+    pub fn new(n: usize, p: usize, x: &'a [Column]) -> Result<Self> {
         if n == 0 {
             return Err(ShapeError::ZeroLength);
         }
@@ -459,11 +496,10 @@ impl<'a> InputColumns<'a> {
     pub fn p(&self) -> usize {
         self.p
     }
-    /// The columns of block `b` (n · [`COL_BLOCK`] entries).
+    /// The n columns of block `b`.
     #[inline(always)]
-    fn block(&self, b: usize) -> &'a [u8] {
-        let len = self.n * COL_BLOCK;
-        &self.x[b * len..(b + 1) * len]
+    fn block(&self, b: usize) -> &'a [Column] {
+        &self.x[b * self.n..(b + 1) * self.n]
     }
 }
 
@@ -557,14 +593,14 @@ impl<'a> RowFlips<'a> {
             let fi = &flips[start..k];
             let wrow = w.row(i);
             let wrow = wrow.words();
-            // true ⇔ W_ij = −1 (bit 1).
-            let minus = |j: usize| (wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1 == 1;
+            // 1 ⇔ W_ij = −1 (bit 1).
+            let minus = |j: usize| ((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as usize;
             let col = |f: u32| (u64::from(f) - row0) as usize;
             if 2 * fi.len() > n {
                 negate[i / WORD_BITS] |= 1u64 << (i % WORD_BITS);
                 // σ = −1: the unflipped columns, +1 weights added, −1 weights subtracted.
-                for want_minus in [false, true] {
-                    offsets[2 * i + usize::from(want_minus)] = o as u32;
+                for want_minus in [0, 1] {
+                    offsets[2 * i + want_minus] = o as u32;
                     let mut next = fi.iter().map(|&f| col(f)).peekable();
                     for j in 0..n {
                         if next.peek() == Some(&j) {
@@ -578,15 +614,16 @@ impl<'a> RowFlips<'a> {
                     }
                 }
             } else {
-                // σ = +1: the flipped columns, −1 weights added, +1 weights subtracted.
-                for want_minus in [true, false] {
-                    offsets[2 * i + usize::from(!want_minus)] = o as u32;
+                // σ = +1: the flipped columns, −1 weights added, +1 weights subtracted. Branch-free
+                // (the weights' signs are unpredictable): every column is written, kept or not.
+                for want_minus in [1, 0] {
+                    offsets[2 * i + 1 - want_minus] = o as u32;
                     for &f in fi {
                         let j = col(f);
-                        if minus(j) == want_minus {
-                            cols[o] = j as u32;
-                            o += 1;
+                        if let Some(c) = cols.get_mut(o) {
+                            *c = j as u32;
                         }
+                        o += usize::from(minus(j) == want_minus);
                     }
                 }
             }
@@ -641,7 +678,8 @@ pub struct FirstLayerCache<'a> {
 impl<'a> FirstLayerCache<'a> {
     /// `i32`s of the pre-activation buffer for `rows` units on P examples (saturating).
     pub const fn h_len(rows: usize, p: usize) -> usize {
-        InputColumns::len_for(rows, p)
+        rows.saturating_mul(InputColumns::blocks(p))
+            .saturating_mul(COL_BLOCK)
     }
     /// Computes `H = W₁ x` exactly into `h` (exactly [`FirstLayerCache::h_len`] entries).
     ///
@@ -670,14 +708,7 @@ impl<'a> FirstLayerCache<'a> {
                 got: h.len(),
             });
         }
-        crate::simd::run(
-            INT16_LEVEL,
-            BaseKernel {
-                w: &w,
-                x: &x,
-                h: &mut *h,
-            },
-        );
+        base_with(SumLevel::best(), &w, &x, h);
         Ok(FirstLayerCache { w, x, h })
     }
     /// Units of the layer n₁.
@@ -766,39 +797,42 @@ impl<'a> FirstLayerCache<'a> {
         if p == 0 {
             return Ok(());
         }
-        let tl = if upper.is_empty() {
-            rows * BLOCK_WORDS
-        } else {
-            (rows * BLOCK_WORDS).max(chunked_sign_len(upper))
-        };
-        let (t, rest) = bits[..nb].split_at_mut(tl);
+        let blocks = InputColumns::blocks(p);
+        let h_block = |b: usize| &self.h[b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
         if upper.is_empty() {
-            crate::simd::run(
-                INT16_LEVEL,
-                PerturbedKernel {
-                    cache: self,
-                    flips,
-                    t,
-                    sink: Sink::Decide {
-                        h: &mut ints[..rows * COL_BLOCK],
-                        out,
-                    },
-                },
-            );
+            // The first layer is the output: its pre-activations, block by block, then decisions.
+            let h = &mut ints[..rows * COL_BLOCK];
+            for b in 0..blocks {
+                let (xb, hb) = (self.x.block(b), h_block(b));
+                for (i, hv) in h.chunks_exact_mut(COL_BLOCK).enumerate() {
+                    if let (Some(hv), Some(h0)) = (
+                        hv.first_chunk_mut::<COL_BLOCK>(),
+                        hb[i * COL_BLOCK..].first_chunk::<COL_BLOCK>(),
+                    ) {
+                        *hv = unit_values(xb, flips, i, h0);
+                    }
+                }
+                let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+                decide(
+                    h,
+                    rows,
+                    COL_BLOCK,
+                    &mut out[b * COL_BLOCK..b * COL_BLOCK + valid],
+                )?;
+            }
             return Ok(());
         }
+        let tl = (rows * BLOCK_WORDS).max(chunked_sign_len(upper));
+        let (t, rest) = bits[..nb].split_at_mut(tl);
         let (src, dst) = rest.split_at_mut(rest.len() / 2);
-        crate::simd::run(
-            INT16_LEVEL,
-            PerturbedKernel {
-                cache: self,
-                flips,
-                t,
-                sink: Sink::Pack {
-                    act: &mut src[..p * words_for(rows)],
-                },
-            },
-        );
+        let act = &mut src[..p * words_for(rows)];
+        // Signs of each block, transposed into the activation rows.
+        for b in 0..blocks {
+            let t = &mut t[..rows * BLOCK_WORDS];
+            block_signs(self.x.block(b), flips, h_block(b), t);
+            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+            transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
+        }
         forward_chunked(upper, p, ints, t, src, dst, out)
     }
 
@@ -826,45 +860,93 @@ impl<'a> FirstLayerCache<'a> {
     }
 }
 
-/// Column `j` of a block.
+/// Column `j` of a block (lanes as [`lane_of`]).
 #[inline(always)]
-fn column(xb: &[u8], j: usize) -> Option<&[u8; COL_BLOCK]> {
-    xb.get(j * COL_BLOCK..)?.first_chunk::<COL_BLOCK>()
+fn column(xb: &[Column], j: usize) -> Option<&[u16; LANES]> {
+    xb.get(j).map(|c| &c.0)
 }
 
-/// `acc += Σ_{j∈add} b_j − Σ_{j∈sub} b_j` over one block (pixel columns), exactly: `i16` partial
-/// sums of at most [`I16_TERMS`] added and [`I16_TERMS`] subtracted columns (each in
+/// Wrapping lane sums `(W, H)` of `Σ_{j∈add} − Σ_{j∈sub}` over one block: `W` of the whole lanes,
+/// `H` of their high bytes. At most [`I16_TERMS`] entries in each list keep [`unpack`] exact.
+#[inline(always)]
+fn lane_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> ([u16; LANES], [u16; LANES]) {
+    let (mut w, mut h) = ([0u16; LANES], [0u16; LANES]);
+    for &j in add {
+        if let Some(v) = column(xb, j as usize) {
+            for k in 0..LANES {
+                w[k] = w[k].wrapping_add(v[k]);
+                h[k] = h[k].wrapping_add(v[k] >> 8);
+            }
+        }
+    }
+    for &j in sub {
+        if let Some(v) = column(xb, j as usize) {
+            for k in 0..LANES {
+                w[k] = w[k].wrapping_sub(v[k]);
+                h[k] = h[k].wrapping_sub(v[k] >> 8);
+            }
+        }
+    }
+    (w, h)
+}
+
+/// The per-example sums (example order) of wrapping lane sums whose true values fit `i16`: the
+/// high-byte example of lane L is `H_L`, the low-byte one `W_L − 256 H_L` (both mod 2¹⁶).
+#[inline(always)]
+fn unpack(w: &[u16; LANES], h: &[u16; LANES]) -> [i32; COL_BLOCK] {
+    core::array::from_fn(|t| {
+        let (l, shift) = lane_of(t);
+        if shift == 0 {
+            i32::from(w[l].wrapping_sub(h[l] << 8) as i16)
+        } else {
+            i32::from(h[l] as i16)
+        }
+    })
+}
+
+/// `Σ_{j∈add} b_j − Σ_{j∈sub} b_j` for the examples of one block (example order), exactly: 16-bit
+/// lane sums of at most [`I16_TERMS`] added and [`I16_TERMS`] subtracted columns (each in
 /// [−32 640, 32 640]), widened to `i32`.
 #[inline(always)]
-fn add_columns(xb: &[u8], add: &[u32], sub: &[u32], acc: &mut [i32; COL_BLOCK]) {
+fn column_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> [i32; COL_BLOCK] {
+    if add.len() <= I16_TERMS && sub.len() <= I16_TERMS {
+        let (w, h) = lane_sums(xb, add, sub);
+        return unpack(&w, &h);
+    }
+    let mut acc = [0i32; COL_BLOCK];
     let (mut add, mut sub) = (add, sub);
     while !add.is_empty() || !sub.is_empty() {
         let ka = add.len().min(I16_TERMS);
         let ks = sub.len().min(I16_TERMS);
-        let mut d = [0i16; COL_BLOCK];
-        for &j in &add[..ka] {
-            if let Some(c) = column(xb, j as usize) {
-                for (d, &c) in d.iter_mut().zip(c) {
-                    *d = d.wrapping_add(i16::from(c));
-                }
-            }
-        }
-        for &j in &sub[..ks] {
-            if let Some(c) = column(xb, j as usize) {
-                for (d, &c) in d.iter_mut().zip(c) {
-                    *d = d.wrapping_sub(i16::from(c));
-                }
-            }
-        }
-        for (a, &d) in acc.iter_mut().zip(&d) {
-            *a += i32::from(d);
+        let (w, h) = lane_sums(xb, &add[..ka], &sub[..ks]);
+        for (a, d) in acc.iter_mut().zip(unpack(&w, &h)) {
+            *a += d;
         }
         add = &add[ka..];
         sub = &sub[ks..];
     }
+    acc
 }
 
-/// `H = W₁ x` block by block (run at the best vector level).
+/// `H = W₁ x` (checked shapes) with a chosen kernel: AVX2 for both x86 levels, else portable.
+fn base_with(level: SumLevel, w: &Patterns<'_>, x: &InputColumns<'_>, h: &mut [i32]) {
+    #[cfg(target_arch = "x86_64")]
+    if level != SumLevel::Portable && SumLevel::best() != SumLevel::Portable {
+        let len = w.p() * COL_BLOCK;
+        for (b, hb) in h.chunks_exact_mut(len).enumerate() {
+            // SAFETY: AVX2 was detected on this CPU and OS.
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::base_block(x.block(b), w, hb)
+            };
+        }
+        return;
+    }
+    let _ = level;
+    crate::simd::run(INT16_LEVEL, BaseKernel { w, x, h });
+}
+
+/// `H = W₁ x` block by block (run at [`INT16_LEVEL`]).
 struct BaseKernel<'k, 'a> {
     w: &'k Patterns<'a>,
     x: &'k InputColumns<'a>,
@@ -883,18 +965,20 @@ impl crate::simd::Kernel for BaseKernel<'_, '_> {
                 let wrow = wrow.words();
                 let mut acc = [0i32; COL_BLOCK];
                 for j0 in (0..n).step_by(I16_TERMS) {
-                    let mut d = [0i16; COL_BLOCK];
+                    let (mut sw, mut sh) = ([0u16; LANES], [0u16; LANES]);
                     for j in j0..(j0 + I16_TERMS).min(n) {
-                        // m = 0 for W = +1, −1 for W = −1: (c ^ m) − m = W·c, branch-free.
-                        let m = -(((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as i16);
-                        if let Some(c) = column(xb, j) {
-                            for (d, &c) in d.iter_mut().zip(c) {
-                                *d = d.wrapping_add((i16::from(c) ^ m).wrapping_sub(m));
+                        // m = 0 for W = +1, 0xFFFF for W = −1: (v ^ m) − m = W·v (mod 2¹⁶).
+                        let m = 0u16
+                            .wrapping_sub(((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as u16);
+                        if let Some(v) = column(xb, j) {
+                            for k in 0..LANES {
+                                sw[k] = sw[k].wrapping_add((v[k] ^ m).wrapping_sub(m));
+                                sh[k] = sh[k].wrapping_add(((v[k] >> 8) ^ m).wrapping_sub(m));
                             }
                         }
                     }
-                    for (a, &d) in acc.iter_mut().zip(&d) {
-                        *a += i32::from(d);
+                    for (a, d) in acc.iter_mut().zip(unpack(&sw, &sh)) {
+                        *a += d;
                     }
                 }
                 // Σ_j W_ij x_j = 2 Σ_j W_ij b_j − 255 Σ_j W_ij.
@@ -911,77 +995,461 @@ impl crate::simd::Kernel for BaseKernel<'_, '_> {
     }
 }
 
-/// Where the perturbed first layer goes.
-enum Sink<'k> {
-    /// Packed signs, P rows of n₁ bits (the hidden layers' input).
-    Pack { act: &'k mut [u64] },
-    /// The layer is the output: pre-activations of one block (n₁ × [`COL_BLOCK`]), then decisions.
-    Decide {
-        h: &'k mut [i32],
-        out: &'k mut [i32],
-    },
+/// Bit c of word k set ⇔ `v[64k + c] < 0`.
+#[inline(always)]
+fn sign_bits(v: &[i32; COL_BLOCK], t: &mut [u64]) {
+    for (w, v) in t.iter_mut().zip(v.chunks_exact(WORD_BITS)) {
+        if let Some(v) = v.first_chunk::<WORD_BITS>() {
+            *w = sign_word(v);
+        }
+    }
 }
 
-/// The perturbed first layer, block by block (run at the best vector level).
-struct PerturbedKernel<'k, 'a> {
-    cache: &'k FirstLayerCache<'a>,
-    flips: &'k RowFlips<'k>,
-    /// Signs of one block, n₁ rows of [`BLOCK_WORDS`] words (bit t ⇔ h'_{i, β·COL_BLOCK+t} < 0).
-    t: &'k mut [u64],
-    sink: Sink<'k>,
+/// The perturbed pre-activations of unit i on one block (portable):
+/// h' = σh + 4(Σ_A b − Σ_S b) − 510(|A| − |S|), with σh = (h ^ m) − m. Wrapping: the terms may
+/// leave the i32 range for huge n, the exact result does not.
+#[inline(always)]
+fn unit_values(
+    xb: &[Column],
+    flips: &RowFlips<'_>,
+    i: usize,
+    h: &[i32; COL_BLOCK],
+) -> [i32; COL_BLOCK] {
+    let (neg, add, sub) = flips.row(i);
+    let s = column_sums(xb, add, sub);
+    let m = -i32::from(neg);
+    let c = 510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32));
+    core::array::from_fn(|u| {
+        (h[u] ^ m)
+            .wrapping_sub(m)
+            .wrapping_add(s[u].wrapping_mul(4))
+            .wrapping_sub(c)
+    })
 }
 
-impl crate::simd::Kernel for PerturbedKernel<'_, '_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let PerturbedKernel {
-            cache,
-            flips,
-            t,
-            mut sink,
-        } = self;
-        let (rows, p) = (cache.rows(), cache.p());
-        for b in 0..InputColumns::blocks(p) {
-            let xb = cache.x.block(b);
-            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
-            for i in 0..rows {
-                let (neg, add, sub) = flips.row(i);
-                let mut acc = [0i32; COL_BLOCK];
-                add_columns(xb, add, sub, &mut acc);
-                let hb = &cache.h[(b * rows + i) * COL_BLOCK..][..COL_BLOCK];
-                // h' = σh + 2(Σ_A x − Σ_S x) = σh + 4(Σ_A b − Σ_S b) − 510(|A| − |S|).
-                let s = 1 - 2 * i32::from(neg);
-                let c = 510 * (add.len() as i32 - sub.len() as i32);
-                let mut v = [0i32; COL_BLOCK];
-                for ((v, &h), &a) in v.iter_mut().zip(hb).zip(&acc) {
-                    *v = s * h + 4 * a - c;
-                }
-                match &mut sink {
-                    Sink::Pack { .. } => {
-                        for (word, v) in t[i * BLOCK_WORDS..][..BLOCK_WORDS]
-                            .iter_mut()
-                            .zip(v.chunks_exact(WORD_BITS))
-                        {
-                            if let Some(v) = v.first_chunk::<WORD_BITS>() {
-                                *word = sign_word(v);
-                            }
-                        }
-                    }
-                    Sink::Decide { h, .. } => {
-                        h[i * COL_BLOCK..][..COL_BLOCK].copy_from_slice(&v);
-                    }
+/// The sign masks of every unit on one block (`hb`: the block's `H`, rows × [`COL_BLOCK`]) into
+/// `t` ([`BLOCK_WORDS`] words per unit). AVX-512BW or AVX2 where the CPU has it, else portable;
+/// identical results.
+fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
+    block_signs_with(SumLevel::best(), xb, flips, hb, t);
+}
+
+/// The kernels of the column sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SumLevel {
+    /// Portable code (run at the baseline target).
+    Portable,
+    /// x86-64 AVX2.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx2,
+    /// x86-64 AVX-512F + BW.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    Avx512,
+}
+
+impl SumLevel {
+    /// The fastest kernel this CPU runs (detections cached).
+    fn best() -> SumLevel {
+        #[cfg(target_arch = "x86_64")]
+        return x86::level();
+        #[cfg(not(target_arch = "x86_64"))]
+        SumLevel::Portable
+    }
+    /// Whether this CPU runs `self`.
+    #[cfg(test)]
+    fn is_available(self) -> bool {
+        matches!(
+            (self, SumLevel::best()),
+            (SumLevel::Portable, _) | (_, SumLevel::Avx512) | (SumLevel::Avx2, SumLevel::Avx2)
+        )
+    }
+}
+
+/// [`block_signs`] with a chosen kernel (one the CPU runs; otherwise the portable code runs).
+fn block_signs_with(
+    level: SumLevel,
+    xb: &[Column],
+    flips: &RowFlips<'_>,
+    hb: &[i32],
+    t: &mut [u64],
+) {
+    let level = if level == SumLevel::Avx512 && SumLevel::best() != SumLevel::Avx512 {
+        SumLevel::best()
+    } else if level == SumLevel::Avx2 && SumLevel::best() == SumLevel::Portable {
+        SumLevel::Portable
+    } else {
+        level
+    };
+    #[cfg(target_arch = "x86_64")]
+    match level {
+        SumLevel::Avx512 => {
+            // SAFETY: AVX-512F/BW were detected on this CPU and OS.
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::block_signs512(xb, flips, hb, t)
+            };
+            return;
+        }
+        SumLevel::Avx2 => {
+            // SAFETY: AVX2 was detected on this CPU and OS.
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::block_signs(xb, flips, hb, t)
+            };
+            return;
+        }
+        SumLevel::Portable => {}
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = level;
+    for (i, (w, h)) in t
+        .chunks_exact_mut(BLOCK_WORDS)
+        .zip(hb.chunks_exact(COL_BLOCK))
+        .enumerate()
+    {
+        if let Some(h) = h.first_chunk::<COL_BLOCK>() {
+            sign_bits(&unit_values(xb, flips, i, h), w);
+        }
+    }
+}
+
+/// The AVX2 column sums ([`GROUPS`] 256-bit vectors per block column). Every function has
+/// `#[target_feature(enable = "avx2")]`; the entry points run only after
+/// [`crate::simd::Level::Avx2`] was detected, which is the safety argument of every call. Vector
+/// loads and stores take `&[u16; 16]` / `&[i32; 8]` references (in bounds by construction).
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod x86 {
+    use super::{
+        Column, Patterns, RowFlips, SumLevel, BLOCK_WORDS, COL_BLOCK, GROUPS, I16_TERMS, WORD_BITS,
+    };
+    use core::arch::x86_64::*;
+
+    /// Units between the `H` rows being prefetched and the ones being used.
+    const PREFETCH_UNITS: usize = 4;
+
+    /// The widest kernel this CPU runs (the detections are cached).
+    pub(super) fn level() -> SumLevel {
+        if crate::simd::Level::Avx2.is_available() {
+            if crate::simd::Level::Avx512.is_available() && avx512bw() {
+                SumLevel::Avx512
+            } else {
+                SumLevel::Avx2
+            }
+        } else {
+            SumLevel::Portable
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn avx512bw() -> bool {
+        std::is_x86_feature_detected!("avx512bw")
+    }
+
+    #[cfg(not(feature = "std"))]
+    fn avx512bw() -> bool {
+        // Only asked after AVX-512F was found (so CPUID leaf 7 exists and the OS saves the ZMM
+        // state): AVX-512BW is CPUID.(EAX=7, ECX=0):EBX bit 30.
+        __cpuid_count(7, 0).ebx & (1 << 30) != 0
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load32(c: &[u16; 32]) -> __m512i {
+        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
+        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn load16i(c: &[i32; 16]) -> __m512i {
+        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
+        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+    }
+
+    /// 512-bit vectors per block column.
+    const ZGROUPS: usize = GROUPS / 2;
+
+    /// As [`lane_sums`] with 512-bit vectors (two 256-bit groups each, same layout).
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn lane_sums512(
+        xc: &[Column],
+        add: &[u32],
+        sub: &[u32],
+    ) -> ([__m512i; ZGROUPS], [__m512i; ZGROUPS]) {
+        let mut w = [_mm512_setzero_si512(); ZGROUPS];
+        let mut h = w;
+        for &j in add {
+            if let Some(c) = xc.get(j as usize) {
+                let (v, _) = c.0.as_chunks::<32>();
+                for z in 0..ZGROUPS {
+                    let v = load32(&v[z]);
+                    w[z] = _mm512_add_epi16(w[z], v);
+                    h[z] = _mm512_add_epi16(h[z], _mm512_srli_epi16::<8>(v));
                 }
             }
-            match &mut sink {
-                Sink::Pack { act } => {
-                    transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
+        }
+        for &j in sub {
+            if let Some(c) = xc.get(j as usize) {
+                let (v, _) = c.0.as_chunks::<32>();
+                for z in 0..ZGROUPS {
+                    let v = load32(&v[z]);
+                    w[z] = _mm512_sub_epi16(w[z], v);
+                    h[z] = _mm512_sub_epi16(h[z], _mm512_srli_epi16::<8>(v));
                 }
-                Sink::Decide { h, out } => {
-                    let o = &mut out[b * COL_BLOCK..b * COL_BLOCK + valid];
-                    // Cannot fail: the block holds rows × COL_BLOCK pre-activations.
-                    let _ = decide(h, rows, COL_BLOCK, o);
+            }
+        }
+        (w, h)
+    }
+
+    /// As [`add_sums`] with 512-bit vectors: examples 16q … 16q + 15 in `acc[q]`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn add_sums512(acc: &mut [__m512i; COL_BLOCK / 16], xc: &[Column], add: &[u32], sub: &[u32]) {
+        let (mut add, mut sub) = (add, sub);
+        loop {
+            let ka = add.len().min(I16_TERMS);
+            let ks = sub.len().min(I16_TERMS);
+            let (w, h) = lane_sums512(xc, &add[..ka], &sub[..ks]);
+            for (z, (w, h)) in w.into_iter().zip(h).enumerate() {
+                // Lanes 0..16 are group 2z, lanes 16..32 group 2z + 1 (as in the 256-bit code).
+                let lo = _mm512_sub_epi16(w, _mm512_slli_epi16::<8>(h));
+                let q = [
+                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(lo)),
+                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(h)),
+                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(lo)),
+                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(h)),
+                ];
+                for (a, q) in acc[4 * z..4 * z + 4].iter_mut().zip(q) {
+                    *a = _mm512_add_epi32(*a, q);
                 }
+            }
+            add = &add[ka..];
+            sub = &sub[ks..];
+            if add.is_empty() && sub.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// The sign words of a unit-major block of products (`cnt` per unit, `cnt.div_ceil(64)` words
+    /// per unit in `t`): bit c of word k of unit i ⇔ `h[i·cnt + 64k + c] < 0` (bits past `cnt`
+    /// are 0), as the portable loop of `SignChunk`.
+    #[target_feature(enable = "avx512f")]
+    pub(super) fn sign_words512(h: &[i32], cnt: usize, t: &mut [u64]) {
+        let kw = cnt.div_ceil(WORD_BITS);
+        let zero = _mm512_setzero_si512();
+        for (hr, tw) in h.chunks_exact(cnt).zip(t.chunks_exact_mut(kw)) {
+            let (full, tail) = hr.as_chunks::<WORD_BITS>();
+            for (w, v) in tw.iter_mut().zip(full) {
+                let (q, _) = v.as_chunks::<16>();
+                let mut m = 0u64;
+                for (k, q) in q.iter().enumerate() {
+                    m |= u64::from(_mm512_cmplt_epi32_mask(load16i(q), zero)) << (16 * k);
+                }
+                *w = m;
+            }
+            if let Some(w) = tw.get_mut(full.len()) {
+                *w = tail
+                    .iter()
+                    .enumerate()
+                    .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c));
+            }
+        }
+    }
+
+    /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn block_signs512(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
+        for (i, (w, h)) in t
+            .chunks_exact_mut(BLOCK_WORDS)
+            .zip(hb.chunks_exact(COL_BLOCK))
+            .enumerate()
+        {
+            if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
+                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
+                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
+                }
+            }
+            let (neg, add, sub) = flips.row(i);
+            let mut s = [_mm512_setzero_si512(); COL_BLOCK / 16];
+            add_sums512(&mut s, xb, add, sub);
+            let m = _mm512_set1_epi32(-i32::from(neg));
+            let c = _mm512_set1_epi32(
+                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
+            );
+            let (h, _) = h.as_chunks::<16>();
+            for (k, w) in w.iter_mut().enumerate() {
+                let mut bits = 0u64;
+                for q in 0..WORD_BITS / 16 {
+                    let (s, h) = (s[4 * k + q], &h[4 * k + q]);
+                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
+                    let hv = _mm512_sub_epi32(_mm512_xor_si512(load16i(h), m), m);
+                    let v = _mm512_sub_epi32(_mm512_add_epi32(hv, _mm512_slli_epi32::<2>(s)), c);
+                    let mask = _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512());
+                    bits |= u64::from(mask) << (16 * q);
+                }
+                *w = bits;
+            }
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load16(c: &[u16; 16]) -> __m256i {
+        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
+        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn load8(c: &[i32; 8]) -> __m256i {
+        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
+        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn store8(c: &mut [i32; 8], v: __m256i) {
+        // SAFETY: `c` is a valid reference to 32 writable bytes; `storeu` has no alignment need.
+        unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), v) }
+    }
+
+    /// The vectors of one block column.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn vectors(c: &Column) -> [__m256i; GROUPS] {
+        let (v, _) = c.0.as_chunks::<16>();
+        core::array::from_fn(|g| load16(&v[g]))
+    }
+
+    /// Wrapping lane sums `(W, H)` of `Σ_add − Σ_sub` (lists of at most [`I16_TERMS`]) over the
+    /// block columns `xc`. Indices past the block are skipped (never the case for a built
+    /// [`RowFlips`]).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn lane_sums(
+        xc: &[Column],
+        add: &[u32],
+        sub: &[u32],
+    ) -> ([__m256i; GROUPS], [__m256i; GROUPS]) {
+        let mut w = [_mm256_setzero_si256(); GROUPS];
+        let mut h = w;
+        for &j in add {
+            if let Some(c) = xc.get(j as usize) {
+                for (g, v) in vectors(c).into_iter().enumerate() {
+                    w[g] = _mm256_add_epi16(w[g], v);
+                    h[g] = _mm256_add_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                }
+            }
+        }
+        for &j in sub {
+            if let Some(c) = xc.get(j as usize) {
+                for (g, v) in vectors(c).into_iter().enumerate() {
+                    w[g] = _mm256_sub_epi16(w[g], v);
+                    h[g] = _mm256_sub_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                }
+            }
+        }
+        (w, h)
+    }
+
+    /// `acc += Σ_add − Σ_sub` per example as `i32` (examples 8q … 8q + 7 in `acc[q]`), any list
+    /// lengths (chunks of [`I16_TERMS`]).
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    fn add_sums(acc: &mut [__m256i; COL_BLOCK / 8], xc: &[Column], add: &[u32], sub: &[u32]) {
+        let (mut add, mut sub) = (add, sub);
+        loop {
+            let ka = add.len().min(I16_TERMS);
+            let ks = sub.len().min(I16_TERMS);
+            let (w, h) = lane_sums(xc, &add[..ka], &sub[..ks]);
+            for (g, (w, h)) in w.into_iter().zip(h).enumerate() {
+                // Examples 32g + 0..16: W − 256 H; examples 32g + 16..32: H (exact as i16).
+                let lo = _mm256_sub_epi16(w, _mm256_slli_epi16::<8>(h));
+                let q = [
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(h)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(h)),
+                ];
+                for (a, q) in acc[4 * g..4 * g + 4].iter_mut().zip(q) {
+                    *a = _mm256_add_epi32(*a, q);
+                }
+            }
+            add = &add[ka..];
+            sub = &sub[ks..];
+            if add.is_empty() && sub.is_empty() {
+                return;
+            }
+        }
+    }
+
+    /// As the portable [`super::block_signs`].
+    #[target_feature(enable = "avx2")]
+    pub(super) fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
+        for (i, (w, h)) in t
+            .chunks_exact_mut(BLOCK_WORDS)
+            .zip(hb.chunks_exact(COL_BLOCK))
+            .enumerate()
+        {
+            // `H` streams from memory: fetch a later unit's rows while this one sums its columns.
+            if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
+                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
+                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
+                }
+            }
+            let (neg, add, sub) = flips.row(i);
+            let mut s = [_mm256_setzero_si256(); COL_BLOCK / 8];
+            add_sums(&mut s, xb, add, sub);
+            let m = _mm256_set1_epi32(-i32::from(neg));
+            let c = _mm256_set1_epi32(
+                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
+            );
+            let (h, _) = h.as_chunks::<8>();
+            for (k, w) in w.iter_mut().enumerate() {
+                let mut bits = 0u64;
+                for q in 0..WORD_BITS / 8 {
+                    let (s, h) = (s[8 * k + q], &h[8 * k + q]);
+                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
+                    let hv = _mm256_sub_epi32(_mm256_xor_si256(load8(h), m), m);
+                    let v = _mm256_sub_epi32(_mm256_add_epi32(hv, _mm256_slli_epi32::<2>(s)), c);
+                    let mask = _mm256_movemask_ps(_mm256_castsi256_ps(v)) as u32;
+                    bits |= u64::from(mask) << (8 * q);
+                }
+                *w = bits;
+            }
+        }
+    }
+
+    /// `H = W₁ x` on one block (`hb`: rows × [`COL_BLOCK`]): per row, chunks of [`I16_TERMS`]
+    /// columns split (branch-free) into the +1 and −1 weights.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn base_block(xb: &[Column], w: &Patterns<'_>, hb: &mut [i32]) {
+        let n = w.n();
+        let (mut plus, mut minus) = ([0u32; I16_TERMS], [0u32; I16_TERMS]);
+        for (i, hv) in hb.chunks_exact_mut(COL_BLOCK).enumerate() {
+            let wrow = w.row(i);
+            let wrow = wrow.words();
+            let mut acc = [_mm256_setzero_si256(); COL_BLOCK / 8];
+            for j0 in (0..n).step_by(I16_TERMS) {
+                let (mut np, mut nm) = (0usize, 0usize);
+                for j in j0..(j0 + I16_TERMS).min(n) {
+                    let bit = ((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as usize;
+                    minus[nm] = j as u32;
+                    plus[np] = j as u32;
+                    nm += bit;
+                    np += 1 - bit;
+                }
+                add_sums(&mut acc, xb, &plus[..np], &minus[..nm]);
+            }
+            // Σ_j W_ij x_j = 2 Σ_j W_ij b_j − 255 Σ_j W_ij.
+            let nminus: u32 = wrow.iter().map(|w| w.count_ones()).sum();
+            let c = _mm256_set1_epi32(255 * (n as i32 - 2 * nminus as i32));
+            let (hv, _) = hv.as_chunks_mut::<8>();
+            for (a, h) in acc.iter().zip(hv) {
+                store8(h, _mm256_sub_epi32(_mm256_slli_epi32::<1>(*a), c));
             }
         }
     }
@@ -1098,6 +1566,16 @@ impl crate::simd::Kernel for SignChunk<'_> {
     #[inline(always)]
     fn run(self) {
         let kw = self.cnt.div_ceil(WORD_BITS);
+        #[cfg(target_arch = "x86_64")]
+        if SumLevel::best() == SumLevel::Avx512 {
+            // SAFETY: AVX-512F was detected on this CPU and OS.
+            #[allow(unsafe_code)]
+            unsafe {
+                x86::sign_words512(self.h, self.cnt, self.t)
+            };
+            transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
+            return;
+        }
         for (i, hr) in self.h.chunks_exact(self.cnt).enumerate() {
             for (k, word) in self.t[i * kw..(i + 1) * kw].iter_mut().enumerate() {
                 let part = &hr[k * WORD_BITS..];
@@ -1164,14 +1642,15 @@ mod tests {
         }
     }
 
-    /// The i16 partial sums at their worst case: columns of 255 added (or subtracted) and columns
-    /// of 0 on the other side, for list lengths around the 128-term chunk.
+    /// The 16-bit lane sums at their worst case: columns of 255 added (or subtracted) and columns
+    /// of 0 on the other side, for list lengths around the 128-term chunk, and a column whose two
+    /// halves differ (examples k and 16 + k share a lane).
     #[test]
     fn column_sums_are_exact_at_the_i16_limit() {
         let n = 700;
-        let mut xb = vec![0u8; n * COL_BLOCK];
+        let mut xb = vec![Column::default(); n];
         for j in (0..n).filter(|j| j % 3 != 0) {
-            xb[j * COL_BLOCK..(j + 1) * COL_BLOCK].fill(255);
+            xb[j] = Column([0xFFFF; LANES]);
         }
         let full: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 0).collect();
         let empty: Vec<u32> = (0..n as u32).filter(|j| j % 3 == 0).collect();
@@ -1184,14 +1663,34 @@ mod tests {
             (300, 200),
             (0, 0),
         ] {
-            let mut acc = [5i32; COL_BLOCK];
-            add_columns(&xb, &full[..na], &empty[..ns], &mut acc);
+            let s = column_sums(&xb, &full[..na], &empty[..ns]);
+            assert!(s.iter().all(|&a| a == 255 * na as i32), "+{na} −{ns} terms");
+            let s = column_sums(&xb, &empty[..ns], &full[..na]);
             assert!(
-                acc.iter().all(|&a| a == 5 + 255 * na as i32),
-                "+{na} −{ns} terms"
+                s.iter().all(|&a| a == -255 * na as i32),
+                "+{ns} −{na} terms"
             );
-            add_columns(&xb, &empty[..ns], &full[..na], &mut acc);
-            assert!(acc.iter().all(|&a| a == 5), "+{ns} −{na} terms");
+        }
+        // Example t of column 0 holds t · 8 − 1 (mod 256), of column 1 200.
+        let mut xb = vec![Column::default(); 2];
+        for t in 0..COL_BLOCK {
+            let b = u16::from((t * 8).wrapping_sub(1) as u8);
+            let (l, shift) = lane_of(t);
+            xb[0].0[l] |= b << shift;
+            xb[1].0[l] |= 200 << shift;
+        }
+        for reps in [1usize, 100, 128, 129, 300] {
+            let add = vec![0u32; reps];
+            let sub = vec![1u32; reps / 2];
+            let s = column_sums(&xb, &add, &sub);
+            for (t, &v) in s.iter().enumerate() {
+                let b = i32::from((t * 8).wrapping_sub(1) as u8);
+                assert_eq!(
+                    v,
+                    reps as i32 * b - (reps / 2) as i32 * 200,
+                    "t {t} reps {reps}"
+                );
+            }
         }
     }
 
@@ -1216,6 +1715,82 @@ mod tests {
             .zip(words)
             .map(|(s, w)| Patterns::new(s[0], s[1], w).unwrap())
             .collect()
+    }
+
+    /// Every column-sum kernel this CPU runs (portable, AVX2, AVX-512BW) gives the same `H` (equal
+    /// to a direct i32 sum) and the same sign words, bit for bit: random layers, widths across the
+    /// 128-term chunks, P not a multiple of the block, flip probabilities from 0 to 1.
+    #[test]
+    fn every_kernel_gives_the_same_signs() {
+        let mut rng = rng_from_seed(77);
+        let levels: Vec<SumLevel> = [SumLevel::Portable, SumLevel::Avx2, SumLevel::Avx512]
+            .into_iter()
+            .filter(|l| l.is_available())
+            .collect();
+        for (n, rows, p) in [(1, 3, 5), (37, 70, 131), (300, 9, 257), (785, 65, 129)] {
+            let pixels: Vec<u8> = (0..p * n)
+                .map(|_| match rng.next_u32() % 4 {
+                    0 => 0,
+                    1 => 255,
+                    _ => rng.next_u32() as u8,
+                })
+                .collect();
+            let w = random_layers(&[n, rows], &mut rng).remove(0);
+            let w0 = Patterns::new(n, rows, &w).unwrap();
+            let mut xs = vec![Column::default(); InputColumns::len_for(n, p)];
+            let x = InputColumns::pack(&pixels, n, &mut xs).unwrap();
+            let hs: Vec<Vec<i32>> = levels
+                .iter()
+                .map(|&l| {
+                    let mut h = vec![0; FirstLayerCache::h_len(rows, p)];
+                    base_with(l, &w0, &x, &mut h);
+                    h
+                })
+                .collect();
+            let wpr = words_for(n);
+            for (mu, px) in pixels.chunks_exact(n).enumerate() {
+                for i in 0..rows {
+                    let want: i32 = (0..n)
+                        .map(|j| {
+                            let x = 2 * i32::from(px[j]) - 255;
+                            if (w[i * wpr + j / 64] >> (j % 64)) & 1 == 1 {
+                                -x
+                            } else {
+                                x
+                            }
+                        })
+                        .sum();
+                    let (b, t) = (mu / COL_BLOCK, mu % COL_BLOCK);
+                    assert_eq!(hs[0][(b * rows + i) * COL_BLOCK + t], want);
+                }
+            }
+            for (l, h) in levels.iter().zip(&hs) {
+                assert_eq!(h, &hs[0], "H of {l:?}");
+            }
+            for &pf in &[0.0, 0.002, 0.1, 0.5, 0.7, 1.0] {
+                let flips: Vec<u32> = (0..(n * rows) as u32)
+                    .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
+                    .collect();
+                let mut off = vec![0u32; RowFlips::offsets_len(rows)];
+                let mut cols = vec![0u32; flips.len()];
+                let mut neg = vec![0u64; RowFlips::negate_len(rows)];
+                let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
+                for b in 0..InputColumns::blocks(p) {
+                    let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
+                    let words: Vec<Vec<u64>> = levels
+                        .iter()
+                        .map(|&l| {
+                            let mut t = vec![0u64; rows * BLOCK_WORDS];
+                            block_signs_with(l, x.block(b), &rf, hb, &mut t);
+                            t
+                        })
+                        .collect();
+                    for (l, t) in levels.iter().zip(&words) {
+                        assert_eq!(t, &words[0], "{l:?} n {n} P {p} p {pf} block {b}");
+                    }
+                }
+            }
+        }
     }
 
     /// Plain predictions of the packed evaluation (the reference of the incremental one).
@@ -1273,7 +1848,7 @@ mod tests {
                     }
                 }
             }
-            let mut xs = vec![0u8; InputColumns::len_for(n0, p)];
+            let mut xs = vec![Column::default(); InputColumns::len_for(n0, p)];
             let x = InputColumns::pack(&pixels, n0, &mut xs).unwrap();
             let mut hs = vec![0i32; FirstLayerCache::h_len(arch[1], p)];
             let w0 = Patterns::new(n0, arch[1], &base[0]).unwrap();
@@ -1356,10 +1931,10 @@ mod tests {
             Err(ShapeError::LengthMismatch { .. })
         ));
         let pixels = vec![7u8; 70 * 3];
-        let mut xs = vec![0u8; InputColumns::len_for(70, 3)];
+        let mut xs = vec![Column::default(); InputColumns::len_for(70, 3)];
         assert!(InputColumns::pack(&pixels[1..], 70, &mut xs).is_err());
         let x = InputColumns::pack(&pixels, 70, &mut xs).unwrap();
-        let short = vec![0u8; InputColumns::len_for(70, 3) - 1];
+        let short = vec![Column::default(); InputColumns::len_for(70, 3) - 1];
         assert!(matches!(
             InputColumns::new(70, 3, &short),
             Err(ShapeError::LengthMismatch { .. })

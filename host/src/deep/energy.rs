@@ -7,7 +7,7 @@
 use crate::deep::net::{count_errors, BinaryNet, PackedData, PackedNet};
 use crate::error::{Error, Result};
 use flatmin_core::bits::{words_for, Patterns, WORD_BITS};
-use flatmin_core::network::{FirstLayerCache, InputColumns, RowFlips};
+use flatmin_core::network::{Column, FirstLayerCache, InputColumns, RowFlips};
 use flatmin_core::rng::{derive_seed, rng_from_seed, uniform, Rng};
 use rayon::prelude::*;
 
@@ -63,7 +63,7 @@ pub fn local_energy(
     let pats = base.patterns()?;
     let (n0, n1, p_all) = (net.arch[0], net.arch[1], data.len());
     let pixels = data.pixels();
-    let mut xs = vec![0u8; InputColumns::len_for(n0, p_all)];
+    let mut xs = vec![Column::default(); InputColumns::len_for(n0, p_all)];
     let x = InputColumns::pack(&pixels, n0, &mut xs)?;
     drop(pixels);
     let mut hs = vec![0i32; FirstLayerCache::h_len(n1, p_all)];
