@@ -414,3 +414,60 @@ fn host_cpr_uses_the_scaled_default_rate() {
     let r2 = solve(&inst, &other, seed).unwrap();
     assert_ne!((r2.sweeps, fnv1a(&r2.words)), (got.1, got.2));
 }
+
+/// Issue 12 leftover: SBPI and CP+R "loop" on tiny instances (N = 3 and 5, P = 2). They do not
+/// hang: each run ends after `max_sweeps` presentations with an honest failure, although the
+/// instances are solvable (checked here by enumerating all 2^N configurations). The cause is the
+/// rule, not a bug: two synapses whose gauged columns agree up to a sign σ (ξ^μ_j = σ ξ^μ_i for
+/// every μ) receive the same clipped-perceptron step, the same reinforcement and the same
+/// metaplastic step, so once clipping has made σ h_i = h_j they stay equal forever; with P = 2
+/// there are only two column classes, and every solution needs two synapses of one class to
+/// differ. The test checks that end state (every class synchronized) and that the run used all its
+/// sweeps and no more.
+#[test]
+fn sbpi_and_cpr_end_unsolved_on_tiny_tied_instances() {
+    for (n, alpha, seed) in [(3usize, 0.6667, 1u64), (5, 0.4, 1)] {
+        let (p, xi) = random_instance(n, alpha, seed);
+        assert_eq!(p, 2);
+        let pats = Patterns::new(n, p, &xi).unwrap();
+        // Solvable: some configuration has every stability ≥ 1 (N odd, κ = 0).
+        let solutions = (0u64..1 << n)
+            .filter(|&bits| {
+                (0..p).all(|mu| {
+                    (0..n)
+                        .map(|i| {
+                            let w = if (bits >> i) & 1 == 1 { -1 } else { 1 };
+                            w * i32::from(pats.get(mu, i))
+                        })
+                        .sum::<i32>()
+                        > 0
+                })
+            })
+            .count();
+        assert!(solutions > 0, "N = {n}: the instance is solvable");
+        for solver in [
+            Solver::Sbpi(SbpiParams::default()),
+            Solver::Cpr(SbpiParams::cpr_default(n, p)),
+        ] {
+            let r = run(solver, n, alpha, 0.0, seed);
+            assert!(!r.out.solved, "{solver:?} N = {n}: {:?}", r.out);
+            assert_eq!(r.out.sweeps, 10_000, "{solver:?}: max_sweeps, then stop");
+            assert_eq!(r.out.steps, 10_000 * p as u64);
+            // Tied synapses (columns equal up to σ) end with σ h_i = h_j.
+            for i in 0..n {
+                for j in i + 1..n {
+                    let sigma = i32::from(pats.get(0, i)) * i32::from(pats.get(0, j));
+                    if (0..p).all(|mu| {
+                        i32::from(pats.get(mu, j)) == sigma * i32::from(pats.get(mu, i))
+                    }) {
+                        assert_eq!(
+                            sigma * i32::from(r.hidden[i]),
+                            i32::from(r.hidden[j]),
+                            "{solver:?} N = {n}: synapses {i}, {j} tied"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

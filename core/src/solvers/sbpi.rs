@@ -66,6 +66,18 @@
 //! The 50 % points at N = 1001 are α ≈ 0.74 (SBPI) and ≈ 0.73–0.74 (CP+R), at or above the
 //! literature's α ≈ 0.65–0.7 for N ~ 10³ (PNAS 2007 for SBPI; the spec's recollection for CP+R,
 //! whose 2009 paper studies generalization, not storage).
+//!
+//! **Tiny instances (N = 3, 5 with P = 2) end unsolved, by design of the rules.** Two synapses i, j
+//! whose gauged columns agree up to a sign σ (ξ^μ_j = σ ξ^μ_i for every μ) receive identical
+//! updates from all three rules (the clipped-perceptron step adds 2ξ^μ to both, the reinforcement
+//! and the metaplastic step depend only on the sign of h and on ξ), so once clipping has made
+//! σ h_i = h_j they never differ again. With P = 2 there are only two column classes up to sign,
+//! and the solutions of such instances need two synapses of one class to differ, so the run cycles
+//! among non-solutions (e.g. N = 3, seeds 1–4, 7–10 of `flatmin instance gen --n 3 --alpha 0.67`
+//! all have solutions). It is not a hang: the run stops after `max_sweeps` sweeps (10⁴ sweeps of 2
+//! presentations, well under a millisecond) and reports the failure (`solved: false`, the errors
+//! left); tests/solvers.rs `sbpi_and_cpr_end_unsolved_on_tiny_tied_instances` pins that end state.
+//! At N ~ 10³ and P ~ N, two equal columns have probability ~ N²·2^−P, so the effect is absent.
 
 use super::{evaluate, SolverOutcome};
 use crate::bits::{dot_words, SpinsMut};
