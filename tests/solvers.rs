@@ -269,6 +269,7 @@ fn cpr_errors_only_rule_freezes_with_one_error() {
         theta_m: 0,
         p_s: 0.003,
         max_sweeps: 300,
+        stall_sweeps: 0,
         ..SbpiParams::default()
     };
     for seed in [1001u64, 1004] {
@@ -457,9 +458,9 @@ fn sbpi_and_cpr_end_unsolved_on_tiny_tied_instances() {
             for i in 0..n {
                 for j in i + 1..n {
                     let sigma = i32::from(pats.get(0, i)) * i32::from(pats.get(0, j));
-                    if (0..p).all(|mu| {
-                        i32::from(pats.get(mu, j)) == sigma * i32::from(pats.get(mu, i))
-                    }) {
+                    if (0..p)
+                        .all(|mu| i32::from(pats.get(mu, j)) == sigma * i32::from(pats.get(mu, i)))
+                    {
                         assert_eq!(
                             sigma * i32::from(r.hidden[i]),
                             i32::from(r.hidden[j]),
@@ -469,5 +470,53 @@ fn sbpi_and_cpr_end_unsolved_on_tiny_tied_instances() {
                 }
             }
         }
+    }
+}
+
+/// Diagnosis of the residual CP+R freeze (issue 12 leftovers, item 4; run with `--ignored
+/// --nocapture`): a frozen run of the capacity study at N = 1001, α = 0.6 (instance seed
+/// 15878189183306591099 of `capacity --n 1001 --alphas 0.6,0.65,0.7 --samples 24 --seed 100`),
+/// stopped after increasing numbers of sweeps: errors, hidden states at the bound, and the
+/// stabilities at the edge.
+#[test]
+#[ignore]
+fn cpr_frozen_run_diagnosis() {
+    let (n, alpha, seed) = (1001usize, 0.6, 15_878_189_183_306_591_099u64);
+    let p = random_instance(n, alpha, seed).0;
+    let hmax = 2 * i32::from(SbpiParams::auto_k(n)) - 1;
+    for (stall_sweeps, max_sweeps) in [0usize, SbpiParams::CPR_STALL_SWEEPS]
+        .into_iter()
+        .flat_map(|st| [50usize, 100, 200, 400, 1000, 3000, 10_000].map(|m| (st, m)))
+    {
+        let params = SbpiParams {
+            max_sweeps,
+            stall_sweeps,
+            ..SbpiParams::cpr_default(n, p)
+        };
+        let r = run(Solver::Cpr(params), n, alpha, 0.0, seed);
+        let at_bound = r
+            .hidden
+            .iter()
+            .filter(|h| i32::from(h.abs()) == hmax)
+            .count();
+        let (xi_p, xi) = random_instance(n, alpha, seed);
+        let pats = Patterns::new(n, xi_p, &xi).unwrap();
+        let inst = Instance::new(pats, 0.0).unwrap();
+        let mut s = vec![0i32; p];
+        inst.stabilities(&flatmin_core::bits::Spins::new(n, &r.w).unwrap(), &mut s)
+            .unwrap();
+        let neg: Vec<i32> = s.iter().copied().filter(|&x| x < 0).collect();
+        let edge = s.iter().filter(|&&x| x == 1).count();
+        let mean_abs = r.hidden.iter().map(|h| f64::from(h.abs())).sum::<f64>() / n as f64;
+        eprintln!(
+            "stall {stall_sweeps} sweeps {:>5}: solved {} errors {} (stabilities {neg:?}), barely \
+             correct (s = 1) {edge}, hidden at ±{hmax}: {at_bound}/{n}, mean |h| {mean_abs:.1}, \
+             p_s = {:.5}, p_s·P = {:.2}",
+            r.out.sweeps,
+            r.out.solved,
+            r.out.errors,
+            params.p_s,
+            params.p_s * p as f64
+        );
     }
 }

@@ -1,9 +1,7 @@
 //! `flatmin theory committee …`, `flatmin theory fp-1rsb`, `flatmin theory sbp …`: the extensions of the
 //! replica theory (THEORY §S4 1RSB check, §S5 tree committee machine, §S6 symmetric binary perceptron).
 
-use super::theory_perceptron::{
-    check_alpha, columnar, parse_d_range, scan_err, set_missing, warn,
-};
+use super::theory_perceptron::{check_alpha, columnar, parse_d_range, scan_err, set_missing, warn};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::roots::SolveOptions;
@@ -12,6 +10,9 @@ use flatmin_core::theory::franz_parisi::{FpError, FpQuadratureFast};
 use flatmin_core::theory::one_rsb::{self, FastQuad, OneRsbError, Problem};
 use flatmin_core::theory::rs::RsError;
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
+use flatmin_host::experiments::theory_reasons::{
+    no_committee_rs_reason, no_fp_reason, KAPPA_MAX_RANGE,
+};
 use serde_json::json;
 
 /// Commands of this family.
@@ -290,10 +291,7 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                     set_missing(
                         &mut v,
                         &["s", "q", "qhat"],
-                        &format!(
-                            "{e}: the RS entropy is -infinity there (no kappa-solutions at alpha = {})",
-                            a.alpha
-                        ),
+                        &no_committee_rs_reason(a.alpha, &e),
                     );
                     return emit(g, v);
                 }
@@ -315,7 +313,7 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
             check_alpha(a.alpha)?;
             let act: Activation = a.act.into();
             let k = committee::kappa_max(&quad.rs, act, a.alpha).map_err(|e| {
-                scan_err(e, "--alpha", a.alpha, "kappa_max(alpha)", "-20 <= kappa <= 20")
+                scan_err(e, "--alpha", a.alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
             })?;
             emit(
                 g,
@@ -347,8 +345,9 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                 .zip(&out)
                 .map(|(d, r)| match r {
                     Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
-                    Err(e) if e.does_not_exist() => json!({"d": d, "s_fp": null,
-                        "s_fp_reason": format!("the Franz-Parisi entropy does not exist: {e}")}),
+                    Err(e) if e.does_not_exist() => {
+                        json!({"d": d, "s_fp": null, "s_fp_reason": no_fp_reason(e)})
+                    }
                     Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
                 })
                 .collect();
@@ -404,12 +403,13 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
         Ok(v) => v,
         Err(e) if e.does_not_exist() => {
             // No RS point to check (output conventions §3): null plus the reason, exit 0.
-            let reason = format!("the RS Franz-Parisi point does not exist: {e}");
+            let reason = no_fp_reason(&e);
             let mut value = json!({"alpha": a.alpha, "kappa_ref": a.kappa_ref, "kappa": a.kappa,
                                    "d": a.d, "starts": []});
             set_missing(&mut value, &["rs"], &reason);
             set_missing(&mut value, &["reduction_error"], &reason);
-            set_missing(&mut value, &["non_rs_found", "verdict"], &reason);
+            set_missing(&mut value, &["non_rs_found"], &reason);
+            set_missing(&mut value, &["verdict"], &reason);
             return if g.json {
                 print_json(&value)
             } else {

@@ -7,6 +7,9 @@ use flatmin_core::theory::franz_parisi::{
 };
 use flatmin_core::theory::phases::{self, PhaseReport};
 use flatmin_core::theory::rs::{self, Perceptron, RsQuadrature};
+use flatmin_host::experiments::theory_reasons::{
+    no_fp_reason, no_rs_reason, scan_range_message, ALPHA_C_RANGE, KAPPA_MAX_RANGE,
+};
 use flatmin_host::Error;
 use serde_json::{json, Value};
 
@@ -210,10 +213,9 @@ pub fn rs_err(e: rs::RsError) -> anyhow::Error {
 /// computed (exit 2, naming `flag`); other failures as [`rs_err`].
 pub fn scan_err(e: rs::RsError, flag: &str, value: f64, what: &str, range: &str) -> anyhow::Error {
     match e {
-        rs::RsError::NoBracket { at } => input_error(format!(
-            "{flag} {value}: {what} lies outside the computed range {range} (the scan for the zero \
-             of the RS entropy reached {at})"
-        )),
+        rs::RsError::NoBracket { at } => {
+            input_error(scan_range_message(flag, value, what, range, at))
+        }
         other => rs_err(other),
     }
 }
@@ -227,15 +229,6 @@ pub fn set_missing(v: &mut Value, keys: &[&str], reason: &str) {
     if let Some(first) = keys.first() {
         v[format!("{first}_reason")] = json!(reason);
     }
-}
-
-/// The reason the RS saddle of the perceptron does not exist at (α, κ), for `"s_reason"`.
-pub fn no_rs_reason(alpha: f64, kappa: f64) -> String {
-    format!(
-        "no RS saddle point with q < 1 at alpha = {alpha}, kappa = {kappa}: alpha is at or above \
-         alpha_GD(kappa) = {:.6}, where the RS entropy is -infinity (no kappa-solutions)",
-        rs::alpha_gd(kappa)
-    )
 }
 
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
@@ -297,7 +290,7 @@ fn fp_does_not_exist(
     single: bool,
     e: &FpError,
 ) -> anyhow::Result<()> {
-    let reason = format!("the Franz-Parisi entropy does not exist: {e}");
+    let reason = no_fp_reason(e);
     if !g.json {
         print_line(&format!(
             "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*=null phi(d*)=null ({reason})"
@@ -386,7 +379,7 @@ fn kappa_thresholds(
             }
             Err(e) if e.does_not_exist() => {
                 v[key] = Value::Null;
-                v[reason] = json!(format!("the Franz-Parisi curves do not exist: {e}"));
+                v[reason] = json!(no_fp_reason(&e));
             }
             Err(e) => return Err(numerics(e)),
         }
@@ -455,9 +448,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         }
         Cmd::KappaMax { alpha } => {
             check_alpha(alpha)?;
-            let k = rs::kappa_max(&rsq, alpha).map_err(|e| {
-                scan_err(e, "--alpha", alpha, "kappa_max(alpha)", "-20 <= kappa <= 20")
-            })?;
+            let k = rs::kappa_max(&rsq, alpha)
+                .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
             if g.json {
                 print_json(&json!({"alpha": alpha, "kappa_max": k}))
             } else {
@@ -469,9 +461,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         }
         Cmd::AlphaC { kappa } => {
             check_finite("--kappa", kappa)?;
-            let a = rs::alpha_c(&rsq, kappa).map_err(|e| {
-                scan_err(e, "--kappa", kappa, "alpha_c(kappa)", "1e-9 < alpha <= 1e6")
-            })?;
+            let a = rs::alpha_c(&rsq, kappa)
+                .map_err(|e| scan_err(e, "--kappa", kappa, "alpha_c(kappa)", ALPHA_C_RANGE))?;
             if g.json {
                 print_json(&json!({"kappa": kappa, "alpha_c": a}))
             } else {
@@ -499,11 +490,10 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 (None, None) => return Err(input_error("give --d or --d-range")),
             };
             let quad = FpQuadratureFast::new();
-            let solved = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa)
-                .and_then(|prob| {
-                    let max = fp::maximum(&quad, &prob)?;
-                    Ok((prob, max))
-                });
+            let solved = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa).and_then(|prob| {
+                let max = fp::maximum(&quad, &prob)?;
+                Ok((prob, max))
+            });
             let (prob, max) = match solved {
                 Ok(pm) => pm,
                 Err(e) if e.does_not_exist() => {
@@ -587,11 +577,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                     Ok(r) => phase_json(&r),
                     Err(e) if e.does_not_exist() => {
                         let mut v = json!({});
-                        set_missing(
-                            &mut v,
-                            &["phase", "phase_name"],
-                            &format!("the Franz-Parisi curve does not exist: {e}"),
-                        );
+                        set_missing(&mut v, &["phase", "phase_name"], &no_fp_reason(&e));
                         v
                     }
                     Err(e) => return Err(numerics(e)),
@@ -602,16 +588,14 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 v
             } else {
                 let kmax = rs::kappa_max(&rsq, alpha).map_err(|e| {
-                    scan_err(e, "--alpha", alpha, "kappa_max(alpha)", "-20 <= kappa <= 20")
+                    scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
                 })?;
                 let mut v = kappa_thresholds(&quad, alpha, kappa, kmax, tol)?;
                 match phases::max_margin_phase(&quad, Perceptron, alpha, kappa) {
                     Ok((_, rep)) => v["max_margin_phase"] = phase_json(&rep),
-                    Err(e) if e.does_not_exist() => set_missing(
-                        &mut v,
-                        &["max_margin_phase"],
-                        &format!("the Franz-Parisi curve does not exist: {e}"),
-                    ),
+                    Err(e) if e.does_not_exist() => {
+                        set_missing(&mut v, &["max_margin_phase"], &no_fp_reason(&e))
+                    }
                     Err(e) => return Err(numerics(e)),
                 }
                 v
@@ -648,9 +632,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 if !g.quiet {
                     eprintln!("thresholds: alpha = {a}");
                 }
-                let kmax = rs::kappa_max(&rsq, a).map_err(|e| {
-                    scan_err(e, "--alphas", a, "kappa_max(alpha)", "-20 <= kappa <= 20")
-                })?;
+                let kmax = rs::kappa_max(&rsq, a)
+                    .map_err(|e| scan_err(e, "--alphas", a, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
                 rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
             }
             let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;
