@@ -173,6 +173,7 @@ fn pinned_solver_runs() {
     let cpr_old = SbpiParams {
         theta_m: 0,
         p_s: 0.003,
+        cpr_balance: 0.0,
         ..SbpiParams::default()
     };
     // (name, solver, N, α, seed, pin)
@@ -229,7 +230,9 @@ const PIN_SBPI: Pin = (true, 16, 2416, 15_960_686_390_132_488_407);
 // CP+R with the barely correct window and p_s = 0.51·α³/√N (was (true, 12, 720,
 // 9_296_977_261_582_888_978) with the errors-only rule and p_s = 0.003; that run is PIN_CPR_OLD).
 const PIN_CPR: Pin = (true, 7, 420, 9_445_077_899_657_512_228);
-const PIN_CPR_1001: Pin = (true, 63, 37_863, 15_790_551_605_586_197_986);
+// With the reinforcement cap γ = 0.5 (issue 12 leftovers, item 4); was (true, 63, 37_863,
+// 15_790_551_605_586_197_986) without it: the cap binds in the last sweeps.
+const PIN_CPR_1001: Pin = (true, 64, 38_464, 3_862_480_437_989_311_081);
 const PIN_CPR_OLD: Pin = (true, 12, 720, 9_296_977_261_582_888_978);
 const PIN_SA: Pin = (true, 135, 17_333, 903_495_660_460_818_745);
 
@@ -269,7 +272,7 @@ fn cpr_errors_only_rule_freezes_with_one_error() {
         theta_m: 0,
         p_s: 0.003,
         max_sweeps: 300,
-        stall_sweeps: 0,
+        cpr_balance: 0.0,
         ..SbpiParams::default()
     };
     for seed in [1001u64, 1004] {
@@ -484,13 +487,13 @@ fn cpr_frozen_run_diagnosis() {
     let (n, alpha, seed) = (1001usize, 0.6, 15_878_189_183_306_591_099u64);
     let p = random_instance(n, alpha, seed).0;
     let hmax = 2 * i32::from(SbpiParams::auto_k(n)) - 1;
-    for (stall_sweeps, max_sweeps) in [0usize, SbpiParams::CPR_STALL_SWEEPS]
+    for (cpr_balance, max_sweeps) in [0.0, SbpiParams::CPR_BALANCE]
         .into_iter()
-        .flat_map(|st| [50usize, 100, 200, 400, 1000, 3000, 10_000].map(|m| (st, m)))
+        .flat_map(|b| [50usize, 100, 200, 400, 1000, 3000, 10_000].map(|m| (b, m)))
     {
         let params = SbpiParams {
             max_sweeps,
-            stall_sweeps,
+            cpr_balance,
             ..SbpiParams::cpr_default(n, p)
         };
         let r = run(Solver::Cpr(params), n, alpha, 0.0, seed);
@@ -509,7 +512,7 @@ fn cpr_frozen_run_diagnosis() {
         let edge = s.iter().filter(|&&x| x == 1).count();
         let mean_abs = r.hidden.iter().map(|h| f64::from(h.abs())).sum::<f64>() / n as f64;
         eprintln!(
-            "stall {stall_sweeps} sweeps {:>5}: solved {} errors {} (stabilities {neg:?}), barely \
+            "balance {cpr_balance} sweeps {:>5}: solved {} errors {} (stabilities {neg:?}), barely \
              correct (s = 1) {edge}, hidden at ±{hmax}: {at_bound}/{n}, mean |h| {mean_abs:.1}, \
              p_s = {:.5}, p_s·P = {:.2}",
             r.out.sweeps,
