@@ -523,3 +523,37 @@ fn cpr_frozen_run_diagnosis() {
         );
     }
 }
+
+/// Issue 12 leftovers, item 4: the residual CP+R freeze and its cure. On an instance of the
+/// capacity study (N = 1001, α = 0.6) where CP+R froze with one error left, the uncapped rule
+/// (`cpr_balance: 0`) sits at one error with its hidden states saturated; with the default cap
+/// (the reinforcement at most γ = 0.5 of the previous sweep's clipped-perceptron steps) the same
+/// run solves, in the pinned number of sweeps.
+#[test]
+fn cpr_reinforcement_cap_releases_the_frozen_run() {
+    let (n, alpha, seed) = (1001usize, 0.6, 15_878_189_183_306_591_099u64);
+    let p = random_instance(n, alpha, seed).0;
+    let uncapped = SbpiParams {
+        max_sweeps: 400,
+        cpr_balance: 0.0,
+        ..SbpiParams::cpr_default(n, p)
+    };
+    let frozen = run(Solver::Cpr(uncapped), n, alpha, 0.0, seed);
+    assert!(
+        !frozen.out.solved && frozen.out.errors == 1,
+        "{:?}",
+        frozen.out
+    );
+    let hmax = 2 * SbpiParams::auto_k(n) as i8 - 1;
+    let saturated = frozen.hidden.iter().filter(|h| h.abs() == hmax).count();
+    assert!(saturated >= n / 2, "{saturated} of {n} at ±{hmax}");
+    let capped = run(
+        Solver::Cpr(SbpiParams::cpr_default(n, p)),
+        n,
+        alpha,
+        0.0,
+        seed,
+    );
+    assert_eq!((capped.out.solved, capped.out.sweeps), (true, 133));
+    assert_eq!(SbpiParams::default().cpr_balance, SbpiParams::CPR_BALANCE);
+}

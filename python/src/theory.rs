@@ -230,7 +230,8 @@ fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
     }
 }
 
-/// Rows → the scalar object (one query point) or the columnar object of arrays (several).
+/// Rows → the scalar object (one query point) or the columnar object of arrays (several). The
+/// `s_fp` column stays a float array (NaN where null) also when no point exists.
 fn points_to_py<'py>(
     py: Python<'py>,
     rows: Vec<Value>,
@@ -240,7 +241,13 @@ fn points_to_py<'py>(
         let row = rows.into_iter().next().unwrap_or(Value::Null);
         return to_dict(py, &row);
     }
-    to_dict(py, &columnar(&rows))
+    let n = rows.len();
+    let all_null = rows.iter().all(|r| r["s_fp"].is_null());
+    let d = to_dict(py, &columnar(&rows))?;
+    if all_null {
+        d.set_item("s_fp", numpy::PyArray1::from_vec(py, vec![f64::NAN; n]))?;
+    }
+    Ok(d)
 }
 
 /// The most distances one call takes (the CLI's `--d-range` limit).

@@ -103,7 +103,8 @@ def test_committee_stats_equal_the_cli(tmp_path):
     cli = cli_json("instance", "stats", path)
     same(py, cli)
     assert py["k"] == 3 and py["teacher"] is True and py["errors"] == 0
-    assert py["teacher_overlap"] == [1.0, 1.0, 1.0] and py["agreement"] == 1.0
+    np.testing.assert_array_equal(py["teacher_overlap"], [1.0, 1.0, 1.0])
+    assert py["agreement"] == 1.0
     # Given weights: the teacher with one hidden unit negated.
     w = inst.refs.copy()
     w[0] *= -1
