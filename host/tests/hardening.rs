@@ -1627,3 +1627,38 @@ fn theory_above_capacity_is_null_with_a_reason() {
     assert!(entries(&dir).is_empty());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Leftovers of issue 12, item 1: `--seed` defaults to 0 in every command that takes one (output
+/// conventions §1; `bench kernels` and `bench bp` defaulted to 1).
+#[test]
+fn every_seed_defaults_to_zero() {
+    let dir = tmp("seed_default");
+    for cmd in [
+        &["bench", "kernels"][..],
+        &["bench", "bp"],
+        &["bench", "gemm"],
+        &["bench", "enumerate"],
+        &["figure"],
+        &["instance", "gen"],
+        &["solve"],
+        &["capacity"],
+        &["bp"],
+        &["enumerate"],
+        &["deep", "train"],
+        &["deep", "study"],
+        &["deep", "local-energy"],
+    ] {
+        let mut a = cmd.to_vec();
+        a.push("--help");
+        let help = String::from_utf8(ok(&a, &dir).stdout).unwrap();
+        let at = help
+            .find("--seed <")
+            .unwrap_or_else(|| panic!("{cmd:?}: no --seed in its help"));
+        // The option's block ends at the next option.
+        let block = &help[at..];
+        let block = &block[..block[2..].find("\n  -").map_or(block.len(), |e| e + 2)];
+        assert!(block.contains("[default: 0]"), "{cmd:?}: {block}");
+    }
+    assert!(entries(&dir).is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
