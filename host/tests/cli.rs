@@ -350,3 +350,176 @@ fn failed_write_leaves_no_partial_file() {
         .contains("21 11 0"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Issue 12 leftovers, item 6: `instance stats` of a committee file (it was refused). The
+/// statistics that exist for K > 1, under the output conventions: sizes, the load per weight, the
+/// label balance, errors, agreement and vote margin of each configuration, and overlaps with the
+/// teacher when the file names one; null plus a reason for what does not exist.
+#[test]
+fn committee_instance_stats() {
+    let dir = tmp("committee_stats");
+    let gen = |args: &[&str]| {
+        let mut a = vec!["instance", "gen"];
+        a.extend_from_slice(args);
+        ok(&a, &dir);
+    };
+    gen(&[
+        "--n",
+        "33",
+        "--k",
+        "3",
+        "--alpha",
+        "0.2",
+        "--teacher",
+        "--seed",
+        "4",
+        "-o",
+        "fc.txt",
+    ]);
+    let json = |args: &[&str]| -> Value {
+        let mut a = vec!["instance", "stats"];
+        a.extend_from_slice(args);
+        a.push("--json");
+        serde_json::from_str(&ok(&a, &dir)).unwrap()
+    };
+    let v = json(&["fc.txt"]);
+    // P = ⌊0.2·99 + ½⌋ = 20 patterns on K·N = 99 weights.
+    assert_eq!(
+        (
+            &v["n"],
+            &v["p"],
+            &v["k"],
+            &v["tree"],
+            &v["n_in"],
+            &v["num_weights"]
+        ),
+        (
+            &33.into(),
+            &20.into(),
+            &3.into(),
+            &false.into(),
+            &33.into(),
+            &99.into()
+        )
+    );
+    // (serde_json parses floats to within an ulp: compare with a tolerance.)
+    let close = |x: &Value, y: f64| (x.as_f64().unwrap() - y).abs() < 1e-12;
+    assert!(close(&v["alpha"], 20.0 / 99.0), "{}", v["alpha"]);
+    assert_eq!(
+        (&v["ref"], &v["teacher"], &v["kappa"]),
+        (&1.into(), &true.into(), &0.0.into())
+    );
+    // The teacher labelled the patterns: every label reproduced, overlap 1 with itself.
+    assert_eq!((&v["errors"], &v["agreement"]), (&0.into(), &1.0.into()));
+    assert!(v["vote_margin"].as_i64().unwrap() >= 1);
+    assert_eq!(v["teacher_overlap"], serde_json::json!([1.0, 1.0, 1.0]));
+    // The label balance counts the file's label line.
+    let text = std::fs::read_to_string(dir.join("fc.txt")).unwrap();
+    let labels = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with('R'))
+        .nth(21)
+        .unwrap();
+    assert_eq!(labels.len(), 20);
+    let plus = labels.chars().filter(|&c| c == '+').count();
+    assert_eq!(v["labels_plus"], plus);
+    assert!(close(
+        &v["label_balance"],
+        (2.0 * plus as f64 - 20.0) / 20.0
+    ));
+    // Given weights: the teacher with hidden unit 1 negated (comma-separated rows). Its overlap
+    // with the teacher is −1 there; the errors are those of an independent count here.
+    let rows: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("R ")).collect();
+    assert_eq!(rows.len(), 3);
+    let flipped: String = rows[0]
+        .chars()
+        .map(|c| if c == '+' { '-' } else { '+' })
+        .collect();
+    let w = format!("{flipped},{},{}", rows[1], rows[2]);
+    let g = json(&["fc.txt", "--weights", &w]);
+    assert_eq!(g["ref"], Value::Null);
+    assert_eq!(g["teacher_overlap"], serde_json::json!([-1.0, 1.0, 1.0]));
+    let pats: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with('R'))
+        .skip(1)
+        .take(20)
+        .collect();
+    let sign = |s: i32| if s >= 0 { 1 } else { -1 };
+    let dot = |a: &str, b: &str| -> i32 {
+        a.chars()
+            .zip(b.chars())
+            .map(|(x, y)| if x == y { 1 } else { -1 })
+            .sum()
+    };
+    let mut errors = 0;
+    for (mu, x) in pats.iter().enumerate() {
+        let vote: i32 = [flipped.as_str(), rows[1], rows[2]]
+            .iter()
+            .map(|r| sign(dot(r, x)))
+            .sum();
+        let y = if labels.as_bytes()[mu] == b'+' { 1 } else { -1 };
+        errors += usize::from(sign(vote) != y);
+    }
+    assert_eq!(g["errors"], errors);
+    assert!(close(&g["agreement"], 1.0 - errors as f64 / 20.0));
+    // A random committee without references: the instance only, errors null with a reason.
+    gen(&[
+        "--n", "21", "--k", "5", "--alpha", "0.1", "--seed", "0", "-o", "r.txt",
+    ]);
+    let r = json(&["r.txt"]);
+    assert_eq!((&r["p"], &r["teacher"]), (&11.into(), &false.into()));
+    for key in ["errors", "agreement", "vote_margin", "teacher_overlap"] {
+        assert!(r[key].is_null(), "{key}: {r}");
+    }
+    assert!(r["errors_reason"]
+        .as_str()
+        .unwrap()
+        .contains("give --weights"));
+    assert!(r["teacher_overlap_reason"].is_string());
+    // Tree committee: n_in = N/K, α = P/N.
+    gen(&[
+        "--n",
+        "45",
+        "--k",
+        "3",
+        "--tree",
+        "--alpha",
+        "0.3",
+        "--teacher",
+        "-o",
+        "t.txt",
+    ]);
+    let t = json(&["t.txt"]);
+    assert_eq!(
+        (&t["tree"], &t["n_in"], &t["num_weights"]),
+        (&true.into(), &15.into(), &45.into())
+    );
+    assert_eq!(t["errors"], 0);
+    // Text mode: one summary line and one line per configuration.
+    let out = ok(&["instance", "stats", "fc.txt"], &dir);
+    assert!(
+        out.contains("committee K = 3 (fc)") && out.contains("R1: 0 errors"),
+        "{out}"
+    );
+    // Bad input: one line, exit 2.
+    for (args, want) in [
+        (
+            &["instance", "stats", "fc.txt", "--ref", "2"][..],
+            "--ref 2",
+        ),
+        (
+            &["instance", "stats", "fc.txt", "--kappa", "0.5"],
+            "kappa = 0",
+        ),
+        (
+            &["instance", "stats", "fc.txt", "--weights", "+-+"],
+            "K = 3 rows",
+        ),
+    ] {
+        let line = bad_input(args, &dir);
+        assert!(line.contains(want), "{args:?}: {line}");
+    }
+    assert_eq!(entries(&dir), ["fc.txt", "r.txt", "t.txt"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}

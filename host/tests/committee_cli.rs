@@ -170,8 +170,11 @@ fn gen_then_solve_round_trips_for_fc_and_tree() {
     // Text mode prints K weight lines.
     let text = ok(&["solve", "tree.txt"], &dir);
     assert_eq!(text.lines().count(), 1 + 3, "{text}");
-    // A committee file is refused by perceptron-only commands with one line.
-    let line = bad_input(&["instance", "stats", "tree.txt"], &dir);
+    // `instance stats` has a committee version (issue 12 leftovers, item 6): the teacher R1
+    // reproduces every label. Perceptron-only commands refuse a committee file with one line.
+    let v = ok_json(&["instance", "stats", "tree.txt", "--json"], &dir);
+    assert_eq!((v["k"].as_u64(), v["errors"].as_u64()), (Some(3), Some(0)));
+    let line = bad_input(&["enumerate", "tree.txt"], &dir);
     assert!(line.contains("committee machine (K = 3"), "{line}");
     let line = bad_input(&["bp", "fc.txt"], &dir);
     assert!(line.contains("perceptrons (K = 1) only"), "{line}");

@@ -15,7 +15,8 @@ Spins = npt.NDArray[np.int8]
 RefArg = Union[int, Spins]
 
 class Instance:
-    """A binary-perceptron instance: P patterns in {±1}^N, labels, margin κ, references."""
+    """A binary-perceptron instance: P patterns in {±1}^N, labels, margin κ, references; or a
+    committee machine of k hidden units (fully connected or tree)."""
 
     def __init__(
         self,
@@ -23,12 +24,20 @@ class Instance:
         labels: Optional[Spins] = None,
         kappa: float = 0.0,
         refs: Optional[npt.NDArray[np.int8]] = None,
+        k: int = 1,
+        tree: bool = False,
     ) -> None: ...
     @staticmethod
     def read(path: PathLike) -> "Instance": ...
     @staticmethod
     def random(
-        n: int, alpha: float, seed: int = 0, kappa: float = 0.0, teacher: bool = False
+        n: int,
+        alpha: float,
+        seed: int = 0,
+        kappa: float = 0.0,
+        teacher: bool = False,
+        k: int = 1,
+        tree: bool = False,
     ) -> "Instance": ...
     def write(self, path: PathLike, force: bool = False) -> None: ...
     def to_text(self) -> str: ...
@@ -40,6 +49,10 @@ class Instance:
     def alpha(self) -> float: ...
     @property
     def kappa(self) -> float: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def tree(self) -> bool: ...
     @property
     def patterns(self) -> npt.NDArray[np.int8]: ...
     @property

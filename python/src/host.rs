@@ -4,11 +4,13 @@
 //! they run with the GIL released.
 
 use flatmin_core::bits::Spins;
+use flatmin_core::bp::committee::Architecture;
 use flatmin_core::instance::Instance;
 use flatmin_core::stability::Threshold;
 use flatmin_host::experiments::enumeration as en;
 use flatmin_host::experiments::solver::{self as cap, Algo, ProtocolName, SolveOpts};
 use flatmin_host::io::{self, InstanceFile, Problem};
+pub use flatmin_host::io::{check_committee, Committee};
 use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError, PyValueError};
 use pyo3::PyErr;
 use serde_json::Value;
@@ -40,17 +42,36 @@ pub const MAX_P_STEPS: usize = 10_000;
 /// See [`MAX_P_STEPS`].
 pub const MAX_SAMPLES: u64 = 10_000_000;
 
-/// An instance: the file's content plus its gauged patterns, computed once.
+/// An instance: the file's content plus its gauged patterns, computed once (a perceptron's; a
+/// committee machine's are gauged by the solver that takes it).
 #[derive(Clone, Debug)]
 pub struct Data {
     file: InstanceFile,
-    problem: Problem,
+    problem: Option<Problem>,
 }
 
 impl Data {
     fn new(file: InstanceFile) -> Result<Self, PyErr> {
-        let problem = Problem::from_file(&file, None).map_err(err)?;
+        let problem = match file.committee {
+            None => Some(Problem::from_file(&file, None).map_err(err)?),
+            Some(_) => None,
+        };
         Ok(Data { file, problem })
+    }
+
+    /// The committee part (K > 1), `None` for a perceptron.
+    pub fn committee(&self) -> Option<Committee> {
+        self.file.committee
+    }
+
+    /// K (1 for a perceptron).
+    pub fn k(&self) -> usize {
+        self.file.k()
+    }
+
+    /// The CLI's error for a committee given to a perceptron-only function.
+    pub fn perceptron_only(&self) -> Result<(), PyErr> {
+        self.file.perceptron_only().map_err(err)
     }
 
     /// Reads an instance file (ALGORITHMS §a.4).
@@ -62,13 +83,18 @@ impl Data {
         }
     }
 
-    /// `flatmin instance gen`: P = ⌊αN + ½⌋ patterns from `seed`; the teacher (if any) is R1.
+    /// `flatmin instance gen [--k K [--tree]]`: P = ⌊αW + ½⌋ patterns from `seed` (W = N, or K·N
+    /// for a fully connected committee); the teacher (if any) is R1. The checks and messages are
+    /// the CLI's.
+    #[allow(clippy::too_many_arguments)]
     pub fn generate(
         n: usize,
         alpha: f64,
         kappa: f64,
         teacher: bool,
         seed: u64,
+        k: usize,
+        tree: bool,
     ) -> Result<Self, PyErr> {
         if n == 0 || n > MAX_GEN_N {
             return Err(PyValueError::new_err(format!(
@@ -85,16 +111,39 @@ impl Data {
                 "--kappa {kappa}: must be finite"
             )));
         }
-        let p = flatmin_core::instance::num_patterns(alpha, n).map_err(err_core)?;
-        if p == 0 {
+        let arch = if tree {
+            Architecture::Tree
+        } else {
+            Architecture::FullyConnected
+        };
+        check_committee(n, k, arch).map_err(|m| PyValueError::new_err(format!("--k {k}: {m}")))?;
+        if k > 1 && kappa != 0.0 {
             return Err(PyValueError::new_err(format!(
-                "--alpha {alpha} --n {n}: P = ⌊αN + ½⌋ = 0 patterns; an instance needs at least one"
+                "--kappa {kappa}: a committee machine (--k {k}) has kappa = 0 (no margin on the output majority)"
             )));
         }
-        Data::new(InstanceFile::generate(n, alpha, kappa, teacher, seed).map_err(err)?)
+        let weights = match arch {
+            Architecture::FullyConnected => k * n,
+            Architecture::Tree => n,
+        };
+        let p = flatmin_core::instance::num_patterns(alpha, weights).map_err(err_core)?;
+        if p == 0 {
+            return Err(PyValueError::new_err(format!(
+                "--alpha {alpha} --n {n}: P = ⌊αW + ½⌋ = 0 patterns ({weights} weights); an instance needs at \
+                 least one"
+            )));
+        }
+        let f = if k == 1 {
+            InstanceFile::generate(n, alpha, kappa, teacher, seed)
+        } else {
+            InstanceFile::generate_committee(n, k, arch, alpha, teacher, seed)
+        };
+        Data::new(f.map_err(err)?)
     }
 
     /// An instance from packed raw patterns (P rows of `words_for(N)`), labels and references.
+    /// `committee`: K and the architecture of a committee machine (K > 1; κ must be 0, each
+    /// reference K rows of `words_for(n_in)` words).
     pub fn from_parts(
         n: usize,
         p: usize,
@@ -102,6 +151,7 @@ impl Data {
         patterns: Vec<u64>,
         labels: Vec<u64>,
         refs: Vec<Vec<u64>>,
+        committee: Option<Committee>,
     ) -> Result<Self, PyErr> {
         if n == 0 {
             return Err(PyValueError::new_err("N must be at least 1"));
@@ -109,6 +159,17 @@ impl Data {
         if !kappa.is_finite() {
             return Err(PyValueError::new_err("kappa must be finite"));
         }
+        if let Some(c) = committee {
+            check_committee(n, c.k, c.arch)
+                .map_err(|m| PyValueError::new_err(format!("--k {}: {m}", c.k)))?;
+            if kappa != 0.0 {
+                return Err(PyValueError::new_err(format!(
+                    "--kappa {kappa}: a committee machine (--k {}) has kappa = 0 (no margin on the output majority)",
+                    c.k
+                )));
+            }
+        }
+        let committee = committee.filter(|c| c.k > 1);
         Data::new(InstanceFile {
             n,
             p,
@@ -116,10 +177,17 @@ impl Data {
             patterns,
             labels: if p == 0 { Vec::new() } else { labels },
             refs,
-            comments: vec![format!(
-                " flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}"
-            )],
-            committee: None,
+            comments: vec![match committee {
+                None => {
+                    format!(" flatmin instance from arrays (Python): N={n} P={p} kappa={kappa}")
+                }
+                Some(c) => format!(
+                    " flatmin committee instance from arrays (Python): N={n} P={p} K={} arch={}",
+                    c.k,
+                    c.arch_name()
+                ),
+            }],
+            committee,
         })
     }
 
@@ -162,9 +230,10 @@ impl Data {
     pub fn patterns(&self) -> &[u64] {
         &self.file.patterns
     }
-    /// Gauged patterns ξ^μ y_μ, P rows of `words_for(N)` words.
-    pub fn gauged(&self) -> &[u64] {
-        &self.problem.gauged
+    /// Gauged patterns ξ^μ y_μ, P rows of `words_for(N)` words (a perceptron's; for a committee
+    /// the CLI's perceptron-only error).
+    pub fn gauged(&self) -> Result<&[u64], PyErr> {
+        Ok(&self.problem()?.gauged)
     }
     /// Labels (bit μ set ⇔ y_μ = −1).
     pub fn labels(&self) -> &[u64] {
@@ -179,6 +248,11 @@ impl Data {
         &self.file.comments
     }
 
+    /// The whole instance file (its committee part, references and comments).
+    pub fn file(&self) -> &InstanceFile {
+        &self.file
+    }
+
     /// Reference `k` (1-based), with the CLI's error for a missing one.
     pub fn reference(&self, k: usize) -> Result<&[u64], PyErr> {
         Ok(self.file.reference(k).map_err(err)?.words())
@@ -191,7 +265,7 @@ impl Data {
                 return Err(PyValueError::new_err("--kappa must be finite"));
             }
         }
-        let pats = flatmin_core::bits::Patterns::new(self.n(), self.p(), self.gauged())
+        let pats = flatmin_core::bits::Patterns::new(self.n(), self.p(), self.gauged()?)
             .map_err(err_core)?;
         Instance::new(pats, kappa.unwrap_or(self.kappa())).map_err(err_core)
     }
@@ -212,9 +286,38 @@ impl Data {
         serde_json::to_value(&s).map_err(|e| PyRuntimeError::new_err(e.to_string()))
     }
 
-    /// The problem with the gauged patterns, for the host's studies.
-    fn problem(&self) -> &Problem {
-        &self.problem
+    /// The problem with the gauged patterns, for the host's studies (a perceptron's; for a
+    /// committee the CLI's perceptron-only error).
+    fn problem(&self) -> Result<&Problem, PyErr> {
+        match &self.problem {
+            Some(p) => Ok(p),
+            None => Err(self
+                .file
+                .perceptron_only()
+                .map_err(err)
+                .err()
+                .unwrap_or_else(|| {
+                    PyRuntimeError::new_err("internal: a perceptron instance without its problem")
+                })),
+        }
+    }
+
+    /// `flatmin instance stats --json` of a committee file: the instance and configuration `w`
+    /// (K rows of `words_for(n_in)` words), or the instance only.
+    pub fn committee_stats(
+        &self,
+        w: Option<&[u64]>,
+        reference: Option<usize>,
+    ) -> Result<Value, PyErr> {
+        use flatmin_host::experiments::instance_stats::committee_stats;
+        let s = committee_stats(
+            &self.file,
+            w,
+            reference,
+            "no configuration: the file has no reference lines (R …); give ref",
+        )
+        .map_err(err)?;
+        serde_json::to_value(&s).map_err(|e| PyRuntimeError::new_err(e.to_string()))
     }
 }
 
@@ -285,16 +388,32 @@ pub fn solve(data: &Data, a: &SolveArgs, kappa: Option<f64>, seed: u64) -> Resul
         cpr_p_s: a.cpr_ps,
         sa_sweeps: a.sa_sweeps,
     };
-    let inst = data.instance(kappa)?;
-    let r = cap::solve(&inst, &opts, seed).map_err(err)?;
+    if let Some(k) = kappa {
+        if !k.is_finite() {
+            return Err(PyValueError::new_err(format!(
+                "--kappa {k}: must be finite"
+            )));
+        }
+    }
+    if let Some(c) = data.committee() {
+        if !algo.handles_committees() {
+            return Err(err(algo.committee_error(c.k)));
+        }
+    }
+    // The CLI's path (`flatmin solve FILE`): a committee's weights are re-checked by an
+    // independent forward pass there.
+    let r = cap::solve_file(&data.file, kappa, &opts, seed).map_err(err)?;
     let mut v = to_json(&r)?;
     v["algo"] = algo.name().into();
     v["n"] = data.n().into();
     v["p"] = data.p().into();
-    v["kappa"] = inst.threshold.kappa.into();
-    // K: `flatmin solve --json` prints it; Python instances are perceptrons (committee files are
-    // refused when read), so it is 1.
-    v["k"] = 1.into();
+    v["kappa"] = kappa.unwrap_or(data.kappa()).into();
+    v["k"] = data.k().into();
+    if let Some(c) = data.committee() {
+        // `flatmin solve --json` of a committee: "tree" and the K weight rows as strings.
+        v["tree"] = (c.arch == Architecture::Tree).into();
+        v["weights"] = r.weights.lines().collect::<Vec<_>>().into();
+    }
     v["seed"] = seed.into();
     Ok(v)
 }
@@ -326,7 +445,7 @@ fn choose_reference(
         RefChoice::Default if !data.refs().is_empty() => (data.refs()[0].clone(), "R1".into()),
         RefChoice::Default | RefChoice::Random => {
             let t = Threshold::new(kappa, data.n()).map_err(err_core)?.t;
-            match en::random_solution(data.problem(), t, seed).map_err(err)? {
+            match en::random_solution(data.problem()?, t, seed).map_err(err)? {
                 Some(w) => (w, format!("random κ-solution (seed {seed})")),
                 None => {
                     return Err(PyValueError::new_err(format!(
@@ -349,6 +468,7 @@ pub fn enumerate(
     kappa: Option<f64>,
     seed: u64,
 ) -> Result<Value, PyErr> {
+    data.perceptron_only()?;
     let kappa = match kappa {
         Some(k) if !k.is_finite() => return Err(PyValueError::new_err("--kappa must be finite")),
         Some(k) => k,
@@ -363,7 +483,7 @@ pub fn enumerate(
     }
     let (w, label) = choose_reference(data, r, kappa, seed)?;
     let spins = Spins::new(data.n(), &w).map_err(err_core)?;
-    let tables = en::tables(data.problem(), &spins).map_err(err)?;
+    let tables = en::tables(data.problem()?, &spins).map_err(err)?;
     let report = en::enumerate_report(&tables, kappa).map_err(err)?;
     let mut v = to_json(&report)?;
     v["reference"] = io::spins_to_string(&w, data.n()).into();
@@ -379,12 +499,13 @@ pub fn flatness(
     exact_max_n: usize,
     seed: u64,
 ) -> Result<Value, PyErr> {
+    data.perceptron_only()?;
     let n = data.n();
     let (w, label) = choose_reference(data, r, data.kappa(), seed)?;
     let exact = n <= exact_max_n.min(en::MAX_ENUMERATE_N);
     let radius = radius.unwrap_or(if exact { n } else { n.min(20) });
     let spins = Spins::new(n, &w).map_err(err_core)?;
-    let report = en::flatness_report(data.problem(), &spins, radius, exact).map_err(err)?;
+    let report = en::flatness_report(data.problem()?, &spins, radius, exact).map_err(err)?;
     let mut v = to_json(&report)?;
     v["reference"] = io::spins_to_string(&w, n).into();
     v["reference_source"] = label.into();
@@ -403,6 +524,7 @@ pub fn local_energy(
     fixed: bool,
     seed: u64,
 ) -> Result<Value, PyErr> {
+    data.perceptron_only()?;
     if p_steps > MAX_P_STEPS {
         return Err(PyValueError::new_err(format!(
             "--p-steps {p_steps}: at most {MAX_P_STEPS} flip probabilities"
@@ -417,9 +539,9 @@ pub fn local_energy(
     let (w, _label) = choose_reference(data, r, data.kappa(), seed)?;
     let spins = Spins::new(data.n(), &w).map_err(err_core)?;
     let curve = if exact {
-        en::local_energy_exact(data.problem(), &spins, &ps)
+        en::local_energy_exact(data.problem()?, &spins, &ps)
     } else {
-        en::local_energy_mc(data.problem(), &spins, &ps, samples, fixed, seed)
+        en::local_energy_mc(data.problem()?, &spins, &ps, samples, fixed, seed)
     }
     .map_err(err)?;
     to_json(&curve)

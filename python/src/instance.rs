@@ -5,8 +5,9 @@ use crate::convert::{
     columnar_clean, f64_array, i8_1d, i8_2d, pack_1d, pack_2d, run_err, set_spins, shape_err,
     snake_keys, spins_str_to_i8, to_dict, unpack_1d, unpack_2d, value_err,
 };
-use crate::host::{self, Data, RefChoice, SolveArgs};
+use crate::host::{self, check_committee, Committee, Data, RefChoice, SolveArgs};
 use flatmin_core::bits::{words_for, Spins};
+use flatmin_core::bp::committee::Architecture;
 use flatmin_core::bp::{
     local_entropy_profile, run_bp, BpParams, BpWorkspace, FactorKind, ProfilePoint,
 };
@@ -18,7 +19,10 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 
 /// A binary-perceptron instance: P patterns ξ^μ ∈ {±1}^N with labels y_μ, a margin κ and optional
-/// reference configurations (the ``R`` lines of the file format, ALGORITHMS §a.4).
+/// reference configurations (the ``R`` lines of the file format, ALGORITHMS §a.4); or a committee
+/// machine of ``k`` hidden units (``Instance.random(..., k=K, tree=...)`` or a committee file):
+/// ``stats`` and ``solve`` (fbp, rbp) take it, the perceptron-only functions raise ``ValueError``
+/// with the CLI's message.
 ///
 /// Build one with ``Instance.read(path)``, ``Instance.random(n, alpha, seed)`` or
 /// ``Instance(patterns, labels, kappa=0.0, refs=None)`` from int8 arrays of ±1. Attributes:
@@ -32,15 +36,20 @@ pub struct Instance {
 
 #[pymethods]
 impl Instance {
-    /// Instance(patterns, labels=None, kappa=0.0, refs=None): from a P×N int8 array of ±1, P labels
-    /// (int8 ±1, default all +1), the margin κ and an R×N int8 array of reference configurations.
+    /// Instance(patterns, labels=None, kappa=0.0, refs=None, k=1, tree=False): from a P×N int8
+    /// array of ±1, P labels (int8 ±1, default all +1), the margin κ and an R×N int8 array of
+    /// reference configurations. With ``k`` > 1 a committee machine of K hidden units (odd;
+    /// ``tree=True``: unit k sees its own N/K inputs), κ = 0, and ``refs`` an (R·K)×n_in array: K
+    /// rows (one per hidden unit, n_in = N or N/K inputs) per reference, as the file's R lines.
     #[new]
-    #[pyo3(signature = (patterns, labels = None, kappa = 0.0, refs = None))]
+    #[pyo3(signature = (patterns, labels = None, kappa = 0.0, refs = None, k = 1, tree = false))]
     fn new(
         patterns: &Bound<'_, PyAny>,
         labels: Option<&Bound<'_, PyAny>>,
         kappa: f64,
         refs: Option<&Bound<'_, PyAny>>,
+        k: usize,
+        tree: bool,
     ) -> PyResult<Self> {
         let pats = i8_2d(patterns, "patterns")?;
         let view = pats.as_array();
@@ -62,23 +71,55 @@ impl Instance {
             }
             None => vec![0u64; words_for(p)],
         };
+        let committee = Committee {
+            k,
+            arch: if tree {
+                Architecture::Tree
+            } else {
+                Architecture::FullyConnected
+            },
+        };
+        check_committee(n, k, committee.arch).map_err(|m| value_err(format!("--k {k}: {m}")))?;
+        // Reference rows: N columns, or n_in per hidden unit and K rows per reference.
+        let (cols, rows_per_ref) = (committee.n_in(n), k);
         let refs = match refs {
             Some(r) => {
                 let r = i8_2d(r, "refs")?;
                 let v = r.as_array();
-                if v.dim().1 != n {
+                if v.dim().1 != cols {
+                    return Err(value_err(if k == 1 {
+                        format!("refs: expected {n} columns (N), got {}", v.dim().1)
+                    } else {
+                        format!(
+                            "refs: expected {cols} columns (the inputs per hidden unit), got {}",
+                            v.dim().1
+                        )
+                    }));
+                }
+                if v.dim().0 % rows_per_ref != 0 {
                     return Err(value_err(format!(
-                        "refs: expected {n} columns (N), got {}",
-                        v.dim().1
+                        "refs: expected K = {k} rows per reference, got {} rows",
+                        v.dim().0
                     )));
                 }
                 let words = pack_2d(v, "refs")?;
-                words.chunks(words_for(n)).map(<[u64]>::to_vec).collect()
+                words
+                    .chunks(rows_per_ref * words_for(cols))
+                    .map(<[u64]>::to_vec)
+                    .collect()
             }
             None => Vec::new(),
         };
         Ok(Instance {
-            data: Data::from_parts(n, p, kappa, packed, labels, refs)?,
+            data: Data::from_parts(
+                n,
+                p,
+                kappa,
+                packed,
+                labels,
+                refs,
+                (k > 1).then_some(committee),
+            )?,
         })
     }
 
@@ -93,8 +134,14 @@ impl Instance {
     /// A random (or, with ``teacher=True``, teacher–student) instance with P = ⌊αN + ½⌋ from
     /// ``seed``: the same instance as ``flatmin instance gen --n N --alpha A --seed S``. The
     /// teacher is reference 1.
+    ///
+    /// ``k`` > 1 (odd): a committee machine of K hidden sign units, fully connected (K·N weights)
+    /// or with ``tree=True`` a tree (unit k sees its own N/K inputs, N weights; K must divide N);
+    /// α is then patterns per weight, P = ⌊α·weights + ½⌋, and κ = 0: the same file as
+    /// ``flatmin instance gen --n N --k K [--tree] --alpha A [--teacher] --seed S``.
     #[staticmethod]
-    #[pyo3(signature = (n, alpha, seed = 0, kappa = 0.0, teacher = false))]
+    #[pyo3(signature = (n, alpha, seed = 0, kappa = 0.0, teacher = false, k = 1, tree = false))]
+    #[allow(clippy::too_many_arguments)]
     fn random(
         py: Python<'_>,
         n: usize,
@@ -102,8 +149,10 @@ impl Instance {
         seed: u64,
         kappa: f64,
         teacher: bool,
+        k: usize,
+        tree: bool,
     ) -> PyResult<Self> {
-        let data = py.detach(|| Data::generate(n, alpha, kappa, teacher, seed))?;
+        let data = py.detach(|| Data::generate(n, alpha, kappa, teacher, seed, k, tree))?;
         Ok(Instance { data })
     }
 
@@ -131,10 +180,29 @@ impl Instance {
         self.data.p()
     }
 
-    /// α = P/N.
+    /// α = P/N; for a committee P per weight, P/(K·N) (fully connected) or P/N (tree).
     #[getter]
     fn alpha(&self) -> f64 {
-        self.data.p() as f64 / self.data.n() as f64
+        let weights = self
+            .data
+            .committee()
+            .map_or(self.data.n(), |c| c.num_weights(self.data.n()));
+        self.data.p() as f64 / weights as f64
+    }
+
+    /// K, the number of hidden units (1 for a perceptron).
+    #[getter]
+    fn k(&self) -> usize {
+        self.data.k()
+    }
+
+    /// Whether the committee is a tree (each hidden unit sees its own N/K inputs); False for a
+    /// perceptron and a fully connected committee.
+    #[getter]
+    fn tree(&self) -> bool {
+        self.data
+            .committee()
+            .is_some_and(|c| c.arch == Architecture::Tree)
     }
 
     /// The margin κ of the header.
@@ -154,11 +222,16 @@ impl Instance {
 
     /// The gauged patterns y_μ ξ^μ as a P×N int8 array (what the algorithms see).
     #[getter]
-    fn gauged_patterns<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<i8>> {
-        PyArray2::from_owned_array(
+    fn gauged_patterns<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i8>>> {
+        let g = self
+            .data
+            .file()
+            .gauged_patterns()
+            .map_err(|e| value_err(e.to_string()))?;
+        Ok(PyArray2::from_owned_array(
             py,
-            unpack_2d(self.data.gauged(), self.data.p(), self.data.n()),
-        )
+            unpack_2d(&g, self.data.p(), self.data.n()),
+        ))
     }
 
     /// The labels y_μ as an int8 array of ±1.
@@ -171,12 +244,14 @@ impl Instance {
         PyArray1::from_vec(py, unpack_1d(self.data.labels(), p))
     }
 
-    /// The reference configurations as an R×N int8 array (R = 0 when the file has none).
+    /// The reference configurations as an R×N int8 array (R = 0 when the file has none); for a
+    /// committee an (R·K)×n_in array, K rows (one per hidden unit) per reference, as in the file.
     #[getter]
     fn refs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<i8>> {
         let n = self.data.n();
+        let (rows, cols) = self.data.committee().map_or((1, n), |c| (c.k, c.n_in(n)));
         let flat: Vec<u64> = self.data.refs().iter().flatten().copied().collect();
-        PyArray2::from_owned_array(py, unpack_2d(&flat, self.data.refs().len(), n))
+        PyArray2::from_owned_array(py, unpack_2d(&flat, self.data.refs().len() * rows, cols))
     }
 
     /// The file's comment lines (without the leading '#').
@@ -186,13 +261,27 @@ impl Instance {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "flatmin.Instance(n={}, p={}, kappa={}, refs={})",
-            self.data.n(),
-            self.data.p(),
-            self.data.kappa(),
-            self.data.refs().len()
-        )
+        match self.data.committee() {
+            None => format!(
+                "flatmin.Instance(n={}, p={}, kappa={}, refs={})",
+                self.data.n(),
+                self.data.p(),
+                self.data.kappa(),
+                self.data.refs().len()
+            ),
+            Some(c) => format!(
+                "flatmin.Instance(n={}, p={}, k={}, tree={}, refs={})",
+                self.data.n(),
+                self.data.p(),
+                c.k,
+                if c.arch == Architecture::Tree {
+                    "True"
+                } else {
+                    "False"
+                },
+                self.data.refs().len()
+            ),
+        }
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
@@ -201,6 +290,7 @@ impl Instance {
                 let (a, b) = (&self.data, &o.get().data);
                 a.n() == b.n()
                     && a.p() == b.p()
+                    && a.committee() == b.committee()
                     && a.kappa() == b.kappa()
                     && a.patterns() == b.patterns()
                     && a.labels() == b.labels()
@@ -260,6 +350,9 @@ pub fn stats<'py>(
     kappa: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let data = &instance.get().data;
+    if let Some(c) = data.committee() {
+        return committee_stats(py, data, c, r#ref, kappa);
+    }
     let r = match r#ref {
         Some(r) => ref_arg(data, r)?,
         None => RefArg::Line(1),
@@ -273,6 +366,54 @@ pub fn stats<'py>(
     if v["margin"].is_null() {
         v["margin_reason"] = "no patterns (P = 0): the minimum is empty".into();
     }
+    to_dict(py, &v)
+}
+
+/// `stats` of a committee (K > 1), as `flatmin instance stats FILE --json` of one configuration:
+/// ``ref`` an int (reference, 1-based; default 1 when the file has one) or an int8 K×n_in array.
+fn committee_stats<'py>(
+    py: Python<'py>,
+    data: &Data,
+    c: Committee,
+    r: Option<&Bound<'py, PyAny>>,
+    kappa: Option<f64>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(k) = kappa.filter(|k| *k != 0.0) {
+        return Err(value_err(format!(
+            "--kappa {k}: a committee instance has kappa = 0 (no margin on the output majority)"
+        )));
+    }
+    let refs = data.refs().len();
+    let n_in = c.n_in(data.n());
+    let (w, line): (Option<Vec<u64>>, Option<usize>) = match r {
+        None if refs == 0 => (None, None),
+        None => (Some(data.refs()[0].clone()), Some(1)),
+        Some(r) => {
+            if let Ok(k) = r.extract::<i64>() {
+                if k < 1 || k as usize > refs {
+                    return Err(value_err(format!(
+                        "--ref {k}: reference {k} does not exist: the file has {refs} reference(s) \
+                         (each K = {} R lines)",
+                        c.k
+                    )));
+                }
+                (Some(data.refs()[k as usize - 1].clone()), Some(k as usize))
+            } else {
+                let a = i8_2d(r, "ref")?;
+                let v = a.as_array();
+                if v.dim() != (c.k, n_in) {
+                    return Err(value_err(format!(
+                        "ref: expected a K×n_in = {}×{n_in} int8 array (one row per hidden unit), got {}×{}",
+                        c.k,
+                        v.dim().0,
+                        v.dim().1
+                    )));
+                }
+                (Some(pack_2d(v, "ref")?), None)
+            }
+        }
+    };
+    let v = py.detach(|| data.committee_stats(w.as_deref(), line))?;
     to_dict(py, &v)
 }
 
@@ -474,8 +615,11 @@ pub fn local_entropy<'py>(
 ///
 /// ``algo`` is "fbp" (focusing BP), "rbp" (reinforced BP), "sbpi", "cpr", "sa" (simulated
 /// annealing) or "hebb"; the other options are the CLI's flags with the same defaults. Returns
-/// ``{"algo", "n", "p", "kappa", "seed", "solved", "errors", "margin", "weights" (int8 array of
-/// ±1), "sweeps", "seconds"}``. The GIL is released while it runs.
+/// ``{"algo", "n", "p", "kappa", "k", "seed", "solved", "errors", "margin", "weights" (int8 array
+/// of ±1), "sweeps", "seconds"}``. For a committee instance (K > 1; fbp and rbp only, as the CLI)
+/// ``"k"`` is K, ``"tree"`` says the architecture and ``"weights"`` is the CLI's list of K strings
+/// of '+'/'-', one per hidden unit; the solution is re-checked by an independent forward pass.
+/// The GIL is released while it runs.
 #[pyfunction]
 #[pyo3(signature = (instance, algo = "fbp", seed = 0, kappa = None, protocol = "paper",
                     step_sweeps = 10, full_protocol = false, fallback = "reinforcement",
@@ -521,20 +665,21 @@ pub fn solve<'py>(
         m.retain(|k, _| {
             [
                 "solved", "errors", "margin", "weights", "sweeps", "seconds", "algo", "n", "p",
-                "kappa", "k", "seed",
+                "kappa", "k", "tree", "seed",
             ]
             .contains(&k.as_str())
         });
     }
-    let weights = v["weights"]
-        .as_str()
-        .map(spins_str_to_i8)
-        .unwrap_or_default();
     if v["margin"].is_null() {
         v["margin_reason"] = "no patterns (P = 0): the minimum is empty".into();
     }
+    // A perceptron's weights as an int8 array; a committee's as the CLI's list of K strings of
+    // '+'/'-' (one per hidden unit).
+    let weights = v["weights"].as_str().map(spins_str_to_i8);
     let d = to_dict(py, &v)?;
-    set_spins(&d, "weights", weights)?;
+    if let Some(w) = weights {
+        set_spins(&d, "weights", w)?;
+    }
     Ok(d)
 }
 

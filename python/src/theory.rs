@@ -10,6 +10,10 @@ use flatmin_core::theory::one_rsb::{self, FastQuad, OneRsbError};
 use flatmin_core::theory::phases::{self as ph, PhaseReport};
 use flatmin_core::theory::rs::{self as rst, Perceptron, RsError, RsQuadrature};
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
+use flatmin_host::experiments::theory_reasons::{
+    no_committee_rs_reason, no_fp_reason, no_rs_reason, scan_range_message, ALPHA_C_RANGE,
+    KAPPA_MAX_RANGE,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::{json, Value};
@@ -73,6 +77,38 @@ fn rs_err(e: RsError) -> PyErr {
     }
 }
 
+/// A κ_max / α_c scan that left its range: the caller's value is outside what is computed
+/// (ValueError, the CLI's exit 2 and message); other failures as [`rs_err`].
+fn scan_err(e: RsError, flag: &str, value: f64, what: &str, range: &str) -> PyErr {
+    match e {
+        RsError::NoBracket { at } => value_err(scan_range_message(flag, value, what, range, at)),
+        other => rs_err(other),
+    }
+}
+
+/// Sets `keys` to null with `<first key>_reason` (output conventions §3).
+fn set_missing(v: &mut Value, keys: &[&str], reason: &str) {
+    for k in keys {
+        v[*k] = Value::Null;
+    }
+    if let Some(first) = keys.first() {
+        v[format!("{first}_reason")] = json!(reason);
+    }
+}
+
+/// A perceptron Franz–Parisi failure: bad parameters are the caller's, the rest failed runs.
+fn fp_err_numerics(e: FpError) -> PyErr {
+    match e {
+        FpError::InvalidParameter(_) => fp_err(e),
+        FpError::Reference(RsError::InvalidParameter(_))
+        | FpError::Equilibrium {
+            error: RsError::InvalidParameter(_),
+            ..
+        } => value_err(e.to_string()),
+        other => numerics(other),
+    }
+}
+
 fn fp_err(e: FpError) -> PyErr {
     match e {
         FpError::InvalidParameter(w) => value_err(format!("invalid parameter: {w}")),
@@ -118,16 +154,26 @@ fn act_name(a: Activation) -> &'static str {
 ///
 /// Returns ``{"alpha", "kappa", "s", "q", "qhat", "d", "iterations", "residual"}`` where ``s`` is the
 /// entropy per weight, ``(q, qhat)`` the saddle point and ``d = (1 - q)/2`` the typical distance
-/// between two solutions. Raises ``ValueError`` for α ≤ 0 or a non-finite κ and ``RuntimeError``
-/// beyond α_GD(κ), where no RS solution with q < 1 exists.
+/// between two solutions. Raises ``ValueError`` for α ≤ 0 or a non-finite κ; at and beyond
+/// α_GD(κ), where no RS solution with q < 1 exists, the values are None with ``"s_reason"``.
 #[pyfunction]
 #[pyo3(signature = (alpha, kappa = 0.0))]
 fn rs<'py>(py: Python<'py>, alpha: f64, kappa: f64) -> PyResult<Bound<'py, PyDict>> {
     check_alpha(alpha)?;
     check_finite("--kappa", kappa)?;
-    let r = py
-        .detach(|| rst::solve(rs_quad(), alpha, kappa))
-        .map_err(numerics)?;
+    let r = match py.detach(|| rst::solve(rs_quad(), alpha, kappa)) {
+        Ok(r) => r,
+        Err(e) if e.does_not_exist() => {
+            let mut v = json!({"alpha": alpha, "kappa": kappa});
+            set_missing(
+                &mut v,
+                &["s", "q", "qhat", "d", "iterations", "residual"],
+                &no_rs_reason(alpha, kappa),
+            );
+            return to_dict(py, &v);
+        }
+        Err(e) => return Err(rs_err(e)),
+    };
     let d = PyDict::new(py);
     d.set_item("alpha", alpha)?;
     d.set_item("kappa", kappa)?;
@@ -157,7 +203,7 @@ fn rs<'py>(py: Python<'py>, alpha: f64, kappa: f64) -> PyResult<Bound<'py, PyDic
 fn kappa_max(py: Python<'_>, alpha: f64) -> PyResult<f64> {
     check_alpha(alpha)?;
     py.detach(|| rst::kappa_max(rs_quad(), alpha))
-        .map_err(numerics)
+        .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))
 }
 
 /// α_c(κ): the density where the RS entropy of κ-margin solutions vanishes (0.8330786 at κ = 0,
@@ -167,7 +213,7 @@ fn kappa_max(py: Python<'_>, alpha: f64) -> PyResult<f64> {
 fn alpha_c(py: Python<'_>, kappa: f64) -> PyResult<f64> {
     check_finite("--kappa", kappa)?;
     py.detach(|| rst::alpha_c(rs_quad(), kappa))
-        .map_err(numerics)
+        .map_err(|e| scan_err(e, "--kappa", kappa, "alpha_c(kappa)", ALPHA_C_RANGE))
 }
 
 /// One FP point as JSON (`flatmin theory fp --json`): the order parameters, or `s_fp: null` with
@@ -184,7 +230,8 @@ fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
     }
 }
 
-/// Rows → the scalar object (one query point) or the columnar object of arrays (several).
+/// Rows → the scalar object (one query point) or the columnar object of arrays (several). The
+/// `s_fp` column stays a float array (NaN where null) also when no point exists.
 fn points_to_py<'py>(
     py: Python<'py>,
     rows: Vec<Value>,
@@ -194,7 +241,13 @@ fn points_to_py<'py>(
         let row = rows.into_iter().next().unwrap_or(Value::Null);
         return to_dict(py, &row);
     }
-    to_dict(py, &columnar(&rows))
+    let n = rows.len();
+    let all_null = rows.iter().all(|r| r["s_fp"].is_null());
+    let d = to_dict(py, &columnar(&rows))?;
+    if all_null {
+        d.set_item("s_fp", numpy::PyArray1::from_vec(py, vec![f64::NAN; n]))?;
+    }
+    Ok(d)
 }
 
 /// The most distances one call takes (the CLI's `--d-range` limit).
@@ -238,26 +291,51 @@ fn fp<'py>(
     let d = d.ok_or_else(|| value_err("give --d or --d-range"))?;
     let (ds, scalar) = floats_arg(d, "d")?;
     check_ds(&ds)?;
-    let (rows, max) = py.detach(|| -> PyResult<(Vec<Value>, FpSaddle)> {
+    let (rows, max) = py.detach(|| -> PyResult<(Vec<Value>, Result<FpSaddle, String>)> {
         let quad = fp_quad();
-        let prob = FpProblem::perceptron(quad, alpha, kappa_ref, kappa).map_err(numerics)?;
-        let max = fpt::maximum(quad, &prob).map_err(numerics)?;
+        let solved = FpProblem::perceptron(quad, alpha, kappa_ref, kappa).and_then(|prob| {
+            let max = fpt::maximum(quad, &prob)?;
+            Ok((prob, max))
+        });
+        let (prob, max) = match solved {
+            Ok(pm) => pm,
+            // The curve does not exist (no RS reference or equilibrium): every point null.
+            Err(e) if e.does_not_exist() => {
+                let reason = no_fp_reason(&e);
+                let rows = ds
+                    .iter()
+                    .map(|d| json!({"d": d, "s_fp": Value::Null, "s_fp_reason": reason}))
+                    .collect();
+                return Ok((rows, Err(reason)));
+            }
+            Err(e) => return Err(fp_err_numerics(e)),
+        };
         let mut out = vec![Err(FpError::NotComputed); ds.len()];
-        fpt::curve(quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+        fpt::curve(quad, &prob, &max, &ds, &mut out).map_err(fp_err_numerics)?;
         Ok((
             ds.iter()
                 .zip(&out)
                 .map(|(d, r)| fp_point_json(*d, r))
                 .collect(),
-            max,
+            Ok(max),
         ))
     })?;
     let d = points_to_py(py, rows, scalar)?;
     d.set_item("alpha", alpha)?;
     d.set_item("kappa_ref", kappa_ref)?;
     d.set_item("kappa", kappa)?;
-    d.set_item("d_star", max.d)?;
-    d.set_item("phi_star", max.phi)?;
+    match max {
+        Ok(max) => {
+            d.set_item("d_star", max.d)?;
+            d.set_item("phi_star", max.phi)?;
+        }
+        Err(reason) => {
+            for key in ["d_star", "phi_star"] {
+                d.set_item(key, py.None())?;
+                d.set_item(format!("{key}_reason"), &reason)?;
+            }
+        }
+    }
     Ok(d)
 }
 
@@ -317,6 +395,10 @@ fn kappa_thresholds(
                 )
                 .into();
             }
+            Err(e) if e.does_not_exist() => {
+                v[key] = Value::Null;
+                v[reason] = no_fp_reason(&e).into();
+            }
             Err(e) => return Err(numerics(e)),
         }
     }
@@ -349,18 +431,33 @@ fn phases<'py>(
     let v = py.detach(|| -> PyResult<Value> {
         let quad = fp_quad();
         Ok(if let Some(kr) = kappa_ref {
-            let prob = FpProblem::perceptron(quad, alpha, kr, kappa).map_err(numerics)?;
-            let r = ph::classify(quad, &prob).map_err(numerics)?;
-            let mut v = phase_json(&r);
+            let r = FpProblem::perceptron(quad, alpha, kr, kappa)
+                .map_err(ph::PhaseError::Fp)
+                .and_then(|prob| ph::classify(quad, &prob));
+            let mut v = match r {
+                Ok(r) => phase_json(&r),
+                Err(e) if e.does_not_exist() => {
+                    let mut v = json!({});
+                    set_missing(&mut v, &["phase", "phase_name"], &no_fp_reason(&e));
+                    v
+                }
+                Err(e) => return Err(numerics(e)),
+            };
             v["alpha"] = json!(alpha);
             v["kappa"] = json!(kappa);
             v["kappa_ref"] = json!(kr);
             v
         } else {
-            let (kmax, rep) =
-                ph::max_margin_phase(quad, Perceptron, alpha, kappa).map_err(numerics)?;
+            let kmax = rst::kappa_max(rs_quad(), alpha)
+                .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
             let mut v = kappa_thresholds(quad, alpha, kappa, kmax, tol)?;
-            v["max_margin_phase"] = phase_json(&rep);
+            match ph::max_margin_phase(quad, Perceptron, alpha, kappa) {
+                Ok((_, rep)) => v["max_margin_phase"] = phase_json(&rep),
+                Err(e) if e.does_not_exist() => {
+                    set_missing(&mut v, &["max_margin_phase"], &no_fp_reason(&e))
+                }
+                Err(e) => return Err(numerics(e)),
+            }
             v
         })
     })?;
@@ -390,7 +487,8 @@ fn thresholds<'py>(
         let rsq = rs_quad();
         let mut rows = Vec::new();
         for &a in &alphas {
-            let kmax = rst::kappa_max(rsq, a).map_err(numerics)?;
+            let kmax = rst::kappa_max(rsq, a)
+                .map_err(|e| scan_err(e, "--alphas", a, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
             rows.push(kappa_thresholds(quad, a, 0.0, kmax, tol)?);
         }
         let alpha_km = rst::alpha_c(rsq, 0.0).map_err(numerics)?;
@@ -423,9 +521,19 @@ fn committee_rs<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let act = activation(act)?;
     check_alpha(alpha)?;
-    let r = py
-        .detach(|| committee::rs(&fp_quad().rs, act, alpha, kappa))
-        .map_err(rs_err)?;
+    let r = match py.detach(|| committee::rs(&fp_quad().rs, act, alpha, kappa)) {
+        Ok(r) => r,
+        Err(e) if e.does_not_exist() => {
+            let mut v = json!({"act": act_name(act), "alpha": alpha, "kappa": kappa});
+            set_missing(
+                &mut v,
+                &["s", "q", "qhat"],
+                &no_committee_rs_reason(alpha, &e),
+            );
+            return to_dict(py, &v);
+        }
+        Err(e) => return Err(rs_err(e)),
+    };
     let v = json!({"act": act_name(act), "alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q,
                    "qhat": r.qhat});
     let d = to_dict(py, &v)?;
@@ -448,7 +556,7 @@ fn committee_kappa_max(py: Python<'_>, act: &str, alpha: f64) -> PyResult<f64> {
     let act = activation(act)?;
     check_alpha(alpha)?;
     py.detach(|| committee::kappa_max(&fp_quad().rs, act, alpha))
-        .map_err(rs_err)
+        .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))
 }
 
 /// Franz–Parisi local entropy of the tree committee machine (`flatmin theory committee fp --json`):
@@ -476,14 +584,22 @@ fn committee_fp<'py>(
     }
     let rows = py.detach(|| -> PyResult<Vec<Value>> {
         let quad = fp_quad();
-        let prob = committee::fp_problem(quad, act, alpha, kappa_ref, kappa).map_err(fp_err)?;
         let mut out = vec![Err(FpError::NotComputed); ds.len()];
-        committee::fp_curve(quad, &prob, &ds, &mut out).map_err(fp_err)?;
+        let solved = committee::fp_problem(quad, act, alpha, kappa_ref, kappa)
+            .and_then(|prob| committee::fp_curve(quad, &prob, &ds, &mut out));
+        match solved {
+            Ok(_) => {}
+            Err(e) if e.does_not_exist() => out.fill(Err(e)),
+            Err(e) => return Err(fp_err(e)),
+        }
         Ok(ds
             .iter()
             .zip(&out)
             .map(|(d, r)| match r {
                 Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
+                Err(e) if e.does_not_exist() => {
+                    json!({"d": d, "s_fp": null, "s_fp_reason": no_fp_reason(e)})
+                }
                 Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
             })
             .collect())
@@ -620,13 +736,26 @@ fn fp_1rsb<'py>(
     let value = py.detach(|| -> PyResult<Value> {
         static Q: OnceLock<FastQuad> = OnceLock::new();
         let quad = Q.get_or_init(FastQuad::new);
-        let pb = one_rsb::Problem::new(alpha, kappa_ref, kappa, d).map_err(one_rsb_err)?;
         let opts = SolveOptions {
             tol,
             max_iter,
             ..Default::default()
         };
-        let v = one_rsb::check(quad, &pb, &m, &delta, &opts).map_err(one_rsb_err)?;
+        let checked = one_rsb::Problem::new(alpha, kappa_ref, kappa, d)
+            .and_then(|pb| one_rsb::check(quad, &pb, &m, &delta, &opts));
+        let v = match checked {
+            Ok(v) => v,
+            Err(e) if e.does_not_exist() => {
+                let reason = no_fp_reason(&e);
+                let mut value = json!({"alpha": alpha, "kappa_ref": kappa_ref, "kappa": kappa,
+                                       "d": d, "starts": []});
+                for key in ["rs", "reduction_error", "non_rs_found", "verdict"] {
+                    set_missing(&mut value, &[key], &reason);
+                }
+                return Ok(value);
+            }
+            Err(e) => return Err(one_rsb_err(e)),
+        };
         let num = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
         let starts: Vec<Value> = v.starts[..v.n_starts]
             .iter()

@@ -127,13 +127,28 @@ def test_outside_the_physical_region_warns():
     same(py, cli, extra=("warning",))
 
 
-def test_beyond_capacity_is_a_runtime_error():
-    # The CLI fails the same run with exit code 1 and the same message.
-    with pytest.raises(RuntimeError) as e:
-        flatmin.theory.rs(5.0, 0.0)
-    code, _, err = cli_run("theory", "rs", "--alpha", 5.0)
-    assert code == 1
-    assert err.strip() == f"flatmin: error: {e.value}"
+def test_beyond_capacity_is_null_with_a_reason():
+    # At and beyond alpha_GD no RS saddle exists: None plus a reason, as the CLI (exit 0).
+    py = flatmin.theory.rs(5.0, 0.0)
+    assert py["s"] is None and "alpha_GD(kappa) = 1.273240" in py["s_reason"]
+    same(py, cli_json("theory", "rs", "--alpha", 5.0))
+    py = flatmin.theory.fp(1.5, 0.0, d=np.array([0.05, 0.1]))
+    assert np.isnan(py["s_fp"]).all() and py["d_star"] is None and "d_star_reason" in py
+    same(py, cli_json("theory", "fp", "--alpha", 1.5, "--kappa-ref", 0, "--d-range", "0.05:0.1:2"))
+    py = flatmin.theory.committee_rs("relu", 50.0)
+    same(py, cli_json("theory", "committee", "rs", "--act", "relu", "--alpha", 50))
+    py = flatmin.theory.phases(0.5, kappa_ref=3.0)
+    assert py["phase"] is None
+    same(py, cli_json("theory", "phases", "--alpha", 0.5, "--kappa-ref", 3))
+    # kappa_max beyond alpha_GD(0) is computed now; outside its range a ValueError (exit 2).
+    assert flatmin.theory.kappa_max(5.0) == cli_json("theory", "kappa-max",
+                                                     "--alpha", 5)["kappa_max"]
+    with pytest.raises(ValueError) as e:
+        flatmin.theory.kappa_max(0.001)
+    assert str(e.value) == cli_error("theory", "kappa-max", "--alpha", 0.001)
+    with pytest.raises(ValueError) as e:
+        flatmin.theory.alpha_c(-10.0)
+    assert str(e.value) == cli_error("theory", "alpha-c", "--kappa=-10")
 
 
 def test_one_element_array_stays_an_array():

@@ -57,15 +57,59 @@
 //! * N = 2001 (K = 45), α = 0.4, 0.5, 0.55, 0.6, 0.7, 0.75: CP+R 6, 4, 6, 6, 6, 0 of 6; SBPI 6, 6,
 //!   6, 6, 6, 0 of 6.
 //!
-//! **Not fully fixed:** a run still freezes with one error now and then below the threshold (2 of
-//! the 70 runs at α ≤ 0.65, N = 1001; 2 of the 24 at α ≤ 0.6, N = 2001): the constant-rate
-//! unsupervised reinforcement is CP+R's weak point, which SBPI's metaplastic rule (it strengthens
-//! only the synapses that barely correct patterns rely on) does not have. A smaller `p_s` (p_s·P <
-//! 1) removes the freeze at small α at the cost of speed (N = 2001, α = 0.5, p_s = 0.0014: 10/10).
+//! **The residual freeze, and the reinforcement cap (a deviation from §d.3).** With the two
+//! changes above a run still froze with one error now and then below the threshold (N = 1001,
+//! 100 instances each, `capacity --algo cpr --n 1001 --samples 100 --seed 1000`: 4 frozen runs at
+//! α = 0.6, 1 at 0.65, 1 at 0.7). A frozen run (tests/solvers.rs `cpr_frozen_run_diagnosis`,
+//! N = 1001, α = 0.6, p_s·P = 2.1): after 200 sweeps one error is left, at s = −1, no pattern is
+//! barely correct, and 500 of the 1001 hidden states sit at ±(2K−1) = ±63; by 1000 sweeps all
+//! 1001 do, and nothing changes to 10⁴ sweeps. The balance at the bound explains it: a synapse
+//! whose sign the last error needs flipped gets one clipped-perceptron step of 2 towards the flip
+//! per sweep (the error is presented once), and p_s·P ≈ 2.1 reinforcement steps of 2 back to the
+//! bound, so it never leaves ±63. It happens more at small α, where the last patterns to fix are
+//! few and no pattern sits at the edge (p_s falls like α³, but the clipped-perceptron drive falls
+//! faster). The cure keeps the reinforcement below the clipped-perceptron drive: in each sweep
+//! p = min(p_s, γ·(E + B)/P) with E + B the errors plus barely correct patterns of the previous
+//! sweep ([`SbpiParams::cpr_balance`], γ = 0.5): with one error left, half a reinforcement
+//! step per sweep against one clipped-perceptron step, so the needed synapses drift to their
+//! flip. Early in a run E + B is in the tens to hundreds and the cap does not bind (p_s·P ≤ 4 up
+//! to α = 0.72); it binds only in the last sweeps (the pinned N = 1001 run: 64 sweeps instead of
+//! 63). The frozen run above then solves in 133 sweeps. SBPI needs no cap: its metaplastic
+//! step acts only on barely correct patterns, so it stops when they are gone.
+//!
+//! Measured on the same 100 instances per α before and after the cap (release build,
+//! `flatmin --threads 1 capacity --algo cpr --n 1001 --alphas 0.6,0.65,0.7,0.72 --samples 100
+//! --seed 1000`, 10⁴ sweeps):
+//!
+//! | N = 1001, α | 0.60 | 0.65 | 0.70 | 0.72 |
+//! |---|---|---|---|---|
+//! | solved, no cap (γ = 0) | 96 | 99 | 98 | 98 |
+//! | solved, cap γ = 0.5 (default) | 100 | 100 | 99 | 98 |
+//! | frozen with one error left, no cap → cap | 4 → 0 | 1 → 0 | 1 → 0 | 0 → 0 |
+//! | median sweeps of the solved runs, no cap → cap | 75.5 → 74 | 91 → 90.5 | 191.5 → 198 | 397.5 → 385 |
+//!
+//! The failures left (1 at α = 0.7, 2 at 0.72, the same instances with and without the cap) end
+//! with 19–51 errors: the capacity, not a freeze. At the threshold, α = 0.75 (40 instances,
+//! `--alphas 0.75 --samples 40 --seed 1000`): 22 solved without the cap, 21 with it; the one
+//! instance that differs solved at sweep 8332 without the cap and ends with 10 errors with it;
+//! no run froze with one error either way. The threshold table above was measured before the
+//! cap.
 //!
 //! The 50 % points at N = 1001 are α ≈ 0.74 (SBPI) and ≈ 0.73–0.74 (CP+R), at or above the
 //! literature's α ≈ 0.65–0.7 for N ~ 10³ (PNAS 2007 for SBPI; the spec's recollection for CP+R,
 //! whose 2009 paper studies generalization, not storage).
+//!
+//! **Tiny instances (N = 3, 5 with P = 2) end unsolved, by design of the rules.** Two synapses i, j
+//! whose gauged columns agree up to a sign σ (ξ^μ_j = σ ξ^μ_i for every μ) receive identical
+//! updates from all three rules (the clipped-perceptron step adds 2ξ^μ to both, the reinforcement
+//! and the metaplastic step depend only on the sign of h and on ξ), so once clipping has made
+//! σ h_i = h_j they never differ again. With P = 2 there are only two column classes up to sign,
+//! and the solutions of such instances need two synapses of one class to differ, so the run cycles
+//! among non-solutions (e.g. N = 3, seeds 1–4, 7–10 of `flatmin instance gen --n 3 --alpha 0.67`
+//! all have solutions). It is not a hang: the run stops after `max_sweeps` sweeps (10⁴ sweeps of 2
+//! presentations, well under a millisecond) and reports the failure (`solved: false`, the errors
+//! left); tests/solvers.rs `sbpi_and_cpr_end_unsolved_on_tiny_tied_instances` pins that end state.
+//! At N ~ 10³ and P ~ N, two equal columns have probability ~ N²·2^−P, so the effect is absent.
 
 use super::{evaluate, SolverOutcome};
 use crate::bits::{dot_words, SpinsMut};
@@ -90,16 +134,24 @@ pub struct SbpiParams {
     pub p_s: f64,
     /// Sweeps before giving up.
     pub max_sweeps: usize,
+    /// CP+R only: γ ≥ 0, the cap on the unsupervised reinforcement. In a sweep the expected
+    /// number of reinforcement events, p·P, is at most γ times the clipped-perceptron steps of the
+    /// previous sweep (its errors plus barely correct patterns, E + B): p = min(p_s, γ·(E + B)/P).
+    /// 0 switches the cap off (the rule of ALGORITHMS §d.3, which freezes with one error left now
+    /// and then; module docs, "The residual freeze"). A deviation from §d.3. SBPI ignores it.
+    pub cpr_balance: f64,
 }
 
 impl Default for SbpiParams {
-    /// K = ⌈√N⌉ (`k: 0`), θ_m = 1, p_s = 0.3, 10⁴ sweeps.
+    /// K = ⌈√N⌉ (`k: 0`), θ_m = 1, p_s = 0.3, 10⁴ sweeps, CP+R's reinforcement capped at
+    /// γ = 0.5 of the previous sweep's clipped-perceptron steps.
     fn default() -> Self {
         SbpiParams {
             k: 0,
             theta_m: 1,
             p_s: 0.3,
             max_sweeps: 10_000,
+            cpr_balance: Self::CPR_BALANCE,
         }
     }
 }
@@ -131,6 +183,11 @@ impl SbpiParams {
 
     /// The constant c of [`SbpiParams::cpr_auto_p_s`] = c·α³/√N.
     pub const CPR_RATE: f64 = 0.51;
+
+    /// The default [`SbpiParams::cpr_balance`] γ = 0.5: with one error left and nothing barely
+    /// correct, half a reinforcement event per sweep against one clipped-perceptron step, so a
+    /// hidden state at the bound drifts towards the flip (module docs, "The residual freeze").
+    pub const CPR_BALANCE: f64 = 0.5;
 
     /// CP+R's defaults for P patterns on N synapses: [`Default`] (K = ⌈√N⌉, θ_m = 1, 10⁴ sweeps)
     /// with p_s = [`SbpiParams::cpr_auto_p_s`]`(N, P)`.
@@ -207,6 +264,11 @@ fn run(
     if !(0.0..=1.0).contains(&params.p_s) {
         return Err(ShapeError::InvalidParameter("p_s must be in [0, 1]"));
     }
+    if !(params.cpr_balance.is_finite() && params.cpr_balance >= 0.0) {
+        return Err(ShapeError::InvalidParameter(
+            "cpr_balance must be finite and >= 0",
+        ));
+    }
     for (len, want) in [
         (w.len(), n),
         (hidden.len(), n),
@@ -238,6 +300,9 @@ fn run(
         .saturating_add(params.theta_m);
     let nw = inst.patterns.words_per_row();
     let mut steps = 0u64;
+    // CP+R's reinforcement rate of this sweep: p_s, capped at γ·(E + B)/P from the previous
+    // sweep (no cap in the first). The random draws are the same whatever the rate.
+    let mut p_s = params.p_s;
     for sweep in 1..=params.max_sweeps {
         shuffle(&mut rng, perm);
         for &mu in perm.iter() {
@@ -275,7 +340,7 @@ fn run(
                         }
                     }
                 }
-            } else if uniform(&mut rng) < params.p_s {
+            } else if uniform(&mut rng) < p_s {
                 for hv in hidden.iter_mut() {
                     let d: i16 = if *hv < 0 { -2 } else { 2 };
                     *hv = (i16::from(*hv) + d).clamp(-hmax, hmax) as i8;
@@ -285,6 +350,16 @@ fn run(
         let out = evaluate(inst, &w.as_spins(), stabilities, sweep, steps)?;
         if out.solved || sweep == params.max_sweeps {
             return Ok(out);
+        }
+        if rule == Rule::Cpr && params.cpr_balance > 0.0 && p > 0 {
+            // E + B: the patterns the clipped-perceptron step acts on.
+            let steps_cp = stabilities
+                .iter()
+                .filter(|&&s| s < t || s <= barely_top)
+                .count();
+            p_s = params
+                .p_s
+                .min(params.cpr_balance * steps_cp as f64 / p as f64);
         }
     }
     // max_sweeps = 0: report the random start.

@@ -104,6 +104,19 @@ impl fmt::Display for FpError {
 
 impl core::error::Error for FpError {}
 
+impl FpError {
+    /// Whether the Franz–Parisi entropy does not exist for this problem (as opposed to a bad
+    /// parameter or a numerical failure): the reference RS saddle at κ̃ or the RS equilibrium at κ
+    /// has no solution with q < 1 (α ≥ α_GD, [`RsError::does_not_exist`]). Front ends report every
+    /// point as null with this error as the reason.
+    pub fn does_not_exist(&self) -> bool {
+        match self {
+            FpError::Reference(e) | FpError::Equilibrium { error: e, .. } => e.does_not_exist(),
+            _ => false,
+        }
+    }
+}
+
 impl From<RsError> for FpError {
     fn from(e: RsError) -> Self {
         FpError::Reference(e)

@@ -85,6 +85,18 @@ impl fmt::Display for OneRsbError {
 
 impl core::error::Error for OneRsbError {}
 
+impl OneRsbError {
+    /// Whether the RS point to check does not exist (no reference or equilibrium RS saddle with
+    /// q < 1, [`RsError::does_not_exist`]), as opposed to a bad parameter or a failure.
+    pub fn does_not_exist(&self) -> bool {
+        match self {
+            OneRsbError::Reference(e) => e.does_not_exist(),
+            OneRsbError::FranzParisi(e) => e.does_not_exist(),
+            _ => false,
+        }
+    }
+}
+
 impl From<ShapeError> for OneRsbError {
     fn from(e: ShapeError) -> Self {
         OneRsbError::Shape(e)

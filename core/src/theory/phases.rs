@@ -111,6 +111,18 @@ impl fmt::Display for PhaseError {
 
 impl core::error::Error for PhaseError {}
 
+impl PhaseError {
+    /// Whether the classified curve does not exist (no RS reference or equilibrium with q < 1,
+    /// [`FpError::does_not_exist`], [`RsError::does_not_exist`]), as opposed to a failure.
+    pub fn does_not_exist(&self) -> bool {
+        match self {
+            PhaseError::Fp(e) => e.does_not_exist(),
+            PhaseError::Rs(e) => e.does_not_exist(),
+            _ => false,
+        }
+    }
+}
+
 impl From<FpError> for PhaseError {
     fn from(e: FpError) -> Self {
         PhaseError::Fp(e)

@@ -120,6 +120,15 @@ impl fmt::Display for RsError {
 
 impl core::error::Error for RsError {}
 
+impl RsError {
+    /// Whether the error says the RS quantity does not exist (α ≥ α_GD(κ): no RS saddle with
+    /// q < 1, the entropy is −∞), as opposed to a bad parameter or a numerical failure. Front ends
+    /// report it as a value that does not exist (null plus a reason), not as a failed run.
+    pub fn does_not_exist(&self) -> bool {
+        matches!(self, RsError::NoSolution { .. })
+    }
+}
+
 impl From<RootError> for RsError {
     fn from(e: RootError) -> Self {
         RsError::Root(e)
@@ -338,8 +347,28 @@ pub fn solve_kernel<T: Real, K: Kernel>(
     } else {
         T::from_f64(2e-7)
     };
-    let root = brent(&mut f, lo, top, xtol, 200)?;
-    Ok(assemble(quad, kernel, alpha, kappa, root.x, evals))
+    match brent(&mut f, lo, top, xtol, 200) {
+        Ok(root) => Ok(assemble(quad, kernel, alpha, kappa, root.x, evals)),
+        // F < 0 already at q = 1e-12 (κ ≲ −4.8, where q(q̂) is far below 1e-12): the fixed point
+        // lies in [0, 1e-12), where the map q ↦ q(q̂(q)) is a strong contraction; iterate it from
+        // there (this was a failed root search before).
+        Err(RootError::NoBracket { fa, .. }) if fa < 0.0 => {
+            let mut q = lo;
+            let mut iterations = evals;
+            for _ in 0..100 {
+                iterations += 1;
+                let (qhat, _) = qhat_of_q(quad, kernel, alpha, kappa, q);
+                let next = entropic(quad, qhat).0;
+                let done = (next - q).abs() <= xtol * T::from_f64(1e-3);
+                q = next;
+                if done {
+                    break;
+                }
+            }
+            Ok(assemble(quad, kernel, alpha, kappa, q, iterations))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// RS saddle point of the binary perceptron at (α, κ) ([`solve_kernel`] with [`Perceptron`]).
@@ -414,43 +443,65 @@ fn entropy_or_none<T: Real, K: Kernel>(
     }
 }
 
-/// Zero of a decreasing entropy x ↦ s(x): scan from `start` in steps `step` (sign chosen by s(start)),
-/// shrink onto a point with an RS solution if the scan runs past α_GD, then Brent to `xtol`.
+/// Zero of a decreasing entropy x ↦ s(x): scan from `start` with `next(x, up)` (up when s(start) >
+/// 0), shrink onto a point with an RS solution if the scan runs past α_GD, then Brent to `xtol`.
+/// A start beyond α_GD (no RS solution, e.g. κ_max at α > 4/π or α_c at κ ≳ 4.6) first steps down,
+/// towards fewer constraints, until a solution exists: the zero lies between that point and the
+/// last one without a solution when s > 0 there, below it otherwise. Leaving [lower, upper] is
+/// [`RsError::NoBracket`].
 fn zero_of_entropy<T: Real, F: FnMut(T) -> Result<Option<T>, RsError>>(
     mut s: F,
     start: T,
-    step: T,
+    next: impl Fn(T, bool) -> T,
     lower: T,
     upper: T,
     xtol: T,
 ) -> Result<T, RsError> {
-    let s0 = s(start)?.ok_or(RsError::NoBracket { at: start.to_f64() })?;
+    let mut a = start;
+    let mut no_solution_above = None;
+    let s0 = loop {
+        match s(a)? {
+            Some(v) => break v,
+            None => {
+                no_solution_above = Some(a);
+                a = next(a, false);
+                if a < lower {
+                    return Err(RsError::NoBracket { at: a.to_f64() });
+                }
+            }
+        }
+    };
     if s0 == T::ZERO {
-        return Ok(start);
+        return Ok(a);
     }
     // s decreasing: if s0 > 0 move up, else move down.
-    let dir = if s0 > T::ZERO { step } else { -step };
-    let mut a = start;
+    let up = s0 > T::ZERO;
     let mut b;
     let mut sb;
-    loop {
-        b = a + dir;
-        if b > upper || b < lower {
-            return Err(RsError::NoBracket { at: b.to_f64() });
+    match no_solution_above {
+        Some(x) if up => {
+            b = x;
+            sb = None;
         }
-        match s(b)? {
-            Some(v) if (v > T::ZERO) == (s0 > T::ZERO) && v != T::ZERO => {
-                a = b;
+        _ => loop {
+            b = next(a, up);
+            if b > upper || b < lower {
+                return Err(RsError::NoBracket { at: b.to_f64() });
             }
-            Some(v) => {
-                sb = Some(v);
-                break;
+            match s(b)? {
+                Some(v) if (v > T::ZERO) == (s0 > T::ZERO) && v != T::ZERO => {
+                    a = b;
+                }
+                Some(v) => {
+                    sb = Some(v);
+                    break;
+                }
+                None => {
+                    sb = None;
+                    break;
+                }
             }
-            None => {
-                sb = None;
-                break;
-            }
-        }
+        },
     }
     // If b has no RS solution (only possible moving up in a decreasing-s direction), bisect until
     // it has one with s of the opposite sign.
@@ -492,7 +543,8 @@ fn zero_of_entropy<T: Real, F: FnMut(T) -> Result<Option<T>, RsError>>(
 }
 
 /// κ_max(α) for a kernel: the margin where the RS entropy vanishes (§S2, paper Fig. 5). Scan κ from 0 in
-/// steps of 0.05 (downwards when s(α, 0) < 0, i.e. α > α_c(0)), then Brent to 1e-10.
+/// steps of 0.05 (downwards when s(α, 0) < 0 or does not exist, i.e. α > α_c(0)), then Brent to
+/// 1e-10. [`RsError::NoBracket`] when κ_max lies outside [−20, 20] (α ≲ 0.0017 or α very large).
 pub fn kappa_max_kernel<T: Real, K: Kernel>(
     quad: &RsQuadrature,
     kernel: &K,
@@ -507,7 +559,14 @@ pub fn kappa_max_kernel<T: Real, K: Kernel>(
     zero_of_entropy(
         |k| entropy_or_none(quad, kernel, alpha, k),
         T::ZERO,
-        T::from_f64(0.05),
+        |k, up| {
+            let step = T::from_f64(0.05);
+            if up {
+                k + step
+            } else {
+                k - step
+            }
+        },
         T::from_f64(-20.0),
         T::from_f64(20.0),
         xtol,
@@ -520,7 +579,8 @@ pub fn kappa_max<T: Real>(quad: &RsQuadrature, alpha: T) -> Result<T, RsError> {
 }
 
 /// α_c(κ) for a kernel: the α where the RS entropy of κ-margin solutions vanishes (scan α from 0.05 in
-/// steps of 0.05, then Brent to 1e-10).
+/// steps of 0.05 up to 2, doubling beyond, halving below 0.075; then Brent to 1e-10).
+/// [`RsError::NoBracket`] when α_c lies outside (10⁻⁹, 10⁶] (κ ≲ −4.8 or κ very large).
 pub fn alpha_c_kernel<T: Real, K: Kernel>(
     quad: &RsQuadrature,
     kernel: &K,
@@ -540,7 +600,18 @@ pub fn alpha_c_kernel<T: Real, K: Kernel>(
             entropy_or_none(quad, kernel, a, kappa)
         },
         T::from_f64(0.05),
-        T::from_f64(0.05),
+        |a, up| {
+            // Steps of 0.05 up to α = 2 (the bracket of every α_c with κ ≳ −1), then doubling, so
+            // α_c(κ = −4) ≈ 2·10⁴ is reached in a few dozen solves (linear steps took minutes);
+            // halving below 0.075 (α_c(κ) < 0.05 for κ ≳ 3.2).
+            let step = T::from_f64(0.05);
+            match up {
+                true if a < T::TWO => a + step,
+                true => a + a,
+                false if a > T::from_f64(0.075) => a - step,
+                false => T::HALF * a,
+            }
+        },
         T::from_f64(1e-9),
         T::from_f64(1e6),
         xtol,

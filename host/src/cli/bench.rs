@@ -134,7 +134,7 @@ pub struct BpArgs {
     #[arg(long, value_name = "R", default_value_t = 5)]
     pub fbp_runs: usize,
     /// Seed of the instances (fBP: seeds S, S+1, …).
-    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 
@@ -155,7 +155,7 @@ pub struct KernelsArgs {
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pub time: f64,
     /// Seed of the random weights and patterns (the speed does not depend on it).
-    #[arg(long, default_value_t = 1, value_name = "S", value_parser = super::instance::parse_seed)]
+    #[arg(long, default_value_t = 0, value_name = "S", value_parser = super::instance::parse_seed)]
     pub seed: u64,
 }
 

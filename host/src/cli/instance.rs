@@ -42,6 +42,15 @@ pub enum Cmd {
     /// {"ref","n","p","kappa","t","stabilities","margin","errors_kappa","errors0"} for one
     /// configuration; with several, the same keys hold arrays (one entry per configuration). margin
     /// is null with a "margin_reason" when P = 0.
+    ///
+    /// A committee file (K > 1) has no output stabilities (the output is a majority vote); its
+    /// statistics are {"ref","n","p","k","tree","n_in","num_weights","alpha","kappa",
+    /// "labels_plus","label_balance","teacher","errors","agreement","vote_margin",
+    /// "teacher_overlap"}: α = P/num_weights, label_balance = mean label, agreement = fraction of
+    /// labels the configuration reproduces, vote_margin = min y_μ·Σ_k τ_k, teacher_overlap = the K
+    /// overlaps w_k·t_k/n_in with R1 when the file says R1 is the teacher (else null with a
+    /// reason). Without references or --weights only the instance's fields are filled (errors null
+    /// with "errors_reason"). --weights takes K comma-separated rows of n_in characters.
     #[command(
         after_help = "Examples:\n  flatmin instance stats teacher.txt\n  flatmin instance stats teacher.txt --ref 1 --kappa 0.2 --json\n  flatmin instance stats small.txt --weights +-+--++",
         allow_negative_numbers = true
@@ -103,10 +112,11 @@ pub struct StatsArgs {
     /// Evaluate only reference K (1-based: R1 is 1).
     #[arg(long = "ref", value_name = "K", conflicts_with = "weights")]
     pub reference: Option<usize>,
-    /// Evaluate this configuration: N characters in {+,-} (weight i is character i).
+    /// Evaluate this configuration: N characters in {+,-} (weight i is character i); for a
+    /// committee K comma-separated rows of n_in characters, one per hidden unit.
     #[arg(long, value_name = "+-+…", allow_hyphen_values = true)]
     pub weights: Option<String>,
-    /// Count errors at this margin instead of the header's κ.
+    /// Count errors at this margin instead of the header's κ (a committee has κ = 0 only).
     #[arg(long, value_name = "K", allow_negative_numbers = true)]
     pub kappa: Option<f64>,
 }
@@ -279,6 +289,9 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
         }
     }
     let f = InstanceFile::read(&a.file)?;
+    if f.committee.is_some() {
+        return committee_stats(&a, &f, g);
+    }
     let all: Vec<Stats> = if let Some(w) = &a.weights {
         let words = parse_spins(w, f.n).map_err(|m| input_error(format!("--weights: {m}")))?;
         vec![f.stats(&words, a.kappa, None)?]
@@ -349,6 +362,93 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
             String::new()
         };
         out.push_str(&format!("\n  stabilities: {}{more}", stabs.join(" ")));
+    }
+    print_line(&out)
+}
+
+/// `instance stats` of a committee file (K > 1): the instance's shape, load and label balance, and
+/// for each configuration (every reference, --ref K, or --weights) its errors, agreement with the
+/// labels, vote margin and overlaps with the teacher; without any configuration the instance only.
+fn committee_stats(a: &StatsArgs, f: &InstanceFile, g: &Global) -> anyhow::Result<()> {
+    use flatmin_host::experiments::instance_stats::{
+        committee_stats as cstats, parse_committee_weights, CommitteeStats,
+    };
+    let c = f.committee.expect("a committee file");
+    if let Some(k) = a.kappa.filter(|k| *k != 0.0) {
+        return Err(input_error(format!(
+            "--kappa {k}: a committee instance has kappa = 0 (no margin on the output majority)"
+        )));
+    }
+    let n_in = c.n_in(f.n);
+    let refs = f.refs.len();
+    let all: Vec<CommitteeStats> = if let Some(w) = &a.weights {
+        let words = parse_committee_weights(w, c.k, n_in)
+            .map_err(|m| input_error(format!("--weights: {m}")))?;
+        vec![cstats(f, Some(&words), None, "")?]
+    } else if let Some(k) = a.reference {
+        if k == 0 || k > refs {
+            return Err(input_error(format!(
+                "--ref {k}: reference {k} does not exist: the file has {refs} reference(s) (each \
+                 K = {} R lines)",
+                c.k
+            )));
+        }
+        vec![cstats(f, Some(&f.refs[k - 1]), Some(k), "")?]
+    } else if refs == 0 {
+        vec![cstats(
+            f,
+            None,
+            None,
+            "no configuration: the file has no reference lines (R …); give --weights",
+        )?]
+    } else {
+        (1..=refs)
+            .map(|k| cstats(f, Some(&f.refs[k - 1]), Some(k), ""))
+            .collect::<flatmin_host::Result<_>>()?
+    };
+    if g.json {
+        return match all.as_slice() {
+            [one] => print_json(one),
+            many => {
+                let rows = many
+                    .iter()
+                    .map(serde_json::to_value)
+                    .collect::<Result<Vec<_>, _>>()?;
+                print_json(&super::theory_perceptron::columnar(&rows))
+            }
+        };
+    }
+    let s0 = &all[0];
+    let mut out = format!(
+        "{}: committee K = {} ({}), N = {}, P = {}, {} weights (alpha = {:.4} patterns per weight), \
+         labels: {} of {} are +1{}",
+        a.file.display(),
+        s0.k,
+        c.arch_name(),
+        s0.n,
+        s0.p,
+        s0.num_weights,
+        s0.alpha,
+        s0.labels_plus,
+        s0.p,
+        if s0.teacher { ", R1 = teacher" } else { "" }
+    );
+    for s in &all {
+        let name = match s.reference {
+            Some(k) => format!("R{k}"),
+            None if a.weights.is_some() => "weights".to_string(),
+            None => continue,
+        };
+        let errors = s.errors.unwrap_or(0);
+        out.push_str(&format!(
+            "\n{name}: {errors} errors, agreement {}, vote margin {}{}",
+            s.agreement.map_or("-".into(), |x| format!("{x:.4}")),
+            s.vote_margin.map_or("-".into(), |x| x.to_string()),
+            s.teacher_overlap.as_ref().map_or(String::new(), |q| {
+                let q: Vec<String> = q.iter().map(|x| format!("{x:.3}")).collect();
+                format!(", overlaps with the teacher [{}]", q.join(", "))
+            })
+        ));
     }
     print_line(&out)
 }

@@ -1,7 +1,7 @@
 //! `flatmin theory committee …`, `flatmin theory fp-1rsb`, `flatmin theory sbp …`: the extensions of the
 //! replica theory (THEORY §S4 1RSB check, §S5 tree committee machine, §S6 symmetric binary perceptron).
 
-use super::theory_perceptron::{check_alpha, columnar, parse_d_range, warn};
+use super::theory_perceptron::{check_alpha, columnar, parse_d_range, scan_err, set_missing, warn};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::roots::SolveOptions;
@@ -10,6 +10,9 @@ use flatmin_core::theory::franz_parisi::{FpError, FpQuadratureFast};
 use flatmin_core::theory::one_rsb::{self, FastQuad, OneRsbError, Problem};
 use flatmin_core::theory::rs::RsError;
 use flatmin_core::theory::sbp::{self, Sbp, SbpError};
+use flatmin_host::experiments::theory_reasons::{
+    no_committee_rs_reason, no_fp_reason, KAPPA_MAX_RANGE,
+};
 use serde_json::json;
 
 /// Commands of this family.
@@ -281,7 +284,19 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
         CommitteeCmd::Rs(a) => {
             check_alpha(a.alpha)?;
             let act: Activation = a.act.into();
-            let r = committee::rs(&quad.rs, act, a.alpha, a.kappa).map_err(rs_err)?;
+            let r = match committee::rs(&quad.rs, act, a.alpha, a.kappa) {
+                Ok(r) => r,
+                Err(e) if e.does_not_exist() => {
+                    let mut v = json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa});
+                    set_missing(
+                        &mut v,
+                        &["s", "q", "qhat"],
+                        &no_committee_rs_reason(a.alpha, &e),
+                    );
+                    return emit(g, v);
+                }
+                Err(e) => return Err(rs_err(e)),
+            };
             let mut v = json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa, "s": r.s, "q": r.q, "qhat": r.qhat});
             if r.s < 0.0 {
                 warn(
@@ -297,7 +312,9 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
         CommitteeCmd::KappaMax(a) => {
             check_alpha(a.alpha)?;
             let act: Activation = a.act.into();
-            let k = committee::kappa_max(&quad.rs, act, a.alpha).map_err(rs_err)?;
+            let k = committee::kappa_max(&quad.rs, act, a.alpha).map_err(|e| {
+                scan_err(e, "--alpha", a.alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
+            })?;
             emit(
                 g,
                 json!({"act": act_name(act), "alpha": a.alpha, "kappa_max": k}),
@@ -313,15 +330,24 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
             if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
                 return Err(input_error(format!("distance {bad} is outside (0, 1)")));
             }
-            let prob = committee::fp_problem(&quad, a.act.into(), a.alpha, a.kappa_ref, a.kappa)
-                .map_err(fp_err)?;
             let mut out = vec![Err(FpError::NotComputed); ds.len()];
-            committee::fp_curve(&quad, &prob, &ds, &mut out).map_err(fp_err)?;
+            let solved = committee::fp_problem(&quad, a.act.into(), a.alpha, a.kappa_ref, a.kappa)
+                .and_then(|prob| committee::fp_curve(&quad, &prob, &ds, &mut out));
+            match solved {
+                Ok(_) => {}
+                // No RS reference or equilibrium: every point is null with the reason (output
+                // conventions §3), exit 0.
+                Err(e) if e.does_not_exist() => out.fill(Err(e)),
+                Err(e) => return Err(fp_err(e)),
+            }
             let rows: Vec<serde_json::Value> = ds
                 .iter()
                 .zip(&out)
                 .map(|(d, r)| match r {
                     Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
+                    Err(e) if e.does_not_exist() => {
+                        json!({"d": d, "s_fp": null, "s_fp_reason": no_fp_reason(e)})
+                    }
                     Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
                 })
                 .collect();
@@ -366,13 +392,32 @@ fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
         )));
     }
     let quad = FastQuad::new();
-    let pb = Problem::new(a.alpha, a.kappa_ref, a.kappa, a.d).map_err(one_rsb_err)?;
     let opts = SolveOptions {
         tol: a.tol,
         max_iter: a.max_iter,
         ..Default::default()
     };
-    let v = one_rsb::check(&quad, &pb, &a.m, &a.delta, &opts).map_err(one_rsb_err)?;
+    let checked = Problem::new(a.alpha, a.kappa_ref, a.kappa, a.d)
+        .and_then(|pb| one_rsb::check(&quad, &pb, &a.m, &a.delta, &opts));
+    let v = match checked {
+        Ok(v) => v,
+        Err(e) if e.does_not_exist() => {
+            // No RS point to check (output conventions §3): null plus the reason, exit 0.
+            let reason = no_fp_reason(&e);
+            let mut value = json!({"alpha": a.alpha, "kappa_ref": a.kappa_ref, "kappa": a.kappa,
+                                   "d": a.d, "starts": []});
+            set_missing(&mut value, &["rs"], &reason);
+            set_missing(&mut value, &["reduction_error"], &reason);
+            set_missing(&mut value, &["non_rs_found"], &reason);
+            set_missing(&mut value, &["verdict"], &reason);
+            return if g.json {
+                print_json(&value)
+            } else {
+                print_line(&format!("verdict: null ({reason})"))
+            };
+        }
+        Err(e) => return Err(one_rsb_err(e)),
+    };
     let num = |x: f64| {
         if x.is_finite() {
             json!(x)

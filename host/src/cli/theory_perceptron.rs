@@ -7,6 +7,9 @@ use flatmin_core::theory::franz_parisi::{
 };
 use flatmin_core::theory::phases::{self, PhaseReport};
 use flatmin_core::theory::rs::{self, Perceptron, RsQuadrature};
+use flatmin_host::experiments::theory_reasons::{
+    no_fp_reason, no_rs_reason, scan_range_message, ALPHA_C_RANGE, KAPPA_MAX_RANGE,
+};
 use flatmin_host::Error;
 use serde_json::{json, Value};
 
@@ -15,10 +18,11 @@ use serde_json::{json, Value};
 pub enum Cmd {
     /// RS entropy s(α, κ) of κ-margin solutions and its saddle point (q, q̂), with the typical distance
     /// d = (1 − q)/2 between two solutions (THEORY §S2). Above α_c(κ) the entropy is negative: the
-    /// values are printed with a warning (no solutions exist there). Fails (exit 1) beyond α_GD(κ),
-    /// where no RS solution with q < 1 exists.
+    /// values are printed with a warning (no solutions exist there). At and beyond α_GD(κ) no RS
+    /// solution with q < 1 exists: the values are null with an "s_reason" (exit 0).
     ///
-    /// JSON: {"alpha","kappa","s","q","qhat","d","iterations","residual"} (+ "warning").
+    /// JSON: {"alpha","kappa","s","q","qhat","d","iterations","residual"} (+ "warning" or
+    /// "s_reason").
     #[command(allow_negative_numbers = true)]
     Rs {
         /// Constraint density α = M/N (patterns per weight), > 0.
@@ -28,7 +32,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
         kappa: f64,
     },
-    /// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5). JSON: {"alpha","kappa_max"}.
+    /// κ_max(α): the largest margin with non-negative RS entropy (paper Fig. 5), computed for
+    /// −20 ≤ κ_max ≤ 20 (α ≳ 0.0017; a smaller α is refused). JSON: {"alpha","kappa_max"}.
     #[command(allow_negative_numbers = true)]
     KappaMax {
         /// Constraint density α = M/N, > 0.
@@ -36,7 +41,8 @@ pub enum Cmd {
         alpha: f64,
     },
     /// α_c(κ): the density where the RS entropy of κ-margin solutions vanishes
-    /// (0.8330786 at κ = 0, Krauth–Mézard). JSON: {"kappa","alpha_c"}.
+    /// (0.8330786 at κ = 0, Krauth–Mézard), computed for 10⁻⁹ < α_c ≤ 10⁶ (κ ≳ −4.7; a smaller κ
+    /// is refused). JSON: {"kappa","alpha_c"}.
     #[command(allow_negative_numbers = true)]
     AlphaC {
         /// Margin κ.
@@ -46,7 +52,8 @@ pub enum Cmd {
     /// Franz–Parisi local entropy φ(d) of κ-margin solutions at distance d from a typical κ̃-margin
     /// reference (THEORY §S3), with dφ/dd and all order parameters. Points are computed by
     /// continuation from the typical distance d*; where the RS branch ends the value is null with a
-    /// reason.
+    /// reason. Where the curve does not exist at all (no RS reference at κ̃ or no RS equilibrium at
+    /// κ: α at or above α_GD) every point, d_star and phi_star are null with reasons (exit 0).
     ///
     /// JSON: --d gives one object {"d","s_fp","dphi_dd",…}; --d-range gives the same keys as columns
     /// {"d":[…],"s_fp":[…],…} (null entries with "s_fp_reason" where the branch ended).
@@ -194,6 +201,36 @@ fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
     Error::Numerics(e.to_string()).into()
 }
 
+/// An RS failure: a bad parameter is the user's (exit 2), anything else a failed run (exit 1).
+pub fn rs_err(e: rs::RsError) -> anyhow::Error {
+    match e {
+        rs::RsError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
+        other => numerics(other),
+    }
+}
+
+/// A scan for κ_max(α) or α_c(κ) that left its range: the user's value is outside what is
+/// computed (exit 2, naming `flag`); other failures as [`rs_err`].
+pub fn scan_err(e: rs::RsError, flag: &str, value: f64, what: &str, range: &str) -> anyhow::Error {
+    match e {
+        rs::RsError::NoBracket { at } => {
+            input_error(scan_range_message(flag, value, what, range, at))
+        }
+        other => rs_err(other),
+    }
+}
+
+/// Sets every key of `keys` to null and `<first key>_reason` to `reason` (output conventions §3:
+/// the value does not exist).
+pub fn set_missing(v: &mut Value, keys: &[&str], reason: &str) {
+    for k in keys {
+        v[*k] = Value::Null;
+    }
+    if let Some(first) = keys.first() {
+        v[format!("{first}_reason")] = json!(reason);
+    }
+}
+
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
     let mut ds = flatmin_host::io::parse_grid("--d-range", s, MAX_GRID_POINTS)?;
@@ -226,6 +263,59 @@ pub fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
         }),
         Err(e) => json!({ "d": d, "s_fp": Value::Null, "s_fp_reason": e.to_string() }),
     }
+}
+
+/// A Franz–Parisi failure: a bad parameter is the user's (exit 2), anything else a failed run.
+pub fn fp_cli_err(e: FpError) -> anyhow::Error {
+    match e {
+        FpError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
+        FpError::Reference(r) | FpError::Equilibrium { error: r, .. }
+            if matches!(r, rs::RsError::InvalidParameter(_)) =>
+        {
+            input_error(e.to_string())
+        }
+        other => numerics(other),
+    }
+}
+
+/// `theory fp` where the curve does not exist (no RS reference at κ̃ or no RS equilibrium at κ,
+/// [`FpError::does_not_exist`]): every point, `d_star` and `phi_star` are null with the reason
+/// (output conventions §3), exit 0.
+fn fp_does_not_exist(
+    g: &Global,
+    alpha: f64,
+    kappa_ref: f64,
+    kappa: f64,
+    ds: &[f64],
+    single: bool,
+    e: &FpError,
+) -> anyhow::Result<()> {
+    let reason = no_fp_reason(e);
+    if !g.json {
+        print_line(&format!(
+            "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*=null phi(d*)=null ({reason})"
+        ))?;
+        print_line("#           d            s_fp")?;
+        for d in ds {
+            print_line(&format!("{d:>14.8e}            null"))?;
+        }
+        return Ok(());
+    }
+    let rows: Vec<Value> = ds
+        .iter()
+        .map(|d| json!({"d": d, "s_fp": Value::Null, "s_fp_reason": reason}))
+        .collect();
+    let mut v = if single {
+        rows.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        columnar(&rows)
+    };
+    v["alpha"] = json!(alpha);
+    v["kappa_ref"] = json!(kappa_ref);
+    v["kappa"] = json!(kappa);
+    set_missing(&mut v, &["d_star"], &reason);
+    set_missing(&mut v, &["phi_star"], &reason);
+    print_json(&v)
 }
 
 fn phase_json(r: &PhaseReport) -> Value {
@@ -287,6 +377,10 @@ fn kappa_thresholds(
                     "no phase change between kappa_ref = {lo} (phase {phase_lo}) and kappa_max = {kmax} (phase {phase_hi})"
                 ));
             }
+            Err(e) if e.does_not_exist() => {
+                v[key] = Value::Null;
+                v[reason] = json!(no_fp_reason(&e));
+            }
             Err(e) => return Err(numerics(e)),
         }
     }
@@ -301,7 +395,28 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         Cmd::Rs { alpha, kappa } => {
             check_alpha(alpha)?;
             check_finite("--kappa", kappa)?;
-            let r = rs::solve(&rsq, alpha, kappa).map_err(numerics)?;
+            let r = match rs::solve(&rsq, alpha, kappa) {
+                Ok(r) => r,
+                Err(e) if e.does_not_exist() => {
+                    let mut v = json!({"alpha": alpha, "kappa": kappa});
+                    let reason = no_rs_reason(alpha, kappa);
+                    set_missing(
+                        &mut v,
+                        &["s", "q", "qhat", "d", "iterations", "residual"],
+                        &reason,
+                    );
+                    return if g.json {
+                        print_json(&v)
+                    } else {
+                        print_kv(&[
+                            ("alpha", alpha.to_string()),
+                            ("kappa", kappa.to_string()),
+                            ("s", format!("null ({reason})")),
+                        ])
+                    };
+                }
+                Err(e) => return Err(rs_err(e)),
+            };
             let mut v = json!({"alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q, "qhat": r.qhat, "d": r.d,
                            "iterations": r.iterations, "residual": r.residual});
             if r.s < 0.0 {
@@ -333,7 +448,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         }
         Cmd::KappaMax { alpha } => {
             check_alpha(alpha)?;
-            let k = rs::kappa_max(&rsq, alpha).map_err(numerics)?;
+            let k = rs::kappa_max(&rsq, alpha)
+                .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
             if g.json {
                 print_json(&json!({"alpha": alpha, "kappa_max": k}))
             } else {
@@ -345,7 +461,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         }
         Cmd::AlphaC { kappa } => {
             check_finite("--kappa", kappa)?;
-            let a = rs::alpha_c(&rsq, kappa).map_err(numerics)?;
+            let a = rs::alpha_c(&rsq, kappa)
+                .map_err(|e| scan_err(e, "--kappa", kappa, "alpha_c(kappa)", ALPHA_C_RANGE))?;
             if g.json {
                 print_json(&json!({"kappa": kappa, "alpha_c": a}))
             } else {
@@ -373,10 +490,19 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 (None, None) => return Err(input_error("give --d or --d-range")),
             };
             let quad = FpQuadratureFast::new();
-            let prob = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa).map_err(numerics)?;
-            let max = fp::maximum(&quad, &prob).map_err(numerics)?;
+            let solved = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa).and_then(|prob| {
+                let max = fp::maximum(&quad, &prob)?;
+                Ok((prob, max))
+            });
+            let (prob, max) = match solved {
+                Ok(pm) => pm,
+                Err(e) if e.does_not_exist() => {
+                    return fp_does_not_exist(g, alpha, kappa_ref, kappa, &ds, d.is_some(), &e)
+                }
+                Err(e) => return Err(fp_cli_err(e)),
+            };
             let mut out = vec![Err(FpError::NotComputed); ds.len()];
-            fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(numerics)?;
+            fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(fp_cli_err)?;
             let warning = (max.phi < 0.0).then(|| {
                 format!(
                     "phi(d*) = {:.6} < 0: at alpha = {alpha} typical instances have no kappa = {kappa} solution near a kappa_ref = {kappa_ref} reference, so this curve is outside the physical region",
@@ -444,18 +570,34 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             let quad = FpQuadratureFast::new();
             let v = if let Some(kr) = kappa_ref {
                 check_finite("--kappa-ref", kr)?;
-                let prob = FpProblem::perceptron(&quad, alpha, kr, kappa).map_err(numerics)?;
-                let r = phases::classify(&quad, &prob).map_err(numerics)?;
-                let mut v = phase_json(&r);
+                let r = FpProblem::perceptron(&quad, alpha, kr, kappa)
+                    .map_err(phases::PhaseError::Fp)
+                    .and_then(|prob| phases::classify(&quad, &prob));
+                let mut v = match r {
+                    Ok(r) => phase_json(&r),
+                    Err(e) if e.does_not_exist() => {
+                        let mut v = json!({});
+                        set_missing(&mut v, &["phase", "phase_name"], &no_fp_reason(&e));
+                        v
+                    }
+                    Err(e) => return Err(numerics(e)),
+                };
                 v["alpha"] = json!(alpha);
                 v["kappa"] = json!(kappa);
                 v["kappa_ref"] = json!(kr);
                 v
             } else {
-                let (kmax, rep) =
-                    phases::max_margin_phase(&quad, Perceptron, alpha, kappa).map_err(numerics)?;
+                let kmax = rs::kappa_max(&rsq, alpha).map_err(|e| {
+                    scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
+                })?;
                 let mut v = kappa_thresholds(&quad, alpha, kappa, kmax, tol)?;
-                v["max_margin_phase"] = phase_json(&rep);
+                match phases::max_margin_phase(&quad, Perceptron, alpha, kappa) {
+                    Ok((_, rep)) => v["max_margin_phase"] = phase_json(&rep),
+                    Err(e) if e.does_not_exist() => {
+                        set_missing(&mut v, &["max_margin_phase"], &no_fp_reason(&e))
+                    }
+                    Err(e) => return Err(numerics(e)),
+                }
                 v
             };
             if g.json {
@@ -490,7 +632,8 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 if !g.quiet {
                     eprintln!("thresholds: alpha = {a}");
                 }
-                let kmax = rs::kappa_max(&rsq, a).map_err(numerics)?;
+                let kmax = rs::kappa_max(&rsq, a)
+                    .map_err(|e| scan_err(e, "--alphas", a, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
                 rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
             }
             let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;

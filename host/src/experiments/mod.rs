@@ -7,11 +7,13 @@ pub mod committee_capacity;
 pub mod committee_sbp;
 pub mod deep_fig8;
 pub mod enumeration;
+pub mod instance_stats;
 pub mod local_energy;
 pub mod perceptron_theory;
 pub mod profile;
 pub mod report;
 pub mod solver;
+pub mod theory_reasons;
 
 use crate::error::Result;
 use crate::harness::runner::{self, Progress, RunOpts, Study};
