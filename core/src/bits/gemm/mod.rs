@@ -165,6 +165,72 @@ pub fn sign_matrix_with(
     Ok(())
 }
 
+/// Signs of all products, packed unit-major: `out[r·⌈P/64⌉ + k]` holds, in bit c, the sign of
+/// `a[r]·b[64k + c]` (bit 1 ⇔ product < 0, sign(0) = +1, as [`sign_matrix`]; bits past P are 0).
+/// The transpose of [`sign_matrix`]'s layout, straight from the popcounts (no integer products are
+/// written): row r of `out` is unit r's sign over the examples, as a binary layer's evaluation by
+/// 64-example words needs it. Best backend.
+///
+/// Errors: `LengthMismatch` when `a.n() != b.n()`; `BufferTooSmall` when `out.len() < R·⌈P/64⌉`
+/// (extra entries untouched); `InvalidParameter` when N exceeds `i32::MAX`.
+pub fn sign_rows(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut [u64]) -> Result<()> {
+    sign_rows_with(Backend::best(), a, b, out)
+}
+
+/// [`sign_rows`] with a chosen backend (unavailable → portable; results identical).
+///
+/// Errors: as [`sign_rows`].
+pub fn sign_rows_with(
+    backend: Backend,
+    a: &Patterns<'_>,
+    b: &Patterns<'_>,
+    out: &mut [u64],
+) -> Result<()> {
+    check_pair(a, b)?;
+    let (r, n) = (a.p(), a.n());
+    let kw = b.p().div_ceil(WORD_BITS);
+    let needed = r
+        .checked_mul(kw)
+        .ok_or(ShapeError::InvalidParameter("R·⌈P/64⌉ overflows"))?;
+    if out.len() < needed {
+        return Err(ShapeError::BufferTooSmall {
+            needed,
+            capacity: out.len(),
+        });
+    }
+    let out = &mut out[..needed];
+    out.fill(0);
+    #[cfg(target_arch = "x86_64")]
+    if x86::sign_rows(backend, a, b, out) {
+        return Ok(());
+    }
+    // a[r]·b[μ] < 0  ⇔  2·ones > N. A visit covers at most 64 patterns (every backend's `W` ≤ 64),
+    // so its bits of one row straddle at most two words.
+    run(backend, a, b, &mut |r0, mu0, nb, counts, stride| {
+        debug_assert!(nb <= WORD_BITS);
+        let (k0, sh) = (mu0 / WORD_BITS, mu0 % WORD_BITS);
+        for (i, row) in counts.chunks(stride).enumerate() {
+            let m = neg_mask(&row[..nb], n);
+            let o = &mut out[(r0 + i) * kw + k0..];
+            o[0] |= m << sh;
+            if sh + nb > WORD_BITS {
+                o[1] |= m >> (WORD_BITS - sh);
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Bit j set ⇔ `2·counts[j] > n` (`counts.len() ≤ 64`), branch-free.
+#[inline(always)]
+fn neg_mask(counts: &[u32], n: usize) -> u64 {
+    let mut m = 0u64;
+    for (j, &ones) in counts.iter().enumerate() {
+        m |= u64::from(2 * ones as usize > n) << j;
+    }
+    m
+}
+
 /// Per row of `a`, the number of rows of `b` whose product falls below `threshold`:
 /// `out[r] = #{μ : a[r]·b[μ] < threshold}` (the error counts of R weight vectors on gauged patterns,
 /// threshold `T`). Best backend.
