@@ -17,10 +17,12 @@
 //! P = 1000, N = 8192); the AVX-512 kernel for rows shorter than 64 words uses 30 KiB (a transposed
 //! pattern block and its counts).
 //!
-//! Three results of the same product (the fused variants the callers need):
+//! Four results of the same product (the fused variants the callers need):
 //! [`dot_matrix`] (the integers), [`sign_matrix`] (their signs packed into bits: the next layer's input
-//! of a binary network) and [`count_below`] (per row of `a`, how many products fall below a threshold:
-//! error counts of R weight vectors on gauged patterns).
+//! of a binary network), [`sign_rows`] (the same signs unit-major, 64 examples per word, straight
+//! from the popcounts: on the AVX-512 lane tile by compares on the count vectors, no counts stored)
+//! and [`count_below`] (per row of `a`, how many products fall below a threshold: error counts of R
+//! weight vectors on gauged patterns).
 //!
 //! Backends are those of the single-vector kernel ([`Backend`]), chosen at run time, with bit-identical
 //! results: `Portable` (scalar `count_ones`, 2×4 tile), `Popcnt` (the same with the instruction),
