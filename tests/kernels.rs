@@ -244,6 +244,33 @@ fn check_gemm(
             }
             prop_assert!(Patterns::new(r, p, &sw).is_ok(), "padding, {}", &ctx);
         }
+
+        // Unit-major sign words: dirty start (every bit must be overwritten, padding zeroed), one
+        // spare word that must stay untouched.
+        let kw = p.div_ceil(64);
+        let mut rows = vec![!0u64; r * kw + 1];
+        gemm::sign_rows_with(backend, &a, &b, &mut rows).unwrap();
+        prop_assert_eq!(
+            rows[r * kw],
+            !0u64,
+            "sign_rows spare word written, {}",
+            &ctx
+        );
+        for i in 0..r {
+            for k in 0..kw {
+                let want = (0..64)
+                    .filter(|&c| k * 64 + c < p && expect[i * p + k * 64 + c] < 0)
+                    .fold(0u64, |m, c| m | 1 << c);
+                prop_assert_eq!(
+                    rows[i * kw + k],
+                    want,
+                    "sign_rows ({}, word {}), {}",
+                    i,
+                    k,
+                    &ctx
+                );
+            }
+        }
     }
     let mut out = vec![0i32; r * p];
     gemm::dot_matrix(&a, &b, &mut out).unwrap();
@@ -316,6 +343,24 @@ fn gemm_visit_width_boundaries() {
     check_gemm(8192, 9, 49, 51, 0.5, 0.5, 0).unwrap();
 }
 
+/// `sign_rows` (and the other products) with P around the visit widths (40 patterns on the
+/// lane-transposed AVX-512 tile of short rows, 48 on the word tile) and the 64-pattern sign words,
+/// so that visits straddle output words; R past a weight group.
+#[test]
+fn gemm_sign_rows_word_boundaries() {
+    for (k, &p) in [39usize, 40, 41, 63, 64, 65, 79, 80, 81, 121, 128, 129, 200]
+        .iter()
+        .enumerate()
+    {
+        check_gemm(501, 65, p, 60 + k as u64, 0.5, 0.5, 0).unwrap();
+        check_gemm(64, 3, p, 80 + k as u64, 0.5, 0.5, 0).unwrap();
+    }
+    check_gemm(4097, 5, 129, 99, 0.5, 0.5, 0).unwrap();
+    // The widest rows of the lane-transposed tile (63 words) and the narrowest of the word tile.
+    check_gemm(4032, 9, 81, 97, 0.5, 0.5, 0).unwrap();
+    check_gemm(4033, 9, 81, 98, 0.5, 0.5, 0).unwrap();
+}
+
 /// The instruction-mix probes of the benchmarks do the work they report, and exist exactly where
 /// their instructions do.
 #[test]
@@ -367,6 +412,16 @@ fn gemm_shape_errors_are_results() {
     let mut sw = [0u64; 2];
     let mut ok = PatternsMut::new(3, 2, &mut sw).unwrap();
     assert!(gemm::sign_matrix(&a, &b, &mut ok).is_ok());
+    let mut rows = [0u64; 3];
+    assert!(gemm::sign_rows(&a, &b65, &mut rows).is_err(), "N mismatch");
+    assert_eq!(
+        gemm::sign_rows(&a, &b, &mut rows[..2]),
+        Err(ShapeError::BufferTooSmall {
+            needed: 3,
+            capacity: 2
+        })
+    );
+    assert!(gemm::sign_rows(&a, &b, &mut rows).is_ok());
 }
 
 /// The read-bandwidth probe of the benchmarks is the XOR of all words on every backend.

@@ -1233,32 +1233,6 @@ mod x86 {
         }
     }
 
-    /// The sign words of a unit-major block of products (`cnt` per unit, `cnt.div_ceil(64)` words
-    /// per unit in `t`): bit c of word k of unit i ⇔ `h[i·cnt + 64k + c] < 0` (bits past `cnt`
-    /// are 0), as the portable loop of `SignChunk`.
-    #[target_feature(enable = "avx512f")]
-    pub(super) fn sign_words512(h: &[i32], cnt: usize, t: &mut [u64]) {
-        let kw = cnt.div_ceil(WORD_BITS);
-        let zero = _mm512_setzero_si512();
-        for (hr, tw) in h.chunks_exact(cnt).zip(t.chunks_exact_mut(kw)) {
-            let (full, tail) = hr.as_chunks::<WORD_BITS>();
-            for (w, v) in tw.iter_mut().zip(full) {
-                let (q, _) = v.as_chunks::<16>();
-                let mut m = 0u64;
-                for (k, q) in q.iter().enumerate() {
-                    m |= u64::from(_mm512_cmplt_epi32_mask(load16i(q), zero)) << (16 * k);
-                }
-                *w = m;
-            }
-            if let Some(w) = tw.get_mut(full.len()) {
-                *w = tail
-                    .iter()
-                    .enumerate()
-                    .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c));
-            }
-        }
-    }
-
     /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
     #[target_feature(enable = "avx512f,avx512bw")]
     pub(super) fn block_signs512(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
@@ -1484,14 +1458,10 @@ fn transpose_signs(t: &[u64], rows: usize, kw: usize, valid: usize, act: &mut [u
 /// Examples per product of a hidden layer in [`forward_chunked`] (a multiple of 64).
 const HIDDEN_CHUNK: usize = 320;
 
-/// `i32` scratch of [`forward_chunked`] for P examples.
+/// `i32` scratch of [`forward_chunked`] for P examples: the output layer's products (the hidden
+/// layers write sign words only).
 fn chunked_int_len(layers: &[Patterns<'_>], p: usize) -> usize {
-    let hidden = layers[..layers.len() - 1]
-        .iter()
-        .map(|w| w.p() * HIDDEN_CHUNK.min(p))
-        .max()
-        .unwrap_or(0);
-    hidden.max(layers[layers.len() - 1].p() * p)
+    layers[layers.len() - 1].p() * p
 }
 
 /// `u64` scratch of [`forward_chunked`] beside its two activation buffers: the sign words of one
@@ -1504,9 +1474,10 @@ fn chunked_sign_len(layers: &[Patterns<'_>]) -> usize {
         .unwrap_or(0)
 }
 
-/// As [`forward_packed`], but each hidden layer as integer products ([`gemm::dot_matrix`]) of
-/// [`HIDDEN_CHUNK`] examples at a time whose signs are packed by word-wide compares and bit
-/// transposes (instead of one scattered bit write per product). Same results.
+/// As [`forward_packed`], but each hidden layer by [`HIDDEN_CHUNK`] examples at a time: their
+/// unit-major sign words straight from the product's popcounts ([`gemm::sign_rows`], no integer
+/// products written), moved into the activation rows by 64 × 64 bit transposes (instead of one
+/// scattered bit write per product). Same results.
 fn forward_chunked(
     layers: &[Patterns<'_>],
     p: usize,
@@ -1531,65 +1502,15 @@ fn forward_chunked(
         for mu0 in (0..p).step_by(HIDDEN_CHUNK) {
             let cnt = HIDDEN_CHUNK.min(p - mu0);
             let chunk = Patterns::new(cur_n, cnt, &src[mu0 * wpr_in..(mu0 + cnt) * wpr_in])?;
-            let h = &mut ints[..rows * cnt];
-            gemm::dot_matrix(w, &chunk, h)?;
-            crate::simd::run(
-                crate::simd::Level::best(),
-                SignChunk {
-                    h,
-                    rows,
-                    cnt,
-                    t: &mut *t,
-                    act: &mut *next,
-                    mu0,
-                },
-            );
+            let kw = cnt.div_ceil(WORD_BITS);
+            let t = &mut t[..rows * kw];
+            gemm::sign_rows(w, &chunk, t)?;
+            transpose_signs(t, rows, kw, cnt, next, mu0);
         }
         core::mem::swap(&mut src, &mut dst);
         cur_n = rows;
     }
     Ok(())
-}
-
-/// Signs of one chunk of unit-major products (`rows` × `cnt`) into activation rows.
-struct SignChunk<'k> {
-    h: &'k [i32],
-    rows: usize,
-    cnt: usize,
-    t: &'k mut [u64],
-    act: &'k mut [u64],
-    mu0: usize,
-}
-
-impl crate::simd::Kernel for SignChunk<'_> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        let kw = self.cnt.div_ceil(WORD_BITS);
-        #[cfg(target_arch = "x86_64")]
-        if SumLevel::best() == SumLevel::Avx512 {
-            // SAFETY: AVX-512F was detected on this CPU and OS.
-            #[allow(unsafe_code)]
-            unsafe {
-                x86::sign_words512(self.h, self.cnt, self.t)
-            };
-            transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
-            return;
-        }
-        for (i, hr) in self.h.chunks_exact(self.cnt).enumerate() {
-            for (k, word) in self.t[i * kw..(i + 1) * kw].iter_mut().enumerate() {
-                let part = &hr[k * WORD_BITS..];
-                *word = match part.first_chunk::<WORD_BITS>() {
-                    Some(full) => sign_word(full),
-                    None => part
-                        .iter()
-                        .enumerate()
-                        .fold(0, |m, (c, &v)| m | (u64::from(v < 0) << c)),
-                };
-            }
-        }
-        transpose_signs(self.t, self.rows, kw, self.cnt, self.act, self.mu0);
-    }
 }
 
 /// Bit c set ⇔ `v[c] < 0`.

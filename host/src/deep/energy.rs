@@ -155,16 +155,20 @@ fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize))
         return;
     }
     let ln_q = (-p).ln_1p();
+    // Remaining indices as f64 (exact: a layer is far below 2⁵³ weights).
+    let len_f = len as f64;
     let mut i = 0usize;
     loop {
         let u = 1.0 - uniform(rng); // (0, 1]
-                                    // ln U / ln(1 − p) ≥ 0 (or −0), so ⌊·⌋ is the integer part: `as u64` gives it exactly below
-                                    // 2⁵³ and saturates above (where the layer ends either way); no libm `floor` call.
-        let gap = ((u.ln() / ln_q) as u64) as f64;
-        if gap >= (len - i) as f64 {
+                                    // x = ln U / ln(1 − p) is finite and ≥ 0 (or −0); the gap is ⌊x⌋. For the integer
+                                    // m = len − i, ⌊x⌋ ≥ m ⇔ x ≥ m, so x is compared directly (no float → u64 → float round
+                                    // trip) and truncated only when it is below m, where `as usize` is exact: the same gaps,
+                                    // the same draws as ⌊x⌋ computed first.
+        let x = u.ln() / ln_q;
+        if x >= len_f - i as f64 {
             break;
         }
-        i += gap as usize;
+        i += x as usize;
         flip(i);
         i += 1;
         if i >= len {
@@ -228,4 +232,65 @@ pub fn parse_grid(s: &str) -> Result<Vec<f64>> {
             .map(|i| ((a + (b - a) * i as f64 / (n - 1) as f64) * 1e12).round() / 1e12)
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The flips as first defined: gap = ⌊x⌋ through a float → u64 → float round trip, compared
+    /// with the remaining length.
+    fn reference_flips(len: usize, p: f64, rng: &mut Rng) -> Vec<usize> {
+        let mut v = Vec::new();
+        if p <= 0.0 || len == 0 {
+            return v;
+        }
+        if p >= 1.0 {
+            return (0..len).collect();
+        }
+        let ln_q = (-p).ln_1p();
+        let mut i = 0usize;
+        loop {
+            let u = 1.0 - uniform(rng);
+            let gap = ((u.ln() / ln_q) as u64) as f64;
+            if gap >= (len - i) as f64 {
+                break;
+            }
+            i += gap as usize;
+            v.push(i);
+            i += 1;
+            if i >= len {
+                break;
+            }
+        }
+        v
+    }
+
+    /// The comparison without the round trip draws the same flips and leaves the stream in the
+    /// same state, at small and large p, short and long layers (gaps past the end included).
+    #[test]
+    fn flips_equal_the_reference_definition() {
+        for (k, &p) in [1e-12, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.9, 0.999_999, 1.0]
+            .iter()
+            .enumerate()
+        {
+            for &len in &[1usize, 2, 7, 64, 1000, 392_784] {
+                let seed = (k * 10_000 + len) as u64;
+                let (mut a, mut b) = (rng_from_seed(seed), rng_from_seed(seed));
+                let mut got = Vec::new();
+                for _ in 0..3 {
+                    for_each_flip(len, p, &mut a, |i| got.push(i));
+                }
+                let want: Vec<usize> = (0..3)
+                    .flat_map(|_| reference_flips(len, p, &mut b))
+                    .collect();
+                assert_eq!(got, want, "p={p}, len={len}");
+                assert_eq!(
+                    uniform(&mut a),
+                    uniform(&mut b),
+                    "stream state, p={p}, len={len}"
+                );
+            }
+        }
+    }
 }

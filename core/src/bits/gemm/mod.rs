@@ -17,10 +17,12 @@
 //! P = 1000, N = 8192); the AVX-512 kernel for rows shorter than 64 words uses 30 KiB (a transposed
 //! pattern block and its counts).
 //!
-//! Three results of the same product (the fused variants the callers need):
+//! Four results of the same product (the fused variants the callers need):
 //! [`dot_matrix`] (the integers), [`sign_matrix`] (their signs packed into bits: the next layer's input
-//! of a binary network) and [`count_below`] (per row of `a`, how many products fall below a threshold:
-//! error counts of R weight vectors on gauged patterns).
+//! of a binary network), [`sign_rows`] (the same signs unit-major, 64 examples per word, straight
+//! from the popcounts: on the AVX-512 lane tile by compares on the count vectors, no counts stored)
+//! and [`count_below`] (per row of `a`, how many products fall below a threshold: error counts of R
+//! weight vectors on gauged patterns).
 //!
 //! Backends are those of the single-vector kernel ([`Backend`]), chosen at run time, with bit-identical
 //! results: `Portable` (scalar `count_ones`, 2×4 tile), `Popcnt` (the same with the instruction),
@@ -163,6 +165,72 @@ pub fn sign_matrix_with(
         }
     });
     Ok(())
+}
+
+/// Signs of all products, packed unit-major: `out[r·⌈P/64⌉ + k]` holds, in bit c, the sign of
+/// `a[r]·b[64k + c]` (bit 1 ⇔ product < 0, sign(0) = +1, as [`sign_matrix`]; bits past P are 0).
+/// The transpose of [`sign_matrix`]'s layout, straight from the popcounts (no integer products are
+/// written): row r of `out` is unit r's sign over the examples, as a binary layer's evaluation by
+/// 64-example words needs it. Best backend.
+///
+/// Errors: `LengthMismatch` when `a.n() != b.n()`; `BufferTooSmall` when `out.len() < R·⌈P/64⌉`
+/// (extra entries untouched); `InvalidParameter` when N exceeds `i32::MAX`.
+pub fn sign_rows(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut [u64]) -> Result<()> {
+    sign_rows_with(Backend::best(), a, b, out)
+}
+
+/// [`sign_rows`] with a chosen backend (unavailable → portable; results identical).
+///
+/// Errors: as [`sign_rows`].
+pub fn sign_rows_with(
+    backend: Backend,
+    a: &Patterns<'_>,
+    b: &Patterns<'_>,
+    out: &mut [u64],
+) -> Result<()> {
+    check_pair(a, b)?;
+    let (r, n) = (a.p(), a.n());
+    let kw = b.p().div_ceil(WORD_BITS);
+    let needed = r
+        .checked_mul(kw)
+        .ok_or(ShapeError::InvalidParameter("R·⌈P/64⌉ overflows"))?;
+    if out.len() < needed {
+        return Err(ShapeError::BufferTooSmall {
+            needed,
+            capacity: out.len(),
+        });
+    }
+    let out = &mut out[..needed];
+    out.fill(0);
+    #[cfg(target_arch = "x86_64")]
+    if x86::sign_rows(backend, a, b, out) {
+        return Ok(());
+    }
+    // a[r]·b[μ] < 0  ⇔  2·ones > N. A visit covers at most 64 patterns (every backend's `W` ≤ 64),
+    // so its bits of one row straddle at most two words.
+    run(backend, a, b, &mut |r0, mu0, nb, counts, stride| {
+        debug_assert!(nb <= WORD_BITS);
+        let (k0, sh) = (mu0 / WORD_BITS, mu0 % WORD_BITS);
+        for (i, row) in counts.chunks(stride).enumerate() {
+            let m = neg_mask(&row[..nb], n);
+            let o = &mut out[(r0 + i) * kw + k0..];
+            o[0] |= m << sh;
+            if sh + nb > WORD_BITS {
+                o[1] |= m >> (WORD_BITS - sh);
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Bit j set ⇔ `2·counts[j] > n` (`counts.len() ≤ 64`), branch-free.
+#[inline(always)]
+fn neg_mask(counts: &[u32], n: usize) -> u64 {
+    let mut m = 0u64;
+    for (j, &ones) in counts.iter().enumerate() {
+        m |= u64::from(2 * ones as usize > n) << j;
+    }
+    m
 }
 
 /// Per row of `a`, the number of rows of `b` whose product falls below `threshold`:

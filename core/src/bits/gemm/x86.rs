@@ -232,11 +232,15 @@ fn lt_step_inner(s: &mut [[__m512i; LT_PB]; LT_RT], aw: [u64; LT_RT], bv: &[__m5
 }
 
 /// Counts of one k-block: `rows` (LT_RT slices of `kl` ≥ 1 words) against the transposed block `buf`
-/// (`kl · LT_PB` vectors); the last word of the rows is ANDed with `last_mask`. Adds the first `na`
-/// rows' counts to `acc` (row stride LT_P).
+/// (`kl · LT_PB` vectors); the last word of the rows is ANDed with `last_mask`. Lane l of vector
+/// `[i][j]` is the count of row i and pattern 8j + l.
 #[inline]
 #[target_feature(enable = "avx512f,avx512vpopcntdq")]
-fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [u32], na: usize) {
+fn lt_counts(
+    rows: &[&[u64]; LT_RT],
+    buf: &[[u64; 8]],
+    last_mask: u64,
+) -> [[__m512i; LT_PB]; LT_RT] {
     let kl = rows[0].len();
     let m = kl - 1;
     let r: [&[u64]; LT_RT] = core::array::from_fn(|i| &rows[i][..kl]);
@@ -252,6 +256,14 @@ fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [
     let bv: [__m512i; LT_PB] = core::array::from_fn(|j| load8(&blocks[m][j]));
     let aw: [u64; LT_RT] = core::array::from_fn(|i| r[i][m] & last_mask);
     lt_step_inner(&mut s, aw, &bv);
+    s
+}
+
+/// [`lt_counts`] added to the first `na` rows' counts in `acc` (row stride LT_P).
+#[inline]
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [u32], na: usize) {
+    let s = lt_counts(rows, buf, last_mask);
     for (i, si) in s.iter().enumerate().take(na) {
         let row = &mut acc[i * LT_P..(i + 1) * LT_P];
         for (j, &v) in si.iter().enumerate() {
@@ -259,6 +271,98 @@ fn lt_tile(rows: &[&[u64]; LT_RT], buf: &[[u64; 8]], last_mask: u64, acc: &mut [
             let sum = _mm256_add_epi32(load8x32(dst), _mm512_cvtepi64_epi32(v));
             store8x32(dst, sum);
         }
+    }
+}
+
+/// Fills `buf` with the transposed words `kb..kb + kl` of patterns `pt..pt + np` (zeros past `np`).
+#[inline]
+fn lt_transpose(
+    buf: &mut [[u64; 8]],
+    bw: &[u64],
+    nw: usize,
+    pt: usize,
+    np: usize,
+    kb: usize,
+    kl: usize,
+) {
+    for (kk, blk) in buf[..kl * LT_PB].chunks_exact_mut(LT_PB).enumerate() {
+        for (jb, lanes) in blk.iter_mut().enumerate() {
+            for (l, x) in lanes.iter_mut().enumerate() {
+                let mu = 8 * jb + l;
+                *x = if mu < np {
+                    bw[(pt + mu) * nw + kb + kk]
+                } else {
+                    0
+                };
+            }
+        }
+    }
+}
+
+/// [`super::sign_rows`] on the lane-transposed tile, the signs taken from the count vectors by
+/// compares (no counts stored, no visitor): `true` when it ran (AVX-512 VPOPCNTDQ requested or
+/// allowed, available, and rows short enough for one k-block), `false` to run the generic path.
+/// `out` is R × `kw` words, zeroed.
+pub(super) fn sign_rows(
+    backend: Backend,
+    a: &Patterns<'_>,
+    b: &Patterns<'_>,
+    out: &mut [u64],
+) -> bool {
+    let wanted = matches!(backend, Backend::Avx512 | Backend::Blocked);
+    if !wanted || !Backend::Avx512.is_available() || a.words_per_row() >= LANES_BELOW_WORDS {
+        return false;
+    }
+    // SAFETY: AVX-512F and VPOPCNTDQ were detected on this CPU and OS just above.
+    unsafe { sign_rows_avx512_lanes(a, b, out) };
+    true
+}
+
+// One k-block covers every row the lane-transposed tile takes.
+const _: () = assert!(LANES_BELOW_WORDS <= LT_KB);
+
+#[target_feature(enable = "avx512f,avx512vpopcntdq")]
+fn sign_rows_avx512_lanes(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut [u64]) {
+    let (rn, pn, nw) = (a.p(), b.p(), a.words_per_row());
+    if rn == 0 || pn == 0 {
+        return;
+    }
+    let kw = pn.div_ceil(64);
+    let (aw, bw) = (a.words(), b.words());
+    let mask = last_word_mask(a.n());
+    // 2·ones > N  ⇔  ones > ⌊N/2⌋.
+    let half = _mm512_set1_epi64((a.n() / 2) as i64);
+    let mut buf = [[0u64; 8]; LT_KB * LT_PB];
+    let mut pt = 0;
+    while pt < pn {
+        let np = LT_P.min(pn - pt);
+        lt_transpose(&mut buf, bw, nw, pt, np, 0, nw);
+        let valid = if np == 64 { !0 } else { (1u64 << np) - 1 };
+        let (k0, sh) = (pt / 64, pt % 64);
+        let mut rt = 0;
+        while rt < rn {
+            let na = LT_RT.min(rn - rt);
+            let mut rows: [&[u64]; LT_RT] = [&[]; LT_RT];
+            for (i, row) in rows.iter_mut().enumerate() {
+                let o = (rt + i.min(na - 1)) * nw;
+                *row = &aw[o..o + nw];
+            }
+            let s = lt_counts(&rows, &buf, mask);
+            for (i, si) in s.iter().enumerate().take(na) {
+                let mut m = 0u64;
+                for (j, &v) in si.iter().enumerate() {
+                    m |= u64::from(_mm512_cmpgt_epu64_mask(v, half)) << (8 * j);
+                }
+                m &= valid;
+                let o = &mut out[(rt + i) * kw + k0..];
+                o[0] |= m << sh;
+                if sh + np > 64 {
+                    o[1] |= m >> (64 - sh);
+                }
+            }
+            rt += LT_RT;
+        }
+        pt += LT_P;
     }
 }
 
@@ -281,17 +385,11 @@ fn run_avx512_lanes(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
             while kb < nw {
                 let ke = (kb + LT_KB).min(nw);
                 let kl = ke - kb;
-                for (kk, blk) in buf[..kl * LT_PB].chunks_exact_mut(LT_PB).enumerate() {
-                    for (jb, lanes) in blk.iter_mut().enumerate() {
-                        for (l, x) in lanes.iter_mut().enumerate() {
-                            let mu = 8 * jb + l;
-                            *x = if mu < np {
-                                bw[(pt + mu) * nw + kb + kk]
-                            } else {
-                                0
-                            };
-                        }
-                    }
+                // With a single k-block the transposed block of this pattern tile serves every row
+                // group: built once (it was rebuilt per group of 64 rows).
+                let fresh = nw > LT_KB || rg == 0;
+                if fresh {
+                    lt_transpose(&mut buf, bw, nw, pt, np, kb, kl);
                 }
                 let last_mask = if ke == nw { mask } else { !0 };
                 let mut rt = rg;
