@@ -115,7 +115,35 @@ def main():
                     help="CPU seconds per solve (RLIMIT_CPU); a stopped run counts as not solved")
     ap.add_argument("--shipped", action="store_true", help="also run rFBP as shipped")
     ap.add_argument("--flatmin", help="the committee bench executable (default: built by cargo)")
+    ap.add_argument("--side", default="both", choices=["both", "flatmin", "rfbp"],
+                    help="solve mode: run only one side (e.g. flatmin again with a new build)")
+    ap.add_argument("--scan", metavar="STEP", type=float,
+                    help="threshold scan (solve mode): alpha from --alpha upwards in steps of STEP "
+                         "until rFBP solves at most --scan-stop of the --instances")
+    ap.add_argument("--scan-stop", type=int, default=1)
+    ap.add_argument("--scan-max", type=float, default=1.0, help="last alpha of a scan")
     a = ap.parse_args()
+    if a.scan:
+        scan(a)
+        return
+    run(a)
+
+
+def scan(a):
+    """Threshold scan: solve mode at alpha, alpha + STEP, … until rFBP solves ≤ --scan-stop."""
+    a.mode = "solve"
+    alpha = a.alpha
+    while alpha <= a.scan_max + 1e-9:
+        a.alpha = round(alpha, 6)
+        solve = run(a)
+        print(f"SCAN alpha={a.alpha}: " + ", ".join(
+            f"{who} {sum(1 for o, _ in r if o)}/{len(r)}" for who, r in solve.items() if r), flush=True)
+        if solve["rfbp"] and sum(1 for o, _ in solve["rfbp"] if o) <= a.scan_stop:
+            break
+        alpha += a.scan
+
+
+def run(a):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     fm = a.flatmin or flatmin_binary(root)
     os.makedirs(a.workdir, exist_ok=True)
@@ -151,6 +179,8 @@ def main():
                                                  "-e", "0.001", "-d", "0.5", "-g", "0.01"])]
             if a.shipped:
                 runs.append(("rfbp_shipped", []))
+            if a.side != "both":
+                runs = [r for r in runs if r[0].startswith(a.side)]
             if s % 2 == 1:
                 runs.reverse()
             for who, extra in runs:
@@ -177,12 +207,14 @@ def main():
         if runs:
             ok = [c for (o, c) in runs if o]
             med = statistics.median(ok) if ok else float("nan")
-            print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s")
+            print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s, "
+                  f"of all runs {statistics.median(c for (_, c) in runs):.2f} s")
     # Per-solve ratio on the instances both solved (same instance, same run).
     both = [r[1] / f[1] for r, f in zip(solve["rfbp"], solve["flatmin"]) if r[0] and f[0]]
     if both:
         print(f"SOLVE ratio rfbp/flatmin CPU on {len(both)} instances both solved: median "
               f"{statistics.median(both):.1f} (min {min(both):.1f}, max {max(both):.1f})")
+    return solve
 
 
 if __name__ == "__main__":
