@@ -159,8 +159,7 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
 /// Clenshaw evaluation of g = ξ F(ξ m) on one block of up to `L` edges (`xm.len()` ≤ L): the L
 /// recurrences run side by side so they overlap (and vectorize). `bits`: the block's pattern bits
 /// from bit 0 (1 ⇔ ξ = −1); `xm`: the signed cavity magnetizations ξ m; `c[..deg]`: Chebyshev
-/// coefficients; the fields go to `out`. Returns the block's max |new − old| (for
-/// [`cheb_all_residual`]; unused, it is optimized away).
+/// coefficients; the fields go to `out`.
 #[inline(always)]
 fn cheb_block<T: Real, const L: usize>(
     bits: u64,
@@ -168,7 +167,7 @@ fn cheb_block<T: Real, const L: usize>(
     g: &mut [T],
     h: &mut [T],
     fit: &Fit<T>,
-) -> T {
+) {
     let len = xm.len().min(g.len()).min(h.len()).min(L);
     let (c, deg) = (&fit.c, fit.deg.min(CHEB_K));
     let mut xs = [T::ZERO; L];
@@ -205,7 +204,6 @@ fn cheb_block<T: Real, const L: usize>(
     // Commit: clamp, damp, totals (the arithmetic of the perceptron's `commit`); the old fields go to `xm`.
     let (g_max, damping) = (fit.g_max, fit.damping);
     let keep = T::ONE - damping;
-    let mut change = [T::ZERO; L];
     for l in 0..len {
         let v = vals[l];
         let v = clamp(if (bits >> l) & 1 == 1 { -v } else { v }, g_max);
@@ -218,27 +216,7 @@ fn cheb_block<T: Real, const L: usize>(
         h[l] = (h[l] - old) + new;
         g[l] = new;
         xm[l] = old;
-        change[l] = (new - old).abs();
     }
-    lane_max(change)
-}
-
-/// The largest of `L` values (pairwise, lane-wise; `if b > a { b } else { a }` as
-/// [`block_max_change`]).
-#[inline(always)]
-fn lane_max<T: Real, const L: usize>(mut acc: [T; L]) -> T {
-    let mut w = L / 2;
-    while w > 0 {
-        for l in 0..w {
-            acc[l] = if acc[l + w] > acc[l] {
-                acc[l + w]
-            } else {
-                acc[l]
-            };
-        }
-        w /= 2;
-    }
-    acc[0]
 }
 
 /// A factor's interpolant and the commit parameters, for [`cheb_block`].
@@ -329,59 +307,13 @@ pub(crate) fn cheb_all<T: Real, const L: usize>(
     for i0 in (0..full).step_by(L) {
         let bits = word_at(row, off + i0);
         let r = i0..i0 + L;
-        let _ = cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
+        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
     }
     if full < n {
-        // The tail in the narrowest block that holds it (the lanes' arithmetic does not depend on
-        // the width: the same bits, fewer wasted lanes).
         let bits = word_at(row, off + full);
         let r = full..n;
-        let (xm, g, h) = (&mut xm[r.clone()], &mut g[r.clone()], &mut h[r]);
-        let _ = match n - full {
-            1..=8 => cheb_block::<T, 8>(bits, xm, g, h, fit),
-            9..=16 => cheb_block::<T, 16>(bits, xm, g, h, fit),
-            _ => cheb_block::<T, L>(bits, xm, g, h, fit),
-        };
+        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
     }
-}
-
-/// [`cheb_all`] with the residual pass fused in: after each block's commit, if the block's largest
-/// |Δg| exceeds the running residual, the edges of the block are checked in order as in
-/// [`residual_pass`] (which is a per-edge loop in order with whole blocks skipped where no edge
-/// could count): the same result, without reloading the fields. Returns max(`residual`, the
-/// edges' max |tanh g − tanh old|).
-#[inline(always)]
-pub(crate) fn cheb_all_residual<T: Real, const L: usize>(
-    row: &[u64],
-    off: usize,
-    xm: &mut [T],
-    g: &mut [T],
-    h: &mut [T],
-    fit: &Fit<T>,
-    mut residual: T,
-) -> T {
-    const { assert!(64 % L == 0) };
-    let n = xm.len().min(g.len()).min(h.len());
-    let mut i0 = 0;
-    while i0 < n {
-        let bits = word_at(row, off + i0);
-        let r = i0..(i0 + L).min(n);
-        let (xb, gb, hb) = (&mut xm[r.clone()], &mut g[r.clone()], &mut h[r]);
-        let change = match gb.len() {
-            1..=8 => cheb_block::<T, 8>(bits, xb, gb, hb, fit),
-            9..=16 => cheb_block::<T, 16>(bits, xb, gb, hb, fit),
-            _ => cheb_block::<T, L>(bits, xb, gb, hb, fit),
-        };
-        if change > residual {
-            for (&new, &old) in gb.iter().zip(xb.iter()) {
-                if (new - old).abs() > residual {
-                    residual = (new.tanh() - old.tanh()).abs().max(residual);
-                }
-            }
-        }
-        i0 += L;
-    }
-    residual
 }
 
 /// max(`residual`, max |tanh g − tanh old|) over the edges of a factor (`g`: new fields, `old`:
@@ -405,84 +337,4 @@ pub(crate) fn residual_pass<T: Real>(g: &[T], old: &[T], mut residual: T) -> T {
         i0 = end;
     }
     residual
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rng::{rng_from_seed, uniform};
-    use rand_core::RngCore;
-
-    /// The fused commit + residual equals `cheb_all` followed by `residual_pass`, bit for bit, at
-    /// every block width, for block-aligned and ragged n, unaligned bit offsets, both the Horner and
-    /// the Clenshaw form, and residuals that skip none, some or all of the tanh checks.
-    #[test]
-    fn fused_residual_equals_commit_then_residual_pass() {
-        let mut rng = rng_from_seed(17);
-        let mut checked_tanh = 0;
-        for (n, off) in [(201usize, 0usize), (64, 3), (37, 64), (5, 130), (333, 17)] {
-            let row: std::vec::Vec<u64> = (0..(off + n).div_ceil(64) + 1)
-                .map(|_| rng.next_u64())
-                .collect();
-            let mut c = [0.0f64; CHEB_K];
-            for (j, cj) in c.iter_mut().enumerate().take(10) {
-                *cj = (uniform(&mut rng) - 0.5) * 0.5f64.powi(j as i32);
-            }
-            for mono in [false, true] {
-                for (damping, res0) in [(0.0, 0.0), (0.5, 1e-3), (0.3, 0.02), (0.0, 10.0)] {
-                    let fit = Fit {
-                        c,
-                        deg: 10,
-                        mono: if mono { to_monomial(&c, 10, 1.0) } else { None },
-                        damping,
-                        g_max: 0.3,
-                    };
-                    let xm0: std::vec::Vec<f64> =
-                        (0..n).map(|_| 2.0 * uniform(&mut rng) - 1.0).collect();
-                    let g0: std::vec::Vec<f64> =
-                        (0..n).map(|_| 0.2 * (uniform(&mut rng) - 0.5)).collect();
-                    let h0: std::vec::Vec<f64> =
-                        (0..n).map(|_| 2.0 * (uniform(&mut rng) - 0.5)).collect();
-                    let run = |fused: bool, width: usize| {
-                        let (mut xm, mut g, mut h) = (xm0.clone(), g0.clone(), h0.clone());
-                        let r = match (fused, width) {
-                            (true, 8) => cheb_all_residual::<f64, 8>(
-                                &row, off, &mut xm, &mut g, &mut h, &fit, res0,
-                            ),
-                            (true, 16) => cheb_all_residual::<f64, 16>(
-                                &row, off, &mut xm, &mut g, &mut h, &fit, res0,
-                            ),
-                            (true, _) => cheb_all_residual::<f64, 32>(
-                                &row, off, &mut xm, &mut g, &mut h, &fit, res0,
-                            ),
-                            (false, 8) => {
-                                cheb_all::<f64, 8>(&row, off, &mut xm, &mut g, &mut h, &fit);
-                                residual_pass(&g, &xm, res0)
-                            }
-                            (false, 16) => {
-                                cheb_all::<f64, 16>(&row, off, &mut xm, &mut g, &mut h, &fit);
-                                residual_pass(&g, &xm, res0)
-                            }
-                            (false, _) => {
-                                cheb_all::<f64, 32>(&row, off, &mut xm, &mut g, &mut h, &fit);
-                                residual_pass(&g, &xm, res0)
-                            }
-                        };
-                        let bits =
-                            |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<std::vec::Vec<_>>();
-                        (bits(&xm), bits(&g), bits(&h), r.to_bits())
-                    };
-                    let want = run(false, 32);
-                    for width in [8, 16, 32] {
-                        assert_eq!(run(false, width), want, "n {n} width {width} unfused");
-                        assert_eq!(run(true, width), want, "n {n} width {width} fused");
-                    }
-                    if f64::from_bits(want.3) > res0 {
-                        checked_tanh += 1;
-                    }
-                }
-            }
-        }
-        assert!(checked_tanh >= 10, "{checked_tanh}");
-    }
 }

@@ -131,7 +131,7 @@
 
 use super::bethe::BetheStats;
 use super::cheb::{
-    cheb_all_residual, coefficients, residual_pass, to_monomial, word_at, Fit, CHEB_K, CHEB_K_MID,
+    cheb_all, coefficients, residual_pass, to_monomial, word_at, Fit, CHEB_K, CHEB_K_MID,
     CHEB_K_WIDE, CHEB_TABLE_LEN,
 };
 use super::focusing::{FbpParams, FocusingEngine};
@@ -1013,9 +1013,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
     }
     let b = theta - mean;
     let fit = select_fit(n, var, b, &tau, cheb);
-    commit_unit(
-        level, row, off, g, h, xm, vs, fit, &tau, b, var, damping, g_max, residual,
-    )
+    commit_unit(level, row, off, g, h, xm, vs, fit, &tau, b, var, damping, g_max, residual)
 }
 
 /// The edge half of a Gaussian hidden update (t > 0): with the interpolant `fit` the blocked
@@ -1050,11 +1048,12 @@ fn commit_unit<T: Real>(
             damping,
             g_max,
         };
-        return match level {
-            Level::Avx512 => cheb_all_residual::<T, 32>(row, off, xm, g, h, &fit, residual),
-            Level::Avx2 => cheb_all_residual::<T, 16>(row, off, xm, g, h, &fit, residual),
-            Level::Baseline => cheb_all_residual::<T, 8>(row, off, xm, g, h, &fit, residual),
-        };
+        match level {
+            Level::Avx512 => cheb_all::<T, 32>(row, off, xm, g, h, &fit),
+            Level::Avx2 => cheb_all::<T, 16>(row, off, xm, g, h, &fit),
+            Level::Baseline => cheb_all::<T, 8>(row, off, xm, g, h, &fit),
+        }
+        return residual_pass(g, xm, residual);
     }
     // Direct: σ̄ per edge (own loop: the square root does not vectorize), then F per edge, then
     // the commit (sign ξ per pattern word, clamp, damping, totals; old fields into `xm`).
@@ -2379,8 +2378,9 @@ mod tests {
                         0.0,
                     ));
                 }
-                let same =
-                    |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+                let same = |a: &[f64], b: &[f64]| {
+                    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+                };
                 assert!(same(&g1, &g2) && same(&h1, &h2) && same(&up1, &up2));
                 assert_eq!(r1.to_bits(), r2.to_bits(), "K {k} n {n}");
                 // The update did something (not a comparison of two no-ops).
