@@ -788,37 +788,6 @@ fn up_field<T: Real>(x: T) -> T {
     T::HALF * (log_h(x) - log_h(-x))
 }
 
-/// The 2K arguments of L for the interpolant of F on the `K` nodes `nodes`: x_k's two,
-/// (b + x_k ∓ 1)/s_k with s_k² = σ² − (1 − x_k²), at `xs[k]` and `xs[K + k]`.
-#[inline(always)]
-fn fit_args<T: Real, const K: usize>(b: T, var: T, nodes: &[T], xs: &mut [T]) {
-    let (nodes, xs) = (&nodes[..K], &mut xs[..2 * K]);
-    for k in 0..K {
-        let x = nodes[k];
-        let sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
-        xs[k] = (b + x - T::ONE) / sb;
-        xs[K + k] = (b + x + T::ONE) / sb;
-    }
-}
-
-/// The interpolant of F from the 2K values of L laid out as by [`fit_args`]: F = ½(L₋ − L₊) at the
-/// nodes and the scale max |L|, through [`super::cheb::coefficients`].
-#[inline(always)]
-fn fit_from_values<T: Real, const K: usize>(
-    ls: &[T],
-    part: &[T],
-) -> Option<([T; CHEB_K], usize, T)> {
-    let ls = &ls[..2 * K];
-    let mut f = [T::ZERO; K];
-    let mut scale = T::ONE;
-    for k in 0..K {
-        let (la, lb) = (ls[k], ls[K + k]);
-        f[k] = T::HALF * (la - lb);
-        scale = scale.max(la.abs()).max(lb.abs());
-    }
-    coefficients::<T, K>(&f, scale, part)
-}
-
 /// Chebyshev interpolant of F on `K` nodes (`part`: that part of the shared table), through
 /// [`super::cheb::coefficients`]: the 2K values L((b + x_k ∓ 1)/s_k) side by side (a loop that
 /// vectorizes in f64), then F = ½(L₋ − L₊) and scale max |L|.
@@ -832,8 +801,15 @@ fn hidden_fit<T: Real, const K: usize>(
     if part.len() < K * (K + 1) {
         return None;
     }
+    let nodes = &part[..K];
+    // Arguments: x_k's two at [k] and [K + k].
     let mut xs = [T::ZERO; 2 * CHEB_K];
-    fit_args::<T, K>(b, var, part, &mut xs);
+    for k in 0..K {
+        let x = nodes[k];
+        let sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
+        xs[k] = (b + x - T::ONE) / sb;
+        xs[K + k] = (b + x + T::ONE) / sb;
+    }
     let mut ls = [T::ZERO; 2 * CHEB_K];
     if tau.lin && T::EPSILON.to_f64() < 1e-10 {
         // The f64 linear-space L, with the mode test hoisted out of the loop (which vectorizes).
@@ -846,62 +822,17 @@ fn hidden_fit<T: Real, const K: usize>(
             *l = tau_mix_any(tau, x);
         }
     }
-    fit_from_values::<T, K>(&ls, part)
-}
-
-/// The three parts of the Chebyshev table (16, 12 and 10 nodes), or `None` if it is too short.
-#[inline(always)]
-fn cheb_parts<T>(cheb: &[T]) -> Option<(&[T], &[T], &[T])> {
-    if cheb.len() < CHEB_TABLE_LEN {
-        return None;
+    let mut f = [T::ZERO; K];
+    let mut scale = T::ONE;
+    for k in 0..K {
+        let (la, lb) = (ls[k], ls[K + k]);
+        f[k] = T::HALF * (la - lb);
+        scale = scale.max(la.abs()).max(lb.abs());
     }
-    let (big, rest) = cheb.split_at(CHEB_K * (CHEB_K + 1));
-    let (mid, wide) = rest.split_at(CHEB_K_MID * (CHEB_K_MID + 1));
-    Some((big, mid, wide))
+    coefficients::<T, K>(&f, scale, part)
 }
 
-/// Nodes of the first interpolant tried for a unit of `n` inputs with cavity variance `var`
-/// ([`CHEB_K_WIDE`] from [`WIDE_VAR`], [`CHEB_K_MID`] from [`MID_VAR`], else [`CHEB_K`]), or 0 when
-/// none is tried (n ≤ 64, σ² < [`MIN_FIT_VAR`]: the direct formula runs).
-#[inline(always)]
-fn first_nodes<T: Real>(n: usize, var: T) -> usize {
-    if n <= 64 || !(var >= T::from_f64(MIN_FIT_VAR)) {
-        0
-    } else if var >= T::from_f64(WIDE_VAR) {
-        CHEB_K_WIDE
-    } else if var >= T::from_f64(MID_VAR) {
-        CHEB_K_MID
-    } else {
-        CHEB_K
-    }
-}
-
-/// The interpolant of a unit (see [`pattern_gaussian`]): the first one tried ([`first_nodes`]),
-/// then [`CHEB_K`] nodes if that was fewer and failed; `None`: the direct formula runs.
-#[inline(always)]
-fn select_fit<T: Real>(
-    n: usize,
-    var: T,
-    b: T,
-    tau: &TauSide<T>,
-    cheb: &[T],
-) -> Option<([T; CHEB_K], usize, T)> {
-    let (big, mid, wide) = cheb_parts(cheb)?;
-    let first = match first_nodes(n, var) {
-        0 => return None,
-        CHEB_K_WIDE => hidden_fit::<T, CHEB_K_WIDE>(b, var, tau, wide),
-        CHEB_K_MID => hidden_fit::<T, CHEB_K_MID>(b, var, tau, mid),
-        _ => None,
-    };
-    if first.is_some() {
-        first
-    } else {
-        hidden_fit::<T, CHEB_K>(b, var, tau, big)
-    }
-}
-
-/// The arguments of `hidden_gaussian` as a kernel run at the CPU's vector level.
-#[cfg(test)]
+/// The arguments of [`hidden_gaussian`] as a kernel run at the CPU's vector level.
 struct HiddenGaussian<'a, T> {
     level: Level,
     row: &'a [u64],
@@ -918,7 +849,6 @@ struct HiddenGaussian<'a, T> {
     floor: T,
 }
 
-#[cfg(test)]
 impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
     type Output = T;
     #[inline(always)]
@@ -927,10 +857,8 @@ impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
     }
 }
 
-/// The Gaussian hidden-factor update of one unit (K ≥ 3): the reference of the unit tests; sweeps
-/// run the same arithmetic batched over a pattern's units ([`pattern_gaussian`], bit for bit equal,
-/// tested). Returns max(`floor`, residual): a sweep passes its running residual, so edges whose
-/// |Δg| does not exceed it need no tanh.
+/// The Gaussian hidden-factor update (K ≥ 3). Returns max(`floor`, residual): a sweep passes its
+/// running residual, so edges whose |Δg| does not exceed it need no tanh.
 ///
 /// F(m̃) depends on the edge only through m̃ ∈ (−1, 1), so it is interpolated per factor on
 /// Chebyshev nodes ([`CHEB_K_WIDE`] first when σ² ≥ [`WIDE_VAR`], [`CHEB_K_MID`] first when
@@ -941,7 +869,6 @@ impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
 /// ([`super::cheb`]); otherwise (σ² < [`MIN_FIT_VAR`], n ≤ 64 or no accurate interpolant) every edge
 /// is evaluated directly, in f64 by the branch-free [`tau_mix_lin_f64`]. Runs at the CPU's widest vector
 /// level ([`crate::simd`]; every level gives the same bits).
-#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn hidden_gaussian<T: Real>(
     level: Level,
@@ -978,7 +905,6 @@ fn hidden_gaussian<T: Real>(
     )
 }
 
-#[cfg(test)]
 #[inline(always)]
 fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
     let HiddenGaussian {
@@ -1004,42 +930,37 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
     let new_u = clamp(up_field(x), -g_max, g_max);
-    let residual = damp_store(up, new_u, damping, floor);
+    let mut residual = damp_store(up, new_u, damping, floor);
     // τ side: t = tanh D ≥ 0; L(x) = ln((1−t)/2 + t H(x)).
     let tau = TauSide::new(d);
     if tau.t <= T::ZERO {
         // No information from the output: g = 0.
-        return zero_unit(g, h, damping, residual);
+        for i in 0..n {
+            let cav = h[i] - g[i];
+            residual = damp_store(&mut g[i], T::ZERO, damping, residual);
+            h[i] = cav + g[i];
+        }
+        return residual;
     }
     let b = theta - mean;
-    let fit = select_fit(n, var, b, &tau, cheb);
-    commit_unit(level, row, off, g, h, xm, vs, fit, &tau, b, var, damping, g_max, residual)
-}
-
-/// The edge half of a Gaussian hidden update (t > 0): with the interpolant `fit` the blocked
-/// Horner/Clenshaw evaluation with the commit fused in, else the direct formula per edge (σ̄ per
-/// edge from `vs` = 1 − m², F, then the commit); then the residual pass. `xm`: the signed cavity
-/// magnetizations (overwritten with the old fields). Returns max(`residual`, the edges' residual).
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn commit_unit<T: Real>(
-    level: Level,
-    row: &[u64],
-    off: usize,
-    g: &mut [T],
-    h: &mut [T],
-    xm: &mut [T],
-    vs: &mut [T],
-    fit: Option<([T; CHEB_K], usize, T)>,
-    tau: &TauSide<T>,
-    b: T,
-    var: T,
-    damping: T,
-    g_max: T,
-    residual: T,
-) -> T {
-    let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
-    let (g, h, xm, vs) = (&mut g[..n], &mut h[..n], &mut xm[..n], &mut vs[..n]);
+    let fit = if n > 64 && var >= T::from_f64(MIN_FIT_VAR) && cheb.len() >= CHEB_TABLE_LEN {
+        let (big, rest) = cheb.split_at(CHEB_K * (CHEB_K + 1));
+        let (mid, wide) = rest.split_at(CHEB_K_MID * (CHEB_K_MID + 1));
+        let first = if var >= T::from_f64(WIDE_VAR) {
+            hidden_fit::<T, CHEB_K_WIDE>(b, var, &tau, wide)
+        } else if var >= T::from_f64(MID_VAR) {
+            hidden_fit::<T, CHEB_K_MID>(b, var, &tau, mid)
+        } else {
+            None
+        };
+        if first.is_some() {
+            first
+        } else {
+            hidden_fit::<T, CHEB_K>(b, var, &tau, big)
+        }
+    } else {
+        None
+    };
     if let Some((c, deg, tol)) = fit {
         let fit = Fit {
             c,
@@ -1063,8 +984,8 @@ fn commit_unit<T: Real>(
     }
     for i in 0..n {
         let (mt, sb) = (xm[i], vs[i]);
-        let lp = tau_mix_any(tau, (b + mt - T::ONE) / sb);
-        let lm = tau_mix_any(tau, (b + mt + T::ONE) / sb);
+        let lp = tau_mix_any(&tau, (b + mt - T::ONE) / sb);
+        let lm = tau_mix_any(&tau, (b + mt + T::ONE) / sb);
         vs[i] = T::HALF * (lp - lm);
     }
     let keep = T::ONE - damping;
@@ -1091,255 +1012,6 @@ fn commit_unit<T: Real>(
         }
     }
     residual_pass(g, xm, residual)
-}
-
-/// A unit with no information from the output (t = tanh D = 0): g → 0 (damped), totals updated.
-#[inline(always)]
-fn zero_unit<T: Real>(g: &mut [T], h: &mut [T], damping: T, mut residual: T) -> T {
-    for (gi, hi) in g.iter_mut().zip(h.iter_mut()) {
-        let cav = *hi - *gi;
-        residual = damp_store(gi, T::ZERO, damping, residual);
-        *hi = cav + *gi;
-    }
-    residual
-}
-
-/// Hidden units per batch of [`pattern_gaussian`] (its scratch holds 2n reals per unit).
-const BATCH: usize = 8;
-/// Reals of each of the four L-argument buffers of a batch (2·[`CHEB_K`] per unit).
-const FIT_BUF: usize = BATCH * 2 * CHEB_K;
-
-/// Scratch reals of [`pattern_gaussian`] for K units of n inputs.
-const fn pattern_scratch_len(k: usize, n: usize) -> usize {
-    let b = if k < BATCH { k } else { BATCH };
-    2 * b * n + 4 * FIT_BUF
-}
-
-/// The arguments of [`pattern_gaussian`] as a kernel run at the CPU's vector level.
-struct PatternGaussian<'a, T> {
-    level: Level,
-    row: &'a [u64],
-    tree: bool,
-    n: usize,
-    g: &'a mut [T],
-    h: &'a mut [T],
-    up: &'a mut [T],
-    down: &'a [T],
-    cheb: &'a [T],
-    scratch: &'a mut [T],
-    theta: T,
-    damping: T,
-    g_max: T,
-    floor: T,
-}
-
-impl<T: Real> crate::simd::Kernel for PatternGaussian<'_, T> {
-    type Output = T;
-    #[inline(always)]
-    fn run(self) -> T {
-        pattern_gaussian_body(self)
-    }
-}
-
-/// The K Gaussian hidden updates of one pattern (K ≥ 3; `g`: the pattern's K × n fields, `h`:
-/// the K × n totals, `up`/`down`: its K U's and D's; `tree`: unit u's inputs start at bit u·n).
-/// Returns max(`floor`, residual): a sweep passes its running residual, so edges whose |Δg| does
-/// not exceed it need no tanh.
-///
-/// Per unit: F(m̃) depends on the edge only through m̃ ∈ (−1, 1), so it is interpolated per factor
-/// on Chebyshev nodes ([`CHEB_K_WIDE`] first when σ² ≥ [`WIDE_VAR`], [`CHEB_K_MID`] first when
-/// σ² ≥ [`MID_VAR`], then [`CHEB_K`]: 2·10 to 2·16 evaluations of L per factor instead of 2n),
-/// accepted when the interpolant's last two coefficients are below 256 ε·max|L| (F smooth: σ² well
-/// above 1), and evaluated with the commit fused in by the perceptron's blocked Horner/Clenshaw
-/// ([`super::cheb`]); otherwise (σ² < [`MIN_FIT_VAR`], n ≤ 64 or no accurate interpolant) every
-/// edge is evaluated directly, in f64 by the branch-free [`tau_mix_lin_f64`].
-///
-/// Batched over up to [`BATCH`] units: the hidden factors of one pattern are independent (each
-/// reads only its own unit's totals and D, which the output factor writes after all K), so per
-/// batch the cavity moments of every unit come first, then the per-unit scalars (U, the τ side)
-/// side by side, then the values of L at every unit's first interpolant in one loop (in f64 with
-/// the linear-space τ side: one vectorized loop of up to 256 independent evaluations instead of K
-/// short latency-bound ones), then each unit's interpolant and edge commit. The arithmetic per unit
-/// is that of the one-unit update (`hidden_gaussian`, the tests' reference): the same bits, at
-/// every vector level ([`crate::simd`]).
-#[allow(clippy::too_many_arguments)]
-fn pattern_gaussian<T: Real>(
-    level: Level,
-    row: &[u64],
-    tree: bool,
-    n: usize,
-    g: &mut [T],
-    h: &mut [T],
-    up: &mut [T],
-    down: &[T],
-    cheb: &[T],
-    scratch: &mut [T],
-    theta: T,
-    damping: T,
-    g_max: T,
-    floor: T,
-) -> T {
-    crate::simd::run(
-        level,
-        PatternGaussian {
-            level,
-            row,
-            tree,
-            n,
-            g,
-            h,
-            up,
-            down,
-            cheb,
-            scratch,
-            theta,
-            damping,
-            g_max,
-            floor,
-        },
-    )
-}
-
-#[inline(always)]
-fn pattern_gaussian_body<T: Real>(a: PatternGaussian<'_, T>) -> T {
-    let PatternGaussian {
-        level,
-        row,
-        tree,
-        n,
-        g,
-        h,
-        up,
-        down,
-        cheb,
-        scratch,
-        theta,
-        damping,
-        g_max,
-        floor,
-    } = a;
-    let k = up.len().min(down.len());
-    let nb_max = k.min(BATCH);
-    if n == 0 || g.len() < k * n || h.len() < k * n || scratch.len() < pattern_scratch_len(k, n) {
-        return floor;
-    }
-    let (units, bufs) = scratch.split_at_mut(2 * nb_max * n);
-    let (xs, bufs) = bufs.split_at_mut(FIT_BUF);
-    let (qs, bufs) = bufs.split_at_mut(FIT_BUF);
-    let (ts, ls) = bufs.split_at_mut(FIT_BUF);
-    let ls = &mut ls[..FIT_BUF];
-    let f64_lin = T::EPSILON.to_f64() < 1e-10;
-    let parts = cheb_parts(cheb);
-    let mut residual = floor;
-    let dummy = TauSide {
-        q: T::ZERO,
-        t: T::ZERO,
-        ltm: T::ZERO,
-        ln_t: T::ZERO,
-        lin: false,
-    };
-    let mut u0 = 0;
-    while u0 < k {
-        let nb = (k - u0).min(BATCH);
-        let mut mean = [T::ZERO; BATCH];
-        let mut var = [T::ZERO; BATCH];
-        // Cavity moments of every unit of the batch (unit u0 + j's xm, vs at 2jn, 2jn + n).
-        for j in 0..nb {
-            let u = u0 + j;
-            let off = if tree { u * n } else { 0 };
-            let (xm, vs) = units[2 * j * n..2 * (j + 1) * n].split_at_mut(n);
-            let (m, v) = cavity_moments(
-                row,
-                off,
-                &g[u * n..(u + 1) * n],
-                &h[u * n..(u + 1) * n],
-                xm,
-                vs,
-            );
-            mean[j] = m;
-            var[j] = v;
-        }
-        // U of every unit (independent chains, side by side).
-        let mut new_u = [T::ZERO; BATCH];
-        for j in 0..nb {
-            let s = var[j].max(var_floor()).sqrt();
-            new_u[j] = clamp(up_field((theta - mean[j]) / s), -g_max, g_max);
-        }
-        for j in 0..nb {
-            residual = damp_store(&mut up[u0 + j], new_u[j], damping, residual);
-        }
-        // τ sides, and the arguments of every unit's first interpolant (f64, linear τ side).
-        let mut tau = [dummy; BATCH];
-        let mut first = [0usize; BATCH];
-        let mut start = [0usize; BATCH];
-        let mut total = 0;
-        for j in 0..nb {
-            tau[j] = TauSide::new(down[u0 + j]);
-        }
-        if let (true, Some((big, mid, wide))) = (f64_lin, parts) {
-            for j in 0..nb {
-                if !(tau[j].t > T::ZERO && tau[j].lin) {
-                    continue;
-                }
-                let nodes = first_nodes(n, var[j]);
-                let b = theta - mean[j];
-                let dst = &mut xs[total..total + 2 * nodes];
-                match nodes {
-                    0 => continue,
-                    CHEB_K_WIDE => fit_args::<T, CHEB_K_WIDE>(b, var[j], wide, dst),
-                    CHEB_K_MID => fit_args::<T, CHEB_K_MID>(b, var[j], mid, dst),
-                    _ => fit_args::<T, CHEB_K>(b, var[j], big, dst),
-                }
-                qs[total..total + 2 * nodes].fill(tau[j].q);
-                ts[total..total + 2 * nodes].fill(tau[j].t);
-                first[j] = nodes;
-                start[j] = total;
-                total += 2 * nodes;
-            }
-            // Every L of the batch in one loop (vectorizes; no branches).
-            for (((l, &x), &q), &t) in ls[..total]
-                .iter_mut()
-                .zip(&xs[..total])
-                .zip(&qs[..total])
-                .zip(&ts[..total])
-            {
-                *l = T::from_f64(tau_mix_lin_f64(q.to_f64(), t.to_f64(), x.to_f64()));
-            }
-        }
-        // Per unit: the interpolant (from the batch's values, else by `select_fit`), commit.
-        for j in 0..nb {
-            let u = u0 + j;
-            let off = if tree { u * n } else { 0 };
-            let (xm, vs) = units[2 * j * n..2 * (j + 1) * n].split_at_mut(n);
-            let (gu, hu) = (&mut g[u * n..(u + 1) * n], &mut h[u * n..(u + 1) * n]);
-            if tau[j].t <= T::ZERO {
-                residual = zero_unit(gu, hu, damping, residual);
-                continue;
-            }
-            let b = theta - mean[j];
-            let fit = match (first[j], parts) {
-                (0, _) | (_, None) => select_fit(n, var[j], b, &tau[j], cheb),
-                (nodes, Some((big, mid, wide))) => {
-                    let vals = &ls[start[j]..start[j] + 2 * nodes];
-                    let f = match nodes {
-                        CHEB_K_WIDE => fit_from_values::<T, CHEB_K_WIDE>(vals, wide),
-                        CHEB_K_MID => fit_from_values::<T, CHEB_K_MID>(vals, mid),
-                        _ => fit_from_values::<T, CHEB_K>(vals, big),
-                    };
-                    if f.is_none() && nodes != CHEB_K {
-                        hidden_fit::<T, CHEB_K>(b, var[j], &tau[j], big)
-                    } else {
-                        f
-                    }
-                }
-            };
-            residual = commit_unit(
-                level, row, off, gu, hu, xm, vs, fit, &tau[j], b, var[j], damping, g_max, residual,
-            );
-        }
-        u0 += nb;
-    }
-    residual
 }
 
 /// ln Z of a Gaussian hidden factor with τ message D.
@@ -1569,16 +1241,14 @@ pub struct CommitteeWorkspace<'a, T> {
 }
 
 impl<'a, T: Real> CommitteeWorkspace<'a, T> {
-    /// Scratch reals: K = 1 the perceptron's ([`BpWorkspace::scratch_len`]); otherwise the larger
-    /// of the output factor's leave-one-out tables and the hidden factors' scratch (Gaussian: the
-    /// Chebyshev table plus 2n per unit of a batch of up to 8 and the batch's L buffers; exact: the
-    /// hidden leave-one-out tables).
+    /// Scratch reals: K = 1 the perceptron's ([`BpWorkspace::scratch_len`]); otherwise 2n + the
+    /// output factor's leave-one-out tables, plus, for the exact factor, the hidden ones.
     pub const fn scratch_len(k: usize, n_in: usize, factor: FactorKind) -> usize {
         if k == 1 {
             return BpWorkspace::<T>::scratch_len(n_in, factor);
         }
         let (table, hidden) = match factor {
-            FactorKind::Gaussian => (CHEB_LEN, pattern_scratch_len(k, n_in)),
+            FactorKind::Gaussian => (CHEB_LEN, 2 * n_in),
             FactorKind::Exact => (0, loo_len(n_in)),
         };
         let out = loo_len(k);
@@ -1867,37 +1537,22 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
         let theta = T::from_i32(th.t_par - 1);
         let mut residual = floor;
         let (cheb, work) = self.scratch.split_at_mut(self.table_len());
-        match self.factor {
-            FactorKind::Gaussian => {
-                residual = pattern_gaussian(
-                    level,
-                    row,
-                    self.arch == Architecture::Tree,
-                    n_in,
-                    &mut self.g[mu * k * n_in..(mu + 1) * k * n_in],
-                    self.h,
-                    &mut self.up[mu * k..(mu + 1) * k],
-                    &self.down[mu * k..(mu + 1) * k],
-                    cheb,
-                    work,
-                    theta,
-                    damping,
-                    g_max,
-                    residual,
-                );
-            }
-            FactorKind::Exact => {
-                for u in 0..k {
-                    let off = inst.offset(u);
-                    let base = (mu * k + u) * n_in;
-                    let g = &mut self.g[base..base + n_in];
-                    let h = &mut self.h[u * n_in..(u + 1) * n_in];
-                    let d = self.down[mu * k + u];
-                    let up = &mut self.up[mu * k + u];
-                    let r = hidden_exact(row, off, g, h, up, d, work, th.t, damping, g_max);
-                    residual = residual.max(r);
+        for u in 0..k {
+            let off = inst.offset(u);
+            let base = (mu * k + u) * n_in;
+            let g = &mut self.g[base..base + n_in];
+            let h = &mut self.h[u * n_in..(u + 1) * n_in];
+            let d = self.down[mu * k + u];
+            let up = &mut self.up[mu * k + u];
+            let r = match self.factor {
+                FactorKind::Gaussian => hidden_gaussian(
+                    level, row, off, g, h, up, d, cheb, work, theta, damping, g_max, residual,
+                ),
+                FactorKind::Exact => {
+                    hidden_exact(row, off, g, h, up, d, work, th.t, damping, g_max)
                 }
-            }
+            };
+            residual = residual.max(r);
         }
         output_update(
             &self.up[mu * k..(mu + 1) * k],
@@ -2307,84 +1962,6 @@ mod tests {
             assert!(worst < 1e-11, "n {n} off {off}: worst {worst}");
             for i in 0..n {
                 assert!((hh[i] - (h[i] - g0[i] + g[i])).abs() < 1e-12);
-            }
-        }
-    }
-
-    /// The batched pattern update equals K one-unit updates bit for bit (fully connected and tree,
-    /// K = 3, 5 and 11 across a batch boundary, the direct, interpolated and t = 0 paths).
-    #[test]
-    fn pattern_update_equals_unit_updates_bit_for_bit() {
-        let mut rng = rng_from_seed(33);
-        let mut cheb = std::vec![0.0f64; CHEB_LEN];
-        factor::fill_cheb_table(&mut cheb);
-        for (k, n, tree, hs) in [
-            (3usize, 201usize, false, 0.3),
-            (5, 201, true, 1.5),
-            (11, 101, false, 0.05),
-            (5, 40, false, 0.5),
-            (7, 301, true, 4.0),
-        ] {
-            let bits = if tree { k * n } else { n };
-            let row: std::vec::Vec<u64> = (0..words_for(bits)).map(|_| rng.next_u64()).collect();
-            let h0: std::vec::Vec<f64> = (0..k * n)
-                .map(|_| hs * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
-            let g0: std::vec::Vec<f64> = (0..k * n)
-                .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
-            let up0: std::vec::Vec<f64> = (0..k).map(|_| uniform(&mut rng) - 0.5).collect();
-            // D ≥ 0; one unit with D = 0 (no information: g → 0).
-            let down: std::vec::Vec<f64> = (0..k)
-                .map(|u| if u == 1 { 0.0 } else { 5.0 * uniform(&mut rng) })
-                .collect();
-            for damping in [0.0, 0.5] {
-                let (mut g1, mut h1, mut up1) = (g0.clone(), h0.clone(), up0.clone());
-                let mut scratch = std::vec![0.0f64; pattern_scratch_len(k, n)];
-                let r1 = pattern_gaussian(
-                    Level::best(),
-                    &row,
-                    tree,
-                    n,
-                    &mut g1,
-                    &mut h1,
-                    &mut up1,
-                    &down,
-                    &cheb,
-                    &mut scratch,
-                    0.0,
-                    damping,
-                    50.0,
-                    0.0,
-                );
-                let (mut g2, mut h2, mut up2) = (g0.clone(), h0.clone(), up0.clone());
-                let mut r2 = 0.0f64;
-                let mut s = std::vec![0.0f64; 2 * n];
-                for u in 0..k {
-                    let r = u * n..(u + 1) * n;
-                    r2 = r2.max(hidden_gaussian(
-                        Level::best(),
-                        &row,
-                        if tree { u * n } else { 0 },
-                        &mut g2[r.clone()],
-                        &mut h2[r],
-                        &mut up2[u],
-                        down[u],
-                        &cheb,
-                        &mut s,
-                        0.0,
-                        damping,
-                        50.0,
-                        0.0,
-                    ));
-                }
-                let same = |a: &[f64], b: &[f64]| {
-                    a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
-                };
-                assert!(same(&g1, &g2) && same(&h1, &h2) && same(&up1, &up2));
-                assert_eq!(r1.to_bits(), r2.to_bits(), "K {k} n {n}");
-                // The update did something (not a comparison of two no-ops).
-                assert!(g1.iter().zip(&g0).filter(|(a, b)| a != b).count() > k * n / 2);
             }
         }
     }
