@@ -5,7 +5,9 @@ each whole process (getrusage of the children), interleaved runs, medians.
 
 Usage:
   benches/rfbp_compare.py --rfbp /path/to/train_main --k 3 --n 335 --alpha 0.2 \
-      --instances 4 [--mode sweep|solve|both] [--workdir DIR]
+      --instances 4 [--mode sweep|solve|both] [--workdir DIR] [--side both|flatmin|rfbp]
+  threshold scan (solve mode at alpha, alpha + STEP, ... until rFBP solves <= --scan-stop):
+  benches/rfbp_compare.py --rfbp RFBP --k 3 --n 335 --alpha 0.4 --scan 0.05 --instances 5
 
 * Instances: P = round(alpha·K·N) random ±1 patterns with random ±1 labels (Python's random module,
   seed = instance index), written in rFBP's text format (labels line, then P lines of N inputs,
@@ -20,12 +22,19 @@ Usage:
   solved and is printed as "STOPPED at the CPU limit", distinct from a run that ends unsolved.
 Nothing of rFBP is part of flatmin; the peer is built from its own source tree.
 
-Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other builds, load
-average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 level), with
+Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other builds; one
+thread per process; f64, AVX-512 level), with
   benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha A --instances I --mode M
-(BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output):
+(BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output).
+Per sweep, session 3 (commit aafeb42 and later, load average 11.3-11.5):
+  per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.20 ms, flatmin 1.388 ms: 10.2x
+  per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.26 ms, flatmin 1.674 ms:  7.3x
+  (same run order, commit 30596e9, load 8.7: K=5 rFBP 12.24 ms, flatmin 1.783 ms, 6.9x.)
+Per sweep, session 2 (commit 30596e9, load average 12-16):
   per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.63 ms, flatmin 1.418 ms: 10.3x
   per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.40 ms, flatmin 1.776 ms:  7.0x
+Solves (session 2, commit 30596e9; the later commits give the same trajectories bit for bit: the
+same steps and sweeps on the K=3 alpha=0.4 instances):
   solve, K=3 N=335 alpha=0.3, 5 instances (that run: a 300 s wall-clock limit per solve):
       flatmin 5/5 solved, median 0.87 s CPU; rFBP 2/5, median 30.7 s (2 stopped by the limit,
       1 ended unsolved); 35x on the 2 instances both solved.

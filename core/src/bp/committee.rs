@@ -121,11 +121,24 @@
 //! L = ln(q + t·H) and O(1) scalar work (U, the τ side); the output factor is O(K³) products in
 //! linear space per pattern (log domain only when a tail underflows).
 //!
-//! Measured on the project machine (AMD EPYC, 2 shared cores, load average 12–16; one thread, f64,
+//! Measured on the project machine (AMD EPYC, 2 shared cores, load average ≈ 11; one thread, f64,
 //! CPU time, medians of 5 instances) against rFBP 1.0.4 with
-//! `benches/rfbp_compare.py --rfbp RFBP --k K --n N --alpha 0.3 --instances 5 --mode sweep`: one
-//! sweep at K = 3, N = 335, P = 301 takes 1.42 ms (rFBP 14.6 ms, 10.3×), at K = 5, N = 201,
-//! P = 302 1.78 ms (rFBP 12.4 ms, 7.0×). Solves: see that script's docstring.
+//! `benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha 0.3 --instances 5 --mode
+//! sweep`: one sweep at K = 3, N = 335, P = 301 takes 1.39 ms (rFBP 14.2 ms, 10.2×), at K = 5,
+//! N = 201, P = 302 1.67 ms (rFBP 12.3 ms, 7.3×: the 10× goal is not met at K = 5). Solves: see
+//! that script's docstring.
+//!
+//! Where a K = 5, N = 201 sweep goes (`perf` on one thread, AVX-512): the cavity pass ≈ 35 % (its
+//! exponential alone ≈ 20 %), the 24 values of L per factor and the rest of the interpolant
+//! ≈ 25–30 %, the Horner commit ≈ 13 %, the residual pass ≈ 7 %, the output factor and the schedule
+//! ≈ 7 %. Regressing the time on n (K = 5, P = 302, n = 101/201/401) gives ≈ 2.9 ns per edge plus
+//! ≈ 0.65 µs per factor: at n = 201 half of a sweep is per-factor work, which is why K = 5 is
+//! further from rFBP than K = 3 at the same number of weights. Tried and measured (bit-identical
+//! variants, interleaved CPU-time A/B, 15 pairs): the K hidden updates of a pattern batched, with
+//! one vectorized loop for every unit's L values, was 8 % slower (2n scratch reals per unit spill
+//! L1); the residual pass fused into the commit blocks 15 % slower; the coefficient sums over
+//! vector lanes (kept) 4 % faster. What is left would change the numerics (a cheaper exponential in
+//! the cavity pass, a looser interpolation tolerance than 256 ε).
 //!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
