@@ -99,8 +99,9 @@
 //! sign0(H) written as K rows of a [`PatternsMut`] (K × n); the "stabilities" are the output votes
 //! v_μ = Σ_k τ_{μk} (odd), an error is v_μ ≤ 0, `min_stability` is the smallest vote and `margin` is
 //! min_μ v_μ/√K. Committees need damping: [`committee_rbp`] is RBP with damping 0.5. The runaway
-//! rule is scaled to the machine's K·n weights ([`Runaway::for_weights`]: ⌈steps·√(1000/(K·n))⌉
-//! consecutive runaway steps below the 1000 weights it was calibrated at).
+//! rule is scaled to the machine's K·n weights
+//! ([`super::focusing::Runaway::for_weights`]: ⌈steps·√(1000/(K·n))⌉ consecutive runaway steps
+//! below the 1000 weights it was calibrated at).
 //!
 //! # API (for the host: `instance gen --k`, `solve --k`, `capacity --k`)
 //! * [`generate`]`(seed, k, arch, teacher, patterns, labels)` fills raw patterns and labels (random
@@ -149,7 +150,7 @@ use super::cheb::{
     cheb_all, coefficients, residual_pass, to_monomial, word_at, Fit, CHEB_K, CHEB_K_MID,
     CHEB_K_WIDE, CHEB_TABLE_LEN,
 };
-use super::focusing::{FbpParams, FocusingEngine, Runaway};
+use super::focusing::{FbpParams, FocusingEngine};
 use super::{factor, BpOutcome, BpParams, BpWorkspace, Convergence, FactorKind, Focus};
 use crate::bits::{words_for, Patterns, PatternsMut};
 use crate::error::{Result, ShapeError};
@@ -1785,8 +1786,8 @@ impl<T: Real> FocusingEngine<T> for CommitteeWorkspace<'_, T> {
         }
         inst.errors(&w.as_patterns(), stabilities)
     }
-    /// K·n for K ≥ 3: the runaway rule is scaled to the machine's size ([`Runaway::for_weights`]);
-    /// K = 1 keeps the perceptron's rule (bit for bit).
+    /// K·n for K ≥ 3: the runaway rule is scaled to the machine's size
+    /// ([`super::focusing::Runaway::for_weights`]); K = 1 keeps the perceptron's rule (bit for bit).
     fn fbp_runaway_weights(&self) -> Option<usize> {
         (self.k > 1).then_some(self.k * self.n_in)
     }

@@ -371,7 +371,8 @@ pub struct FbpParams<'a, T> {
     /// solutions that unconverged steps pass through (at N = 1001, α = 0.7: median 142 sweeps
     /// instead of 151 over 8 instances).
     pub check_every_sweep: bool,
-    /// Give up once BP has run away (see [`Runaway`]); `None` always runs the whole protocol.
+    /// Give up once BP has run away (see [`Runaway`]; committees scale it to their size,
+    /// [`Runaway::for_weights`]); `None` always runs the whole protocol.
     pub runaway: Option<Runaway>,
     /// If the protocol ends (or runs away) without a solution, start again from the same seed with
     /// this protocol (same BP settings); `None` (the default) does not.
