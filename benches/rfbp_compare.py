@@ -49,6 +49,16 @@ same steps and sweeps on the K=3 alpha=0.4 instances):
   Caveat: the 300 s wall-clock limit of the first runs (load 12-16 on 2 cores) stopped rFBP runs
   after far less CPU time, and the alpha=0.4 run shows rFBP solving at 47-112 s CPU: "stopped by
   the limit" there does not mean rFBP could not solve; the CPU limit replaces it now.
+Threshold scan, session 3 (--scan 0.05 --instances 5 --timeout 600: a 600 s CPU limit per solve,
+5x rFBP's slowest solve seen, 111 s; every rFBP failure below ended on its own, none at the limit;
+nice 19 on the shared machine; flatmin side: the commit-30596e9 build, same trajectories as now):
+  K=3 N=335 alpha=0.40 (P=402): rFBP 4/5, median 85.6 s CPU (failure ended at 40.4 s);
+      flatmin 5/5, median 1.16 s; 75x median (40-104x) on the 4 both solved.
+  K=5 N=201 alpha=0.40 (P=402): rFBP 0/5 (all ended unsolved, 39.7-98.4 s); flatmin 5/5,
+      median 1.32 s. (rFBP's K=5 threshold lies below 0.2: 1/3 at 0.2, 0/5 at 0.3, above.)
+  K=3 N=335 alpha=0.45 (P=452): rFBP 5/5, median 111.9 s; flatmin 5/5, median 1.24 s; 90x median
+      (72-144x). rFBP's K=3 threshold was not reached by 0.45 (at 0.5 the scan was cut by the
+      deadline: see the session-3 report).
 """
 import argparse
 import json
