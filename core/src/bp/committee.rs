@@ -1581,8 +1581,8 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
     }
 
     /// Sweeps until the residual is below `params.tol` or `params.max_sweeps` ran, then once more
-    /// with `params.retry_damping` if set (the driver shared with [`BpWorkspace::converge`],
-    /// [`super::converge_with_retry`]).
+    /// with `params.retry_damping` if set (one retry driver shared with
+    /// [`BpWorkspace::converge`]).
     pub fn converge(
         &mut self,
         inst: &CommitteeInstance<'_>,
