@@ -57,8 +57,10 @@ nice 19 on the shared machine; flatmin side: the commit-30596e9 build, same traj
   K=5 N=201 alpha=0.40 (P=402): rFBP 0/5 (all ended unsolved, 39.7-98.4 s); flatmin 5/5,
       median 1.32 s. (rFBP's K=5 threshold lies below 0.2: 1/3 at 0.2, 0/5 at 0.3, above.)
   K=3 N=335 alpha=0.45 (P=452): rFBP 5/5, median 111.9 s; flatmin 5/5, median 1.24 s; 90x median
-      (72-144x). rFBP's K=3 threshold was not reached by 0.45 (at 0.5 the scan was cut by the
-      deadline: see the session-3 report).
+      (72-144x).
+  K=3 N=335 alpha=0.50 (P=502): rFBP 4/5, median 126.3 s (failure ended at 31.7 s); flatmin 5/5,
+      median 1.60 s; 84x median (40-136x). rFBP's K=3 threshold is above 0.5: the scan was
+      stopped at the session's deadline before alpha=0.55.
 """
 import argparse
 import json
