@@ -5,7 +5,9 @@ each whole process (getrusage of the children), interleaved runs, medians.
 
 Usage:
   benches/rfbp_compare.py --rfbp /path/to/train_main --k 3 --n 335 --alpha 0.2 \
-      --instances 4 [--mode sweep|solve|both] [--workdir DIR]
+      --instances 4 [--mode sweep|solve|both] [--workdir DIR] [--side both|flatmin|rfbp]
+  threshold scan (solve mode at alpha, alpha + STEP, ... until rFBP solves <= --scan-stop):
+  benches/rfbp_compare.py --rfbp RFBP --k 3 --n 335 --alpha 0.4 --scan 0.05 --instances 5
 
 * Instances: P = round(alpha·K·N) random ±1 patterns with random ±1 labels (Python's random module,
   seed = instance index), written in rFBP's text format (labels line, then P lines of N inputs,
@@ -20,12 +22,19 @@ Usage:
   solved and is printed as "STOPPED at the CPU limit", distinct from a run that ends unsolved.
 Nothing of rFBP is part of flatmin; the peer is built from its own source tree.
 
-Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other builds, load
-average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 level), with
+Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other builds; one
+thread per process; f64, AVX-512 level), with
   benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha A --instances I --mode M
-(BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output):
+(BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output).
+Per sweep, session 3 (commit aafeb42 and later, load average 11.3-11.5):
+  per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.20 ms, flatmin 1.388 ms: 10.2x
+  per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.26 ms, flatmin 1.674 ms:  7.3x
+  (same run order, commit 30596e9, load 8.7: K=5 rFBP 12.24 ms, flatmin 1.783 ms, 6.9x.)
+Per sweep, session 2 (commit 30596e9, load average 12-16):
   per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.63 ms, flatmin 1.418 ms: 10.3x
   per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.40 ms, flatmin 1.776 ms:  7.0x
+Solves (session 2, commit 30596e9; the later commits give the same trajectories bit for bit: the
+same steps and sweeps on the K=3 alpha=0.4 instances):
   solve, K=3 N=335 alpha=0.3, 5 instances (that run: a 300 s wall-clock limit per solve):
       flatmin 5/5 solved, median 0.87 s CPU; rFBP 2/5, median 30.7 s (2 stopped by the limit,
       1 ended unsolved); 35x on the 2 instances both solved.
@@ -40,6 +49,18 @@ average 12-16; one thread per process; flatmin at commit 30596e9, f64, AVX-512 l
   Caveat: the 300 s wall-clock limit of the first runs (load 12-16 on 2 cores) stopped rFBP runs
   after far less CPU time, and the alpha=0.4 run shows rFBP solving at 47-112 s CPU: "stopped by
   the limit" there does not mean rFBP could not solve; the CPU limit replaces it now.
+Threshold scan, session 3 (--scan 0.05 --instances 5 --timeout 600: a 600 s CPU limit per solve,
+5x rFBP's slowest solve seen, 111 s; every rFBP failure below ended on its own, none at the limit;
+nice 19 on the shared machine; flatmin side: the commit-30596e9 build, same trajectories as now):
+  K=3 N=335 alpha=0.40 (P=402): rFBP 4/5, median 85.6 s CPU (failure ended at 40.4 s);
+      flatmin 5/5, median 1.16 s; 75x median (40-104x) on the 4 both solved.
+  K=5 N=201 alpha=0.40 (P=402): rFBP 0/5 (all ended unsolved, 39.7-98.4 s); flatmin 5/5,
+      median 1.32 s. (rFBP's K=5 threshold lies below 0.2: 1/3 at 0.2, 0/5 at 0.3, above.)
+  K=3 N=335 alpha=0.45 (P=452): rFBP 5/5, median 111.9 s; flatmin 5/5, median 1.24 s; 90x median
+      (72-144x).
+  K=3 N=335 alpha=0.50 (P=502): rFBP 4/5, median 126.3 s (failure ended at 31.7 s); flatmin 5/5,
+      median 1.60 s; 84x median (40-136x). rFBP's K=3 threshold is above 0.5: the scan was
+      stopped at the session's deadline before alpha=0.55.
 """
 import argparse
 import json
@@ -115,7 +136,35 @@ def main():
                     help="CPU seconds per solve (RLIMIT_CPU); a stopped run counts as not solved")
     ap.add_argument("--shipped", action="store_true", help="also run rFBP as shipped")
     ap.add_argument("--flatmin", help="the committee bench executable (default: built by cargo)")
+    ap.add_argument("--side", default="both", choices=["both", "flatmin", "rfbp"],
+                    help="solve mode: run only one side (e.g. flatmin again with a new build)")
+    ap.add_argument("--scan", metavar="STEP", type=float,
+                    help="threshold scan (solve mode): alpha from --alpha upwards in steps of STEP "
+                         "until rFBP solves at most --scan-stop of the --instances")
+    ap.add_argument("--scan-stop", type=int, default=1)
+    ap.add_argument("--scan-max", type=float, default=1.0, help="last alpha of a scan")
     a = ap.parse_args()
+    if a.scan:
+        scan(a)
+        return
+    run(a)
+
+
+def scan(a):
+    """Threshold scan: solve mode at alpha, alpha + STEP, … until rFBP solves ≤ --scan-stop."""
+    a.mode = "solve"
+    alpha = a.alpha
+    while alpha <= a.scan_max + 1e-9:
+        a.alpha = round(alpha, 6)
+        solve = run(a)
+        print(f"SCAN alpha={a.alpha}: " + ", ".join(
+            f"{who} {sum(1 for o, _ in r if o)}/{len(r)}" for who, r in solve.items() if r), flush=True)
+        if solve["rfbp"] and sum(1 for o, _ in solve["rfbp"] if o) <= a.scan_stop:
+            break
+        alpha += a.scan
+
+
+def run(a):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     fm = a.flatmin or flatmin_binary(root)
     os.makedirs(a.workdir, exist_ok=True)
@@ -151,6 +200,8 @@ def main():
                                                  "-e", "0.001", "-d", "0.5", "-g", "0.01"])]
             if a.shipped:
                 runs.append(("rfbp_shipped", []))
+            if a.side != "both":
+                runs = [r for r in runs if r[0].startswith(a.side)]
             if s % 2 == 1:
                 runs.reverse()
             for who, extra in runs:
@@ -177,12 +228,14 @@ def main():
         if runs:
             ok = [c for (o, c) in runs if o]
             med = statistics.median(ok) if ok else float("nan")
-            print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s")
+            print(f"SOLVE {who}: {len(ok)}/{len(runs)} solved, median CPU of solved {med:.2f} s, "
+                  f"of all runs {statistics.median(c for (_, c) in runs):.2f} s")
     # Per-solve ratio on the instances both solved (same instance, same run).
     both = [r[1] / f[1] for r, f in zip(solve["rfbp"], solve["flatmin"]) if r[0] and f[0]]
     if both:
         print(f"SOLVE ratio rfbp/flatmin CPU on {len(both)} instances both solved: median "
               f"{statistics.median(both):.1f} (min {min(both):.1f}, max {max(both):.1f})")
+    return solve
 
 
 if __name__ == "__main__":

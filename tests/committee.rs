@@ -576,3 +576,46 @@ fn pinned_committee_run() {
     assert_eq!(checksum, PIN_CHECKSUM);
 }
 const PIN_CHECKSUM: u64 = 0xd73b_3df6_1892_d5b5;
+
+/// The runaway rule scales with the machine's size (`Runaway::for_weights`): unchanged at and above
+/// the 1000 weights it was calibrated at, ⌈steps·√(1000/weights)⌉ consecutive runaway steps below.
+/// On K = 7, N = 15 (105 weights) at α = 0.3, instance seeds 1–6, solver seed 0 (what `flatmin
+/// instance gen --k 7 --n 15 --alpha 0.3 --seed s` + `flatmin solve` run), the host's default
+/// solve (paper protocol, 10 sweeps per step, StandardReinforcement fallback, damping 0.5, the
+/// default rule) solves all six, as the run without any stop does; the fixed 4-step rule solved 1
+/// of them. Far above capacity the scaled rule still gives up earlier than no stop.
+#[test]
+fn runaway_rule_scales_with_the_number_of_weights() {
+    use flatmin_core::bp::focusing::Runaway;
+    let d = Runaway::DEFAULT;
+    assert_eq!(d.for_weights(1005), d);
+    assert_eq!(d.for_weights(1000), d);
+    assert_eq!(d.for_weights(105).steps, 13);
+    assert_eq!(d.for_weights(105).residual, d.residual);
+    assert_eq!(d.for_weights(250).steps, 8);
+    assert_eq!(Runaway::RBP.for_weights(105).steps, 31);
+    let (n, k) = (15, 7);
+    let host_default = |runaway: Option<Runaway>| {
+        let mut q = FbpParams::<f64>::new(Protocol::PAPER);
+        q.bp.max_sweeps = 10;
+        q.bp.damping = 0.5;
+        q.fallback = Some(Protocol::DEFAULT);
+        q.runaway = runaway;
+        q
+    };
+    let (with_stop, without) = (host_default(Some(d)), host_default(None));
+    let run = |p: usize, seed: u64, params: &FbpParams<'_, f64>| {
+        let (xi, _) = make(n, p, k, Architecture::FullyConnected, seed, false);
+        let pat = Patterns::new(n, p, &xi).unwrap();
+        let inst = CommitteeInstance::new(pat, k, Architecture::FullyConnected).unwrap();
+        solve_checked(&inst, &xi, params, 0).out
+    };
+    for seed in 1..=6u64 {
+        let (a, b) = (run(32, seed, &with_stop), run(32, seed, &without));
+        assert!(a.solved && b.solved, "seed {seed}: {a:?} / {b:?}");
+    }
+    // α = 2 (P = 210): hopeless; the scaled rule stops it after fewer sweeps than no stop.
+    let (a, b) = (run(210, 1, &with_stop), run(210, 1, &without));
+    assert!(!a.solved && !b.solved);
+    assert!(a.sweeps < b.sweeps, "{a:?} / {b:?}");
+}

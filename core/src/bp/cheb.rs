@@ -76,7 +76,9 @@ pub const CHEB_K_WIDE: usize = 10;
 pub const CHEB_TABLE_LEN: usize =
     CHEB_K * (CHEB_K + 1) + CHEB_K_MID * (CHEB_K_MID + 1) + CHEB_K_WIDE * (CHEB_K_WIDE + 1);
 
-/// Fills one K-node part of the table: `t[k] = x_k = cos(π(k+½)/K)`, then `t[K + j·K + k] = T_j(x_k)`.
+/// Fills one K-node part of the table: `t[k] = x_k = cos(π(k+½)/K)`, then `t[K + k·K + j] = T_j(x_k)`
+/// (node-major: the K values T_0 … T_{K−1} at one node are contiguous, so [`coefficients`] runs
+/// over j in vector lanes).
 fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
     for i in 0..k {
         let x = T::from_f64(libm::cos(
@@ -86,7 +88,7 @@ fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
         let mut t0 = T::ONE;
         let mut t1 = x;
         for j in 0..k {
-            t[k + j * k + i] = t0;
+            t[k + i * k + j] = t0;
             let t2 = T::TWO * x * t1 - t0;
             t0 = t1;
             t1 = t2;
@@ -96,7 +98,7 @@ fn fill_cheb_part<T: Real>(t: &mut [T], k: usize) {
 
 /// Fills the Chebyshev table used by [`super::factor::gaussian_update`] (length [`CHEB_TABLE_LEN`]): the
 /// [`CHEB_K`]-node part, the [`CHEB_K_MID`]-node part, then the [`CHEB_K_WIDE`]-node part, each as
-/// nodes x_k followed by T_j(x_k).
+/// nodes x_k followed by T_j(x_k) node by node.
 /// A slice shorter than [`CHEB_TABLE_LEN`] is left untouched (no panic); [`super::factor::GaussianScratch::new`]
 /// sizes and fills the table itself.
 pub fn fill_cheb_table<T: Real>(table: &mut [T]) {
@@ -124,16 +126,19 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     if K < 3 || K > CHEB_K || part.len() < K * (K + 1) {
         return None;
     }
-    let tj = &part[K..];
+    // c_j = (2/K) Σ_k f_k T_j(x_k), the sum over k in order for every j (the K sums side by side
+    // in vector lanes; the table is node-major, see `fill_cheb_part`).
+    let tk = &part[K..K * (K + 1)];
+    let mut acc = [T::ZERO; K];
+    for (&fk, row) in f.iter().zip(tk.chunks_exact(K)) {
+        for (a, &t) in acc.iter_mut().zip(row) {
+            *a += fk * t;
+        }
+    }
     let mut c = [T::ZERO; CHEB_K];
     let norm = T::TWO / T::from_usize(K);
-    for (j, cj) in c[..K].iter_mut().enumerate() {
-        let tjk = &tj[j * K..(j + 1) * K];
-        let mut acc = T::ZERO;
-        for (&fk, &t) in f.iter().zip(tjk) {
-            acc += fk * t;
-        }
-        *cj = acc * norm;
+    for (cj, &a) in c[..K].iter_mut().zip(&acc) {
+        *cj = a * norm;
     }
     c[0] *= T::HALF;
     let tail = c[K - 1].abs() + c[K - 2].abs();

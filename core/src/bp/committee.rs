@@ -98,7 +98,10 @@
 //! perceptron: the focusing factor of §c.1 sits on each of the K·n weights; the decision is
 //! sign0(H) written as K rows of a [`PatternsMut`] (K × n); the "stabilities" are the output votes
 //! v_μ = Σ_k τ_{μk} (odd), an error is v_μ ≤ 0, `min_stability` is the smallest vote and `margin` is
-//! min_μ v_μ/√K. Committees need damping: [`committee_rbp`] is RBP with damping 0.5.
+//! min_μ v_μ/√K. Committees need damping: [`committee_rbp`] is RBP with damping 0.5. The runaway
+//! rule is scaled to the machine's K·n weights
+//! ([`super::focusing::Runaway::for_weights`]: ⌈steps·√(1000/(K·n))⌉ consecutive runaway steps
+//! below the 1000 weights it was calibrated at).
 //!
 //! # API (for the host: `instance gen --k`, `solve --k`, `capacity --k`)
 //! * [`generate`]`(seed, k, arch, teacher, patterns, labels)` fills raw patterns and labels (random
@@ -119,11 +122,24 @@
 //! L = ln(q + t·H) and O(1) scalar work (U, the τ side); the output factor is O(K³) products in
 //! linear space per pattern (log domain only when a tail underflows).
 //!
-//! Measured on the project machine (AMD EPYC, 2 shared cores, load average 12–16; one thread, f64,
+//! Measured on the project machine (AMD EPYC, 2 shared cores, load average ≈ 11; one thread, f64,
 //! CPU time, medians of 5 instances) against rFBP 1.0.4 with
-//! `benches/rfbp_compare.py --rfbp RFBP --k K --n N --alpha 0.3 --instances 5 --mode sweep`: one
-//! sweep at K = 3, N = 335, P = 301 takes 1.42 ms (rFBP 14.6 ms, 10.3×), at K = 5, N = 201,
-//! P = 302 1.78 ms (rFBP 12.4 ms, 7.0×). Solves: see that script's docstring.
+//! `benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha 0.3 --instances 5 --mode
+//! sweep`: one sweep at K = 3, N = 335, P = 301 takes 1.39 ms (rFBP 14.2 ms, 10.2×), at K = 5,
+//! N = 201, P = 302 1.67 ms (rFBP 12.3 ms, 7.3×: the 10× goal is not met at K = 5). Solves: see
+//! that script's docstring.
+//!
+//! Where a K = 5, N = 201 sweep goes (`perf` on one thread, AVX-512): the cavity pass ≈ 35 % (its
+//! exponential alone ≈ 20 %), the 24 values of L per factor and the rest of the interpolant
+//! ≈ 25–30 %, the Horner commit ≈ 13 %, the residual pass ≈ 7 %, the output factor and the schedule
+//! ≈ 7 %. Regressing the time on n (K = 5, P = 302, n = 101/201/401) gives ≈ 2.9 ns per edge plus
+//! ≈ 0.65 µs per factor: at n = 201 half of a sweep is per-factor work, which is why K = 5 is
+//! further from rFBP than K = 3 at the same number of weights. Tried and measured (bit-identical
+//! variants, interleaved CPU-time A/B, 15 pairs): the K hidden updates of a pattern batched, with
+//! one vectorized loop for every unit's L values, was 8 % slower (2n scratch reals per unit spill
+//! L1); the residual pass fused into the commit blocks 15 % slower; the coefficient sums over
+//! vector lanes (kept) 4 % faster. What is left would change the numerics (a cheaper exponential in
+//! the cavity pass, a looser interpolation tolerance than 256 ε).
 //!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
@@ -588,12 +604,8 @@ impl<'s, T: Real> Loo<'s, T> {
     }
 }
 
-/// Cavity moments of one hidden factor into `xm` (ξ m) and `vs` (1 − m²); returns (Σ ξm, Σ v).
-///
-/// Two branch-free loops (as the perceptron's factor): e = exp(−2|c|) per edge, then m and v from e
-/// with the sign ξ taken from the packed row one 64-bit word per 64 edges (the unit's bits start at
-/// bit `off`, any alignment); sums with sixteen interleaved accumulators (same order at every
-/// vector level).
+/// Cavity moments of one hidden factor into `xm` (ξ m) and `vs` (1 − m²); returns (Σ ξm, Σ v):
+/// the perceptron's kernel ([`factor::cavity_moments_at`]) at the unit's bit offset.
 #[inline(always)]
 fn cavity_moments<T: Real>(
     row: &[u64],
@@ -603,50 +615,7 @@ fn cavity_moments<T: Real>(
     xm: &mut [T],
     vs: &mut [T],
 ) -> (T, T) {
-    let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
-    let (g, h, xm, vs) = (&g[..n], &h[..n], &mut xm[..n], &mut vs[..n]);
-    for i in 0..n {
-        let c = h[i] - g[i];
-        xm[i] = c;
-        vs[i] = exp_nonpos(-(c.abs() + c.abs()));
-    }
-    let four = T::from_f64(4.0);
-    for (j, (xc, vc)) in xm.chunks_mut(64).zip(vs.chunks_mut(64)).enumerate() {
-        let word = word_at(row, off + 64 * j);
-        let len = xc.len().min(vc.len());
-        for l in 0..len {
-            let (c, e) = (xc[l], vc[l]);
-            let inv = T::ONE / (T::ONE + e);
-            let m = (T::ONE - e) * inv;
-            let neg = (c < T::ZERO) != ((word >> l) & 1 == 1);
-            xc[l] = if neg { -m } else { m };
-            vc[l] = four * e * inv * inv;
-        }
-    }
-    (sum16(xm), sum16(vs))
-}
-
-/// Σ x with sixteen interleaved accumulators, reduced pairwise.
-#[inline(always)]
-fn sum16<T: Real>(x: &[T]) -> T {
-    let mut acc = [T::ZERO; 16];
-    let mut chunks = x.chunks_exact(16);
-    for c in &mut chunks {
-        for l in 0..16 {
-            acc[l] += c[l];
-        }
-    }
-    for (a, &r) in acc.iter_mut().zip(chunks.remainder()) {
-        *a += r;
-    }
-    let mut w = 8;
-    while w > 0 {
-        for l in 0..w {
-            acc[l] += acc[l + w];
-        }
-        w /= 2;
-    }
-    acc[0]
+    factor::cavity_moments_at(row, off, g, h, xm, vs)
 }
 
 /// Variance floor (a deterministic cavity sum).
@@ -681,16 +650,6 @@ pub const MIN_FIT_VAR: f64 = 2.0;
 /// Length of the Chebyshev table at the start of the Gaussian workspace's scratch (the perceptron's
 /// table, [`super::factor::fill_cheb_table`]).
 pub const CHEB_LEN: usize = CHEB_TABLE_LEN;
-
-/// e^x for x ≤ 0 (the perceptron's vectorizable exponential in f64).
-#[inline(always)]
-fn exp_nonpos<T: Real>(x: T) -> T {
-    if T::EPSILON.to_f64() < 1e-10 {
-        T::from_f64(factor::exp_nonpos_f64(x.to_f64()))
-    } else {
-        x.exp()
-    }
-}
 
 /// The edge function of the Gaussian hidden update: g_{μk→i} = ξ_i F(m̃), m̃ = ξ_i m_{i→μ},
 /// F(m̃) = ½[L((b + m̃ − 1)/s) − L((b + m̃ + 1)/s)], s² = σ² − (1 − m̃²), b = θ − μ,
@@ -1622,7 +1581,8 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
     }
 
     /// Sweeps until the residual is below `params.tol` or `params.max_sweeps` ran, then once more
-    /// with `params.retry_damping` if set (as [`BpWorkspace::converge`]).
+    /// with `params.retry_damping` if set (one retry driver shared with
+    /// [`BpWorkspace::converge`]).
     pub fn converge(
         &mut self,
         inst: &CommitteeInstance<'_>,
@@ -1630,34 +1590,9 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
         focus: Option<Focus<T>>,
         rng: &mut Rng,
     ) -> Convergence {
-        let mut sweeps = 0;
-        let mut residual = T::INFINITY;
-        let mut converged = false;
-        let mut damped_retry = false;
-        let dampings = [Some(params.damping), params.retry_damping];
-        'attempts: for (a, damping) in dampings.into_iter().enumerate() {
-            let Some(damping) = damping else { continue };
-            if a == 1 {
-                damped_retry = true;
-            }
-            for _ in 0..params.max_sweeps {
-                residual = self.sweep(inst, damping, params.g_max, focus, rng);
-                sweeps += 1;
-                if !residual.is_finite() {
-                    break;
-                }
-                if residual < params.tol {
-                    converged = true;
-                    break 'attempts;
-                }
-            }
-        }
-        Convergence {
-            converged,
-            sweeps,
-            damped_retry,
-            residual: residual.to_f64(),
-        }
+        super::converge_with_retry(params, |damping| {
+            self.sweep(inst, damping, params.g_max, focus, rng)
+        })
     }
 
     /// Bethe free entropy per weight and the local-entropy quantities at the current messages (see
@@ -1850,6 +1785,11 @@ impl<T: Real> FocusingEngine<T> for CommitteeWorkspace<'_, T> {
                 .set_from_signs(&self.h[u * self.n_in..(u + 1) * self.n_in])?;
         }
         inst.errors(&w.as_patterns(), stabilities)
+    }
+    /// K·n for K ≥ 3: the runaway rule is scaled to the machine's size
+    /// ([`super::focusing::Runaway::for_weights`]); K = 1 keeps the perceptron's rule (bit for bit).
+    fn fbp_runaway_weights(&self) -> Option<usize> {
+        (self.k > 1).then_some(self.k * self.n_in)
     }
     /// Margin = min_μ v_μ/√K (the output votes' analogue of s/√N), smallest vote.
     fn fbp_quality(&self, _inst: &CommitteeInstance<'_>, stabilities: &[i32]) -> (f64, i32) {

@@ -252,14 +252,31 @@ fn commit<T: Real>(g: &mut T, h: &mut T, cavity: T, new: T, damping: T, residual
 /// edges.
 #[inline(always)]
 fn cavity_moments<T: Real>(row: &[u64], g: &[T], h: &[T], xm: &mut [T], vs: &mut [T]) -> (T, T) {
-    let n = g.len();
+    cavity_moments_at(row, 0, g, h, xm, vs)
+}
+
+/// [`cavity_moments`] for a factor whose pattern bits start at bit `off` of `row` (any alignment;
+/// 0 for the perceptron, k·n for a tree committee's hidden unit k): the one implementation shared
+/// with the committee's hidden factors ([`super::committee`]). Uses n = the shortest of the four
+/// slices.
+#[inline(always)]
+pub(crate) fn cavity_moments_at<T: Real>(
+    row: &[u64],
+    off: usize,
+    g: &[T],
+    h: &[T],
+    xm: &mut [T],
+    vs: &mut [T],
+) -> (T, T) {
+    let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
     let (g, h, xm, vs) = (&g[..n], &h[..n], &mut xm[..n], &mut vs[..n]);
     for i in 0..n {
         let c = h[i] - g[i];
         xm[i] = c;
         vs[i] = exp2_neg_abs(c);
     }
-    for ((xc, vc), &word) in xm.chunks_mut(64).zip(vs.chunks_mut(64)).zip(row) {
+    for (j, (xc, vc)) in xm.chunks_mut(64).zip(vs.chunks_mut(64)).enumerate() {
+        let word = super::cheb::word_at(row, off + 64 * j);
         let len = xc.len().min(vc.len());
         for l in 0..len {
             let (m, v) = tanh_var_from(xc[l], vc[l]);

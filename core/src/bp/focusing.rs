@@ -318,6 +318,41 @@ impl Runaway {
         residual: 1.5,
         steps: 10,
     };
+
+    /// Number of weights at which [`DEFAULT`](Self::DEFAULT) and [`RBP`](Self::RBP) were calibrated
+    /// (N = 1001; committees at K·N ≈ 1000).
+    pub const CALIBRATION_WEIGHTS: usize = 1000;
+
+    /// The rule for a committee of `weights` = K·n weights ([`focusing_bp`] applies it to every
+    /// committee, K ≥ 3): below [`CALIBRATION_WEIGHTS`](Self::CALIBRATION_WEIGHTS) the number of
+    /// consecutive runaway steps grows as ⌈steps·√(1000/weights)⌉; at and above it the rule is
+    /// unchanged.
+    ///
+    /// Why: the residual is a maximum over messages, and in a small machine every message is large
+    /// (a pattern's field on a weight is O(1/√n)): single hidden units flip back and forth and the
+    /// residual sits near 2 for several steps in runs that still solve, which at ≈ 1000 weights
+    /// only happens in runs that have run away. Measured with `flatmin solve` (defaults: paper
+    /// protocol, 10 sweeps per step, StandardReinforcement fallback, damping 0.5, solver seed 0) on
+    /// K = 7, N = 15 (105 weights), instance seeds 1–6, solved per α = 0.3/0.4/0.5/0.6:
+    ///
+    /// | consecutive runaway steps | solved | sweeps of the failures at α = 2 |
+    /// |---|---|---|
+    /// | 4 (the fixed rule) | 1/6, 5/6, 4/6, 4/6 | – |
+    /// | 8 | 6/6, 6/6, 4/6, 4/6 | 260–369 |
+    /// | 13 (this rule at 105 weights) | 6/6, 6/6, 4/6, 4/6 | 380–545 |
+    /// | 39 (⌈4·1000/105⌉, scaling with the work) | 6/6, 6/6, 4/6, 4/6 | 545–666 (never fires) |
+    /// | no stop | 6/6, 6/6, 4/6, 4/6 | 545–666 |
+    ///
+    /// So the √ scaling loses none of these solutions and still gives up hopeless runs early,
+    /// where the work-proportional 1000/weights never fires at this size.
+    pub fn for_weights(self, weights: usize) -> Runaway {
+        if weights == 0 || weights >= Self::CALIBRATION_WEIGHTS {
+            return self;
+        }
+        let factor = libm::sqrt(Self::CALIBRATION_WEIGHTS as f64 / weights as f64);
+        let steps = libm::ceil(self.steps as f64 * factor) as usize;
+        Runaway { steps, ..self }
+    }
 }
 
 /// Parameters of the focusing-BP driver (§c.3).
@@ -336,7 +371,8 @@ pub struct FbpParams<'a, T> {
     /// solutions that unconverged steps pass through (at N = 1001, α = 0.7: median 142 sweeps
     /// instead of 151 over 8 instances).
     pub check_every_sweep: bool,
-    /// Give up once BP has run away (see [`Runaway`]); `None` always runs the whole protocol.
+    /// Give up once BP has run away (see [`Runaway`]; committees scale it to their size,
+    /// [`Runaway::for_weights`]); `None` always runs the whole protocol.
     pub runaway: Option<Runaway>,
     /// If the protocol ends (or runs away) without a solution, start again from the same seed with
     /// this protocol (same BP settings); `None` (the default) does not.
@@ -492,6 +528,12 @@ pub trait FocusingEngine<T: Real> {
     ) -> Result<usize>;
     /// (margin, smallest stability) of the stabilities [`fbp_decide`](Self::fbp_decide) left.
     fn fbp_quality(&self, problem: &Self::Problem<'_>, stabilities: &[i32]) -> (f64, i32);
+    /// The number of weights the runaway rule is scaled to ([`Runaway::for_weights`]), or `None`
+    /// to use the rule as given (the default: the perceptron, and committees with K = 1, which run
+    /// the perceptron bit for bit).
+    fn fbp_runaway_weights(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl<T: Real> FocusingEngine<T> for BpWorkspace<'_, T> {
@@ -633,6 +675,9 @@ fn run_protocol<T: Real, E: FocusingEngine<T>>(
     let steps_before = out.steps;
     let check_sweeps = params.stop_at_solution && params.check_every_sweep;
     let mut runaway_steps = 0;
+    let runaway = params
+        .runaway
+        .map(|r| ws.fbp_runaway_weights().map_or(r, |w| r.for_weights(w)));
     let mut k = 0;
     while let Some(step) = protocol.step(k) {
         k += 1;
@@ -681,7 +726,7 @@ fn run_protocol<T: Real, E: FocusingEngine<T>>(
         if out.solved && params.stop_at_solution {
             break;
         }
-        if let Some(r) = params.runaway {
+        if let Some(r) = runaway {
             if residual.to_f64() >= r.residual {
                 runaway_steps += 1;
             } else {

@@ -471,35 +471,9 @@ impl<'a, T: Real> BpWorkspace<'a, T> {
         focus: Option<Focus<T>>,
         rng: &mut Rng,
     ) -> Convergence {
-        let mut sweeps = 0;
-        let mut residual = T::INFINITY;
-        let mut attempt = |damping: T, sweeps: &mut usize, residual: &mut T| -> bool {
-            for _ in 0..params.max_sweeps {
-                *residual = self.sweep(inst, damping, params.g_max, focus, rng);
-                *sweeps += 1;
-                if !residual.is_finite() {
-                    return false;
-                }
-                if *residual < params.tol {
-                    return true;
-                }
-            }
-            false
-        };
-        let mut converged = attempt(params.damping, &mut sweeps, &mut residual);
-        let mut damped_retry = false;
-        if !converged {
-            if let Some(rho) = params.retry_damping {
-                damped_retry = true;
-                converged = attempt(rho, &mut sweeps, &mut residual);
-            }
-        }
-        Convergence {
-            converged,
-            sweeps,
-            damped_retry,
-            residual: residual.to_f64(),
-        }
+        converge_with_retry(params, |damping| {
+            self.sweep(inst, damping, params.g_max, focus, rng)
+        })
     }
 
     /// Bethe free entropy and local-entropy quantities at the current messages (§b.6). `reference`
@@ -535,6 +509,46 @@ pub fn run_bp<T: Real>(
     let convergence = ws.converge(inst, params, None, &mut rng);
     let bethe = ws.bethe(inst, reference, params.contradiction_log_z)?;
     Ok(BpOutcome { convergence, bethe })
+}
+
+/// The attempt / damped-retry loop of plain BP, shared by [`BpWorkspace::converge`] and
+/// [`committee::CommitteeWorkspace::converge`]: `sweep(damping)` runs one sweep and returns its
+/// residual; sweeps run until the residual is below `params.tol` or `params.max_sweeps` ran (a
+/// non-finite residual ends the attempt); then, if `params.retry_damping` is set and the run has not
+/// converged, once more with that damping (`damped_retry`). `sweeps` counts both attempts.
+pub(crate) fn converge_with_retry<T: Real>(
+    params: &BpParams<T>,
+    mut sweep: impl FnMut(T) -> T,
+) -> Convergence {
+    let mut sweeps = 0;
+    let mut residual = T::INFINITY;
+    let mut attempt = |damping: T, sweeps: &mut usize, residual: &mut T| -> bool {
+        for _ in 0..params.max_sweeps {
+            *residual = sweep(damping);
+            *sweeps += 1;
+            if !residual.is_finite() {
+                return false;
+            }
+            if *residual < params.tol {
+                return true;
+            }
+        }
+        false
+    };
+    let mut converged = attempt(params.damping, &mut sweeps, &mut residual);
+    let mut damped_retry = false;
+    if !converged {
+        if let Some(rho) = params.retry_damping {
+            damped_retry = true;
+            converged = attempt(rho, &mut sweeps, &mut residual);
+        }
+    }
+    Convergence {
+        converged,
+        sweeps,
+        damped_retry,
+        residual: residual.to_f64(),
+    }
 }
 
 /// The random initial cavity fields of §b.5: g = atanh u with u ~ U(−r, r), drawn in slice order
