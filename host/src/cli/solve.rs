@@ -125,7 +125,8 @@ pub struct SolverFlags {
     /// fBP: give up after this many consecutive steps whose BP residual max|Δ tanh| is ≥ 1.5, i.e.
     /// whose messages flip between opposite polarized states; no such run was seen to recover, and
     /// finishing the protocol costs a failure ≈ 1000 more sweeps. 0 runs the whole protocol. RBP
-    /// stops after 10 consecutive sweeps with residual ≥ 1.5 unless this is 0.
+    /// stops after 10 consecutive sweeps with residual ≥ 1.5 unless this is 0. Committees (K ≥ 3)
+    /// with fewer than 1000 weights wait ⌈N·√(1000/(K·n))⌉ steps (small machines recover later).
     #[arg(long, default_value_t = SolveOpts::default().runaway_steps, value_name = "N")]
     pub runaway_steps: usize,
     /// RBP: step dr of the reinforcement y_t = 1/(1 − t·dr), one sweep per step.

@@ -168,7 +168,8 @@ pub struct SolveOpts {
     /// fBP: protocol to run from scratch (same seed) when `protocol` fails; `None`: none.
     pub fallback: Option<ProtocolName>,
     /// fBP: give up after this many consecutive runaway steps (residual ≥ 1.5, see
-    /// `flatmin_core::bp::focusing::Runaway`); 0 never gives up.
+    /// `flatmin_core::bp::focusing::Runaway`); 0 never gives up. Committee solves (K ≥ 3) scale it
+    /// with `Runaway::for_weights` below 1000 weights.
     pub runaway_steps: usize,
     /// RBP: step dr of y = 1/(1 − t·dr).
     pub rbp_dr: f64,
