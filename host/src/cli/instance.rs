@@ -310,16 +310,7 @@ fn stats(a: StatsArgs, g: &Global) -> anyhow::Result<()> {
     if g.json {
         // One configuration: an object of scalars (and its stabilities); several: the same keys
         // as columns (output conventions §2).
-        return match all.as_slice() {
-            [one] => print_json(one),
-            many => {
-                let rows = many
-                    .iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<Vec<_>, _>>()?;
-                print_json(&super::theory_perceptron::columnar(&rows))
-            }
-        };
+        return super::print_rows(&all);
     }
     let s0 = &all[0];
     let mut out = format!(
@@ -407,16 +398,7 @@ fn committee_stats(a: &StatsArgs, f: &InstanceFile, g: &Global) -> anyhow::Resul
             .collect::<flatmin_host::Result<_>>()?
     };
     if g.json {
-        return match all.as_slice() {
-            [one] => print_json(one),
-            many => {
-                let rows = many
-                    .iter()
-                    .map(serde_json::to_value)
-                    .collect::<Result<Vec<_>, _>>()?;
-                print_json(&super::theory_perceptron::columnar(&rows))
-            }
-        };
+        return super::print_rows(&all);
     }
     let s0 = &all[0];
     let mut out = format!(

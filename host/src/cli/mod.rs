@@ -246,6 +246,21 @@ pub fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
     print_line(&text)
 }
 
+/// Prints rows as JSON by the output conventions (§2): one row as an object of scalars, several as
+/// one object of arrays with the same keys (columnar).
+pub fn print_rows<T: Serialize>(rows: &[T]) -> anyhow::Result<()> {
+    match rows {
+        [one] => print_json(one),
+        many => {
+            let rows = many
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<Vec<_>, _>>()?;
+            print_json(&theory_perceptron::columnar(&rows))
+        }
+    }
+}
+
 /// Prints one line on stdout (a closed pipe surfaces as an io::Error of kind BrokenPipe).
 pub fn print_line(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
