@@ -283,8 +283,7 @@ fn cpr_errors_only_rule_freezes_with_one_error() {
             "{:?}",
             frozen.out
         );
-        let hmax = 2 * SbpiParams::auto_k(n) as i8 - 1;
-        let saturated = frozen.hidden.iter().filter(|h| h.abs() == hmax).count();
+        let (saturated, hmax) = saturated_hidden(&frozen.hidden, n);
         assert!(
             saturated > n / 3,
             "{saturated} of {n} hidden states at ±{hmax}"
@@ -544,8 +543,7 @@ fn cpr_reinforcement_cap_releases_the_frozen_run() {
         "{:?}",
         frozen.out
     );
-    let hmax = 2 * SbpiParams::auto_k(n) as i8 - 1;
-    let saturated = frozen.hidden.iter().filter(|h| h.abs() == hmax).count();
+    let (saturated, hmax) = saturated_hidden(&frozen.hidden, n);
     assert!(saturated >= n / 2, "{saturated} of {n} at ±{hmax}");
     let capped = run(
         Solver::Cpr(SbpiParams::cpr_default(n, p)),
@@ -556,4 +554,10 @@ fn cpr_reinforcement_cap_releases_the_frozen_run() {
     );
     assert_eq!((capped.out.solved, capped.out.sweeps), (true, 133));
     assert_eq!(SbpiParams::default().cpr_balance, SbpiParams::CPR_BALANCE);
+}
+
+/// How many SBPI/CP+R hidden states sit at the bound ±(2K − 1) of an N-synapse run, and that bound.
+fn saturated_hidden(hidden: &[i8], n: usize) -> (usize, i8) {
+    let hmax = 2 * SbpiParams::auto_k(n) as i8 - 1;
+    (hidden.iter().filter(|h| h.abs() == hmax).count(), hmax)
 }

@@ -143,6 +143,16 @@ pub fn warn(v: &mut Value, msg: String) {
     v["warning"] = Value::String(msg);
 }
 
+/// One query point (`single`) → its row as an object of scalars; a grid → the rows as columns
+/// (output conventions §2).
+pub fn point_or_columns(rows: Vec<Value>, single: bool) -> Value {
+    if single {
+        rows.into_iter().next().unwrap_or(Value::Null)
+    } else {
+        columnar(&rows)
+    }
+}
+
 /// Turns rows of objects (one per grid point) into one object of columns with the same keys
 /// (output conventions §2); a key missing from a row is null in its column.
 pub fn columnar(rows: &[Value]) -> Value {
@@ -305,11 +315,7 @@ fn fp_does_not_exist(
         .iter()
         .map(|d| json!({"d": d, "s_fp": Value::Null, "s_fp_reason": reason}))
         .collect();
-    let mut v = if single {
-        rows.into_iter().next().unwrap_or(Value::Null)
-    } else {
-        columnar(&rows)
-    };
+    let mut v = point_or_columns(rows, single);
     v["alpha"] = json!(alpha);
     v["kappa_ref"] = json!(kappa_ref);
     v["kappa"] = json!(kappa);
@@ -520,11 +526,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                     .zip(&out)
                     .map(|(d, r)| fp_point_json(*d, r))
                     .collect();
-                let mut v = if d.is_some() {
-                    rows.into_iter().next().unwrap_or(Value::Null)
-                } else {
-                    columnar(&rows)
-                };
+                let mut v = point_or_columns(rows, d.is_some());
                 v["alpha"] = json!(alpha);
                 v["kappa_ref"] = json!(kappa_ref);
                 v["kappa"] = json!(kappa);
