@@ -747,3 +747,60 @@ pub fn sbp_tuples(s: &Sbp, y: u32, alpha: f64, kappa: f64, d: f64) -> Result<Val
     let v = s.tuple_entropy(y, alpha, kappa, d).map_err(sbp_err)?;
     Ok(json!({"y": y, "alpha": alpha, "kappa": kappa, "d": d, "sigma_y": v}))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rs_warns_above_alpha_c_and_is_null_beyond_alpha_gd() {
+        let q = RsQuadrature::new();
+        let v = rs(&q, 0.9, 0.0).unwrap();
+        assert!(v["s"].as_f64().unwrap() < 0.0);
+        assert!(warning(&v)
+            .unwrap()
+            .starts_with("alpha = 0.9 is above alpha_c(kappa = 0) = 0.833079"));
+        let v = rs(&q, 0.5, 0.0).unwrap();
+        assert!(v["s"].as_f64().unwrap() > 0.0 && warning(&v).is_none());
+        let v = rs(&q, 5.0, 0.0).unwrap();
+        for k in ["s", "q", "qhat", "d", "iterations", "residual"] {
+            assert!(v[k].is_null(), "{k}");
+        }
+        assert!(v["s_reason"]
+            .as_str()
+            .unwrap()
+            .contains("alpha_GD(kappa) = 1.273240"));
+        assert!(matches!(rs(&q, -1.0, 0.0), Err(Error::Input(m)) if m.starts_with("--alpha -1: ")));
+    }
+
+    #[test]
+    fn fp_without_a_curve_is_null_with_reasons_in_both_shapes() {
+        let q = FpQuadratureFast::new();
+        let one = fp(&q, 1.5, 0.0, 0.0, &[0.05], true).unwrap();
+        assert!(one["s_fp"].is_null() && one["d_star"].is_null() && one["phi_star"].is_null());
+        let reason = one["d_star_reason"].as_str().unwrap();
+        assert!(reason.starts_with("the Franz-Parisi entropy does not exist: "));
+        assert_eq!(one["s_fp_reason"].as_str(), Some(reason));
+        assert_eq!(one["phi_star_reason"].as_str(), Some(reason));
+        let grid = fp(&q, 1.5, 0.0, 0.0, &[0.05, 0.1], false).unwrap();
+        assert_eq!(grid["d"], json!([0.05, 0.1]));
+        assert_eq!(grid["s_fp"], json!([null, null]));
+        assert_eq!(grid["kappa_ref"], json!(0.0));
+    }
+
+    #[test]
+    fn one_point_is_an_object_and_a_grid_columns() {
+        let rows = vec![json!({"d": 0.1, "s": 1}), json!({"d": 0.2, "x": true})];
+        assert_eq!(
+            point_or_columns(rows.clone(), false),
+            json!({"d": [0.1, 0.2], "s": [1, null], "x": [null, true]})
+        );
+        assert_eq!(point_or_columns(rows, true), json!({"d": 0.1, "s": 1}));
+        let mut v = json!({"alpha": 1.0});
+        set_missing(&mut v, &["a", "b"], "why");
+        assert_eq!(
+            v,
+            json!({"alpha": 1.0, "a": null, "b": null, "a_reason": "why"})
+        );
+    }
+}
