@@ -10,5 +10,6 @@ pub mod error;
 pub mod experiments;
 pub mod harness;
 pub mod io;
+pub mod theory_json;
 
 pub use error::{Error, Result};

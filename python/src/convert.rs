@@ -278,29 +278,9 @@ pub fn floats_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, boo
     }
 }
 
-/// Turns a list of JSON objects with the same keys into one object of arrays (the columnar form of
-/// a range of points, output conventions §2). A key missing from some rows is `null` there.
-pub fn columnar(rows: &[Value]) -> Value {
-    let mut keys: Vec<String> = Vec::new();
-    for r in rows {
-        if let Value::Object(m) = r {
-            for k in m.keys() {
-                if !keys.contains(k) {
-                    keys.push(k.clone());
-                }
-            }
-        }
-    }
-    let mut out = serde_json::Map::new();
-    for k in keys {
-        let col: Vec<Value> = rows
-            .iter()
-            .map(|r| r.get(&k).cloned().unwrap_or(Value::Null))
-            .collect();
-        out.insert(k, Value::Array(col));
-    }
-    Value::Object(out)
-}
+/// Turns a list of JSON objects into one object of arrays (the columnar form of a range of points,
+/// output conventions §2; a key missing from some rows is `null` there): the CLI's own.
+pub use flatmin_host::theory_json::columnar;
 
 /// [`columnar`], then drops every `*_reason` column that is all `null` (no point failed).
 pub fn columnar_clean(rows: &[Value]) -> Value {

@@ -194,3 +194,17 @@ def test_fp_1rsb_one_short_start():
                              "--m", 0.5, "--delta", 0.1, "--max-iter", 3))
     same(py, cli)
     assert len(py["starts"]) == 1 and isinstance(py["non_rs_found"], bool)
+
+
+def test_fp_outside_the_physical_region_warns_like_the_cli():
+    # phi(d*) < 0 above alpha_c: the CLI's "warning" key (output conventions §4), also raised.
+    with pytest.warns(RuntimeWarning, match=r"phi\(d\*\) = -0\.075776 < 0"):
+        py = flatmin.theory.fp(0.9, 0.0, d=0.05)
+    assert py["phi_star"] < 0 and "outside the physical region" in py["warning"]
+    same(py, cli_json("theory", "fp", "--alpha", 0.9, "--kappa-ref", 0, "--d", 0.05))
+
+
+def test_committee_fp_checks_the_grid_limit_like_fp():
+    for call in (flatmin.theory.fp, lambda *a, d: flatmin.theory.committee_fp("sign", *a, d=d)):
+        with pytest.raises(ValueError, match="the count must be between 1 and 2000, got 2001"):
+            call(0.5, 0.2, d=np.linspace(0.01, 0.2, 2001))

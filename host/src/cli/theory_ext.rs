@@ -1,18 +1,17 @@
 //! `flatmin theory committee …`, `flatmin theory fp-1rsb`, `flatmin theory sbp …`: the extensions of the
 //! replica theory (THEORY §S4 1RSB check, §S5 tree committee machine, §S6 symmetric binary perceptron).
+//!
+//! The results (keys, nulls with reasons, warnings) come from [`flatmin_host::theory_json`], the
+//! serializer the Python `flatmin.theory` shares; this file holds the flags and the text form.
 
-use super::theory_perceptron::{check_alpha, columnar, parse_d_range, scan_err, set_missing, warn};
+use super::theory_perceptron::{columnar, parse_d_range, print_warning};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
-use flatmin_core::roots::SolveOptions;
-use flatmin_core::theory::committee::{self, Activation};
-use flatmin_core::theory::franz_parisi::{FpError, FpQuadratureFast};
-use flatmin_core::theory::one_rsb::{self, FastQuad, OneRsbError, Problem};
-use flatmin_core::theory::rs::RsError;
-use flatmin_core::theory::sbp::{self, Sbp, SbpError};
-use flatmin_host::experiments::theory_reasons::{
-    no_committee_rs_reason, no_fp_reason, KAPPA_MAX_RANGE,
-};
+use flatmin_core::theory::committee::Activation;
+use flatmin_core::theory::franz_parisi::FpQuadratureFast;
+use flatmin_core::theory::one_rsb::FastQuad;
+use flatmin_core::theory::sbp::Sbp;
+use flatmin_host::theory_json::{self as tj, act_name, check_alpha};
 use serde_json::json;
 
 /// Commands of this family.
@@ -220,13 +219,6 @@ pub struct TuplesArgs {
     pub d: f64,
 }
 
-fn sbp_err(e: SbpError) -> anyhow::Error {
-    match e {
-        SbpError::Shape(s) => input_error(s.to_string()),
-        other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
-    }
-}
-
 fn emit(g: &Global, value: serde_json::Value) -> anyhow::Result<()> {
     if g.json {
         return print_json(&value);
@@ -238,36 +230,6 @@ fn emit(g: &Global, value: serde_json::Value) -> anyhow::Result<()> {
         print_line(&value.to_string())
     }
 }
-
-fn rs_err(e: RsError) -> anyhow::Error {
-    match e {
-        RsError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
-        other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
-    }
-}
-
-fn fp_err(e: FpError) -> anyhow::Error {
-    match e {
-        FpError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
-        FpError::Reference(r) => rs_err(r),
-        FpError::Equilibrium {
-            error: RsError::InvalidParameter(_),
-            ..
-        } => input_error(e.to_string()),
-        other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
-    }
-}
-
-fn one_rsb_err(e: OneRsbError) -> anyhow::Error {
-    match e {
-        OneRsbError::Shape(s) => input_error(s.to_string()),
-        OneRsbError::Reference(r) => rs_err(r),
-        other => anyhow::Error::new(flatmin_host::Error::Numerics(other.to_string())),
-    }
-}
-
-/// The largest tuple size `sbp tuples --y` accepts (the cost grows linearly in y).
-pub const MAX_Y: u32 = 10_000;
 
 /// Runs a command of this family.
 pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
@@ -282,75 +244,27 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
     let quad = FpQuadratureFast::new();
     match cmd {
         CommitteeCmd::Rs(a) => {
-            check_alpha(a.alpha)?;
-            let act: Activation = a.act.into();
-            let r = match committee::rs(&quad.rs, act, a.alpha, a.kappa) {
-                Ok(r) => r,
-                Err(e) if e.does_not_exist() => {
-                    let mut v = json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa});
-                    set_missing(
-                        &mut v,
-                        &["s", "q", "qhat"],
-                        &no_committee_rs_reason(a.alpha, &e),
-                    );
-                    return emit(g, v);
-                }
-                Err(e) => return Err(rs_err(e)),
-            };
-            let mut v = json!({"act": act_name(act), "alpha": a.alpha, "kappa": a.kappa, "s": r.s, "q": r.q, "qhat": r.qhat});
-            if r.s < 0.0 {
-                warn(
-                    &mut v,
-                    format!(
-                        "the RS entropy s = {:.6} is negative at alpha = {}, kappa = {}: above the capacity, typical instances have no solution and this RS saddle point is outside the physical region",
-                        r.s, a.alpha, a.kappa
-                    ),
-                );
-            }
+            let v = tj::committee_rs(&quad.rs, a.act.into(), a.alpha, a.kappa)?;
+            print_warning(&v);
             emit(g, v)
         }
         CommitteeCmd::KappaMax(a) => {
-            check_alpha(a.alpha)?;
             let act: Activation = a.act.into();
-            let k = committee::kappa_max(&quad.rs, act, a.alpha).map_err(|e| {
-                scan_err(e, "--alpha", a.alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
-            })?;
+            let k = tj::committee_kappa_max(&quad.rs, act, a.alpha)?;
             emit(
                 g,
                 json!({"act": act_name(act), "alpha": a.alpha, "kappa_max": k}),
             )
         }
         CommitteeCmd::Fp(a) => {
-            check_alpha(a.alpha)?;
+            check_alpha("--alpha", a.alpha)?;
             let ds = match (&a.d, &a.d_range) {
                 (Some(d), None) => vec![*d],
                 (None, Some(r)) => parse_d_range(r)?,
                 _ => return Err(input_error("give exactly one of --d and --d-range")),
             };
-            if let Some(bad) = ds.iter().find(|d| !(**d > 0.0 && **d < 1.0)) {
-                return Err(input_error(format!("distance {bad} is outside (0, 1)")));
-            }
-            let mut out = vec![Err(FpError::NotComputed); ds.len()];
-            let solved = committee::fp_problem(&quad, a.act.into(), a.alpha, a.kappa_ref, a.kappa)
-                .and_then(|prob| committee::fp_curve(&quad, &prob, &ds, &mut out));
-            match solved {
-                Ok(_) => {}
-                // No RS reference or equilibrium: every point is null with the reason (output
-                // conventions §3), exit 0.
-                Err(e) if e.does_not_exist() => out.fill(Err(e)),
-                Err(e) => return Err(fp_err(e)),
-            }
-            let rows: Vec<serde_json::Value> = ds
-                .iter()
-                .zip(&out)
-                .map(|(d, r)| match r {
-                    Ok(s) => json!({"d": d, "s_fp": s.phi, "s_fp_reason": null}),
-                    Err(e) if e.does_not_exist() => {
-                        json!({"d": d, "s_fp": null, "s_fp_reason": no_fp_reason(e)})
-                    }
-                    Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
-                })
-                .collect();
+            tj::check_committee_ds(&ds)?;
+            let rows = tj::committee_fp(&quad, a.act.into(), a.alpha, a.kappa_ref, a.kappa, &ds)?;
             if a.d.is_some() {
                 emit(
                     g,
@@ -368,117 +282,53 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
     }
 }
 
-fn act_name(a: Activation) -> &'static str {
-    match a {
-        Activation::Sign => "sign",
-        Activation::Relu => "relu",
-    }
-}
-
 fn run_fp_1rsb(a: Fp1rsbArgs, g: &Global) -> anyhow::Result<()> {
-    if a.m.len() * a.delta.len() > one_rsb::MAX_STARTS {
-        return Err(input_error(format!(
-            "at most {} starts (|m| x |delta|)",
-            one_rsb::MAX_STARTS
-        )));
-    }
-    if a.tol.is_nan() || a.tol <= 0.0 {
-        return Err(input_error("--tol must be > 0"));
-    }
-    if !(1..=100_000).contains(&a.max_iter) {
-        return Err(input_error(format!(
-            "--max-iter {}: must be between 1 and 100000",
-            a.max_iter
-        )));
-    }
+    tj::check_1rsb(a.m.len(), a.delta.len(), a.max_iter, a.tol)?;
     let quad = FastQuad::new();
-    let opts = SolveOptions {
-        tol: a.tol,
-        max_iter: a.max_iter,
-        ..Default::default()
-    };
-    let checked = Problem::new(a.alpha, a.kappa_ref, a.kappa, a.d)
-        .and_then(|pb| one_rsb::check(&quad, &pb, &a.m, &a.delta, &opts));
-    let v = match checked {
-        Ok(v) => v,
-        Err(e) if e.does_not_exist() => {
-            // No RS point to check (output conventions §3): null plus the reason, exit 0.
-            let reason = no_fp_reason(&e);
-            let mut value = json!({"alpha": a.alpha, "kappa_ref": a.kappa_ref, "kappa": a.kappa,
-                                   "d": a.d, "starts": []});
-            set_missing(&mut value, &["rs"], &reason);
-            set_missing(&mut value, &["reduction_error"], &reason);
-            set_missing(&mut value, &["non_rs_found"], &reason);
-            set_missing(&mut value, &["verdict"], &reason);
-            return if g.json {
-                print_json(&value)
-            } else {
-                print_line(&format!("verdict: null ({reason})"))
-            };
-        }
-        Err(e) => return Err(one_rsb_err(e)),
-    };
-    let num = |x: f64| {
-        if x.is_finite() {
-            json!(x)
-        } else {
-            serde_json::Value::Null
-        }
-    };
-    let starts: Vec<serde_json::Value> = v.starts[..v.n_starts]
-        .iter()
-        .map(|s| {
-            json!({
-                "m": s.m, "start": s.start, "end": s.end, "converged": s.converged,
-                "gap": num(s.gap), "phi": num(s.phi), "residual": num(s.residual),
-                "evaluations": s.evaluations,
-            })
-        })
-        .collect();
-    let p = v.rs.point;
-    let verdict = if v.non_rs_found {
-        "non-RS solution found"
-    } else {
-        "no non-RS solution found"
-    };
-    let value = json!({
-        "alpha": a.alpha, "kappa_ref": a.kappa_ref, "kappa": a.kappa, "d": a.d,
-        "rs": {"q1": p.q1, "p": p.p, "qhat1": p.qhat1, "phat": p.phat, "shat": p.shat,
-               "phi": v.rs.value.phi, "dphi_dd": v.rs.dphi_dd, "residual": v.rs.residual},
-        "reduction_error": v.reduction_error,
-        "gap_tol": v.gap_tol,
-        "starts": starts,
-        "non_rs_found": v.non_rs_found,
-        "verdict": verdict,
-    });
+    let (value, verdict) = tj::fp_1rsb(
+        &quad,
+        a.alpha,
+        a.kappa_ref,
+        a.kappa,
+        a.d,
+        &a.m,
+        &a.delta,
+        a.max_iter,
+        a.tol,
+    )?;
     if g.json {
-        print_json(&value)
-    } else {
-        print_line(&format!(
-            "RS point: phi = {:.10}, dphi/dd = {:.8}, q1 = {:.8}, p = {:.8}",
-            v.rs.value.phi, v.rs.dphi_dd, p.q1, p.p
-        ))?;
-        print_line(&format!(
-            "1RSB functional at the RS point (m = 0.5) minus the RS Franz-Parisi solver: {:.2e}",
-            v.reduction_error
-        ))?;
-        for s in &v.starts[..v.n_starts] {
-            print_line(&format!(
-                "m = {:.2}, start (q1, q0c) = ({:.4}, {:.4}): {} after {} maps, q1 - q0c = {:.3e}",
-                s.m,
-                s.start[0],
-                s.start[1],
-                if s.converged {
-                    "converged"
-                } else {
-                    "NOT converged"
-                },
-                s.evaluations,
-                s.gap
-            ))?;
-        }
-        print_line(&format!("verdict: {verdict}"))
+        return print_json(&value);
     }
+    let Some(v) = verdict else {
+        // No RS point to check: null plus the reason.
+        let reason = value["verdict_reason"].as_str().unwrap_or_default();
+        return print_line(&format!("verdict: null ({reason})"));
+    };
+    let p = v.rs.point;
+    print_line(&format!(
+        "RS point: phi = {:.10}, dphi/dd = {:.8}, q1 = {:.8}, p = {:.8}",
+        v.rs.value.phi, v.rs.dphi_dd, p.q1, p.p
+    ))?;
+    print_line(&format!(
+        "1RSB functional at the RS point (m = 0.5) minus the RS Franz-Parisi solver: {:.2e}",
+        v.reduction_error
+    ))?;
+    for s in &v.starts[..v.n_starts] {
+        print_line(&format!(
+            "m = {:.2}, start (q1, q0c) = ({:.4}, {:.4}): {} after {} maps, q1 - q0c = {:.3e}",
+            s.m,
+            s.start[0],
+            s.start[1],
+            if s.converged {
+                "converged"
+            } else {
+                "NOT converged"
+            },
+            s.evaluations,
+            s.gap
+        ))?;
+    }
+    print_line(&format!("verdict: {}", tj::verdict_text(v.non_rs_found)))
 }
 
 fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
@@ -492,41 +342,15 @@ fn run_sbp(cmd: SbpCmd, g: &Global) -> anyhow::Result<()> {
     let s = Sbp::new();
     match cmd {
         SbpCmd::Alpha1m(a) => {
-            let v = sbp::alpha_1m(a.kappa).map_err(sbp_err)?;
+            let v = tj::sbp_alpha_1m(a.kappa)?;
             emit(g, json!({"kappa": a.kappa, "alpha_1m": v}))
         }
-        SbpCmd::Pairs(a) => {
-            let v = s.sigma2(a.d, a.alpha, a.kappa).map_err(sbp_err)?;
-            emit(
-                g,
-                json!({"alpha": a.alpha, "kappa": a.kappa, "d": a.d, "sigma2": v}),
-            )
-        }
+        SbpCmd::Pairs(a) => emit(g, tj::sbp_pairs(&s, a.alpha, a.kappa, a.d)?),
         SbpCmd::AlphaPair(a) => {
-            let v = s.alpha_pair(a.d, a.kappa).map_err(sbp_err)?;
+            let v = tj::sbp_alpha_pair(&s, a.kappa, a.d)?;
             emit(g, json!({"kappa": a.kappa, "d": a.d, "alpha_pair": v}))
         }
-        SbpCmd::AlphaGap(a) => {
-            let v = s.alpha_gap(a.kappa).map_err(sbp_err)?;
-            emit(
-                g,
-                json!({"kappa": a.kappa, "alpha_gap": v.alpha_gap, "d": v.d}),
-            )
-        }
-        SbpCmd::Tuples(a) => {
-            if a.y == 0 || a.y > MAX_Y {
-                return Err(input_error(format!(
-                    "--y {}: the tuple size must be in 1..={MAX_Y}",
-                    a.y
-                )));
-            }
-            let v = s
-                .tuple_entropy(a.y, a.alpha, a.kappa, a.d)
-                .map_err(sbp_err)?;
-            emit(
-                g,
-                json!({"y": a.y, "alpha": a.alpha, "kappa": a.kappa, "d": a.d, "sigma_y": v}),
-            )
-        }
+        SbpCmd::AlphaGap(a) => emit(g, tj::sbp_alpha_gap(&s, a.kappa)?),
+        SbpCmd::Tuples(a) => emit(g, tj::sbp_tuples(&s, a.y, a.alpha, a.kappa, a.d)?),
     }
 }

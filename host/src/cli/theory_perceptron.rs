@@ -1,16 +1,14 @@
 //! `flatmin theory rs | kappa-max | alpha-c | fp | phases | thresholds`: replica theory of the binary
 //! perceptron (THEORY §S2 RS entropy, §S3 Franz–Parisi local entropy, §S3.6 phases and table T3).
 
+//!
+//! The results (keys, nulls with reasons, warnings) come from [`flatmin_host::theory_json`], the
+//! serializer the Python `flatmin.theory` shares; this file holds the flags and the text form.
+
 use super::{input_error, print_json, print_line, Global};
-use flatmin_core::theory::franz_parisi::{
-    self as fp, FpError, FpProblem, FpQuadratureFast, FpSaddle,
-};
-use flatmin_core::theory::phases::{self, PhaseReport};
-use flatmin_core::theory::rs::{self, Perceptron, RsQuadrature};
-use flatmin_host::experiments::theory_reasons::{
-    no_fp_reason, no_rs_reason, scan_range_message, ALPHA_C_RANGE, KAPPA_MAX_RANGE,
-};
-use flatmin_host::Error;
+use flatmin_core::theory::franz_parisi::FpQuadratureFast;
+use flatmin_core::theory::rs::RsQuadrature;
+use flatmin_host::theory_json::{self, check_alpha, check_finite, Thresholds};
 use serde_json::{json, Value};
 
 /// Commands of this family.
@@ -116,65 +114,20 @@ pub enum Cmd {
 
 /// The largest grid a `--d-range` may ask for (a perceptron FP point costs ≈ 7 ms, a committee
 /// point ≈ 9 ms).
-pub const MAX_GRID_POINTS: usize = 2000;
+pub use flatmin_host::theory_json::MAX_GRID_POINTS;
 
 /// The most densities `thresholds --alphas` accepts.
-pub const MAX_ALPHAS: usize = 100;
+pub use flatmin_host::theory_json::MAX_ALPHAS;
 
-/// α = P/N is a density of patterns per weight: a finite number > 0.
-pub fn check_alpha(alpha: f64) -> anyhow::Result<()> {
-    check_alpha_flag("--alpha", alpha)
-}
+/// Rows as columns (output conventions §2), for the other commands' JSON.
+pub use flatmin_host::theory_json::columnar;
 
-/// [`check_alpha`] for a value given with another flag (`--alphas`).
-pub fn check_alpha_flag(flag: &str, alpha: f64) -> anyhow::Result<()> {
-    if !(alpha.is_finite() && alpha > 0.0) {
-        return Err(input_error(format!(
-            "{flag} {alpha}: the constraint density α = P/N (patterns per weight) must be a finite number > 0"
-        )));
+/// Prints the `"warning"` of a result (output conventions §4) on stderr: always, also with
+/// --quiet, because it qualifies the result.
+pub fn print_warning(v: &Value) {
+    if let Some(w) = theory_json::warning(v) {
+        eprintln!("flatmin: warning: {w}");
     }
-    Ok(())
-}
-
-/// Adds the top-level `"warning"` of output conventions §4 and prints it on stderr (always, also
-/// with --quiet: it qualifies the result).
-pub fn warn(v: &mut Value, msg: String) {
-    eprintln!("flatmin: warning: {msg}");
-    v["warning"] = Value::String(msg);
-}
-
-/// One query point (`single`) → its row as an object of scalars; a grid → the rows as columns
-/// (output conventions §2).
-pub fn point_or_columns(rows: Vec<Value>, single: bool) -> Value {
-    if single {
-        rows.into_iter().next().unwrap_or(Value::Null)
-    } else {
-        columnar(&rows)
-    }
-}
-
-/// Turns rows of objects (one per grid point) into one object of columns with the same keys
-/// (output conventions §2); a key missing from a row is null in its column.
-pub fn columnar(rows: &[Value]) -> Value {
-    let mut keys: Vec<String> = Vec::new();
-    for r in rows {
-        if let Value::Object(m) = r {
-            for k in m.keys() {
-                if !keys.contains(k) {
-                    keys.push(k.clone());
-                }
-            }
-        }
-    }
-    let mut out = serde_json::Map::new();
-    for k in keys {
-        let col: Vec<Value> = rows
-            .iter()
-            .map(|r| r.get(&k).cloned().unwrap_or(Value::Null))
-            .collect();
-        out.insert(k, Value::Array(col));
-    }
-    Value::Object(out)
 }
 
 /// Text form of a JSON object: one `key = value` line per scalar, nested keys joined by '.'.
@@ -200,47 +153,6 @@ pub fn print_text(v: &Value) -> anyhow::Result<()> {
     print_line(&lines.join("\n"))
 }
 
-fn check_finite(name: &str, v: f64) -> anyhow::Result<()> {
-    if !v.is_finite() {
-        return Err(input_error(format!("{name} must be finite, got {v}")));
-    }
-    Ok(())
-}
-
-fn numerics(e: impl std::fmt::Display) -> anyhow::Error {
-    Error::Numerics(e.to_string()).into()
-}
-
-/// An RS failure: a bad parameter is the user's (exit 2), anything else a failed run (exit 1).
-pub fn rs_err(e: rs::RsError) -> anyhow::Error {
-    match e {
-        rs::RsError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
-        other => numerics(other),
-    }
-}
-
-/// A scan for κ_max(α) or α_c(κ) that left its range: the user's value is outside what is
-/// computed (exit 2, naming `flag`); other failures as [`rs_err`].
-pub fn scan_err(e: rs::RsError, flag: &str, value: f64, what: &str, range: &str) -> anyhow::Error {
-    match e {
-        rs::RsError::NoBracket { at } => {
-            input_error(scan_range_message(flag, value, what, range, at))
-        }
-        other => rs_err(other),
-    }
-}
-
-/// Sets every key of `keys` to null and `<first key>_reason` to `reason` (output conventions §3:
-/// the value does not exist).
-pub fn set_missing(v: &mut Value, keys: &[&str], reason: &str) {
-    for k in keys {
-        v[*k] = Value::Null;
-    }
-    if let Some(first) = keys.first() {
-        v[format!("{first}_reason")] = json!(reason);
-    }
-}
-
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
     let mut ds = flatmin_host::io::parse_grid("--d-range", s, MAX_GRID_POINTS)?;
@@ -261,86 +173,6 @@ pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
     Ok(ds)
 }
 
-/// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not
-/// exist, every value is null and `s_fp_reason` says why (the key is null otherwise).
-pub fn fp_point_json(d: f64, r: &Result<FpSaddle, FpError>) -> Value {
-    match r {
-        Ok(s) => json!({
-            "d": s.d, "s_fp": s.phi, "s_fp_reason": Value::Null, "dphi_dd": s.dphi_dd,
-            "overlap": s.s_overlap, "q0": s.q0, "qhat0": s.qhat0, "q1": s.q1, "p": s.p,
-            "qhat1": s.qhat1, "phat": s.phat, "shat": s.shat, "g_s": s.g_s, "g_e": s.g_e,
-            "residual": s.residual, "evaluations": s.evaluations,
-        }),
-        Err(e) => json!({ "d": d, "s_fp": Value::Null, "s_fp_reason": e.to_string() }),
-    }
-}
-
-/// A Franz–Parisi failure: a bad parameter is the user's (exit 2), anything else a failed run.
-pub fn fp_cli_err(e: FpError) -> anyhow::Error {
-    match e {
-        FpError::InvalidParameter(w) => input_error(format!("invalid parameter: {w}")),
-        FpError::Reference(r) | FpError::Equilibrium { error: r, .. }
-            if matches!(r, rs::RsError::InvalidParameter(_)) =>
-        {
-            input_error(e.to_string())
-        }
-        other => numerics(other),
-    }
-}
-
-/// `theory fp` where the curve does not exist (no RS reference at κ̃ or no RS equilibrium at κ,
-/// [`FpError::does_not_exist`]): every point, `d_star` and `phi_star` are null with the reason
-/// (output conventions §3), exit 0.
-fn fp_does_not_exist(
-    g: &Global,
-    alpha: f64,
-    kappa_ref: f64,
-    kappa: f64,
-    ds: &[f64],
-    single: bool,
-    e: &FpError,
-) -> anyhow::Result<()> {
-    let reason = no_fp_reason(e);
-    if !g.json {
-        print_line(&format!(
-            "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*=null phi(d*)=null ({reason})"
-        ))?;
-        print_line("#           d            s_fp")?;
-        for d in ds {
-            print_line(&format!("{d:>14.8e}            null"))?;
-        }
-        return Ok(());
-    }
-    let rows: Vec<Value> = ds
-        .iter()
-        .map(|d| json!({"d": d, "s_fp": Value::Null, "s_fp_reason": reason}))
-        .collect();
-    let mut v = point_or_columns(rows, single);
-    v["alpha"] = json!(alpha);
-    v["kappa_ref"] = json!(kappa_ref);
-    v["kappa"] = json!(kappa);
-    set_missing(&mut v, &["d_star"], &reason);
-    set_missing(&mut v, &["phi_star"], &reason);
-    print_json(&v)
-}
-
-fn phase_json(r: &PhaseReport) -> Value {
-    json!({
-        "phase": r.phase.number(),
-        "phase_name": r.phase.name(),
-        "d_star": r.d_star,
-        "phi_star": r.phi_star,
-        "min_phi": r.min_phi.map(|(d, v)| json!({"d": d, "phi": v})),
-        "min_phi_reason": r.min_phi.is_none().then_some("phi(d) has no interior local minimum on the computed branch"),
-        "min_dphi_dd": r.min_dphi.map(|(d, v)| json!({"d": d, "dphi_dd": v})),
-        "min_dphi_dd_reason": r.min_dphi.is_none().then_some("dphi/dd has no interior local minimum on the computed branch"),
-        "dense_near_zero": r.dense_near_zero,
-        "branch_end": r.branch_end,
-        "branch_end_reason": r.branch_end.is_none().then_some("the RS branch reaches the smallest distance of the grid"),
-        "points": r.computed,
-    })
-}
-
 fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     for (k, v) in pairs {
         print_line(&format!("{k:>12} = {v}"))?;
@@ -348,50 +180,78 @@ fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// κ_min and κ_LE at α (κ̃ bracket [κ + 1e-3, κ_max(α)]); null plus a `_reason` where the bracket
-/// holds no phase change (output conventions §3).
-fn kappa_thresholds(
-    quad: &FpQuadratureFast,
-    alpha: f64,
-    kappa: f64,
-    kmax: f64,
-    tol: f64,
-) -> anyhow::Result<Value> {
-    let lo = kappa + 1e-3;
-    let mut v = json!({"alpha": alpha, "kappa": kappa, "kappa_max": kmax});
-    for (key, r) in [
-        (
-            "kappa_min",
-            phases::kappa_min(quad, Perceptron, alpha, kappa, lo, kmax, tol),
-        ),
-        (
-            "kappa_le",
-            phases::kappa_le(quad, Perceptron, alpha, kappa, lo, kmax, tol),
-        ),
-    ] {
-        let reason = format!("{key}_reason");
-        match r {
-            Ok(t) => {
-                v[key] = json!(t.value);
-                v[reason] = Value::Null;
-            }
-            Err(phases::PhaseError::NoBracket {
-                phase_lo, phase_hi, ..
-            }) => {
-                v[key] = Value::Null;
-                v[reason] = json!(format!(
-                    "no phase change between kappa_ref = {lo} (phase {phase_lo}) and kappa_max = {kmax} (phase {phase_hi})"
-                ));
-            }
-            Err(e) if e.does_not_exist() => {
-                v[key] = Value::Null;
-                v[reason] = json!(no_fp_reason(&e));
-            }
-            Err(e) => return Err(numerics(e)),
+/// A number of a result for the text form (NaN where it is null).
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Entry `i` of a key of a `theory fp` result: the scalar of one point, or row `i` of a column.
+fn at(v: &Value, key: &str, i: usize) -> Value {
+    match &v[key] {
+        Value::Array(col) => col.get(i).cloned().unwrap_or(Value::Null),
+        x => x.clone(),
+    }
+}
+
+/// Text form of `theory rs`.
+fn rs_text(v: &Value) -> anyhow::Result<()> {
+    // The numbers as Rust prints them (`kappa = 0`), not JSON's `0.0`.
+    let mut kv = vec![
+        ("alpha", num(&v["alpha"]).to_string()),
+        ("kappa", num(&v["kappa"]).to_string()),
+    ];
+    if v["s"].is_null() {
+        let reason = v["s_reason"].as_str().unwrap_or_default();
+        kv.push(("s", format!("null ({reason})")));
+        return print_kv(&kv);
+    }
+    kv.extend([
+        ("s", format!("{:.10}", num(&v["s"]))),
+        ("q", format!("{:.10}", num(&v["q"]))),
+        ("qhat", format!("{:.10}", num(&v["qhat"]))),
+        ("d", format!("{:.10}", num(&v["d"]))),
+        ("iterations", v["iterations"].to_string()),
+        ("residual", format!("{:.2e}", num(&v["residual"]))),
+    ]);
+    print_kv(&kv)
+}
+
+/// Text form of `theory fp` (a header with the maximum, one line per distance).
+fn fp_text(v: &Value, n: usize) -> anyhow::Result<()> {
+    let (alpha, kappa_ref, kappa) = (num(&v["alpha"]), num(&v["kappa_ref"]), num(&v["kappa"]));
+    if v["d_star"].is_null() {
+        let reason = v["d_star_reason"].as_str().unwrap_or_default();
+        print_line(&format!(
+            "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*=null phi(d*)=null ({reason})"
+        ))?;
+        print_line("#           d            s_fp")?;
+        for i in 0..n {
+            print_line(&format!("{:>14.8e}            null", num(&at(v, "d", i))))?;
+        }
+        return Ok(());
+    }
+    print_line(&format!(
+        "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*={:.8} phi(d*)={:.8}",
+        num(&v["d_star"]),
+        num(&v["phi_star"])
+    ))?;
+    print_line("#           d            s_fp         dphi_dd              q1               p")?;
+    for i in 0..n {
+        let d = num(&at(v, "d", i));
+        match at(v, "s_fp", i).as_f64() {
+            Some(s_fp) => print_line(&format!(
+                "{d:>14.8e} {s_fp:>15.10} {:>15.8} {:>15.10} {:>15.10}",
+                num(&at(v, "dphi_dd", i)),
+                num(&at(v, "q1", i)),
+                num(&at(v, "p", i))
+            ))?,
+            None => print_line(&format!(
+                "{d:>14.8e} {}",
+                at(v, "s_fp_reason", i).as_str().unwrap_or_default()
+            ))?,
         }
     }
-    v["tol"] = json!(tol);
-    Ok(v)
+    Ok(())
 }
 
 /// Runs a command of this family.
@@ -399,63 +259,16 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
     let rsq = RsQuadrature::new();
     match cmd {
         Cmd::Rs { alpha, kappa } => {
-            check_alpha(alpha)?;
-            check_finite("--kappa", kappa)?;
-            let r = match rs::solve(&rsq, alpha, kappa) {
-                Ok(r) => r,
-                Err(e) if e.does_not_exist() => {
-                    let mut v = json!({"alpha": alpha, "kappa": kappa});
-                    let reason = no_rs_reason(alpha, kappa);
-                    set_missing(
-                        &mut v,
-                        &["s", "q", "qhat", "d", "iterations", "residual"],
-                        &reason,
-                    );
-                    return if g.json {
-                        print_json(&v)
-                    } else {
-                        print_kv(&[
-                            ("alpha", alpha.to_string()),
-                            ("kappa", kappa.to_string()),
-                            ("s", format!("null ({reason})")),
-                        ])
-                    };
-                }
-                Err(e) => return Err(rs_err(e)),
-            };
-            let mut v = json!({"alpha": alpha, "kappa": kappa, "s": r.s, "q": r.q, "qhat": r.qhat, "d": r.d,
-                           "iterations": r.iterations, "residual": r.residual});
-            if r.s < 0.0 {
-                let ac = rs::alpha_c(&rsq, kappa)
-                    .map(|a| format!(" = {a:.6}"))
-                    .unwrap_or_default();
-                warn(
-                    &mut v,
-                    format!(
-                        "alpha = {alpha} is above alpha_c(kappa = {kappa}){ac}: the RS entropy s = {:.6} is negative, so typical instances have no kappa-solution and this RS saddle point is outside the physical region",
-                        r.s
-                    ),
-                );
-            }
+            let v = theory_json::rs(&rsq, alpha, kappa)?;
+            print_warning(&v);
             if g.json {
                 print_json(&v)
             } else {
-                print_kv(&[
-                    ("alpha", alpha.to_string()),
-                    ("kappa", kappa.to_string()),
-                    ("s", format!("{:.10}", r.s)),
-                    ("q", format!("{:.10}", r.q)),
-                    ("qhat", format!("{:.10}", r.qhat)),
-                    ("d", format!("{:.10}", r.d)),
-                    ("iterations", r.iterations.to_string()),
-                    ("residual", format!("{:.2e}", r.residual)),
-                ])
+                rs_text(&v)
             }
         }
         Cmd::KappaMax { alpha } => {
-            check_alpha(alpha)?;
-            let k = rs::kappa_max(&rsq, alpha)
-                .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
+            let k = theory_json::kappa_max(&rsq, alpha)?;
             if g.json {
                 print_json(&json!({"alpha": alpha, "kappa_max": k}))
             } else {
@@ -466,9 +279,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             }
         }
         Cmd::AlphaC { kappa } => {
-            check_finite("--kappa", kappa)?;
-            let a = rs::alpha_c(&rsq, kappa)
-                .map_err(|e| scan_err(e, "--kappa", kappa, "alpha_c(kappa)", ALPHA_C_RANGE))?;
+            let a = theory_json::alpha_c(&rsq, kappa)?;
             if g.json {
                 print_json(&json!({"kappa": kappa, "alpha_c": a}))
             } else {
@@ -482,78 +293,24 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             d,
             d_range,
         } => {
-            check_alpha(alpha)?;
+            check_alpha("--alpha", alpha)?;
             check_finite("--kappa-ref", kappa_ref)?;
             check_finite("--kappa", kappa)?;
             let ds = match (d, d_range) {
                 (Some(d), _) => {
-                    if !(d > 0.0 && d < 1.0) {
-                        return Err(input_error(format!("--d must lie in (0, 1), got {d}")));
-                    }
+                    theory_json::check_fp_d(d)?;
                     vec![d]
                 }
                 (None, Some(r)) => parse_d_range(&r)?,
                 (None, None) => return Err(input_error("give --d or --d-range")),
             };
             let quad = FpQuadratureFast::new();
-            let solved = FpProblem::perceptron(&quad, alpha, kappa_ref, kappa).and_then(|prob| {
-                let max = fp::maximum(&quad, &prob)?;
-                Ok((prob, max))
-            });
-            let (prob, max) = match solved {
-                Ok(pm) => pm,
-                Err(e) if e.does_not_exist() => {
-                    return fp_does_not_exist(g, alpha, kappa_ref, kappa, &ds, d.is_some(), &e)
-                }
-                Err(e) => return Err(fp_cli_err(e)),
-            };
-            let mut out = vec![Err(FpError::NotComputed); ds.len()];
-            fp::curve(&quad, &prob, &max, &ds, &mut out).map_err(fp_cli_err)?;
-            let warning = (max.phi < 0.0).then(|| {
-                format!(
-                    "phi(d*) = {:.6} < 0: at alpha = {alpha} typical instances have no kappa = {kappa} solution near a kappa_ref = {kappa_ref} reference, so this curve is outside the physical region",
-                    max.phi
-                )
-            });
-            if !g.json {
-                if let Some(w) = &warning {
-                    eprintln!("flatmin: warning: {w}");
-                }
-            }
+            let v = theory_json::fp(&quad, alpha, kappa_ref, kappa, &ds, d.is_some())?;
+            print_warning(&v);
             if g.json {
-                let rows: Vec<Value> = ds
-                    .iter()
-                    .zip(&out)
-                    .map(|(d, r)| fp_point_json(*d, r))
-                    .collect();
-                let mut v = point_or_columns(rows, d.is_some());
-                v["alpha"] = json!(alpha);
-                v["kappa_ref"] = json!(kappa_ref);
-                v["kappa"] = json!(kappa);
-                v["d_star"] = json!(max.d);
-                v["phi_star"] = json!(max.phi);
-                if let Some(w) = warning {
-                    warn(&mut v, w);
-                }
                 print_json(&v)
             } else {
-                print_line(&format!(
-                    "# alpha={alpha} kappa_ref={kappa_ref} kappa={kappa}: d*={:.8} phi(d*)={:.8}",
-                    max.d, max.phi
-                ))?;
-                print_line(
-                    "#           d            s_fp         dphi_dd              q1               p",
-                )?;
-                for (d, r) in ds.iter().zip(&out) {
-                    match r {
-                        Ok(s) => print_line(&format!(
-                            "{:>14.8e} {:>15.10} {:>15.8} {:>15.10} {:>15.10}",
-                            s.d, s.phi, s.dphi_dd, s.q1, s.p
-                        ))?,
-                        Err(e) => print_line(&format!("{d:>14.8e} {e}"))?,
-                    }
-                }
-                Ok(())
+                fp_text(&v, ds.len())
             }
         }
         Cmd::Phases {
@@ -562,46 +319,18 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             kappa_ref,
             tol,
         } => {
-            check_alpha(alpha)?;
+            check_alpha("--alpha", alpha)?;
             check_finite("--kappa", kappa)?;
             if !(tol.is_finite() && tol > 0.0) {
                 return Err(input_error(format!(
                     "--tol {tol}: must be a finite number > 0"
                 )));
             }
-            let quad = FpQuadratureFast::new();
-            let v = if let Some(kr) = kappa_ref {
+            if let Some(kr) = kappa_ref {
                 check_finite("--kappa-ref", kr)?;
-                let r = FpProblem::perceptron(&quad, alpha, kr, kappa)
-                    .map_err(phases::PhaseError::Fp)
-                    .and_then(|prob| phases::classify(&quad, &prob));
-                let mut v = match r {
-                    Ok(r) => phase_json(&r),
-                    Err(e) if e.does_not_exist() => {
-                        let mut v = json!({});
-                        set_missing(&mut v, &["phase", "phase_name"], &no_fp_reason(&e));
-                        v
-                    }
-                    Err(e) => return Err(numerics(e)),
-                };
-                v["alpha"] = json!(alpha);
-                v["kappa"] = json!(kappa);
-                v["kappa_ref"] = json!(kr);
-                v
-            } else {
-                let kmax = rs::kappa_max(&rsq, alpha).map_err(|e| {
-                    scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE)
-                })?;
-                let mut v = kappa_thresholds(&quad, alpha, kappa, kmax, tol)?;
-                match phases::max_margin_phase(&quad, Perceptron, alpha, kappa) {
-                    Ok((_, rep)) => v["max_margin_phase"] = phase_json(&rep),
-                    Err(e) if e.does_not_exist() => {
-                        set_missing(&mut v, &["max_margin_phase"], &no_fp_reason(&e))
-                    }
-                    Err(e) => return Err(numerics(e)),
-                }
-                v
-            };
+            }
+            let quad = FpQuadratureFast::new();
+            let v = theory_json::phases(&quad, &rsq, alpha, kappa, kappa_ref, tol)?;
             if g.json {
                 print_json(&v)
             } else {
@@ -626,37 +355,16 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
                 )));
             }
             for a in &alphas {
-                check_alpha_flag("--alphas", *a)?;
+                check_alpha("--alphas", *a)?;
             }
             let quad = FpQuadratureFast::new();
-            let mut rows = Vec::new();
-            for &a in &alphas {
+            let t = Thresholds::compute(&quad, &rsq, &alphas, tol, alpha_tol, no_alpha, |what| {
                 if !g.quiet {
-                    eprintln!("thresholds: alpha = {a}");
+                    eprintln!("thresholds: {what}");
                 }
-                let kmax = rs::kappa_max(&rsq, a)
-                    .map_err(|e| scan_err(e, "--alphas", a, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
-                rows.push(kappa_thresholds(&quad, a, 0.0, kmax, tol)?);
-            }
-            let alpha_km = rs::alpha_c(&rsq, 0.0).map_err(numerics)?;
+            })?;
             // One row per density, as columns (output conventions §2).
-            let mut v = columnar(&rows);
-            v["kappa"] = json!(0.0);
-            v["alpha_km"] = json!(alpha_km);
-            if !no_alpha {
-                if !g.quiet {
-                    eprintln!("thresholds: alpha_LE, alpha_min");
-                }
-                let le = phases::alpha_le(&quad, Perceptron, 0.0, 0.70, 0.75, alpha_tol)
-                    .map_err(numerics)?;
-                let km_le = rs::kappa_max(&rsq, le.value).map_err(numerics)?;
-                let amin = phases::alpha_min(&quad, Perceptron, 0.0, le.hi, 0.8, alpha_tol)
-                    .map_err(numerics)?;
-                v["alpha_le"] = json!(le.value);
-                v["kappa_max_at_alpha_le"] = json!(km_le);
-                v["alpha_min"] = json!(amin.value);
-                v["alpha_tol"] = json!(alpha_tol);
-            }
+            let v = t.columns();
             if g.json {
                 print_json(&v)
             } else {
