@@ -69,6 +69,25 @@ pub fn check_finite(flag: &str, v: f64) -> Result<()> {
     Ok(())
 }
 
+/// A bisection tolerance given with `flag` (`--tol`, `--alpha-tol`): a finite number > 0.
+pub fn check_tol(flag: &str, v: f64) -> Result<()> {
+    if !(v.is_finite() && v > 0.0) {
+        return Err(input(format!("{flag} {v}: must be a finite number > 0")));
+    }
+    Ok(())
+}
+
+/// The densities of `thresholds` (`--alphas`): 1 to [`MAX_ALPHAS`] of them, each as [`check_alpha`].
+pub fn check_alphas(flag: &str, alphas: &[f64]) -> Result<()> {
+    if alphas.is_empty() || alphas.len() > MAX_ALPHAS {
+        return Err(input(format!(
+            "{flag}: give 1 to {MAX_ALPHAS} densities, got {}",
+            alphas.len()
+        )));
+    }
+    alphas.iter().try_for_each(|a| check_alpha(flag, *a))
+}
+
 /// One Franz–Parisi distance of the perceptron (`--d`) lies in (0, 1).
 pub fn check_fp_d(d: f64) -> Result<()> {
     if !(d > 0.0 && d < 1.0) {
@@ -533,16 +552,10 @@ impl Thresholds {
         Ok(Thresholds { rows, common })
     }
 
-    /// The CLI's form: the rows as columns (output conventions §2) beside the common values.
+    /// The rows as columns (output conventions §2) beside the common values: the form of the CLI
+    /// and of Python.
     pub fn columns(&self) -> Value {
         let mut v = columnar(&self.rows);
-        merge(&mut v, &self.common);
-        v
-    }
-
-    /// The Python form: the rows as a list under `"rows"` beside the common values.
-    pub fn with_rows(&self) -> Value {
-        let mut v = json!({ "rows": self.rows });
         merge(&mut v, &self.common);
         v
     }

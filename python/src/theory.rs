@@ -173,9 +173,7 @@ fn phases<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     check_alpha("--alpha", alpha).map_err(err)?;
     check_finite("--kappa", kappa).map_err(err)?;
-    if tol.is_nan() || tol <= 0.0 {
-        return Err(value_err("--tol must be > 0"));
-    }
+    tj::check_tol("--tol", tol).map_err(err)?;
     if let Some(kr) = kappa_ref {
         check_finite("--kappa-ref", kr).map_err(err)?;
     }
@@ -186,8 +184,8 @@ fn phases<'py>(
 }
 
 /// Threshold table T3 (κ = 0), as `flatmin theory thresholds --json`: κ_max, κ_min, κ_LE at each
-/// α of ``alphas`` (``"rows"``, a list of dicts), α_KM, and unless ``no_alpha`` α_LE, κ_max(α_LE) and
-/// α_min. Slow (minutes with α_LE); the GIL is released meanwhile.
+/// α of ``alphas`` (one list per key, the CLI's columns: ``"alpha"``, ``"kappa_max"``, …), α_KM, and
+/// unless ``no_alpha`` α_LE, κ_max(α_LE) and α_min. Slow (minutes with α_LE); the GIL is released meanwhile.
 #[pyfunction]
 #[pyo3(signature = (alphas = vec![0.5, 0.6, 0.7], tol = 5e-4, alpha_tol = 1e-4, no_alpha = false))]
 fn thresholds<'py>(
@@ -197,12 +195,9 @@ fn thresholds<'py>(
     alpha_tol: f64,
     no_alpha: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
-    if !(tol > 0.0 && alpha_tol > 0.0) {
-        return Err(value_err("--tol and --alpha-tol must be > 0"));
-    }
-    for a in &alphas {
-        check_alpha("--alpha", *a).map_err(err)?;
-    }
+    tj::check_tol("--tol", tol).map_err(err)?;
+    tj::check_tol("--alpha-tol", alpha_tol).map_err(err)?;
+    tj::check_alphas("--alphas", &alphas).map_err(err)?;
     let t = py
         .detach(|| {
             tj::Thresholds::compute(
@@ -216,7 +211,7 @@ fn thresholds<'py>(
             )
         })
         .map_err(err)?;
-    to_dict(py, &t.with_rows())
+    to_dict(py, &t.columns())
 }
 
 /// RS entropy of the tree committee machine (THEORY §S5) with activation ``act`` ("sign" or

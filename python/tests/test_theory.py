@@ -67,7 +67,7 @@ def test_thresholds_one_alpha_coarse():
     cli = normalize(cli_json("theory", "thresholds", "--alphas", 0.55, "--tol", 0.02,
                              "--no-alpha"))
     same(py, cli)
-    assert isinstance(py["rows"], list) and len(py["rows"]) == 1
+    assert py["alpha"] == [0.55] and len(py["kappa_max"]) == 1
 
 
 @pytest.mark.parametrize("act", ["sign", "relu"])
@@ -208,3 +208,18 @@ def test_committee_fp_checks_the_grid_limit_like_fp():
     for call in (flatmin.theory.fp, lambda *a, d: flatmin.theory.committee_fp("sign", *a, d=d)):
         with pytest.raises(ValueError, match="the count must be between 1 and 2000, got 2001"):
             call(0.5, 0.2, d=np.linspace(0.01, 0.2, 2001))
+
+
+def test_phases_and_thresholds_check_like_the_cli():
+    """Tolerances and the density list are checked by the CLI's own checks (one message)."""
+    with pytest.raises(ValueError) as e:
+        flatmin.theory.phases(0.5, tol=float("inf"))
+    assert str(e.value) == cli_error("theory", "phases", "--alpha", 0.5, "--tol", "inf")
+    with pytest.raises(ValueError) as e:
+        flatmin.theory.thresholds([0.5], alpha_tol=0.0)
+    assert str(e.value) == cli_error("theory", "thresholds", "--alphas", 0.5, "--alpha-tol", 0)
+    many = [0.5] * 101
+    with pytest.raises(ValueError) as e:
+        flatmin.theory.thresholds(many, no_alpha=True)
+    assert str(e.value) == cli_error("theory", "thresholds", "--alphas",
+                                     ",".join(map(str, many)), "--no-alpha")

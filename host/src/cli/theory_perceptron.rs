@@ -116,9 +116,6 @@ pub enum Cmd {
 /// point ≈ 9 ms).
 pub use flatmin_host::theory_json::MAX_GRID_POINTS;
 
-/// The most densities `thresholds --alphas` accepts.
-pub use flatmin_host::theory_json::MAX_ALPHAS;
-
 /// Rows as columns (output conventions §2), for the other commands' JSON.
 pub use flatmin_host::theory_json::columnar;
 
@@ -321,11 +318,7 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
         } => {
             check_alpha("--alpha", alpha)?;
             check_finite("--kappa", kappa)?;
-            if !(tol.is_finite() && tol > 0.0) {
-                return Err(input_error(format!(
-                    "--tol {tol}: must be a finite number > 0"
-                )));
-            }
+            theory_json::check_tol("--tol", tol)?;
             if let Some(kr) = kappa_ref {
                 check_finite("--kappa-ref", kr)?;
             }
@@ -343,20 +336,9 @@ pub fn run(cmd: Cmd, g: &Global) -> anyhow::Result<()> {
             alpha_tol,
             no_alpha,
         } => {
-            if !(tol.is_finite() && tol > 0.0 && alpha_tol.is_finite() && alpha_tol > 0.0) {
-                return Err(input_error(
-                    "--tol and --alpha-tol must be finite numbers > 0",
-                ));
-            }
-            if alphas.is_empty() || alphas.len() > MAX_ALPHAS {
-                return Err(input_error(format!(
-                    "--alphas: give 1 to {MAX_ALPHAS} densities, got {}",
-                    alphas.len()
-                )));
-            }
-            for a in &alphas {
-                check_alpha("--alphas", *a)?;
-            }
+            theory_json::check_tol("--tol", tol)?;
+            theory_json::check_tol("--alpha-tol", alpha_tol)?;
+            theory_json::check_alphas("--alphas", &alphas)?;
             let quad = FpQuadratureFast::new();
             let t = Thresholds::compute(&quad, &rsq, &alphas, tol, alpha_tol, no_alpha, |what| {
                 if !g.quiet {
