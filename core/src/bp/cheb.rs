@@ -123,6 +123,19 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     scale: T,
     part: &[T],
 ) -> Option<([T; CHEB_K], usize, T)> {
+    coefficients_tol(f, T::from_f64(256.0) * T::EPSILON * scale, part)
+}
+
+/// [`coefficients`] with the acceptance tolerance `tol` given by the caller (the perceptron's is the
+/// rounding level 256 ε·scale; the committee's hidden factor accepts a looser one, see
+/// [`super::committee`]): `None` unless the last two coefficients sum to at most `tol`; the top
+/// coefficients whose sum stays below `tol` are dropped.
+#[inline(always)]
+pub(crate) fn coefficients_tol<T: Real, const K: usize>(
+    f: &[T; K],
+    tol: T,
+    part: &[T],
+) -> Option<([T; CHEB_K], usize, T)> {
     if K < 3 || K > CHEB_K || part.len() < K * (K + 1) {
         return None;
     }
@@ -142,7 +155,6 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     }
     c[0] *= T::HALF;
     let tail = c[K - 1].abs() + c[K - 2].abs();
-    let tol = T::from_f64(256.0) * T::EPSILON * scale;
     if !(tail.is_finite() && tail <= tol) {
         return None;
     }
