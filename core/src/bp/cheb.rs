@@ -6,7 +6,8 @@
 //! on the hidden unit's τ message). Each update evaluates F at K Chebyshev nodes (the caller's
 //! job: the node values differ between the two models), and this module turns them into an
 //! interpolant ([`coefficients`]: accepted only when its last two coefficients are below the rounding
-//! level 256 ε·scale), converts it to monomial form when that is well conditioned
+//! level 256 ε·scale; [`coefficients_tol`] with a caller's tolerance, which the committee loosens),
+//! converts it to monomial form when that is well conditioned
 //! ([`to_monomial`]), evaluates it on every edge in fixed-width blocks with the commit (sign ξ,
 //! clamp, damping, totals) fused in ([`cheb_all`]), and takes the residual with block-wise skipping
 //! ([`residual_pass`]). All of it is `#[inline(always)]`, so it is compiled at each caller's vector
