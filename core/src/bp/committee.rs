@@ -147,7 +147,29 @@
 //! O(1) scalar work (U, the τ side); the output factor is O(K³) products in linear space per
 //! pattern (log domain only when a tail underflows).
 //!
-//! MEASURED_SPEED_PLACEHOLDER
+//! Measured on the project machine (AMD EPYC, 2 shared cores, load average ≈ 6.2–6.8; one thread,
+//! f64, CPU time, medians of 5 instances, three runs) against rFBP 1.0.4 with
+//! `benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha 0.3 --instances 5 --mode
+//! sweep`: one sweep at K = 5, N = 201, P = 302 takes 1.43 ms (rFBP 12.3 ms, **8.6×**; runs 8.4,
+//! 8.6, 8.9×), at K = 3, N = 335, P = 301 1.14 ms (rFBP 14.2 ms, 12.3×; runs 11.7–12.8×). The
+//! build before this decision, same load and script: K = 5 1.62 ms (7.6×), K = 3 1.31 ms (10.9×).
+//! **The 10× goal per sweep is still not met at K = 5.** Solves: see that script's docstring.
+//!
+//! Where a K = 5, N = 201 sweep goes now (`perf`, AVX-512): the cavity pass ≈ 27 % (its
+//! exponential ≈ 15 %: the loop is throughput-bound, 8 edges per ≈ 35 vector instructions), the L
+//! values, U and the rest of the interpolant ≈ 20 %, the Horner commit and the residual pass ≈ 9 %,
+//! the output factor ≈ 4 %, and ≈ 14 % generic arithmetic `perf` attributes to no source line
+//! (samples by source line; approximate). Tried and
+//! measured, interleaved CPU-time A/B (7 pairs, load ≈ 6–7): the looser tolerance with the
+//! cheaper cavity exponential alone gave no gain (10 nodes = 20 L values left a 4-value scalar tail
+//! after the 8-lane vectors; padding to 24 fixed that: −12 % with the tolerance, cavity exponential
+//! and Estrin erfcx together); the shorter L chains (fast exponential in H, Estrin ln, no libm tanh
+//! for D): ±0 (kept: fewer operations and no libm call); software-pipelining the K units of a
+//! pattern (unit u's cavity pass and fit before unit u − 1's commit, two scratch halves) +8 %
+//! slower; one fused cavity pass instead of the perceptron's two loops +3 % slower; touching the
+//! next pattern's fields ahead (safe code has no prefetch instruction) +1.5 % slower. Earlier
+//! sessions: batching the K units' L values 8 % slower (scratch spills L1), the residual fused into
+//! the commit 15 % slower, lane-wise coefficient sums 4 % faster (kept).
 //!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
