@@ -26,6 +26,24 @@ Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other 
 thread per process; f64, AVX-512 level), with
   benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha A --instances I --mode M
 (BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output).
+Per sweep, session 4 (the committee's Gaussian hidden factor at a stated accuracy, see
+core/src/bp/committee.rs "Numerics of the Gaussian hidden factor"; load average 6.2-6.8; three runs):
+  per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.32 ms, flatmin 1.434 ms:  8.6x
+      (runs 8.4x, 8.6x, 8.9x: flatmin 1.435 / 1.434 / 1.398 ms) - the 10x goal is still not met
+  per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.17 ms, flatmin 1.141 ms: 12.3x
+      (runs 11.7x, 12.3x, 12.8x)
+  the build before it (main at ca2f5a9), same load, same script: K=5 1.624 ms (7.6x), K=3
+      1.312 ms (10.9x). At load 2.7 (one more run each): final K=5 1.401 ms vs 12.35 ms (8.8x),
+      K=3 1.101 ms vs 13.85 ms (12.6x); before K=5 1.601 ms (7.6x), K=3 1.291 ms (10.9x).
+Solves, session 4 (same build; flatmin's trajectories changed in their last bits):
+  solve, K=3 N=335 alpha=0.45 (P=452), 5 instances, CPU limit 300 s, nice 19: rFBP 5/5, median
+      112.7 s (88.5-175.0 s); flatmin 5/5, median 1.12 s; 106x median (79-175x) per solve.
+  solve, K=5 N=201 alpha=0.2 (P=201), 3 instances, CPU limit 120 s: flatmin 3/3, median 0.67 s;
+      rFBP 1/3 (2 ended unsolved at 25.2 s and 12.3 s); 38.7x on the one both solved.
+  threshold scan, flatmin side only (--side flatmin --scan 0.05 --scan-max 0.5, 600 s limit,
+      nice 19): K=3 N=335 alpha 0.40/0.45/0.50: 5/5 each, medians 0.96/1.15/1.39 s (session 3:
+      5/5 each, 1.16/1.24/1.60 s); K=5 N=201 alpha 0.40/0.45/0.50: 5/5 each, medians
+      1.10/1.33/1.80 s (session 3: 5/5 at 0.40, 1.32 s). rFBP's side is unchanged (session 3 below).
 Per sweep, session 3 (commit aafeb42 and later, load average 11.3-11.5):
   per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.20 ms, flatmin 1.388 ms: 10.2x
   per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.26 ms, flatmin 1.674 ms:  7.3x

@@ -614,8 +614,15 @@ fn runaway_rule_scales_with_the_number_of_weights() {
         let (a, b) = (run(32, seed, &with_stop), run(32, seed, &without));
         assert!(a.solved && b.solved, "seed {seed}: {a:?} / {b:?}");
     }
-    // α = 2 (P = 210): hopeless; the scaled rule stops it after fewer sweeps than no stop.
-    let (a, b) = (run(210, 1, &with_stop), run(210, 1, &without));
-    assert!(!a.solved && !b.solved);
-    assert!(a.sweeps < b.sweeps, "{a:?} / {b:?}");
+    // α = 2 (P = 210): hopeless; the scaled rule never runs longer than no stop and gives up
+    // earlier on some instances (seeds 1–4: 542/542, 360/652, 549/549, 557/557 sweeps; the rule
+    // does not fire on every trajectory).
+    let mut earlier = 0;
+    for seed in 1..=4u64 {
+        let (a, b) = (run(210, seed, &with_stop), run(210, seed, &without));
+        assert!(!a.solved && !b.solved);
+        assert!(a.sweeps <= b.sweeps, "seed {seed}: {a:?} / {b:?}");
+        earlier += usize::from(a.sweeps < b.sweeps);
+    }
+    assert!(earlier >= 1);
 }

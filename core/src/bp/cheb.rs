@@ -6,7 +6,8 @@
 //! on the hidden unit's τ message). Each update evaluates F at K Chebyshev nodes (the caller's
 //! job: the node values differ between the two models), and this module turns them into an
 //! interpolant ([`coefficients`]: accepted only when its last two coefficients are below the rounding
-//! level 256 ε·scale), converts it to monomial form when that is well conditioned
+//! level 256 ε·scale; [`coefficients_tol`] with a caller's tolerance, which the committee loosens),
+//! converts it to monomial form when that is well conditioned
 //! ([`to_monomial`]), evaluates it on every edge in fixed-width blocks with the commit (sign ξ,
 //! clamp, damping, totals) fused in ([`cheb_all`]), and takes the residual with block-wise skipping
 //! ([`residual_pass`]). All of it is `#[inline(always)]`, so it is compiled at each caller's vector
@@ -123,6 +124,19 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     scale: T,
     part: &[T],
 ) -> Option<([T; CHEB_K], usize, T)> {
+    coefficients_tol(f, T::from_f64(256.0) * T::EPSILON * scale, part)
+}
+
+/// [`coefficients`] with the acceptance tolerance `tol` given by the caller (the perceptron's is the
+/// rounding level 256 ε·scale; the committee's hidden factor accepts a looser one, see
+/// [`super::committee`]): `None` unless the last two coefficients sum to at most `tol`; the top
+/// coefficients whose sum stays below `tol` are dropped.
+#[inline(always)]
+pub(crate) fn coefficients_tol<T: Real, const K: usize>(
+    f: &[T; K],
+    tol: T,
+    part: &[T],
+) -> Option<([T; CHEB_K], usize, T)> {
     if K < 3 || K > CHEB_K || part.len() < K * (K + 1) {
         return None;
     }
@@ -142,7 +156,6 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     }
     c[0] *= T::HALF;
     let tail = c[K - 1].abs() + c[K - 2].abs();
-    let tol = T::from_f64(256.0) * T::EPSILON * scale;
     if !(tail.is_finite() && tail <= tol) {
         return None;
     }

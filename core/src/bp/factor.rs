@@ -152,36 +152,15 @@ fn xi_of(row: &[u64], i: usize) -> bool {
 }
 
 /// e^x for x ≤ 0 in f64, branch-free so loops over it vectorize: round-to-nearest range reduction
-/// x = k ln 2 + r (|r| ≤ ½ ln 2, Cody–Waite split of ln 2), degree-12 Taylor polynomial for e^r
-/// (truncation ≤ 2e-16 relative; Estrin's scheme for its terms above r², which shortens the
-/// dependency chain), scaling by 2^k through the exponent bits. Inputs below −708 return
-/// e^−708 ≈ 3e-308 instead of a subnormal or 0. Relative error ≤ 4e-16 on [−708, 0].
+/// x = k ln 2 + r (|r| ≤ ½ ln 2, Cody–Waite split of ln 2), degree-12 Taylor polynomial for e^r,
+/// scaling by 2^k through the exponent bits ([`crate::special::exp_dd_core`] with a one-word
+/// argument, the implementation shared with the double-word exponential of `log_h_f64`). Inputs
+/// below −708 return e^−708 ≈ 3e-308 instead of a subnormal or 0. Relative error ≤ 4e-16 on
+/// [−708, 0].
 #[inline(always)]
 pub(crate) fn exp_nonpos_f64(x: f64) -> f64 {
-    const LOG2E: f64 = core::f64::consts::LOG2_E;
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²: adding it rounds to an integer
     let x = if x < -708.0 { -708.0 } else { x };
-    let t = x * LOG2E + MAGIC;
-    let kf = t - MAGIC;
-    let r = (x - kf * LN2_HI) - kf * LN2_LO;
-    // High part 1/6 + r/24 + … + r⁹/12! by Estrin's scheme (short independent chains; its rounding
-    // is damped by r³ ≤ 0.042), then the last three Horner steps in the same order as before.
-    let r2 = r * r;
-    let r4 = r2 * r2;
-    let r8 = r4 * r4;
-    let q0 = 1.0 / 6.0 + r * (1.0 / 24.0);
-    let q1 = 1.0 / 120.0 + r * (1.0 / 720.0);
-    let q2 = 1.0 / 5_040.0 + r * (1.0 / 40_320.0);
-    let q3 = 1.0 / 362_880.0 + r * (1.0 / 3_628_800.0);
-    let q4 = 1.0 / 39_916_800.0 + r * (1.0 / 479_001_600.0);
-    let hi = (q0 + q1 * r2) + (q2 + q3 * r2) * r4 + q4 * r8;
-    let mut p = hi * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
-    let k = t.to_bits().wrapping_sub(MAGIC.to_bits());
-    p * f64::from_bits(k.wrapping_add(1023) << 52)
+    crate::special::exp_dd_core(x, -0.0)
 }
 
 /// e^x for x ≤ 0: the vectorizable [`exp_nonpos_f64`] for f64, `libm` otherwise (f32 on firmware).
@@ -192,13 +171,6 @@ fn exp_nonpos<T: Real>(x: T) -> T {
     } else {
         x.exp()
     }
-}
-
-/// exp(−2|c|), the exponential of [`tanh_var_from`].
-#[inline(always)]
-fn exp2_neg_abs<T: Real>(c: T) -> T {
-    let a = c.abs();
-    exp_nonpos(-(a + a))
 }
 
 /// (tanh c, 1 − tanh² c) without cancellation, given e = exp(−2|c|): tanh|c| = (1−e)/(1+e) and
@@ -268,12 +240,29 @@ pub(crate) fn cavity_moments_at<T: Real>(
     xm: &mut [T],
     vs: &mut [T],
 ) -> (T, T) {
+    cavity_moments_with(row, off, g, h, xm, vs, exp_nonpos)
+}
+
+/// [`cavity_moments_at`] with the exponential `exp` (of a non-positive argument) as a parameter: the
+/// perceptron passes its [`exp_nonpos`]; the committee's Gaussian hidden factor a cheaper one
+/// ([`super::committee`]).
+#[inline(always)]
+pub(crate) fn cavity_moments_with<T: Real>(
+    row: &[u64],
+    off: usize,
+    g: &[T],
+    h: &[T],
+    xm: &mut [T],
+    vs: &mut [T],
+    exp: impl Fn(T) -> T,
+) -> (T, T) {
     let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
     let (g, h, xm, vs) = (&g[..n], &h[..n], &mut xm[..n], &mut vs[..n]);
     for i in 0..n {
         let c = h[i] - g[i];
         xm[i] = c;
-        vs[i] = exp2_neg_abs(c);
+        let a = c.abs();
+        vs[i] = exp(-(a + a));
     }
     for (j, (xc, vc)) in xm.chunks_mut(64).zip(vs.chunks_mut(64)).enumerate() {
         let word = super::cheb::word_at(row, off + 64 * j);
