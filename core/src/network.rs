@@ -402,6 +402,10 @@ impl<'a> PixelPlanes<'a> {
 // 784-501-501-1, P = 6000, p = 0.1: 32-example blocks (L1-resident, more loop overhead per byte)
 // and 64-example blocks were no faster; unaligned columns and no prefetch were 1.3× slower.
 
+/// Largest number of perturbed networks [`FirstLayerCache::count_errors_many`] evaluates in one
+/// pass.
+pub const MAX_BATCH: usize = 16;
+
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
 /// 256-bit vectors (32 examples each) per block column.
@@ -733,6 +737,12 @@ impl<'a> FirstLayerCache<'a> {
     }
     /// `u64` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
     pub fn bit_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
+        self.bit_scratch_len_many(upper, 1)
+    }
+    /// `u64` scratch of [`FirstLayerCache::count_errors_many`] for `r` perturbed networks whose
+    /// layers above the first are shaped as `upper` (saturating): the sign words of one block of
+    /// every network and `r + 1` activation buffers.
+    pub fn bit_scratch_len_many(&self, upper: &[Patterns<'_>], r: usize) -> usize {
         let t = self.rows() * BLOCK_WORDS;
         if upper.is_empty() {
             return t;
@@ -741,7 +751,13 @@ impl<'a> FirstLayerCache<'a> {
             .iter()
             .map(|w| w.p())
             .fold(self.rows(), usize::max);
-        t.max(chunked_sign_len(upper)) + 2 * self.p() * words_for(widest)
+        t.saturating_mul(r)
+            .max(chunked_sign_len(upper))
+            .saturating_add(
+                r.saturating_add(1)
+                    .saturating_mul(self.p())
+                    .saturating_mul(words_for(widest)),
+            )
     }
 
     /// Predictions (as [`Network::predict`]) of the network whose first layer is this one's
@@ -759,81 +775,14 @@ impl<'a> FirstLayerCache<'a> {
         bits: &mut [u64],
         out: &mut [i32],
     ) -> Result<()> {
-        let (rows, p) = (self.rows(), self.p());
-        if flips.rows() != rows || flips.n() != self.w.n() {
-            return Err(ShapeError::LengthMismatch {
-                expected: rows * self.w.n(),
-                got: flips.rows() * flips.n(),
-            });
-        }
-        if let Some(w) = upper.first() {
-            if w.n() != rows {
-                return Err(ShapeError::LengthMismatch {
-                    expected: rows,
-                    got: w.n(),
-                });
-            }
-            Network::new(upper)?;
-        }
-        if out.len() != p {
-            return Err(ShapeError::LengthMismatch {
-                expected: p,
-                got: out.len(),
-            });
-        }
-        let (ni, nb) = (self.int_scratch_len(upper), self.bit_scratch_len(upper));
-        if ints.len() < ni {
-            return Err(ShapeError::BufferTooSmall {
-                needed: ni,
-                capacity: ints.len(),
-            });
-        }
-        if bits.len() < nb {
-            return Err(ShapeError::BufferTooSmall {
-                needed: nb,
-                capacity: bits.len(),
-            });
-        }
-        if p == 0 {
-            return Ok(());
-        }
-        let blocks = InputColumns::blocks(p);
-        let h_block = |b: usize| &self.h[b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
-        if upper.is_empty() {
-            // The first layer is the output: its pre-activations, block by block, then decisions.
-            let h = &mut ints[..rows * COL_BLOCK];
-            for b in 0..blocks {
-                let (xb, hb) = (self.x.block(b), h_block(b));
-                for (i, hv) in h.chunks_exact_mut(COL_BLOCK).enumerate() {
-                    if let (Some(hv), Some(h0)) = (
-                        hv.first_chunk_mut::<COL_BLOCK>(),
-                        hb[i * COL_BLOCK..].first_chunk::<COL_BLOCK>(),
-                    ) {
-                        *hv = unit_values(xb, flips, i, h0);
-                    }
-                }
-                let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
-                decide(
-                    h,
-                    rows,
-                    COL_BLOCK,
-                    &mut out[b * COL_BLOCK..b * COL_BLOCK + valid],
-                )?;
-            }
-            return Ok(());
-        }
-        let tl = (rows * BLOCK_WORDS).max(chunked_sign_len(upper));
-        let (t, rest) = bits[..nb].split_at_mut(tl);
-        let (src, dst) = rest.split_at_mut(rest.len() / 2);
-        let act = &mut src[..p * words_for(rows)];
-        // Signs of each block, transposed into the activation rows.
-        for b in 0..blocks {
-            let t = &mut t[..rows * BLOCK_WORDS];
-            block_signs(self.x.block(b), flips, h_block(b), t);
-            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
-            transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
-        }
-        forward_chunked(upper, p, ints, t, src, dst, out)
+        self.run_many(
+            core::slice::from_ref(flips),
+            &[upper],
+            ints,
+            bits,
+            out,
+            |_, _| {},
+        )
     }
 
     /// Misclassified examples of the perturbed network (see [`FirstLayerCache::predict`]) with
@@ -849,14 +798,203 @@ impl<'a> FirstLayerCache<'a> {
         bits: &mut [u64],
         out: &mut [i32],
     ) -> Result<u32> {
+        let mut e = [0u32];
+        self.count_errors_many(
+            core::slice::from_ref(flips),
+            &[upper],
+            labels,
+            ints,
+            bits,
+            out,
+            &mut e,
+        )?;
+        Ok(e[0])
+    }
+
+    /// [`FirstLayerCache::count_errors`] of R = `flips.len()` perturbed networks at once
+    /// (1 ≤ R ≤ [`MAX_BATCH`]): network r has the first layer `flips[r]` and the further layers
+    /// `upper[r]`, all shaped alike; its count goes to `errors[r]`. The cached pre-activations and
+    /// input columns of each example block are read once for all R networks. `bits` needs
+    /// [`FirstLayerCache::bit_scratch_len_many`] words, `ints` as for one network.
+    ///
+    /// Errors: as [`FirstLayerCache::count_errors`] for each network; `LengthMismatch` when
+    /// `upper`, `flips` and `errors` differ in length or the networks differ in shape,
+    /// `InvalidParameter` for R outside 1 ..= [`MAX_BATCH`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn count_errors_many(
+        &self,
+        flips: &[RowFlips<'_>],
+        upper: &[&[Patterns<'_>]],
+        labels: &[i32],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+        errors: &mut [u32],
+    ) -> Result<()> {
         if labels.len() != self.p() {
             return Err(ShapeError::LengthMismatch {
                 expected: self.p(),
                 got: labels.len(),
             });
         }
-        self.predict(flips, upper, ints, bits, out)?;
-        Ok(out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32)
+        if errors.len() != flips.len() {
+            return Err(ShapeError::LengthMismatch {
+                expected: flips.len(),
+                got: errors.len(),
+            });
+        }
+        self.run_many(flips, upper, ints, bits, out, |r, out| {
+            if let Some(e) = errors.get_mut(r) {
+                *e = out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32;
+            }
+        })
+    }
+
+    /// The predictions of every network of the batch into `out`, passed to `done(r, out)` in turn.
+    fn run_many(
+        &self,
+        flips: &[RowFlips<'_>],
+        upper: &[&[Patterns<'_>]],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+        mut done: impl FnMut(usize, &[i32]),
+    ) -> Result<()> {
+        let (rows, p) = (self.rows(), self.p());
+        let nr = flips.len();
+        if nr == 0 || nr > MAX_BATCH {
+            return Err(ShapeError::InvalidParameter(
+                "a batch holds 1 to MAX_BATCH perturbed networks",
+            ));
+        }
+        if upper.len() != nr {
+            return Err(ShapeError::LengthMismatch {
+                expected: nr,
+                got: upper.len(),
+            });
+        }
+        for f in flips {
+            if f.rows() != rows || f.n() != self.w.n() {
+                return Err(ShapeError::LengthMismatch {
+                    expected: rows * self.w.n(),
+                    got: f.rows() * f.n(),
+                });
+            }
+        }
+        let up0 = upper[0];
+        for up in upper {
+            if up.len() != up0.len() {
+                return Err(ShapeError::LengthMismatch {
+                    expected: up0.len(),
+                    got: up.len(),
+                });
+            }
+            for (w, w0) in up.iter().zip(up0) {
+                if (w.n(), w.p()) != (w0.n(), w0.p()) {
+                    return Err(ShapeError::LengthMismatch {
+                        expected: w0.n() * w0.p(),
+                        got: w.n() * w.p(),
+                    });
+                }
+            }
+        }
+        if let Some(w) = up0.first() {
+            if w.n() != rows {
+                return Err(ShapeError::LengthMismatch {
+                    expected: rows,
+                    got: w.n(),
+                });
+            }
+            Network::new(up0)?;
+        }
+        if out.len() != p {
+            return Err(ShapeError::LengthMismatch {
+                expected: p,
+                got: out.len(),
+            });
+        }
+        let (ni, nb) = (
+            self.int_scratch_len(up0),
+            self.bit_scratch_len_many(up0, nr),
+        );
+        if ints.len() < ni {
+            return Err(ShapeError::BufferTooSmall {
+                needed: ni,
+                capacity: ints.len(),
+            });
+        }
+        if bits.len() < nb {
+            return Err(ShapeError::BufferTooSmall {
+                needed: nb,
+                capacity: bits.len(),
+            });
+        }
+        if p == 0 {
+            for r in 0..nr {
+                done(r, out);
+            }
+            return Ok(());
+        }
+        let blocks = InputColumns::blocks(p);
+        let h_block = |b: usize| &self.h[b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
+        if up0.is_empty() {
+            // The first layer is the output: its pre-activations, block by block, then decisions.
+            let h = &mut ints[..rows * COL_BLOCK];
+            for (r, flips) in flips.iter().enumerate() {
+                for b in 0..blocks {
+                    let (xb, hb) = (self.x.block(b), h_block(b));
+                    for (i, hv) in h.chunks_exact_mut(COL_BLOCK).enumerate() {
+                        if let (Some(hv), Some(h0)) = (
+                            hv.first_chunk_mut::<COL_BLOCK>(),
+                            hb[i * COL_BLOCK..].first_chunk::<COL_BLOCK>(),
+                        ) {
+                            *hv = unit_values(xb, flips, i, h0);
+                        }
+                    }
+                    let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+                    decide(
+                        h,
+                        rows,
+                        COL_BLOCK,
+                        &mut out[b * COL_BLOCK..b * COL_BLOCK + valid],
+                    )?;
+                }
+                done(r, out);
+            }
+            return Ok(());
+        }
+        let tl = (nr * rows * BLOCK_WORDS).max(chunked_sign_len(up0));
+        let widest = up0[..up0.len() - 1]
+            .iter()
+            .map(|w| w.p())
+            .fold(rows, usize::max);
+        let act_len = p * words_for(widest);
+        let (t, rest) = bits[..nb].split_at_mut(tl);
+        let (acts, dst) = rest.split_at_mut(nr * act_len);
+        // Signs of each block for every network, transposed into the activation rows.
+        for b in 0..blocks {
+            let t = &mut t[..nr * rows * BLOCK_WORDS];
+            block_signs(self.x.block(b), flips, h_block(b), t);
+            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+            for (t, act) in t
+                .chunks_exact(rows * BLOCK_WORDS)
+                .zip(acts.chunks_exact_mut(act_len))
+            {
+                transpose_signs(
+                    t,
+                    rows,
+                    BLOCK_WORDS,
+                    valid,
+                    &mut act[..p * words_for(rows)],
+                    b * COL_BLOCK,
+                );
+            }
+        }
+        for (r, (up, src)) in upper.iter().zip(acts.chunks_exact_mut(act_len)).enumerate() {
+            forward_chunked(up, p, ints, t, src, &mut dst[..act_len], out)?;
+            done(r, out);
+        }
+        Ok(())
     }
 }
 
@@ -1027,10 +1165,11 @@ fn unit_values(
     })
 }
 
-/// The sign masks of every unit on one block (`hb`: the block's `H`, rows × [`COL_BLOCK`]) into
-/// `t` ([`BLOCK_WORDS`] words per unit). AVX-512BW or AVX2 where the CPU has it, else portable;
-/// identical results.
-fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
+/// The sign masks of every unit on one block (`hb`: the block's `H`, rows × [`COL_BLOCK`]) of
+/// each perturbation `flips[r]` into `t` (network r at `r · rows · BLOCK_WORDS`, [`BLOCK_WORDS`]
+/// words per unit): unit by unit, its `H` row read once for every network. AVX-512BW or AVX2
+/// where the CPU has it, else portable; identical results.
+fn block_signs(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
     block_signs_with(SumLevel::best(), xb, flips, hb, t);
 }
 
@@ -1069,7 +1208,7 @@ impl SumLevel {
 fn block_signs_with(
     level: SumLevel,
     xb: &[Column],
-    flips: &RowFlips<'_>,
+    flips: &[RowFlips<'_>],
     hb: &[i32],
     t: &mut [u64],
 ) {
@@ -1102,13 +1241,16 @@ fn block_signs_with(
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = level;
-    for (i, (w, h)) in t
-        .chunks_exact_mut(BLOCK_WORDS)
-        .zip(hb.chunks_exact(COL_BLOCK))
-        .enumerate()
-    {
-        if let Some(h) = h.first_chunk::<COL_BLOCK>() {
-            sign_bits(&unit_values(xb, flips, i, h), w);
+    let rows = hb.len() / COL_BLOCK;
+    for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
+        for (r, f) in flips.iter().enumerate() {
+            let at = (r * rows + i) * BLOCK_WORDS;
+            if let (Some(h), Some(w)) = (
+                h.first_chunk::<COL_BLOCK>(),
+                t.get_mut(at..at + BLOCK_WORDS),
+            ) {
+                sign_bits(&unit_values(xb, f, i, h), w);
+            }
         }
     }
 }
@@ -1235,36 +1377,40 @@ mod x86 {
 
     /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
     #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn block_signs512(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
-        for (i, (w, h)) in t
-            .chunks_exact_mut(BLOCK_WORDS)
-            .zip(hb.chunks_exact(COL_BLOCK))
-            .enumerate()
-        {
+    pub(super) fn block_signs512(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
+        let rows = hb.len() / COL_BLOCK;
+        for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
             if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
                 for line in ahead.iter().take(COL_BLOCK).step_by(16) {
                     _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
                 }
             }
-            let (neg, add, sub) = flips.row(i);
-            let mut s = [_mm512_setzero_si512(); COL_BLOCK / 16];
-            add_sums512(&mut s, xb, add, sub);
-            let m = _mm512_set1_epi32(-i32::from(neg));
-            let c = _mm512_set1_epi32(
-                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
-            );
             let (h, _) = h.as_chunks::<16>();
-            for (k, w) in w.iter_mut().enumerate() {
-                let mut bits = 0u64;
-                for q in 0..WORD_BITS / 16 {
-                    let (s, h) = (s[4 * k + q], &h[4 * k + q]);
-                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                    let hv = _mm512_sub_epi32(_mm512_xor_si512(load16i(h), m), m);
-                    let v = _mm512_sub_epi32(_mm512_add_epi32(hv, _mm512_slli_epi32::<2>(s)), c);
-                    let mask = _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512());
-                    bits |= u64::from(mask) << (16 * q);
+            for (r, f) in flips.iter().enumerate() {
+                let at = (r * rows + i) * BLOCK_WORDS;
+                let Some(w) = t.get_mut(at..at + BLOCK_WORDS) else {
+                    continue;
+                };
+                let (neg, add, sub) = f.row(i);
+                let mut s = [_mm512_setzero_si512(); COL_BLOCK / 16];
+                add_sums512(&mut s, xb, add, sub);
+                let m = _mm512_set1_epi32(-i32::from(neg));
+                let c = _mm512_set1_epi32(
+                    510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
+                );
+                for (k, w) in w.iter_mut().enumerate() {
+                    let mut bits = 0u64;
+                    for q in 0..WORD_BITS / 16 {
+                        let (s, h) = (s[4 * k + q], &h[4 * k + q]);
+                        // h' = σh + 4Σ − c, σh = (h ^ m) − m.
+                        let hv = _mm512_sub_epi32(_mm512_xor_si512(load16i(h), m), m);
+                        let v =
+                            _mm512_sub_epi32(_mm512_add_epi32(hv, _mm512_slli_epi32::<2>(s)), c);
+                        let mask = _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512());
+                        bits |= u64::from(mask) << (16 * q);
+                    }
+                    *w = bits;
                 }
-                *w = bits;
             }
         }
     }
@@ -1362,37 +1508,41 @@ mod x86 {
 
     /// As the portable [`super::block_signs`].
     #[target_feature(enable = "avx2")]
-    pub(super) fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
-        for (i, (w, h)) in t
-            .chunks_exact_mut(BLOCK_WORDS)
-            .zip(hb.chunks_exact(COL_BLOCK))
-            .enumerate()
-        {
+    pub(super) fn block_signs(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
+        let rows = hb.len() / COL_BLOCK;
+        for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
             // `H` streams from memory: fetch a later unit's rows while this one sums its columns.
             if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
                 for line in ahead.iter().take(COL_BLOCK).step_by(16) {
                     _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
                 }
             }
-            let (neg, add, sub) = flips.row(i);
-            let mut s = [_mm256_setzero_si256(); COL_BLOCK / 8];
-            add_sums(&mut s, xb, add, sub);
-            let m = _mm256_set1_epi32(-i32::from(neg));
-            let c = _mm256_set1_epi32(
-                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
-            );
             let (h, _) = h.as_chunks::<8>();
-            for (k, w) in w.iter_mut().enumerate() {
-                let mut bits = 0u64;
-                for q in 0..WORD_BITS / 8 {
-                    let (s, h) = (s[8 * k + q], &h[8 * k + q]);
-                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                    let hv = _mm256_sub_epi32(_mm256_xor_si256(load8(h), m), m);
-                    let v = _mm256_sub_epi32(_mm256_add_epi32(hv, _mm256_slli_epi32::<2>(s)), c);
-                    let mask = _mm256_movemask_ps(_mm256_castsi256_ps(v)) as u32;
-                    bits |= u64::from(mask) << (8 * q);
+            for (r, f) in flips.iter().enumerate() {
+                let at = (r * rows + i) * BLOCK_WORDS;
+                let Some(w) = t.get_mut(at..at + BLOCK_WORDS) else {
+                    continue;
+                };
+                let (neg, add, sub) = f.row(i);
+                let mut s = [_mm256_setzero_si256(); COL_BLOCK / 8];
+                add_sums(&mut s, xb, add, sub);
+                let m = _mm256_set1_epi32(-i32::from(neg));
+                let c = _mm256_set1_epi32(
+                    510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
+                );
+                for (k, w) in w.iter_mut().enumerate() {
+                    let mut bits = 0u64;
+                    for q in 0..WORD_BITS / 8 {
+                        let (s, h) = (s[8 * k + q], &h[8 * k + q]);
+                        // h' = σh + 4Σ − c, σh = (h ^ m) − m.
+                        let hv = _mm256_sub_epi32(_mm256_xor_si256(load8(h), m), m);
+                        let v =
+                            _mm256_sub_epi32(_mm256_add_epi32(hv, _mm256_slli_epi32::<2>(s)), c);
+                        let mask = _mm256_movemask_ps(_mm256_castsi256_ps(v)) as u32;
+                        bits |= u64::from(mask) << (8 * q);
+                    }
+                    *w = bits;
                 }
-                *w = bits;
             }
         }
     }
@@ -1688,27 +1838,45 @@ mod tests {
             for (l, h) in levels.iter().zip(&hs) {
                 assert_eq!(h, &hs[0], "H of {l:?}");
             }
-            for &pf in &[0.0, 0.002, 0.1, 0.5, 0.7, 1.0] {
-                let flips: Vec<u32> = (0..(n * rows) as u32)
-                    .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
-                    .collect();
-                let mut off = vec![0u32; RowFlips::offsets_len(rows)];
-                let mut cols = vec![0u32; flips.len()];
-                let mut neg = vec![0u64; RowFlips::negate_len(rows)];
-                let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
-                for b in 0..InputColumns::blocks(p) {
-                    let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
-                    let words: Vec<Vec<u64>> = levels
-                        .iter()
-                        .map(|&l| {
-                            let mut t = vec![0u64; rows * BLOCK_WORDS];
-                            block_signs_with(l, x.block(b), &rf, hb, &mut t);
-                            t
-                        })
-                        .collect();
-                    for (l, t) in levels.iter().zip(&words) {
-                        assert_eq!(t, &words[0], "{l:?} n {n} P {p} p {pf} block {b}");
-                    }
+            let all: Vec<Vec<u32>> = [0.0, 0.002, 0.1, 0.5, 0.7, 1.0]
+                .iter()
+                .map(|&pf| {
+                    (0..(n * rows) as u32)
+                        .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
+                        .collect()
+                })
+                .collect();
+            let mut bufs: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = all
+                .iter()
+                .map(|f| {
+                    (
+                        vec![0u32; RowFlips::offsets_len(rows)],
+                        vec![0u32; f.len()],
+                        vec![0u64; RowFlips::negate_len(rows)],
+                    )
+                })
+                .collect();
+            let rfs: Vec<RowFlips<'_>> = all
+                .iter()
+                .zip(bufs.iter_mut())
+                .map(|(f, (o, c, ng))| RowFlips::build(&w0, f, o, c, ng).unwrap())
+                .collect();
+            let len = rows * BLOCK_WORDS;
+            for b in 0..InputColumns::blocks(p) {
+                let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
+                // One network at a time (portable) and all at once (every level).
+                let mut want = vec![0u64; rfs.len() * len];
+                for (rf, t) in rfs.iter().zip(want.chunks_exact_mut(len)) {
+                    let one = core::slice::from_ref(rf);
+                    block_signs_with(SumLevel::Portable, x.block(b), one, hb, t);
+                }
+                for &l in &levels {
+                    let mut t = vec![0u64; rfs.len() * len];
+                    block_signs_with(l, x.block(b), &rfs, hb, &mut t);
+                    assert_eq!(t, want, "{l:?} n {n} P {p} block {b}");
+                    let mut t = vec![0u64; len];
+                    block_signs_with(l, x.block(b), &rfs[2..3], hb, &mut t);
+                    assert_eq!(t, want[2 * len..3 * len], "{l:?} n {n} P {p} block {b}");
                 }
             }
         }
@@ -1728,6 +1896,9 @@ mod tests {
             .unwrap();
         out
     }
+
+    /// A perturbed network of a test: first-layer flips, all layers, its predictions.
+    type Perturbed = (Vec<u32>, Vec<Vec<u64>>, Vec<i32>);
 
     /// Incremental == full evaluation of the perturbed network, on random networks (depth 1–3,
     /// one or several outputs, widths across word boundaries), P across block boundaries, inputs
@@ -1777,6 +1948,8 @@ mod tests {
             let upper = views(&arch[1..], &base[1..]);
             let mut ints = vec![0i32; cache.int_scratch_len(&upper)];
             let mut bits = vec![0u64; cache.bit_scratch_len(&upper)];
+            // Every perturbation of the case, for the batched evaluation below.
+            let mut batch: Vec<Perturbed> = Vec::new();
             for &pf in &[0.0, 1.0, 0.01, 0.1, 0.45, 0.5, 0.55, 0.9] {
                 let total = n0 * arch[1];
                 let flips: Vec<u32> = (0..total as u32)
@@ -1788,7 +1961,21 @@ mod tests {
                     let (r, c) = (f as usize / n0, f as usize % n0);
                     flipped[0][r * wpr + c / 64] ^= 1 << (c % 64);
                 }
+                // The upper layers perturbed too (every other case), as the local energy does.
+                if depth > 1 && batch.len() % 2 == 1 {
+                    for l in 1..depth {
+                        let wpr = words_for(arch[l]);
+                        for r in 0..arch[l + 1] {
+                            for c in 0..arch[l] {
+                                if uniform(&mut rng) < pf {
+                                    flipped[l][r * wpr + c / 64] ^= 1 << (c % 64);
+                                }
+                            }
+                        }
+                    }
+                }
                 let want = full_predict(&arch, &flipped, &pixels);
+                let upper = views(&arch[1..], &flipped[1..]);
                 let mut off = vec![0u32; RowFlips::offsets_len(arch[1])];
                 let mut cols = vec![0u32; flips.len()];
                 let mut neg = vec![0u64; RowFlips::negate_len(arch[1])];
@@ -1807,6 +1994,54 @@ mod tests {
                     .count_errors(&rf, &upper, &labels, &mut ints, &mut bits, &mut out)
                     .unwrap();
                 assert_eq!(e, 0);
+                batch.push((flips, flipped, want));
+            }
+            // All perturbations at once (and the first few): the counts of the single evaluations.
+            let labels = batch[2].2.clone();
+            for len in [batch.len(), 3, 1] {
+                let nets = &batch[..len];
+                let mut bufs: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = nets
+                    .iter()
+                    .map(|(f, _, _)| {
+                        (
+                            vec![0u32; RowFlips::offsets_len(arch[1])],
+                            vec![0u32; f.len()],
+                            vec![0u64; RowFlips::negate_len(arch[1])],
+                        )
+                    })
+                    .collect();
+                let rfs: Vec<RowFlips<'_>> = nets
+                    .iter()
+                    .zip(bufs.iter_mut())
+                    .map(|((f, _, _), (o, c, n))| RowFlips::build(&w0, f, o, c, n).unwrap())
+                    .collect();
+                let uppers: Vec<Vec<Patterns<'_>>> = nets
+                    .iter()
+                    .map(|(_, w, _)| views(&arch[1..], &w[1..]))
+                    .collect();
+                let ups: Vec<&[Patterns<'_>]> = uppers.iter().map(Vec::as_slice).collect();
+                let mut bits = vec![0u64; cache.bit_scratch_len_many(&upper, len)];
+                let mut out = vec![0i32; p];
+                let mut errors = vec![0u32; len];
+                cache
+                    .count_errors_many(
+                        &rfs,
+                        &ups,
+                        &labels,
+                        &mut ints,
+                        &mut bits,
+                        &mut out,
+                        &mut errors,
+                    )
+                    .unwrap();
+                let want: Vec<u32> = nets
+                    .iter()
+                    .map(|(_, _, w)| w.iter().zip(&labels).filter(|(a, b)| a != b).count() as u32)
+                    .collect();
+                assert_eq!(
+                    errors, want,
+                    "case {case} arch {arch:?} P {p}, batch of {len}"
+                );
             }
         }
     }
@@ -1892,5 +2127,48 @@ mod tests {
             .predict(&rf, &upper, &mut ints, &mut bits, &mut out)
             .unwrap();
         assert_eq!(out, full_predict(&arch, &words, &pixels));
+        // Batches: empty or too large, lists of different lengths, networks of different shapes,
+        // scratch for fewer networks.
+        let labels = out.clone();
+        let mut errors = [0u32; MAX_BATCH + 1];
+        let rfs = [rf; MAX_BATCH + 1];
+        let ups = [&upper[..]; MAX_BATCH + 1];
+        let mut big = vec![0u64; cache.bit_scratch_len_many(&upper, MAX_BATCH + 1)];
+        for len in [0, MAX_BATCH + 1] {
+            assert!(matches!(
+                cache.count_errors_many(
+                    &rfs[..len],
+                    &ups[..len],
+                    &labels,
+                    &mut ints,
+                    &mut big,
+                    &mut out,
+                    &mut errors[..len]
+                ),
+                Err(ShapeError::InvalidParameter(_))
+            ));
+        }
+        let mut run =
+            |rfs: &[RowFlips<'_>], ups: &[&[Patterns<'_>]], nerr: usize, bits: &mut [u64]| {
+                cache.count_errors_many(
+                    rfs,
+                    ups,
+                    &labels,
+                    &mut ints,
+                    bits,
+                    &mut out,
+                    &mut errors[..nerr],
+                )
+            };
+        assert!(run(&rfs[..2], &ups[..3], 2, &mut big).is_err());
+        assert!(run(&rfs[..2], &ups[..2], 3, &mut big).is_err());
+        assert!(run(&rfs[..2], &[&upper[..], &wrong[..]], 2, &mut big).is_err());
+        assert!(run(&[rf, rf1], &ups[..2], 2, &mut big).is_err());
+        assert!(matches!(
+            run(&rfs[..3], &ups[..3], 3, &mut bits),
+            Err(ShapeError::BufferTooSmall { .. })
+        ));
+        run(&rfs[..3], &ups[..3], 3, &mut big).unwrap();
+        assert_eq!(errors[..3], [0, 0, 0]);
     }
 }

@@ -7,7 +7,7 @@
 use crate::deep::net::{count_errors, BinaryNet, PackedData, PackedNet};
 use crate::error::{Error, Result};
 use flatmin_core::bits::{words_for, Patterns, WORD_BITS};
-use flatmin_core::network::{Column, FirstLayerCache, InputColumns, RowFlips};
+use flatmin_core::network::{Column, FirstLayerCache, InputColumns, RowFlips, MAX_BATCH};
 use flatmin_core::rng::{derive_seed, rng_from_seed, uniform, Rng};
 use flatmin_core::special::ln_pos_f64_slice;
 use rayon::prelude::*;
@@ -74,59 +74,83 @@ pub fn local_energy(
     let jobs: Vec<(usize, usize)> = (0..ps.len())
         .flat_map(|j| (0..samples).map(move |r| (j, r)))
         .collect();
+    let batch = BATCH.min(MAX_BATCH);
     let deltas = jobs
-        .par_iter()
+        .par_chunks(batch)
         .map_init(
-            || Scratch::new(&cache, &base, &pats[1..]),
-            |s, &(j, r)| {
-                let p = ps[j];
-                let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
-                for (w, b) in s.upper.iter_mut().zip(&base.words[1..]) {
-                    w.copy_from_slice(b);
-                }
-                s.flips.clear();
-                if p > 0.0 {
-                    let mut gaps = Gaps::new(p);
-                    let flips = &mut s.flips;
-                    for_each_flip(sizes[0], p, &mut gaps, &mut rng, |i| flips.push(i as u32));
-                    for (l, w) in s.upper.iter_mut().enumerate() {
-                        let cols = upper_arch[l];
-                        let wpr = words_for(cols);
-                        // (row, column) of the previous flip, advanced without a division per flip.
-                        let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
-                        for_each_flip(sizes[l + 1], p, &mut gaps, &mut rng, |i| {
-                            c += i - last;
-                            last = i;
-                            if c >= cols {
-                                row += c / cols;
-                                c %= cols;
-                            }
-                            w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
-                        });
+            || Scratch::new(&cache, &base, &pats[1..], batch),
+            |s, chunk| {
+                let Scratch {
+                    nets,
+                    ints,
+                    bits,
+                    out,
+                } = s;
+                for (n, &(j, r)) in nets.iter_mut().zip(chunk) {
+                    let p = ps[j];
+                    let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
+                    for (w, b) in n.upper.iter_mut().zip(&base.words[1..]) {
+                        w.copy_from_slice(b);
+                    }
+                    n.flips.clear();
+                    if p > 0.0 {
+                        let mut gaps = Gaps::new(p);
+                        let flips = &mut n.flips;
+                        for_each_flip(sizes[0], p, &mut gaps, &mut rng, |i| flips.push(i as u32));
+                        for (l, w) in n.upper.iter_mut().enumerate() {
+                            let cols = upper_arch[l];
+                            let wpr = words_for(cols);
+                            // (row, column) of the previous flip, advanced without a division per
+                            // flip.
+                            let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
+                            for_each_flip(sizes[l + 1], p, &mut gaps, &mut rng, |i| {
+                                c += i - last;
+                                last = i;
+                                if c >= cols {
+                                    row += c / cols;
+                                    c %= cols;
+                                }
+                                w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
+                            });
+                        }
+                    }
+                    if n.cols.len() < n.flips.len() {
+                        n.cols.resize(n.flips.len(), 0);
                     }
                 }
-                if s.cols.len() < s.flips.len() {
-                    s.cols.resize(s.flips.len(), 0);
+                let mut rfs = Vec::with_capacity(chunk.len());
+                let mut uppers = Vec::with_capacity(chunk.len());
+                for n in nets.iter_mut().take(chunk.len()) {
+                    let NetScratch {
+                        upper,
+                        flips,
+                        off,
+                        cols,
+                        neg,
+                    } = n;
+                    rfs.push(RowFlips::build(&pats[0], flips, off, cols, neg)?);
+                    uppers.push(
+                        upper_arch
+                            .windows(2)
+                            .zip(upper.iter())
+                            .map(|(a, w)| Patterns::new(a[0], a[1], w))
+                            .collect::<std::result::Result<Vec<_>, _>>()?,
+                    );
                 }
-                let rf = RowFlips::build(&pats[0], &s.flips, &mut s.off, &mut s.cols, &mut s.neg)?;
-                let upper = upper_arch
-                    .windows(2)
-                    .zip(&s.upper)
-                    .map(|(a, w)| Patterns::new(a[0], a[1], w))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                let e = cache.count_errors(
-                    &rf,
-                    &upper,
-                    &data.labels,
-                    &mut s.ints,
-                    &mut s.bits,
-                    &mut s.out,
-                )? as i64;
-                on_done();
-                Ok((e - e0) as f64 / p_all as f64)
+                let ups: Vec<&[Patterns<'_>]> = uppers.iter().map(Vec::as_slice).collect();
+                let mut errors = vec![0u32; chunk.len()];
+                cache.count_errors_many(&rfs, &ups, &data.labels, ints, bits, out, &mut errors)?;
+                Ok(errors
+                    .into_iter()
+                    .map(|e| {
+                        on_done();
+                        (i64::from(e) - e0) as f64 / p_all as f64
+                    })
+                    .collect::<Vec<f64>>())
             },
         )
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<Result<Vec<Vec<f64>>>>()?
+        .concat();
     Ok(ps
         .iter()
         .enumerate()
@@ -249,8 +273,23 @@ impl Gaps {
     }
 }
 
-/// Per-thread buffers of one perturbed evaluation.
+/// Perturbed networks evaluated together ([`FirstLayerCache::count_errors_many`]): the cached
+/// pre-activations and input columns of each example block are read once for all of them.
+/// Measured on 784-501-501-1, P = 6000, p = 0.1 (CPU ms per network, medians of 5): 1 → 6.1,
+/// 2 → 5.6, 4 → 5.4, 6 → 5.7, 8 → 5.6, 16 → 5.5 (beyond 4 the activation buffers and flip lists
+/// of the batch crowd the 1 MB L2 cache).
+const BATCH: usize = 4;
+
+/// Per-thread buffers of one batch of perturbed evaluations.
 struct Scratch {
+    nets: Vec<NetScratch>,
+    ints: Vec<i32>,
+    bits: Vec<u64>,
+    out: Vec<i32>,
+}
+
+/// The buffers of one perturbed network of a batch.
+struct NetScratch {
     /// Layers 2 … L of the perturbed network (packed).
     upper: Vec<Vec<u64>>,
     /// Flipped first-layer weights (row-major indices).
@@ -258,22 +297,28 @@ struct Scratch {
     off: Vec<u32>,
     cols: Vec<u32>,
     neg: Vec<u64>,
-    ints: Vec<i32>,
-    bits: Vec<u64>,
-    out: Vec<i32>,
 }
 
 impl Scratch {
-    fn new(cache: &FirstLayerCache<'_>, base: &PackedNet, upper: &[Patterns<'_>]) -> Self {
+    fn new(
+        cache: &FirstLayerCache<'_>,
+        base: &PackedNet,
+        upper: &[Patterns<'_>],
+        batch: usize,
+    ) -> Self {
         let rows = cache.rows();
         Scratch {
-            upper: base.words[1..].to_vec(),
-            flips: Vec::new(),
-            off: vec![0; RowFlips::offsets_len(rows)],
-            cols: Vec::new(),
-            neg: vec![0; RowFlips::negate_len(rows)],
+            nets: (0..batch)
+                .map(|_| NetScratch {
+                    upper: base.words[1..].to_vec(),
+                    flips: Vec::new(),
+                    off: vec![0; RowFlips::offsets_len(rows)],
+                    cols: Vec::new(),
+                    neg: vec![0; RowFlips::negate_len(rows)],
+                })
+                .collect(),
             ints: vec![0; cache.int_scratch_len(upper)],
-            bits: vec![0; cache.bit_scratch_len(upper)],
+            bits: vec![0; cache.bit_scratch_len_many(upper, batch)],
             out: vec![0; cache.p()],
         }
     }
