@@ -385,7 +385,7 @@ impl<'a> PixelPlanes<'a> {
 // ∝ min(p, 1 − p) instead of the full product. With x = 2b − 255, Σ_A x − Σ_S x =
 // 2(Σ_A b − Σ_S b) − 255(|A| − |S|): the columns are the pixel bytes b.
 //
-// Blocks of [`COL_BLOCK`] examples; a block column is [`GROUPS`] 256-bit vectors of 16 two-byte
+// Blocks of [`COL_BLOCK`] examples; a block column is four 256-bit vectors of 16 two-byte
 // lanes, lane k of vector g holding example 32g + k (low byte) and example 32g + 16 + k (high
 // byte). Summing the lanes as wrapping `u16` (`W`) and their high bytes (`H`) gives both examples'
 // sums from three vector operations per vector and no byte widening: Σ high = `H`, Σ low =
@@ -395,8 +395,10 @@ impl<'a> PixelPlanes<'a> {
 // (unit, block)), transposed to the P × n₁ activation rows and passed to the hidden layers' packed
 // products ([`gemm`]); everything stays exact integer arithmetic.
 //
-// Kernels: AVX-512BW (two groups per 512-bit vector), AVX2, portable; identical results (tested
-// against each other). One block of all columns (n · 128 bytes, 100 KB for n = 784) stays in L2
+// Kernels: AVX-512BW (two groups per 512-bit vector) and AVX2, one generic code over their vector
+// primitives ([`x86`]), and portable code; identical results (tested against each other). The
+// perturbed networks of a batch ([`FirstLayerCache::count_errors_many`]) share each block: unit
+// by unit, its `H` row is read once for all of them. One block of all columns (n · 128 bytes, 100 KB for n = 784) stays in L2
 // while all n₁ units add their columns to it; the columns are cache-line aligned ([`Column`]) and
 // the `H` rows of the units a few ahead are prefetched (`H` streams from memory). Measured on
 // 784-501-501-1, P = 6000, p = 0.1: 32-example blocks (L1-resident, more loop overhead per byte)
@@ -408,9 +410,6 @@ pub const MAX_BATCH: usize = 16;
 
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
-/// 256-bit vectors (32 examples each) per block column.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-const GROUPS: usize = COL_BLOCK / 32;
 /// Two-example lanes of one block column.
 const LANES: usize = COL_BLOCK / 2;
 /// Sign words per (unit, block).
@@ -1225,7 +1224,7 @@ fn block_signs_with(
             // SAFETY: AVX-512F/BW were detected on this CPU and OS.
             #[allow(unsafe_code)]
             unsafe {
-                x86::block_signs512(xb, flips, hb, t)
+                x86::block_signs_avx512(xb, flips, hb, t)
             };
             return;
         }
@@ -1233,7 +1232,7 @@ fn block_signs_with(
             // SAFETY: AVX2 was detected on this CPU and OS.
             #[allow(unsafe_code)]
             unsafe {
-                x86::block_signs(xb, flips, hb, t)
+                x86::block_signs_avx2(xb, flips, hb, t)
             };
             return;
         }
@@ -1255,15 +1254,19 @@ fn block_signs_with(
     }
 }
 
-/// The AVX2 column sums ([`GROUPS`] 256-bit vectors per block column). Every function has
-/// `#[target_feature(enable = "avx2")]`; the entry points run only after
-/// [`crate::simd::Level::Avx2`] was detected, which is the safety argument of every call. Vector
-/// loads and stores take `&[u16; 16]` / `&[i32; 8]` references (in bounds by construction).
+/// The x86 column sums, written once ([`x86::block_signs_on`], [`x86::add_sums`]) over the vector
+/// primitives of a backend (trait `Lanes`: AVX2 with 256-bit vectors, AVX-512BW with 512-bit
+/// ones, the same lane layout) and compiled into one `#[target_feature]` entry point per backend.
+///
+/// Safety: a backend's primitives take a token (`Avx2`, `Avx512`) that only its entry points
+/// create, and [`block_signs_with`] / [`base_with`] call an entry point only after
+/// [`SumLevel::best`] detected its instruction sets on this CPU and OS. Vector loads take
+/// `&[u16; W]` / `&[i32; D]` references, so every access is in bounds by construction.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86 {
     use super::{
-        Column, Patterns, RowFlips, SumLevel, BLOCK_WORDS, COL_BLOCK, GROUPS, I16_TERMS, WORD_BITS,
+        Column, Patterns, RowFlips, SumLevel, BLOCK_WORDS, COL_BLOCK, I16_TERMS, LANES, WORD_BITS,
     };
     use core::arch::x86_64::*;
 
@@ -1295,207 +1298,279 @@ mod x86 {
         __cpuid_count(7, 0).ebx & (1 << 30) != 0
     }
 
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load32(c: &[u16; 32]) -> __m512i {
-        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+    /// The vector operations in which the AVX-512BW and AVX2 kernels differ: a vector holds `W`
+    /// 16-bit lanes or `D = W / 2` 32-bit lanes. A value of an implementing type is a token that
+    /// the CPU and OS run the backend's instruction sets (created only in its entry points);
+    /// every method is `#[inline(always)]`, so it compiles into that entry point, with its
+    /// features.
+    trait Lanes<const W: usize, const D: usize>: Copy {
+        /// A vector.
+        type V: Copy;
+        /// All bits 0.
+        fn zero(self) -> Self::V;
+        /// Every 32-bit lane `x`.
+        fn splat32(self, x: i32) -> Self::V;
+        /// `W` 16-bit lanes.
+        fn load16(self, c: &[u16; W]) -> Self::V;
+        /// `D` 32-bit lanes.
+        fn load32(self, c: &[i32; D]) -> Self::V;
+        /// Stores `D` 32-bit lanes.
+        fn store32(self, c: &mut [i32; D], v: Self::V);
+        /// Lane-wise wrapping 16-bit `a + b`.
+        fn add16(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Lane-wise wrapping 16-bit `a − b`.
+        fn sub16(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Every 16-bit lane shifted right (logical) by 8.
+        fn shr8_16(self, a: Self::V) -> Self::V;
+        /// Every 16-bit lane shifted left by 8.
+        fn shl8_16(self, a: Self::V) -> Self::V;
+        /// Lane-wise wrapping 32-bit `a + b`.
+        fn add32(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Lane-wise wrapping 32-bit `a − b`.
+        fn sub32(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Every 32-bit lane shifted left by 1.
+        fn shl1_32(self, a: Self::V) -> Self::V;
+        /// Every 32-bit lane shifted left by 2.
+        fn shl2_32(self, a: Self::V) -> Self::V;
+        /// Bit-wise `a ^ b`.
+        fn xor(self, a: Self::V, b: Self::V) -> Self::V;
+        /// The examples of the lane sums `lo` (low-byte examples) and `hi` (high-byte examples)
+        /// of one vector, sign-extended to 32 bits, as four vectors of consecutive examples.
+        fn widen(self, lo: Self::V, hi: Self::V) -> [Self::V; 4];
+        /// Bit k set ⇔ 32-bit lane k is negative.
+        fn neg_mask(self, a: Self::V) -> u64;
     }
 
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load16i(c: &[i32; 16]) -> __m512i {
-        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
-    }
+    /// AVX2: 16 × u16 / 8 × i32; exists only inside [`block_signs_avx2`] and [`base_block`].
+    #[derive(Clone, Copy)]
+    struct Avx2(());
 
-    /// 512-bit vectors per block column.
-    const ZGROUPS: usize = GROUPS / 2;
-
-    /// As [`lane_sums`] with 512-bit vectors (two 256-bit groups each, same layout).
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn lane_sums512(
-        xc: &[Column],
-        add: &[u32],
-        sub: &[u32],
-    ) -> ([__m512i; ZGROUPS], [__m512i; ZGROUPS]) {
-        let mut w = [_mm512_setzero_si512(); ZGROUPS];
-        let mut h = w;
-        for &j in add {
-            if let Some(c) = xc.get(j as usize) {
-                let (v, _) = c.0.as_chunks::<32>();
-                for z in 0..ZGROUPS {
-                    let v = load32(&v[z]);
-                    w[z] = _mm512_add_epi16(w[z], v);
-                    h[z] = _mm512_add_epi16(h[z], _mm512_srli_epi16::<8>(v));
-                }
+    // SAFETY (every block of this impl): an `Avx2` exists only inside the AVX2 entry points,
+    // which run only where AVX2 is available (see `Lanes`); loads and stores take references to
+    // 32 bytes and have no alignment requirement.
+    impl Lanes<16, 8> for Avx2 {
+        type V = __m256i;
+        #[inline(always)]
+        fn zero(self) -> __m256i {
+            unsafe { _mm256_setzero_si256() }
+        }
+        #[inline(always)]
+        fn splat32(self, x: i32) -> __m256i {
+            unsafe { _mm256_set1_epi32(x) }
+        }
+        #[inline(always)]
+        fn load16(self, c: &[u16; 16]) -> __m256i {
+            unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn load32(self, c: &[i32; 8]) -> __m256i {
+            unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn store32(self, c: &mut [i32; 8], v: __m256i) {
+            unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), v) }
+        }
+        #[inline(always)]
+        fn add16(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_add_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn sub16(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_sub_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn shr8_16(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_srli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn shl8_16(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn add32(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn sub32(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn shl1_32(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi32::<1>(a) }
+        }
+        #[inline(always)]
+        fn shl2_32(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi32::<2>(a) }
+        }
+        #[inline(always)]
+        fn xor(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_xor_si256(a, b) }
+        }
+        /// One 256-bit vector is one group of 32 examples: low bytes examples 0..16, high bytes
+        /// 16..32.
+        #[inline(always)]
+        fn widen(self, lo: __m256i, hi: __m256i) -> [__m256i; 4] {
+            unsafe {
+                [
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(hi)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(hi)),
+                ]
             }
         }
-        for &j in sub {
-            if let Some(c) = xc.get(j as usize) {
-                let (v, _) = c.0.as_chunks::<32>();
-                for z in 0..ZGROUPS {
-                    let v = load32(&v[z]);
-                    w[z] = _mm512_sub_epi16(w[z], v);
-                    h[z] = _mm512_sub_epi16(h[z], _mm512_srli_epi16::<8>(v));
-                }
-            }
+        #[inline(always)]
+        fn neg_mask(self, a: __m256i) -> u64 {
+            u64::from(unsafe { _mm256_movemask_ps(_mm256_castsi256_ps(a)) } as u32)
         }
-        (w, h)
     }
 
-    /// As [`add_sums`] with 512-bit vectors: examples 16q … 16q + 15 in `acc[q]`.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn add_sums512(acc: &mut [__m512i; COL_BLOCK / 16], xc: &[Column], add: &[u32], sub: &[u32]) {
-        let (mut add, mut sub) = (add, sub);
-        loop {
-            let ka = add.len().min(I16_TERMS);
-            let ks = sub.len().min(I16_TERMS);
-            let (w, h) = lane_sums512(xc, &add[..ka], &sub[..ks]);
-            for (z, (w, h)) in w.into_iter().zip(h).enumerate() {
-                // Lanes 0..16 are group 2z, lanes 16..32 group 2z + 1 (as in the 256-bit code).
-                let lo = _mm512_sub_epi16(w, _mm512_slli_epi16::<8>(h));
-                let q = [
+    /// AVX-512BW: 32 × u16 / 16 × i32; exists only inside [`block_signs_avx512`].
+    #[derive(Clone, Copy)]
+    struct Avx512(());
+
+    // SAFETY (every block of this impl): an `Avx512` exists only inside the AVX-512 entry point,
+    // which runs only where AVX-512F/BW are available (see `Lanes`); loads and stores take
+    // references to 64 bytes and have no alignment requirement.
+    impl Lanes<32, 16> for Avx512 {
+        type V = __m512i;
+        #[inline(always)]
+        fn zero(self) -> __m512i {
+            unsafe { _mm512_setzero_si512() }
+        }
+        #[inline(always)]
+        fn splat32(self, x: i32) -> __m512i {
+            unsafe { _mm512_set1_epi32(x) }
+        }
+        #[inline(always)]
+        fn load16(self, c: &[u16; 32]) -> __m512i {
+            unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn load32(self, c: &[i32; 16]) -> __m512i {
+            unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn store32(self, c: &mut [i32; 16], v: __m512i) {
+            unsafe { _mm512_storeu_si512(c.as_mut_ptr().cast(), v) }
+        }
+        #[inline(always)]
+        fn add16(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_add_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn sub16(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_sub_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn shr8_16(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_srli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn shl8_16(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn add32(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn sub32(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn shl1_32(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi32::<1>(a) }
+        }
+        #[inline(always)]
+        fn shl2_32(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi32::<2>(a) }
+        }
+        #[inline(always)]
+        fn xor(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_xor_si512(a, b) }
+        }
+        /// One 512-bit vector is two groups of 32 examples (lanes 0..16 the first, 16..32 the
+        /// second, as two 256-bit vectors).
+        #[inline(always)]
+        fn widen(self, lo: __m512i, hi: __m512i) -> [__m512i; 4] {
+            unsafe {
+                [
                     _mm512_cvtepi16_epi32(_mm512_castsi512_si256(lo)),
-                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(h)),
+                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(hi)),
                     _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(lo)),
-                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(h)),
-                ];
-                for (a, q) in acc[4 * z..4 * z + 4].iter_mut().zip(q) {
-                    *a = _mm512_add_epi32(*a, q);
-                }
+                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(hi)),
+                ]
             }
-            add = &add[ka..];
-            sub = &sub[ks..];
-            if add.is_empty() && sub.is_empty() {
-                return;
-            }
+        }
+        #[inline(always)]
+        fn neg_mask(self, a: __m512i) -> u64 {
+            u64::from(unsafe { _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()) })
         }
     }
 
-    /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn block_signs512(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
-        let rows = hb.len() / COL_BLOCK;
-        for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
-            if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
-                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
-                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
-                }
-            }
-            let (h, _) = h.as_chunks::<16>();
-            for (r, f) in flips.iter().enumerate() {
-                let at = (r * rows + i) * BLOCK_WORDS;
-                let Some(w) = t.get_mut(at..at + BLOCK_WORDS) else {
-                    continue;
-                };
-                let (neg, add, sub) = f.row(i);
-                let mut s = [_mm512_setzero_si512(); COL_BLOCK / 16];
-                add_sums512(&mut s, xb, add, sub);
-                let m = _mm512_set1_epi32(-i32::from(neg));
-                let c = _mm512_set1_epi32(
-                    510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
-                );
-                for (k, w) in w.iter_mut().enumerate() {
-                    let mut bits = 0u64;
-                    for q in 0..WORD_BITS / 16 {
-                        let (s, h) = (s[4 * k + q], &h[4 * k + q]);
-                        // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                        let hv = _mm512_sub_epi32(_mm512_xor_si512(load16i(h), m), m);
-                        let v =
-                            _mm512_sub_epi32(_mm512_add_epi32(hv, _mm512_slli_epi32::<2>(s)), c);
-                        let mask = _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512());
-                        bits |= u64::from(mask) << (16 * q);
-                    }
-                    *w = bits;
-                }
-            }
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn load16(c: &[u16; 16]) -> __m256i {
-        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn load8(c: &[i32; 8]) -> __m256i {
-        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn store8(c: &mut [i32; 8], v: __m256i) {
-        // SAFETY: `c` is a valid reference to 32 writable bytes; `storeu` has no alignment need.
-        unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), v) }
-    }
-
-    /// The vectors of one block column.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn vectors(c: &Column) -> [__m256i; GROUPS] {
-        let (v, _) = c.0.as_chunks::<16>();
-        core::array::from_fn(|g| load16(&v[g]))
+    /// Asks for the cache line of `x` (into L1).
+    #[inline(always)]
+    fn prefetch(x: &i32) {
+        // SAFETY: SSE is part of the x86-64 baseline, and a prefetch never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const i32).cast()) }
     }
 
     /// Wrapping lane sums `(W, H)` of `Σ_add − Σ_sub` (lists of at most [`I16_TERMS`]) over the
-    /// block columns `xc`. Indices past the block are skipped (never the case for a built
-    /// [`RowFlips`]).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn lane_sums(
+    /// block columns `xc`, `V` vectors per column. Indices past the block are skipped (never the
+    /// case for a built [`RowFlips`]).
+    #[inline(always)]
+    fn lane_sums<B: Lanes<W, D>, const W: usize, const D: usize, const V: usize>(
+        isa: B,
         xc: &[Column],
         add: &[u32],
         sub: &[u32],
-    ) -> ([__m256i; GROUPS], [__m256i; GROUPS]) {
-        let mut w = [_mm256_setzero_si256(); GROUPS];
+    ) -> ([B::V; V], [B::V; V]) {
+        let mut w = [isa.zero(); V];
         let mut h = w;
         for &j in add {
             if let Some(c) = xc.get(j as usize) {
-                for (g, v) in vectors(c).into_iter().enumerate() {
-                    w[g] = _mm256_add_epi16(w[g], v);
-                    h[g] = _mm256_add_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                let (v, _) = c.0.as_chunks::<W>();
+                for g in 0..V {
+                    let v = isa.load16(&v[g]);
+                    w[g] = isa.add16(w[g], v);
+                    h[g] = isa.add16(h[g], isa.shr8_16(v));
                 }
             }
         }
         for &j in sub {
             if let Some(c) = xc.get(j as usize) {
-                for (g, v) in vectors(c).into_iter().enumerate() {
-                    w[g] = _mm256_sub_epi16(w[g], v);
-                    h[g] = _mm256_sub_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                let (v, _) = c.0.as_chunks::<W>();
+                for g in 0..V {
+                    let v = isa.load16(&v[g]);
+                    w[g] = isa.sub16(w[g], v);
+                    h[g] = isa.sub16(h[g], isa.shr8_16(v));
                 }
             }
         }
         (w, h)
     }
 
-    /// `acc += Σ_add − Σ_sub` per example as `i32` (examples 8q … 8q + 7 in `acc[q]`), any list
-    /// lengths (chunks of [`I16_TERMS`]).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn add_sums(acc: &mut [__m256i; COL_BLOCK / 8], xc: &[Column], add: &[u32], sub: &[u32]) {
+    /// `acc += Σ_add − Σ_sub` per example as `i32` (examples `D·q … D·q + D − 1` in `acc[q]`,
+    /// `Q = 4V` vectors), any list lengths (chunks of [`I16_TERMS`]).
+    #[inline(always)]
+    fn add_sums<B: Lanes<W, D>, const W: usize, const D: usize, const V: usize, const Q: usize>(
+        isa: B,
+        acc: &mut [B::V; Q],
+        xc: &[Column],
+        add: &[u32],
+        sub: &[u32],
+    ) {
         let (mut add, mut sub) = (add, sub);
         loop {
             let ka = add.len().min(I16_TERMS);
             let ks = sub.len().min(I16_TERMS);
-            let (w, h) = lane_sums(xc, &add[..ka], &sub[..ks]);
+            let (w, h) = lane_sums::<B, W, D, V>(isa, xc, &add[..ka], &sub[..ks]);
             for (g, (w, h)) in w.into_iter().zip(h).enumerate() {
-                // Examples 32g + 0..16: W − 256 H; examples 32g + 16..32: H (exact as i16).
-                let lo = _mm256_sub_epi16(w, _mm256_slli_epi16::<8>(h));
-                let q = [
-                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)),
-                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(lo)),
-                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(h)),
-                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(h)),
-                ];
-                for (a, q) in acc[4 * g..4 * g + 4].iter_mut().zip(q) {
-                    *a = _mm256_add_epi32(*a, q);
+                // Low-byte examples W − 256 H, high-byte examples H (exact as i16).
+                let lo = isa.sub16(w, isa.shl8_16(h));
+                for (a, q) in acc[4 * g..4 * g + 4].iter_mut().zip(isa.widen(lo, h)) {
+                    *a = isa.add32(*a, q);
                 }
             }
             add = &add[ka..];
@@ -1506,40 +1581,49 @@ mod x86 {
         }
     }
 
-    /// As the portable [`super::block_signs`].
-    #[target_feature(enable = "avx2")]
-    pub(super) fn block_signs(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
+    /// As the portable [`super::block_signs`] (see there), on the backend `isa`.
+    #[inline(always)]
+    fn block_signs_on<
+        B: Lanes<W, D>,
+        const W: usize,
+        const D: usize,
+        const V: usize,
+        const Q: usize,
+    >(
+        isa: B,
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        const { assert!(W * V == LANES && D * Q == COL_BLOCK && Q == 4 * V && 2 * D == W) };
         let rows = hb.len() / COL_BLOCK;
         for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
             // `H` streams from memory: fetch a later unit's rows while this one sums its columns.
             if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
-                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
-                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
-                }
+                ahead.iter().take(COL_BLOCK).step_by(16).for_each(prefetch);
             }
-            let (h, _) = h.as_chunks::<8>();
+            let (h, _) = h.as_chunks::<D>();
             for (r, f) in flips.iter().enumerate() {
                 let at = (r * rows + i) * BLOCK_WORDS;
                 let Some(w) = t.get_mut(at..at + BLOCK_WORDS) else {
                     continue;
                 };
                 let (neg, add, sub) = f.row(i);
-                let mut s = [_mm256_setzero_si256(); COL_BLOCK / 8];
-                add_sums(&mut s, xb, add, sub);
-                let m = _mm256_set1_epi32(-i32::from(neg));
-                let c = _mm256_set1_epi32(
+                let mut s = [isa.zero(); Q];
+                add_sums::<B, W, D, V, Q>(isa, &mut s, xb, add, sub);
+                let m = isa.splat32(-i32::from(neg));
+                let c = isa.splat32(
                     510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
                 );
                 for (k, w) in w.iter_mut().enumerate() {
                     let mut bits = 0u64;
-                    for q in 0..WORD_BITS / 8 {
-                        let (s, h) = (s[8 * k + q], &h[8 * k + q]);
+                    for q in 0..WORD_BITS / D {
+                        let j = WORD_BITS / D * k + q;
                         // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                        let hv = _mm256_sub_epi32(_mm256_xor_si256(load8(h), m), m);
-                        let v =
-                            _mm256_sub_epi32(_mm256_add_epi32(hv, _mm256_slli_epi32::<2>(s)), c);
-                        let mask = _mm256_movemask_ps(_mm256_castsi256_ps(v)) as u32;
-                        bits |= u64::from(mask) << (8 * q);
+                        let hv = isa.sub32(isa.xor(isa.load32(&h[j]), m), m);
+                        let v = isa.sub32(isa.add32(hv, isa.shl2_32(s[j])), c);
+                        bits |= isa.neg_mask(v) << (D * q);
                     }
                     *w = bits;
                 }
@@ -1547,16 +1631,39 @@ mod x86 {
         }
     }
 
-    /// `H = W₁ x` on one block (`hb`: rows × [`COL_BLOCK`]): per row, chunks of [`I16_TERMS`]
-    /// columns split (branch-free) into the +1 and −1 weights.
+    /// [`block_signs_on`] with AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn block_signs_avx2(
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        block_signs_on::<_, 16, 8, 4, 16>(Avx2(()), xb, flips, hb, t);
+    }
+
+    /// [`block_signs_on`] with AVX-512BW.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn block_signs_avx512(
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        block_signs_on::<_, 32, 16, 2, 8>(Avx512(()), xb, flips, hb, t);
+    }
+
+    /// `H = W₁ x` on one block (`hb`: rows × [`COL_BLOCK`]) with AVX2: per row, chunks of
+    /// [`I16_TERMS`] columns split (branch-free) into the +1 and −1 weights.
     #[target_feature(enable = "avx2")]
     pub(super) fn base_block(xb: &[Column], w: &Patterns<'_>, hb: &mut [i32]) {
+        let isa = Avx2(());
         let n = w.n();
         let (mut plus, mut minus) = ([0u32; I16_TERMS], [0u32; I16_TERMS]);
         for (i, hv) in hb.chunks_exact_mut(COL_BLOCK).enumerate() {
             let wrow = w.row(i);
             let wrow = wrow.words();
-            let mut acc = [_mm256_setzero_si256(); COL_BLOCK / 8];
+            let mut acc = [isa.zero(); COL_BLOCK / 8];
             for j0 in (0..n).step_by(I16_TERMS) {
                 let (mut np, mut nm) = (0usize, 0usize);
                 for j in j0..(j0 + I16_TERMS).min(n) {
@@ -1566,14 +1673,14 @@ mod x86 {
                     nm += bit;
                     np += 1 - bit;
                 }
-                add_sums(&mut acc, xb, &plus[..np], &minus[..nm]);
+                add_sums::<_, 16, 8, 4, 16>(isa, &mut acc, xb, &plus[..np], &minus[..nm]);
             }
             // Σ_j W_ij x_j = 2 Σ_j W_ij b_j − 255 Σ_j W_ij.
             let nminus: u32 = wrow.iter().map(|w| w.count_ones()).sum();
-            let c = _mm256_set1_epi32(255 * (n as i32 - 2 * nminus as i32));
+            let c = isa.splat32(255 * (n as i32 - 2 * nminus as i32));
             let (hv, _) = hv.as_chunks_mut::<8>();
             for (a, h) in acc.iter().zip(hv) {
-                store8(h, _mm256_sub_epi32(_mm256_slli_epi32::<1>(*a), c));
+                isa.store32(h, isa.sub32(isa.shl1_32(*a), c));
             }
         }
     }
