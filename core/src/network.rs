@@ -408,6 +408,10 @@ impl<'a> PixelPlanes<'a> {
 /// pass.
 pub const MAX_BATCH: usize = 16;
 
+/// Largest input dimension of the incremental first layer ([`RowFlips`], [`FirstLayerCache`]):
+/// its column lists hold `u16` indices (half the cache footprint of `u32` ones).
+pub const MAX_INPUTS: usize = 1 << 16;
+
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
 /// Two-example lanes of one block column.
@@ -516,7 +520,7 @@ pub struct RowFlips<'a> {
     rows: usize,
     n: usize,
     offsets: &'a [u32],
-    cols: &'a [u32],
+    cols: &'a [u16],
     negate: &'a [u64],
 }
 
@@ -535,22 +539,22 @@ impl<'a> RowFlips<'a> {
     /// entries; `cols` at least `flips.len()` (the lists never hold more entries than flips).
     ///
     /// Errors: `LengthMismatch` for wrong buffer lengths, `BufferTooSmall` for a short `cols`,
-    /// `InvalidParameter` for unsorted or repeated indices or n ≥ 2³², `IndexOutOfRange` for an
+    /// `InvalidParameter` for unsorted or repeated indices or n > [`MAX_INPUTS`], `IndexOutOfRange` for an
     /// index past the layer.
     pub fn build(
         w: &Patterns<'_>,
         flips: &[u32],
         offsets: &'a mut [u32],
-        cols: &'a mut [u32],
+        cols: &'a mut [u16],
         negate: &'a mut [u64],
     ) -> Result<RowFlips<'a>> {
         let (rows, n) = (w.p(), w.n());
         if rows == 0 || n == 0 {
             return Err(ShapeError::ZeroLength);
         }
-        if u32::try_from(n).is_err() || u32::try_from(flips.len()).is_err() {
+        if n > MAX_INPUTS || u32::try_from(flips.len()).is_err() {
             return Err(ShapeError::InvalidParameter(
-                "a layer row and a flip list must be shorter than 2^32",
+                "a layer row must have at most 2^16 weights and a flip list fewer than 2^32",
             ));
         }
         for (len, want) in [
@@ -611,7 +615,7 @@ impl<'a> RowFlips<'a> {
                             continue;
                         }
                         if minus(j) == want_minus {
-                            cols[o] = j as u32;
+                            cols[o] = j as u16;
                             o += 1;
                         }
                     }
@@ -624,7 +628,7 @@ impl<'a> RowFlips<'a> {
                     for &f in fi {
                         let j = col(f);
                         if let Some(c) = cols.get_mut(o) {
-                            *c = j as u32;
+                            *c = j as u16;
                         }
                         o += usize::from(minus(j) == want_minus);
                     }
@@ -654,7 +658,7 @@ impl<'a> RowFlips<'a> {
     }
     /// `(σ_i = −1, A_i, S_i)` of row i.
     #[inline(always)]
-    fn row(&self, i: usize) -> (bool, &'a [u32], &'a [u32]) {
+    fn row(&self, i: usize) -> (bool, &'a [u16], &'a [u16]) {
         let (a, s, e) = (
             self.offsets[2 * i] as usize,
             self.offsets[2 * i + 1] as usize,
@@ -687,8 +691,7 @@ impl<'a> FirstLayerCache<'a> {
     /// Computes `H = W₁ x` exactly into `h` (exactly [`FirstLayerCache::h_len`] entries).
     ///
     /// Errors: `LengthMismatch` when `w.n() != x.n()` or `h` has the wrong length, `ZeroLength`
-    /// for an empty layer, `InvalidParameter` for n too large for exact `i32` sums (as
-    /// [`Network::new`]).
+    /// for an empty layer, `InvalidParameter` for n > [`MAX_INPUTS`].
     pub fn new(w: Patterns<'a>, x: InputColumns<'a>, h: &'a mut [i32]) -> Result<Self> {
         if w.p() == 0 || w.n() == 0 {
             return Err(ShapeError::ZeroLength);
@@ -699,9 +702,9 @@ impl<'a> FirstLayerCache<'a> {
                 got: x.n(),
             });
         }
-        if w.n() > (i32::MAX as usize) / 255 / 2 {
+        if w.n() > MAX_INPUTS {
             return Err(ShapeError::InvalidParameter(
-                "input dimension too large for exact i32 sums",
+                "the incremental first layer takes at most 2^16 inputs",
             ));
         }
         let need = Self::h_len(w.p(), x.p());
@@ -1006,7 +1009,7 @@ fn column(xb: &[Column], j: usize) -> Option<&[u16; LANES]> {
 /// Wrapping lane sums `(W, H)` of `Σ_{j∈add} − Σ_{j∈sub}` over one block: `W` of the whole lanes,
 /// `H` of their high bytes. At most [`I16_TERMS`] entries in each list keep [`unpack`] exact.
 #[inline(always)]
-fn lane_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> ([u16; LANES], [u16; LANES]) {
+fn lane_sums(xb: &[Column], add: &[u16], sub: &[u16]) -> ([u16; LANES], [u16; LANES]) {
     let (mut w, mut h) = ([0u16; LANES], [0u16; LANES]);
     for &j in add {
         if let Some(v) = column(xb, j as usize) {
@@ -1045,7 +1048,7 @@ fn unpack(w: &[u16; LANES], h: &[u16; LANES]) -> [i32; COL_BLOCK] {
 /// lane sums of at most [`I16_TERMS`] added and [`I16_TERMS`] subtracted columns (each in
 /// [−32 640, 32 640]), widened to `i32`.
 #[inline(always)]
-fn column_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> [i32; COL_BLOCK] {
+fn column_sums(xb: &[Column], add: &[u16], sub: &[u16]) -> [i32; COL_BLOCK] {
     if add.len() <= I16_TERMS && sub.len() <= I16_TERMS {
         let (w, h) = lane_sums(xb, add, sub);
         return unpack(&w, &h);
@@ -1523,8 +1526,8 @@ mod x86 {
     fn lane_sums<B: Lanes<W, D>, const W: usize, const D: usize, const V: usize>(
         isa: B,
         xc: &[Column],
-        add: &[u32],
-        sub: &[u32],
+        add: &[u16],
+        sub: &[u16],
     ) -> ([B::V; V], [B::V; V]) {
         let mut w = [isa.zero(); V];
         let mut h = w;
@@ -1558,8 +1561,8 @@ mod x86 {
         isa: B,
         acc: &mut [B::V; Q],
         xc: &[Column],
-        add: &[u32],
-        sub: &[u32],
+        add: &[u16],
+        sub: &[u16],
     ) {
         let (mut add, mut sub) = (add, sub);
         loop {
@@ -1659,7 +1662,7 @@ mod x86 {
     pub(super) fn base_block(xb: &[Column], w: &Patterns<'_>, hb: &mut [i32]) {
         let isa = Avx2(());
         let n = w.n();
-        let (mut plus, mut minus) = ([0u32; I16_TERMS], [0u32; I16_TERMS]);
+        let (mut plus, mut minus) = ([0u16; I16_TERMS], [0u16; I16_TERMS]);
         for (i, hv) in hb.chunks_exact_mut(COL_BLOCK).enumerate() {
             let wrow = w.row(i);
             let wrow = wrow.words();
@@ -1668,8 +1671,8 @@ mod x86 {
                 let (mut np, mut nm) = (0usize, 0usize);
                 for j in j0..(j0 + I16_TERMS).min(n) {
                     let bit = ((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as usize;
-                    minus[nm] = j as u32;
-                    plus[np] = j as u32;
+                    minus[nm] = j as u16;
+                    plus[np] = j as u16;
                     nm += bit;
                     np += 1 - bit;
                 }
@@ -1830,8 +1833,8 @@ mod tests {
         for j in (0..n).filter(|j| j % 3 != 0) {
             xb[j] = Column([0xFFFF; LANES]);
         }
-        let full: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 0).collect();
-        let empty: Vec<u32> = (0..n as u32).filter(|j| j % 3 == 0).collect();
+        let full: Vec<u16> = (0..n as u16).filter(|j| j % 3 != 0).collect();
+        let empty: Vec<u16> = (0..n as u16).filter(|j| j % 3 == 0).collect();
         for (na, ns) in [
             (0, 129),
             (129, 0),
@@ -1858,8 +1861,8 @@ mod tests {
             xb[1].0[l] |= 200 << shift;
         }
         for reps in [1usize, 100, 128, 129, 300] {
-            let add = vec![0u32; reps];
-            let sub = vec![1u32; reps / 2];
+            let add = vec![0u16; reps];
+            let sub = vec![1u16; reps / 2];
             let s = column_sums(&xb, &add, &sub);
             for (t, &v) in s.iter().enumerate() {
                 let b = i32::from((t * 8).wrapping_sub(1) as u8);
@@ -1953,12 +1956,12 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let mut bufs: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = all
+            let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = all
                 .iter()
                 .map(|f| {
                     (
                         vec![0u32; RowFlips::offsets_len(rows)],
-                        vec![0u32; f.len()],
+                        vec![0u16; f.len()],
                         vec![0u64; RowFlips::negate_len(rows)],
                     )
                 })
@@ -2084,7 +2087,7 @@ mod tests {
                 let want = full_predict(&arch, &flipped, &pixels);
                 let upper = views(&arch[1..], &flipped[1..]);
                 let mut off = vec![0u32; RowFlips::offsets_len(arch[1])];
-                let mut cols = vec![0u32; flips.len()];
+                let mut cols = vec![0u16; flips.len()];
                 let mut neg = vec![0u64; RowFlips::negate_len(arch[1])];
                 let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
                 assert!(
@@ -2107,12 +2110,12 @@ mod tests {
             let labels = batch[2].2.clone();
             for len in [batch.len(), 3, 1] {
                 let nets = &batch[..len];
-                let mut bufs: Vec<(Vec<u32>, Vec<u32>, Vec<u64>)> = nets
+                let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = nets
                     .iter()
                     .map(|(f, _, _)| {
                         (
                             vec![0u32; RowFlips::offsets_len(arch[1])],
-                            vec![0u32; f.len()],
+                            vec![0u16; f.len()],
                             vec![0u64; RowFlips::negate_len(arch[1])],
                         )
                     })
@@ -2159,7 +2162,7 @@ mod tests {
         let arch = [70, 9, 1];
         let words = random_layers(&arch, &mut rng);
         let w0 = Patterns::new(70, 9, &words[0]).unwrap();
-        let (mut off, mut cols, mut neg) = (vec![0u32; 19], vec![0u32; 4], vec![0u64; 1]);
+        let (mut off, mut cols, mut neg) = (vec![0u32; 19], vec![0u16; 4], vec![0u64; 1]);
         for (flips, err) in [
             (
                 &[5u32, 3][..],
@@ -2193,6 +2196,13 @@ mod tests {
             RowFlips::build(&w0, &[1], &mut off[..18], &mut cols, &mut neg),
             Err(ShapeError::LengthMismatch { .. })
         ));
+        // Rows longer than the u16 column indices reach.
+        let wide = vec![0u64; words_for(MAX_INPUTS + 1)];
+        let wide = Patterns::new(MAX_INPUTS + 1, 1, &wide).unwrap();
+        assert!(matches!(
+            RowFlips::build(&wide, &[], &mut off[..3], &mut cols, &mut neg),
+            Err(ShapeError::InvalidParameter(_))
+        ));
         let pixels = vec![7u8; 70 * 3];
         let mut xs = vec![Column::default(); InputColumns::len_for(70, 3)];
         assert!(InputColumns::pack(&pixels[1..], 70, &mut xs).is_err());
@@ -2225,7 +2235,7 @@ mod tests {
             .is_err());
         // Flips of another layer shape.
         let w1 = Patterns::new(9, 1, &words[1]).unwrap();
-        let (mut o1, mut c1, mut n1) = (vec![0u32; 3], vec![0u32; 0], vec![0u64; 1]);
+        let (mut o1, mut c1, mut n1) = (vec![0u32; 3], vec![0u16; 0], vec![0u64; 1]);
         let rf1 = RowFlips::build(&w1, &[], &mut o1, &mut c1, &mut n1).unwrap();
         assert!(cache
             .predict(&rf1, &upper, &mut ints, &mut bits, &mut out)

@@ -295,7 +295,7 @@ struct NetScratch {
     /// Flipped first-layer weights (row-major indices).
     flips: Vec<u32>,
     off: Vec<u32>,
-    cols: Vec<u32>,
+    cols: Vec<u16>,
     neg: Vec<u64>,
 }
 
