@@ -275,9 +275,10 @@ impl Gaps {
 
 /// Perturbed networks evaluated together ([`FirstLayerCache::count_errors_many`]): the cached
 /// pre-activations and input columns of each example block are read once for all of them.
-/// Measured on 784-501-501-1, P = 6000, p = 0.1 (CPU ms per network, medians of 5): 1 → 6.1,
-/// 2 → 5.6, 4 → 5.4, 6 → 5.7, 8 → 5.6, 16 → 5.5 (beyond 4 the activation buffers and flip lists
-/// of the batch crowd the 1 MB L2 cache).
+/// Measured on 784-501-501-1, P = 6000, p = 0.1 (CPU ms per network, medians of 5, load 6–7): 1 →
+/// 6.1, 2 → 5.6, 4 → 5.4, 6 → 5.7, 8 → 5.6, 16 → 5.5 with `u32` column lists; 3 → 5.6, 4 → 5.5,
+/// 6 → 5.8, 8 → 5.6 with the `u16` ones (beyond 4 the activation buffers and flip lists of the
+/// batch crowd the 1 MB L2 cache).
 const BATCH: usize = 4;
 
 /// Per-thread buffers of one batch of perturbed evaluations.
