@@ -13,7 +13,8 @@ networks", Speed section). Not a test: run by hand, on an otherwise idle machine
    evaluation (from two `deep local-energy` runs with R and 3R realisations, so loading cancels)
    against a numpy float32 matrix-product evaluation of the same +-1 network (noise on every weight,
    forward pass, error count), interleaved, median of max(5, --repeats); CPU time and wall time,
-   and the mean dE/P of both sides as a sanity check.
+   and the mean dE/P of both sides as a sanity check. flatmin evaluates its realisations in
+   batches of 4 (one pass over the cached first layer for the batch): keep R a multiple of 4.
 
 Needs Debian's python3-torch and python3-numpy, with libopenblas0-pthread installed beside them (else
 the reference BLAS runs, about 16x slower). Usage:

@@ -385,7 +385,7 @@ impl<'a> PixelPlanes<'a> {
 // ∝ min(p, 1 − p) instead of the full product. With x = 2b − 255, Σ_A x − Σ_S x =
 // 2(Σ_A b − Σ_S b) − 255(|A| − |S|): the columns are the pixel bytes b.
 //
-// Blocks of [`COL_BLOCK`] examples; a block column is [`GROUPS`] 256-bit vectors of 16 two-byte
+// Blocks of [`COL_BLOCK`] examples; a block column is four 256-bit vectors of 16 two-byte
 // lanes, lane k of vector g holding example 32g + k (low byte) and example 32g + 16 + k (high
 // byte). Summing the lanes as wrapping `u16` (`W`) and their high bytes (`H`) gives both examples'
 // sums from three vector operations per vector and no byte widening: Σ high = `H`, Σ low =
@@ -395,18 +395,25 @@ impl<'a> PixelPlanes<'a> {
 // (unit, block)), transposed to the P × n₁ activation rows and passed to the hidden layers' packed
 // products ([`gemm`]); everything stays exact integer arithmetic.
 //
-// Kernels: AVX-512BW (two groups per 512-bit vector), AVX2, portable; identical results (tested
-// against each other). One block of all columns (n · 128 bytes, 100 KB for n = 784) stays in L2
+// Kernels: AVX-512BW (two groups per 512-bit vector) and AVX2, one generic code over their vector
+// primitives ([`x86`]), and portable code; identical results (tested against each other). The
+// perturbed networks of a batch ([`FirstLayerCache::count_errors_many`]) share each block: unit
+// by unit, its `H` row is read once for all of them. One block of all columns (n · 128 bytes, 100 KB for n = 784) stays in L2
 // while all n₁ units add their columns to it; the columns are cache-line aligned ([`Column`]) and
 // the `H` rows of the units a few ahead are prefetched (`H` streams from memory). Measured on
 // 784-501-501-1, P = 6000, p = 0.1: 32-example blocks (L1-resident, more loop overhead per byte)
 // and 64-example blocks were no faster; unaligned columns and no prefetch were 1.3× slower.
 
+/// Largest number of perturbed networks [`FirstLayerCache::count_errors_many`] evaluates in one
+/// pass.
+pub const MAX_BATCH: usize = 16;
+
+/// Largest input dimension of the incremental first layer ([`RowFlips`], [`FirstLayerCache`]):
+/// its column lists hold `u16` indices (half the cache footprint of `u32` ones).
+pub const MAX_INPUTS: usize = 1 << 16;
+
 /// Examples per block of the incremental first layer ([`InputColumns`], [`FirstLayerCache`]).
 pub const COL_BLOCK: usize = 128;
-/// 256-bit vectors (32 examples each) per block column.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
-const GROUPS: usize = COL_BLOCK / 32;
 /// Two-example lanes of one block column.
 const LANES: usize = COL_BLOCK / 2;
 /// Sign words per (unit, block).
@@ -513,7 +520,7 @@ pub struct RowFlips<'a> {
     rows: usize,
     n: usize,
     offsets: &'a [u32],
-    cols: &'a [u32],
+    cols: &'a [u16],
     negate: &'a [u64],
 }
 
@@ -532,22 +539,22 @@ impl<'a> RowFlips<'a> {
     /// entries; `cols` at least `flips.len()` (the lists never hold more entries than flips).
     ///
     /// Errors: `LengthMismatch` for wrong buffer lengths, `BufferTooSmall` for a short `cols`,
-    /// `InvalidParameter` for unsorted or repeated indices or n ≥ 2³², `IndexOutOfRange` for an
+    /// `InvalidParameter` for unsorted or repeated indices or n > [`MAX_INPUTS`], `IndexOutOfRange` for an
     /// index past the layer.
     pub fn build(
         w: &Patterns<'_>,
         flips: &[u32],
         offsets: &'a mut [u32],
-        cols: &'a mut [u32],
+        cols: &'a mut [u16],
         negate: &'a mut [u64],
     ) -> Result<RowFlips<'a>> {
         let (rows, n) = (w.p(), w.n());
         if rows == 0 || n == 0 {
             return Err(ShapeError::ZeroLength);
         }
-        if u32::try_from(n).is_err() || u32::try_from(flips.len()).is_err() {
+        if n > MAX_INPUTS || u32::try_from(flips.len()).is_err() {
             return Err(ShapeError::InvalidParameter(
-                "a layer row and a flip list must be shorter than 2^32",
+                "a layer row must have at most 2^16 weights and a flip list fewer than 2^32",
             ));
         }
         for (len, want) in [
@@ -608,7 +615,7 @@ impl<'a> RowFlips<'a> {
                             continue;
                         }
                         if minus(j) == want_minus {
-                            cols[o] = j as u32;
+                            cols[o] = j as u16;
                             o += 1;
                         }
                     }
@@ -621,7 +628,7 @@ impl<'a> RowFlips<'a> {
                     for &f in fi {
                         let j = col(f);
                         if let Some(c) = cols.get_mut(o) {
-                            *c = j as u32;
+                            *c = j as u16;
                         }
                         o += usize::from(minus(j) == want_minus);
                     }
@@ -651,7 +658,7 @@ impl<'a> RowFlips<'a> {
     }
     /// `(σ_i = −1, A_i, S_i)` of row i.
     #[inline(always)]
-    fn row(&self, i: usize) -> (bool, &'a [u32], &'a [u32]) {
+    fn row(&self, i: usize) -> (bool, &'a [u16], &'a [u16]) {
         let (a, s, e) = (
             self.offsets[2 * i] as usize,
             self.offsets[2 * i + 1] as usize,
@@ -684,8 +691,7 @@ impl<'a> FirstLayerCache<'a> {
     /// Computes `H = W₁ x` exactly into `h` (exactly [`FirstLayerCache::h_len`] entries).
     ///
     /// Errors: `LengthMismatch` when `w.n() != x.n()` or `h` has the wrong length, `ZeroLength`
-    /// for an empty layer, `InvalidParameter` for n too large for exact `i32` sums (as
-    /// [`Network::new`]).
+    /// for an empty layer, `InvalidParameter` for n > [`MAX_INPUTS`].
     pub fn new(w: Patterns<'a>, x: InputColumns<'a>, h: &'a mut [i32]) -> Result<Self> {
         if w.p() == 0 || w.n() == 0 {
             return Err(ShapeError::ZeroLength);
@@ -696,9 +702,9 @@ impl<'a> FirstLayerCache<'a> {
                 got: x.n(),
             });
         }
-        if w.n() > (i32::MAX as usize) / 255 / 2 {
+        if w.n() > MAX_INPUTS {
             return Err(ShapeError::InvalidParameter(
-                "input dimension too large for exact i32 sums",
+                "the incremental first layer takes at most 2^16 inputs",
             ));
         }
         let need = Self::h_len(w.p(), x.p());
@@ -733,6 +739,12 @@ impl<'a> FirstLayerCache<'a> {
     }
     /// `u64` scratch of [`FirstLayerCache::predict`] with the layers `upper` above the first.
     pub fn bit_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
+        self.bit_scratch_len_many(upper, 1)
+    }
+    /// `u64` scratch of [`FirstLayerCache::count_errors_many`] for `r` perturbed networks whose
+    /// layers above the first are shaped as `upper` (saturating): the sign words of one block of
+    /// every network and `r + 1` activation buffers.
+    pub fn bit_scratch_len_many(&self, upper: &[Patterns<'_>], r: usize) -> usize {
         let t = self.rows() * BLOCK_WORDS;
         if upper.is_empty() {
             return t;
@@ -741,7 +753,13 @@ impl<'a> FirstLayerCache<'a> {
             .iter()
             .map(|w| w.p())
             .fold(self.rows(), usize::max);
-        t.max(chunked_sign_len(upper)) + 2 * self.p() * words_for(widest)
+        t.saturating_mul(r)
+            .max(chunked_sign_len(upper))
+            .saturating_add(
+                r.saturating_add(1)
+                    .saturating_mul(self.p())
+                    .saturating_mul(words_for(widest)),
+            )
     }
 
     /// Predictions (as [`Network::predict`]) of the network whose first layer is this one's
@@ -759,81 +777,14 @@ impl<'a> FirstLayerCache<'a> {
         bits: &mut [u64],
         out: &mut [i32],
     ) -> Result<()> {
-        let (rows, p) = (self.rows(), self.p());
-        if flips.rows() != rows || flips.n() != self.w.n() {
-            return Err(ShapeError::LengthMismatch {
-                expected: rows * self.w.n(),
-                got: flips.rows() * flips.n(),
-            });
-        }
-        if let Some(w) = upper.first() {
-            if w.n() != rows {
-                return Err(ShapeError::LengthMismatch {
-                    expected: rows,
-                    got: w.n(),
-                });
-            }
-            Network::new(upper)?;
-        }
-        if out.len() != p {
-            return Err(ShapeError::LengthMismatch {
-                expected: p,
-                got: out.len(),
-            });
-        }
-        let (ni, nb) = (self.int_scratch_len(upper), self.bit_scratch_len(upper));
-        if ints.len() < ni {
-            return Err(ShapeError::BufferTooSmall {
-                needed: ni,
-                capacity: ints.len(),
-            });
-        }
-        if bits.len() < nb {
-            return Err(ShapeError::BufferTooSmall {
-                needed: nb,
-                capacity: bits.len(),
-            });
-        }
-        if p == 0 {
-            return Ok(());
-        }
-        let blocks = InputColumns::blocks(p);
-        let h_block = |b: usize| &self.h[b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
-        if upper.is_empty() {
-            // The first layer is the output: its pre-activations, block by block, then decisions.
-            let h = &mut ints[..rows * COL_BLOCK];
-            for b in 0..blocks {
-                let (xb, hb) = (self.x.block(b), h_block(b));
-                for (i, hv) in h.chunks_exact_mut(COL_BLOCK).enumerate() {
-                    if let (Some(hv), Some(h0)) = (
-                        hv.first_chunk_mut::<COL_BLOCK>(),
-                        hb[i * COL_BLOCK..].first_chunk::<COL_BLOCK>(),
-                    ) {
-                        *hv = unit_values(xb, flips, i, h0);
-                    }
-                }
-                let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
-                decide(
-                    h,
-                    rows,
-                    COL_BLOCK,
-                    &mut out[b * COL_BLOCK..b * COL_BLOCK + valid],
-                )?;
-            }
-            return Ok(());
-        }
-        let tl = (rows * BLOCK_WORDS).max(chunked_sign_len(upper));
-        let (t, rest) = bits[..nb].split_at_mut(tl);
-        let (src, dst) = rest.split_at_mut(rest.len() / 2);
-        let act = &mut src[..p * words_for(rows)];
-        // Signs of each block, transposed into the activation rows.
-        for b in 0..blocks {
-            let t = &mut t[..rows * BLOCK_WORDS];
-            block_signs(self.x.block(b), flips, h_block(b), t);
-            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
-            transpose_signs(t, rows, BLOCK_WORDS, valid, act, b * COL_BLOCK);
-        }
-        forward_chunked(upper, p, ints, t, src, dst, out)
+        self.run_many(
+            core::slice::from_ref(flips),
+            &[upper],
+            ints,
+            bits,
+            out,
+            |_, _| {},
+        )
     }
 
     /// Misclassified examples of the perturbed network (see [`FirstLayerCache::predict`]) with
@@ -849,14 +800,203 @@ impl<'a> FirstLayerCache<'a> {
         bits: &mut [u64],
         out: &mut [i32],
     ) -> Result<u32> {
+        let mut e = [0u32];
+        self.count_errors_many(
+            core::slice::from_ref(flips),
+            &[upper],
+            labels,
+            ints,
+            bits,
+            out,
+            &mut e,
+        )?;
+        Ok(e[0])
+    }
+
+    /// [`FirstLayerCache::count_errors`] of R = `flips.len()` perturbed networks at once
+    /// (1 ≤ R ≤ [`MAX_BATCH`]): network r has the first layer `flips[r]` and the further layers
+    /// `upper[r]`, all shaped alike; its count goes to `errors[r]`. The cached pre-activations and
+    /// input columns of each example block are read once for all R networks. `bits` needs
+    /// [`FirstLayerCache::bit_scratch_len_many`] words, `ints` as for one network.
+    ///
+    /// Errors: as [`FirstLayerCache::count_errors`] for each network; `LengthMismatch` when
+    /// `upper`, `flips` and `errors` differ in length or the networks differ in shape,
+    /// `InvalidParameter` for R outside 1 ..= [`MAX_BATCH`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn count_errors_many(
+        &self,
+        flips: &[RowFlips<'_>],
+        upper: &[&[Patterns<'_>]],
+        labels: &[i32],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+        errors: &mut [u32],
+    ) -> Result<()> {
         if labels.len() != self.p() {
             return Err(ShapeError::LengthMismatch {
                 expected: self.p(),
                 got: labels.len(),
             });
         }
-        self.predict(flips, upper, ints, bits, out)?;
-        Ok(out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32)
+        if errors.len() != flips.len() {
+            return Err(ShapeError::LengthMismatch {
+                expected: flips.len(),
+                got: errors.len(),
+            });
+        }
+        self.run_many(flips, upper, ints, bits, out, |r, out| {
+            if let Some(e) = errors.get_mut(r) {
+                *e = out.iter().zip(labels).filter(|(a, b)| a != b).count() as u32;
+            }
+        })
+    }
+
+    /// The predictions of every network of the batch into `out`, passed to `done(r, out)` in turn.
+    fn run_many(
+        &self,
+        flips: &[RowFlips<'_>],
+        upper: &[&[Patterns<'_>]],
+        ints: &mut [i32],
+        bits: &mut [u64],
+        out: &mut [i32],
+        mut done: impl FnMut(usize, &[i32]),
+    ) -> Result<()> {
+        let (rows, p) = (self.rows(), self.p());
+        let nr = flips.len();
+        if nr == 0 || nr > MAX_BATCH {
+            return Err(ShapeError::InvalidParameter(
+                "a batch holds 1 to MAX_BATCH perturbed networks",
+            ));
+        }
+        if upper.len() != nr {
+            return Err(ShapeError::LengthMismatch {
+                expected: nr,
+                got: upper.len(),
+            });
+        }
+        for f in flips {
+            if f.rows() != rows || f.n() != self.w.n() {
+                return Err(ShapeError::LengthMismatch {
+                    expected: rows * self.w.n(),
+                    got: f.rows() * f.n(),
+                });
+            }
+        }
+        let up0 = upper[0];
+        for up in upper {
+            if up.len() != up0.len() {
+                return Err(ShapeError::LengthMismatch {
+                    expected: up0.len(),
+                    got: up.len(),
+                });
+            }
+            for (w, w0) in up.iter().zip(up0) {
+                if (w.n(), w.p()) != (w0.n(), w0.p()) {
+                    return Err(ShapeError::LengthMismatch {
+                        expected: w0.n() * w0.p(),
+                        got: w.n() * w.p(),
+                    });
+                }
+            }
+        }
+        if let Some(w) = up0.first() {
+            if w.n() != rows {
+                return Err(ShapeError::LengthMismatch {
+                    expected: rows,
+                    got: w.n(),
+                });
+            }
+            Network::new(up0)?;
+        }
+        if out.len() != p {
+            return Err(ShapeError::LengthMismatch {
+                expected: p,
+                got: out.len(),
+            });
+        }
+        let (ni, nb) = (
+            self.int_scratch_len(up0),
+            self.bit_scratch_len_many(up0, nr),
+        );
+        if ints.len() < ni {
+            return Err(ShapeError::BufferTooSmall {
+                needed: ni,
+                capacity: ints.len(),
+            });
+        }
+        if bits.len() < nb {
+            return Err(ShapeError::BufferTooSmall {
+                needed: nb,
+                capacity: bits.len(),
+            });
+        }
+        if p == 0 {
+            for r in 0..nr {
+                done(r, out);
+            }
+            return Ok(());
+        }
+        let blocks = InputColumns::blocks(p);
+        let h_block = |b: usize| &self.h[b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
+        if up0.is_empty() {
+            // The first layer is the output: its pre-activations, block by block, then decisions.
+            let h = &mut ints[..rows * COL_BLOCK];
+            for (r, flips) in flips.iter().enumerate() {
+                for b in 0..blocks {
+                    let (xb, hb) = (self.x.block(b), h_block(b));
+                    for (i, hv) in h.chunks_exact_mut(COL_BLOCK).enumerate() {
+                        if let (Some(hv), Some(h0)) = (
+                            hv.first_chunk_mut::<COL_BLOCK>(),
+                            hb[i * COL_BLOCK..].first_chunk::<COL_BLOCK>(),
+                        ) {
+                            *hv = unit_values(xb, flips, i, h0);
+                        }
+                    }
+                    let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+                    decide(
+                        h,
+                        rows,
+                        COL_BLOCK,
+                        &mut out[b * COL_BLOCK..b * COL_BLOCK + valid],
+                    )?;
+                }
+                done(r, out);
+            }
+            return Ok(());
+        }
+        let tl = (nr * rows * BLOCK_WORDS).max(chunked_sign_len(up0));
+        let widest = up0[..up0.len() - 1]
+            .iter()
+            .map(|w| w.p())
+            .fold(rows, usize::max);
+        let act_len = p * words_for(widest);
+        let (t, rest) = bits[..nb].split_at_mut(tl);
+        let (acts, dst) = rest.split_at_mut(nr * act_len);
+        // Signs of each block for every network, transposed into the activation rows.
+        for b in 0..blocks {
+            let t = &mut t[..nr * rows * BLOCK_WORDS];
+            block_signs(self.x.block(b), flips, h_block(b), t);
+            let valid = (p - b * COL_BLOCK).min(COL_BLOCK);
+            for (t, act) in t
+                .chunks_exact(rows * BLOCK_WORDS)
+                .zip(acts.chunks_exact_mut(act_len))
+            {
+                transpose_signs(
+                    t,
+                    rows,
+                    BLOCK_WORDS,
+                    valid,
+                    &mut act[..p * words_for(rows)],
+                    b * COL_BLOCK,
+                );
+            }
+        }
+        for (r, (up, src)) in upper.iter().zip(acts.chunks_exact_mut(act_len)).enumerate() {
+            forward_chunked(up, p, ints, t, src, &mut dst[..act_len], out)?;
+            done(r, out);
+        }
+        Ok(())
     }
 }
 
@@ -869,7 +1009,7 @@ fn column(xb: &[Column], j: usize) -> Option<&[u16; LANES]> {
 /// Wrapping lane sums `(W, H)` of `Σ_{j∈add} − Σ_{j∈sub}` over one block: `W` of the whole lanes,
 /// `H` of their high bytes. At most [`I16_TERMS`] entries in each list keep [`unpack`] exact.
 #[inline(always)]
-fn lane_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> ([u16; LANES], [u16; LANES]) {
+fn lane_sums(xb: &[Column], add: &[u16], sub: &[u16]) -> ([u16; LANES], [u16; LANES]) {
     let (mut w, mut h) = ([0u16; LANES], [0u16; LANES]);
     for &j in add {
         if let Some(v) = column(xb, j as usize) {
@@ -908,7 +1048,7 @@ fn unpack(w: &[u16; LANES], h: &[u16; LANES]) -> [i32; COL_BLOCK] {
 /// lane sums of at most [`I16_TERMS`] added and [`I16_TERMS`] subtracted columns (each in
 /// [−32 640, 32 640]), widened to `i32`.
 #[inline(always)]
-fn column_sums(xb: &[Column], add: &[u32], sub: &[u32]) -> [i32; COL_BLOCK] {
+fn column_sums(xb: &[Column], add: &[u16], sub: &[u16]) -> [i32; COL_BLOCK] {
     if add.len() <= I16_TERMS && sub.len() <= I16_TERMS {
         let (w, h) = lane_sums(xb, add, sub);
         return unpack(&w, &h);
@@ -1027,10 +1167,11 @@ fn unit_values(
     })
 }
 
-/// The sign masks of every unit on one block (`hb`: the block's `H`, rows × [`COL_BLOCK`]) into
-/// `t` ([`BLOCK_WORDS`] words per unit). AVX-512BW or AVX2 where the CPU has it, else portable;
-/// identical results.
-fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
+/// The sign masks of every unit on one block (`hb`: the block's `H`, rows × [`COL_BLOCK`]) of
+/// each perturbation `flips[r]` into `t` (network r at `r · rows · BLOCK_WORDS`, [`BLOCK_WORDS`]
+/// words per unit): unit by unit, its `H` row read once for every network. AVX-512BW or AVX2
+/// where the CPU has it, else portable; identical results.
+fn block_signs(xb: &[Column], flips: &[RowFlips<'_>], hb: &[i32], t: &mut [u64]) {
     block_signs_with(SumLevel::best(), xb, flips, hb, t);
 }
 
@@ -1069,7 +1210,7 @@ impl SumLevel {
 fn block_signs_with(
     level: SumLevel,
     xb: &[Column],
-    flips: &RowFlips<'_>,
+    flips: &[RowFlips<'_>],
     hb: &[i32],
     t: &mut [u64],
 ) {
@@ -1086,7 +1227,7 @@ fn block_signs_with(
             // SAFETY: AVX-512F/BW were detected on this CPU and OS.
             #[allow(unsafe_code)]
             unsafe {
-                x86::block_signs512(xb, flips, hb, t)
+                x86::block_signs_avx512(xb, flips, hb, t)
             };
             return;
         }
@@ -1094,7 +1235,7 @@ fn block_signs_with(
             // SAFETY: AVX2 was detected on this CPU and OS.
             #[allow(unsafe_code)]
             unsafe {
-                x86::block_signs(xb, flips, hb, t)
+                x86::block_signs_avx2(xb, flips, hb, t)
             };
             return;
         }
@@ -1102,26 +1243,33 @@ fn block_signs_with(
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = level;
-    for (i, (w, h)) in t
-        .chunks_exact_mut(BLOCK_WORDS)
-        .zip(hb.chunks_exact(COL_BLOCK))
-        .enumerate()
-    {
-        if let Some(h) = h.first_chunk::<COL_BLOCK>() {
-            sign_bits(&unit_values(xb, flips, i, h), w);
+    let rows = hb.len() / COL_BLOCK;
+    for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
+        for (r, f) in flips.iter().enumerate() {
+            let at = (r * rows + i) * BLOCK_WORDS;
+            if let (Some(h), Some(w)) = (
+                h.first_chunk::<COL_BLOCK>(),
+                t.get_mut(at..at + BLOCK_WORDS),
+            ) {
+                sign_bits(&unit_values(xb, f, i, h), w);
+            }
         }
     }
 }
 
-/// The AVX2 column sums ([`GROUPS`] 256-bit vectors per block column). Every function has
-/// `#[target_feature(enable = "avx2")]`; the entry points run only after
-/// [`crate::simd::Level::Avx2`] was detected, which is the safety argument of every call. Vector
-/// loads and stores take `&[u16; 16]` / `&[i32; 8]` references (in bounds by construction).
+/// The x86 column sums, written once ([`x86::block_signs_on`], [`x86::add_sums`]) over the vector
+/// primitives of a backend (trait `Lanes`: AVX2 with 256-bit vectors, AVX-512BW with 512-bit
+/// ones, the same lane layout) and compiled into one `#[target_feature]` entry point per backend.
+///
+/// Safety: a backend's primitives take a token (`Avx2`, `Avx512`) that only its entry points
+/// create, and [`block_signs_with`] / [`base_with`] call an entry point only after
+/// [`SumLevel::best`] detected its instruction sets on this CPU and OS. Vector loads take
+/// `&[u16; W]` / `&[i32; D]` references, so every access is in bounds by construction.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod x86 {
     use super::{
-        Column, Patterns, RowFlips, SumLevel, BLOCK_WORDS, COL_BLOCK, GROUPS, I16_TERMS, WORD_BITS,
+        Column, Patterns, RowFlips, SumLevel, BLOCK_WORDS, COL_BLOCK, I16_TERMS, LANES, WORD_BITS,
     };
     use core::arch::x86_64::*;
 
@@ -1153,203 +1301,279 @@ mod x86 {
         __cpuid_count(7, 0).ebx & (1 << 30) != 0
     }
 
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load32(c: &[u16; 32]) -> __m512i {
-        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+    /// The vector operations in which the AVX-512BW and AVX2 kernels differ: a vector holds `W`
+    /// 16-bit lanes or `D = W / 2` 32-bit lanes. A value of an implementing type is a token that
+    /// the CPU and OS run the backend's instruction sets (created only in its entry points);
+    /// every method is `#[inline(always)]`, so it compiles into that entry point, with its
+    /// features.
+    trait Lanes<const W: usize, const D: usize>: Copy {
+        /// A vector.
+        type V: Copy;
+        /// All bits 0.
+        fn zero(self) -> Self::V;
+        /// Every 32-bit lane `x`.
+        fn splat32(self, x: i32) -> Self::V;
+        /// `W` 16-bit lanes.
+        fn load16(self, c: &[u16; W]) -> Self::V;
+        /// `D` 32-bit lanes.
+        fn load32(self, c: &[i32; D]) -> Self::V;
+        /// Stores `D` 32-bit lanes.
+        fn store32(self, c: &mut [i32; D], v: Self::V);
+        /// Lane-wise wrapping 16-bit `a + b`.
+        fn add16(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Lane-wise wrapping 16-bit `a − b`.
+        fn sub16(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Every 16-bit lane shifted right (logical) by 8.
+        fn shr8_16(self, a: Self::V) -> Self::V;
+        /// Every 16-bit lane shifted left by 8.
+        fn shl8_16(self, a: Self::V) -> Self::V;
+        /// Lane-wise wrapping 32-bit `a + b`.
+        fn add32(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Lane-wise wrapping 32-bit `a − b`.
+        fn sub32(self, a: Self::V, b: Self::V) -> Self::V;
+        /// Every 32-bit lane shifted left by 1.
+        fn shl1_32(self, a: Self::V) -> Self::V;
+        /// Every 32-bit lane shifted left by 2.
+        fn shl2_32(self, a: Self::V) -> Self::V;
+        /// Bit-wise `a ^ b`.
+        fn xor(self, a: Self::V, b: Self::V) -> Self::V;
+        /// The examples of the lane sums `lo` (low-byte examples) and `hi` (high-byte examples)
+        /// of one vector, sign-extended to 32 bits, as four vectors of consecutive examples.
+        fn widen(self, lo: Self::V, hi: Self::V) -> [Self::V; 4];
+        /// Bit k set ⇔ 32-bit lane k is negative.
+        fn neg_mask(self, a: Self::V) -> u64;
     }
 
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load16i(c: &[i32; 16]) -> __m512i {
-        // SAFETY: `c` is a valid reference to 64 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
-    }
+    /// AVX2: 16 × u16 / 8 × i32; exists only inside [`block_signs_avx2`] and [`base_block`].
+    #[derive(Clone, Copy)]
+    struct Avx2(());
 
-    /// 512-bit vectors per block column.
-    const ZGROUPS: usize = GROUPS / 2;
-
-    /// As [`lane_sums`] with 512-bit vectors (two 256-bit groups each, same layout).
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn lane_sums512(
-        xc: &[Column],
-        add: &[u32],
-        sub: &[u32],
-    ) -> ([__m512i; ZGROUPS], [__m512i; ZGROUPS]) {
-        let mut w = [_mm512_setzero_si512(); ZGROUPS];
-        let mut h = w;
-        for &j in add {
-            if let Some(c) = xc.get(j as usize) {
-                let (v, _) = c.0.as_chunks::<32>();
-                for z in 0..ZGROUPS {
-                    let v = load32(&v[z]);
-                    w[z] = _mm512_add_epi16(w[z], v);
-                    h[z] = _mm512_add_epi16(h[z], _mm512_srli_epi16::<8>(v));
-                }
+    // SAFETY (every block of this impl): an `Avx2` exists only inside the AVX2 entry points,
+    // which run only where AVX2 is available (see `Lanes`); loads and stores take references to
+    // 32 bytes and have no alignment requirement.
+    impl Lanes<16, 8> for Avx2 {
+        type V = __m256i;
+        #[inline(always)]
+        fn zero(self) -> __m256i {
+            unsafe { _mm256_setzero_si256() }
+        }
+        #[inline(always)]
+        fn splat32(self, x: i32) -> __m256i {
+            unsafe { _mm256_set1_epi32(x) }
+        }
+        #[inline(always)]
+        fn load16(self, c: &[u16; 16]) -> __m256i {
+            unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn load32(self, c: &[i32; 8]) -> __m256i {
+            unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn store32(self, c: &mut [i32; 8], v: __m256i) {
+            unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), v) }
+        }
+        #[inline(always)]
+        fn add16(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_add_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn sub16(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_sub_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn shr8_16(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_srli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn shl8_16(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn add32(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn sub32(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn shl1_32(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi32::<1>(a) }
+        }
+        #[inline(always)]
+        fn shl2_32(self, a: __m256i) -> __m256i {
+            unsafe { _mm256_slli_epi32::<2>(a) }
+        }
+        #[inline(always)]
+        fn xor(self, a: __m256i, b: __m256i) -> __m256i {
+            unsafe { _mm256_xor_si256(a, b) }
+        }
+        /// One 256-bit vector is one group of 32 examples: low bytes examples 0..16, high bytes
+        /// 16..32.
+        #[inline(always)]
+        fn widen(self, lo: __m256i, hi: __m256i) -> [__m256i; 4] {
+            unsafe {
+                [
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(lo)),
+                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(hi)),
+                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(hi)),
+                ]
             }
         }
-        for &j in sub {
-            if let Some(c) = xc.get(j as usize) {
-                let (v, _) = c.0.as_chunks::<32>();
-                for z in 0..ZGROUPS {
-                    let v = load32(&v[z]);
-                    w[z] = _mm512_sub_epi16(w[z], v);
-                    h[z] = _mm512_sub_epi16(h[z], _mm512_srli_epi16::<8>(v));
-                }
-            }
+        #[inline(always)]
+        fn neg_mask(self, a: __m256i) -> u64 {
+            u64::from(unsafe { _mm256_movemask_ps(_mm256_castsi256_ps(a)) } as u32)
         }
-        (w, h)
     }
 
-    /// As [`add_sums`] with 512-bit vectors: examples 16q … 16q + 15 in `acc[q]`.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw")]
-    fn add_sums512(acc: &mut [__m512i; COL_BLOCK / 16], xc: &[Column], add: &[u32], sub: &[u32]) {
-        let (mut add, mut sub) = (add, sub);
-        loop {
-            let ka = add.len().min(I16_TERMS);
-            let ks = sub.len().min(I16_TERMS);
-            let (w, h) = lane_sums512(xc, &add[..ka], &sub[..ks]);
-            for (z, (w, h)) in w.into_iter().zip(h).enumerate() {
-                // Lanes 0..16 are group 2z, lanes 16..32 group 2z + 1 (as in the 256-bit code).
-                let lo = _mm512_sub_epi16(w, _mm512_slli_epi16::<8>(h));
-                let q = [
+    /// AVX-512BW: 32 × u16 / 16 × i32; exists only inside [`block_signs_avx512`].
+    #[derive(Clone, Copy)]
+    struct Avx512(());
+
+    // SAFETY (every block of this impl): an `Avx512` exists only inside the AVX-512 entry point,
+    // which runs only where AVX-512F/BW are available (see `Lanes`); loads and stores take
+    // references to 64 bytes and have no alignment requirement.
+    impl Lanes<32, 16> for Avx512 {
+        type V = __m512i;
+        #[inline(always)]
+        fn zero(self) -> __m512i {
+            unsafe { _mm512_setzero_si512() }
+        }
+        #[inline(always)]
+        fn splat32(self, x: i32) -> __m512i {
+            unsafe { _mm512_set1_epi32(x) }
+        }
+        #[inline(always)]
+        fn load16(self, c: &[u16; 32]) -> __m512i {
+            unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn load32(self, c: &[i32; 16]) -> __m512i {
+            unsafe { _mm512_loadu_si512(c.as_ptr().cast()) }
+        }
+        #[inline(always)]
+        fn store32(self, c: &mut [i32; 16], v: __m512i) {
+            unsafe { _mm512_storeu_si512(c.as_mut_ptr().cast(), v) }
+        }
+        #[inline(always)]
+        fn add16(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_add_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn sub16(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_sub_epi16(a, b) }
+        }
+        #[inline(always)]
+        fn shr8_16(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_srli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn shl8_16(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi16::<8>(a) }
+        }
+        #[inline(always)]
+        fn add32(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_add_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn sub32(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_sub_epi32(a, b) }
+        }
+        #[inline(always)]
+        fn shl1_32(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi32::<1>(a) }
+        }
+        #[inline(always)]
+        fn shl2_32(self, a: __m512i) -> __m512i {
+            unsafe { _mm512_slli_epi32::<2>(a) }
+        }
+        #[inline(always)]
+        fn xor(self, a: __m512i, b: __m512i) -> __m512i {
+            unsafe { _mm512_xor_si512(a, b) }
+        }
+        /// One 512-bit vector is two groups of 32 examples (lanes 0..16 the first, 16..32 the
+        /// second, as two 256-bit vectors).
+        #[inline(always)]
+        fn widen(self, lo: __m512i, hi: __m512i) -> [__m512i; 4] {
+            unsafe {
+                [
                     _mm512_cvtepi16_epi32(_mm512_castsi512_si256(lo)),
-                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(h)),
+                    _mm512_cvtepi16_epi32(_mm512_castsi512_si256(hi)),
                     _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(lo)),
-                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(h)),
-                ];
-                for (a, q) in acc[4 * z..4 * z + 4].iter_mut().zip(q) {
-                    *a = _mm512_add_epi32(*a, q);
-                }
+                    _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64::<1>(hi)),
+                ]
             }
-            add = &add[ka..];
-            sub = &sub[ks..];
-            if add.is_empty() && sub.is_empty() {
-                return;
-            }
+        }
+        #[inline(always)]
+        fn neg_mask(self, a: __m512i) -> u64 {
+            u64::from(unsafe { _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()) })
         }
     }
 
-    /// As [`block_signs`] with 512-bit vectors (AVX-512BW).
-    #[target_feature(enable = "avx512f,avx512bw")]
-    pub(super) fn block_signs512(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
-        for (i, (w, h)) in t
-            .chunks_exact_mut(BLOCK_WORDS)
-            .zip(hb.chunks_exact(COL_BLOCK))
-            .enumerate()
-        {
-            if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
-                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
-                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
-                }
-            }
-            let (neg, add, sub) = flips.row(i);
-            let mut s = [_mm512_setzero_si512(); COL_BLOCK / 16];
-            add_sums512(&mut s, xb, add, sub);
-            let m = _mm512_set1_epi32(-i32::from(neg));
-            let c = _mm512_set1_epi32(
-                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
-            );
-            let (h, _) = h.as_chunks::<16>();
-            for (k, w) in w.iter_mut().enumerate() {
-                let mut bits = 0u64;
-                for q in 0..WORD_BITS / 16 {
-                    let (s, h) = (s[4 * k + q], &h[4 * k + q]);
-                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                    let hv = _mm512_sub_epi32(_mm512_xor_si512(load16i(h), m), m);
-                    let v = _mm512_sub_epi32(_mm512_add_epi32(hv, _mm512_slli_epi32::<2>(s)), c);
-                    let mask = _mm512_cmplt_epi32_mask(v, _mm512_setzero_si512());
-                    bits |= u64::from(mask) << (16 * q);
-                }
-                *w = bits;
-            }
-        }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn load16(c: &[u16; 16]) -> __m256i {
-        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn load8(c: &[i32; 8]) -> __m256i {
-        // SAFETY: `c` is a valid reference to 32 readable bytes; `loadu` has no alignment need.
-        unsafe { _mm256_loadu_si256(c.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn store8(c: &mut [i32; 8], v: __m256i) {
-        // SAFETY: `c` is a valid reference to 32 writable bytes; `storeu` has no alignment need.
-        unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), v) }
-    }
-
-    /// The vectors of one block column.
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn vectors(c: &Column) -> [__m256i; GROUPS] {
-        let (v, _) = c.0.as_chunks::<16>();
-        core::array::from_fn(|g| load16(&v[g]))
+    /// Asks for the cache line of `x` (into L1).
+    #[inline(always)]
+    fn prefetch(x: &i32) {
+        // SAFETY: SSE is part of the x86-64 baseline, and a prefetch never faults.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const i32).cast()) }
     }
 
     /// Wrapping lane sums `(W, H)` of `Σ_add − Σ_sub` (lists of at most [`I16_TERMS`]) over the
-    /// block columns `xc`. Indices past the block are skipped (never the case for a built
-    /// [`RowFlips`]).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn lane_sums(
+    /// block columns `xc`, `V` vectors per column. Indices past the block are skipped (never the
+    /// case for a built [`RowFlips`]).
+    #[inline(always)]
+    fn lane_sums<B: Lanes<W, D>, const W: usize, const D: usize, const V: usize>(
+        isa: B,
         xc: &[Column],
-        add: &[u32],
-        sub: &[u32],
-    ) -> ([__m256i; GROUPS], [__m256i; GROUPS]) {
-        let mut w = [_mm256_setzero_si256(); GROUPS];
+        add: &[u16],
+        sub: &[u16],
+    ) -> ([B::V; V], [B::V; V]) {
+        let mut w = [isa.zero(); V];
         let mut h = w;
         for &j in add {
             if let Some(c) = xc.get(j as usize) {
-                for (g, v) in vectors(c).into_iter().enumerate() {
-                    w[g] = _mm256_add_epi16(w[g], v);
-                    h[g] = _mm256_add_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                let (v, _) = c.0.as_chunks::<W>();
+                for g in 0..V {
+                    let v = isa.load16(&v[g]);
+                    w[g] = isa.add16(w[g], v);
+                    h[g] = isa.add16(h[g], isa.shr8_16(v));
                 }
             }
         }
         for &j in sub {
             if let Some(c) = xc.get(j as usize) {
-                for (g, v) in vectors(c).into_iter().enumerate() {
-                    w[g] = _mm256_sub_epi16(w[g], v);
-                    h[g] = _mm256_sub_epi16(h[g], _mm256_srli_epi16::<8>(v));
+                let (v, _) = c.0.as_chunks::<W>();
+                for g in 0..V {
+                    let v = isa.load16(&v[g]);
+                    w[g] = isa.sub16(w[g], v);
+                    h[g] = isa.sub16(h[g], isa.shr8_16(v));
                 }
             }
         }
         (w, h)
     }
 
-    /// `acc += Σ_add − Σ_sub` per example as `i32` (examples 8q … 8q + 7 in `acc[q]`), any list
-    /// lengths (chunks of [`I16_TERMS`]).
-    #[inline]
-    #[target_feature(enable = "avx2")]
-    fn add_sums(acc: &mut [__m256i; COL_BLOCK / 8], xc: &[Column], add: &[u32], sub: &[u32]) {
+    /// `acc += Σ_add − Σ_sub` per example as `i32` (examples `D·q … D·q + D − 1` in `acc[q]`,
+    /// `Q = 4V` vectors), any list lengths (chunks of [`I16_TERMS`]).
+    #[inline(always)]
+    fn add_sums<B: Lanes<W, D>, const W: usize, const D: usize, const V: usize, const Q: usize>(
+        isa: B,
+        acc: &mut [B::V; Q],
+        xc: &[Column],
+        add: &[u16],
+        sub: &[u16],
+    ) {
         let (mut add, mut sub) = (add, sub);
         loop {
             let ka = add.len().min(I16_TERMS);
             let ks = sub.len().min(I16_TERMS);
-            let (w, h) = lane_sums(xc, &add[..ka], &sub[..ks]);
+            let (w, h) = lane_sums::<B, W, D, V>(isa, xc, &add[..ka], &sub[..ks]);
             for (g, (w, h)) in w.into_iter().zip(h).enumerate() {
-                // Examples 32g + 0..16: W − 256 H; examples 32g + 16..32: H (exact as i16).
-                let lo = _mm256_sub_epi16(w, _mm256_slli_epi16::<8>(h));
-                let q = [
-                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)),
-                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(lo)),
-                    _mm256_cvtepi16_epi32(_mm256_castsi256_si128(h)),
-                    _mm256_cvtepi16_epi32(_mm256_extracti128_si256::<1>(h)),
-                ];
-                for (a, q) in acc[4 * g..4 * g + 4].iter_mut().zip(q) {
-                    *a = _mm256_add_epi32(*a, q);
+                // Low-byte examples W − 256 H, high-byte examples H (exact as i16).
+                let lo = isa.sub16(w, isa.shl8_16(h));
+                for (a, q) in acc[4 * g..4 * g + 4].iter_mut().zip(isa.widen(lo, h)) {
+                    *a = isa.add32(*a, q);
                 }
             }
             add = &add[ka..];
@@ -1360,70 +1584,106 @@ mod x86 {
         }
     }
 
-    /// As the portable [`super::block_signs`].
-    #[target_feature(enable = "avx2")]
-    pub(super) fn block_signs(xb: &[Column], flips: &RowFlips<'_>, hb: &[i32], t: &mut [u64]) {
-        for (i, (w, h)) in t
-            .chunks_exact_mut(BLOCK_WORDS)
-            .zip(hb.chunks_exact(COL_BLOCK))
-            .enumerate()
-        {
+    /// As the portable [`super::block_signs`] (see there), on the backend `isa`.
+    #[inline(always)]
+    fn block_signs_on<
+        B: Lanes<W, D>,
+        const W: usize,
+        const D: usize,
+        const V: usize,
+        const Q: usize,
+    >(
+        isa: B,
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        const { assert!(W * V == LANES && D * Q == COL_BLOCK && Q == 4 * V && 2 * D == W) };
+        let rows = hb.len() / COL_BLOCK;
+        for (i, h) in hb.chunks_exact(COL_BLOCK).enumerate() {
             // `H` streams from memory: fetch a later unit's rows while this one sums its columns.
             if let Some(ahead) = hb.get((i + PREFETCH_UNITS) * COL_BLOCK..) {
-                for line in ahead.iter().take(COL_BLOCK).step_by(16) {
-                    _mm_prefetch::<_MM_HINT_T0>((line as *const i32).cast());
-                }
+                ahead.iter().take(COL_BLOCK).step_by(16).for_each(prefetch);
             }
-            let (neg, add, sub) = flips.row(i);
-            let mut s = [_mm256_setzero_si256(); COL_BLOCK / 8];
-            add_sums(&mut s, xb, add, sub);
-            let m = _mm256_set1_epi32(-i32::from(neg));
-            let c = _mm256_set1_epi32(
-                510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
-            );
-            let (h, _) = h.as_chunks::<8>();
-            for (k, w) in w.iter_mut().enumerate() {
-                let mut bits = 0u64;
-                for q in 0..WORD_BITS / 8 {
-                    let (s, h) = (s[8 * k + q], &h[8 * k + q]);
-                    // h' = σh + 4Σ − c, σh = (h ^ m) − m.
-                    let hv = _mm256_sub_epi32(_mm256_xor_si256(load8(h), m), m);
-                    let v = _mm256_sub_epi32(_mm256_add_epi32(hv, _mm256_slli_epi32::<2>(s)), c);
-                    let mask = _mm256_movemask_ps(_mm256_castsi256_ps(v)) as u32;
-                    bits |= u64::from(mask) << (8 * q);
+            let (h, _) = h.as_chunks::<D>();
+            for (r, f) in flips.iter().enumerate() {
+                let at = (r * rows + i) * BLOCK_WORDS;
+                let Some(w) = t.get_mut(at..at + BLOCK_WORDS) else {
+                    continue;
+                };
+                let (neg, add, sub) = f.row(i);
+                let mut s = [isa.zero(); Q];
+                add_sums::<B, W, D, V, Q>(isa, &mut s, xb, add, sub);
+                let m = isa.splat32(-i32::from(neg));
+                let c = isa.splat32(
+                    510i32.wrapping_mul((add.len() as i32).wrapping_sub(sub.len() as i32)),
+                );
+                for (k, w) in w.iter_mut().enumerate() {
+                    let mut bits = 0u64;
+                    for q in 0..WORD_BITS / D {
+                        let j = WORD_BITS / D * k + q;
+                        // h' = σh + 4Σ − c, σh = (h ^ m) − m.
+                        let hv = isa.sub32(isa.xor(isa.load32(&h[j]), m), m);
+                        let v = isa.sub32(isa.add32(hv, isa.shl2_32(s[j])), c);
+                        bits |= isa.neg_mask(v) << (D * q);
+                    }
+                    *w = bits;
                 }
-                *w = bits;
             }
         }
     }
 
-    /// `H = W₁ x` on one block (`hb`: rows × [`COL_BLOCK`]): per row, chunks of [`I16_TERMS`]
-    /// columns split (branch-free) into the +1 and −1 weights.
+    /// [`block_signs_on`] with AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) fn block_signs_avx2(
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        block_signs_on::<_, 16, 8, 4, 16>(Avx2(()), xb, flips, hb, t);
+    }
+
+    /// [`block_signs_on`] with AVX-512BW.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    pub(super) fn block_signs_avx512(
+        xb: &[Column],
+        flips: &[RowFlips<'_>],
+        hb: &[i32],
+        t: &mut [u64],
+    ) {
+        block_signs_on::<_, 32, 16, 2, 8>(Avx512(()), xb, flips, hb, t);
+    }
+
+    /// `H = W₁ x` on one block (`hb`: rows × [`COL_BLOCK`]) with AVX2: per row, chunks of
+    /// [`I16_TERMS`] columns split (branch-free) into the +1 and −1 weights.
     #[target_feature(enable = "avx2")]
     pub(super) fn base_block(xb: &[Column], w: &Patterns<'_>, hb: &mut [i32]) {
+        let isa = Avx2(());
         let n = w.n();
-        let (mut plus, mut minus) = ([0u32; I16_TERMS], [0u32; I16_TERMS]);
+        let (mut plus, mut minus) = ([0u16; I16_TERMS], [0u16; I16_TERMS]);
         for (i, hv) in hb.chunks_exact_mut(COL_BLOCK).enumerate() {
             let wrow = w.row(i);
             let wrow = wrow.words();
-            let mut acc = [_mm256_setzero_si256(); COL_BLOCK / 8];
+            let mut acc = [isa.zero(); COL_BLOCK / 8];
             for j0 in (0..n).step_by(I16_TERMS) {
                 let (mut np, mut nm) = (0usize, 0usize);
                 for j in j0..(j0 + I16_TERMS).min(n) {
                     let bit = ((wrow[j / WORD_BITS] >> (j % WORD_BITS)) & 1) as usize;
-                    minus[nm] = j as u32;
-                    plus[np] = j as u32;
+                    minus[nm] = j as u16;
+                    plus[np] = j as u16;
                     nm += bit;
                     np += 1 - bit;
                 }
-                add_sums(&mut acc, xb, &plus[..np], &minus[..nm]);
+                add_sums::<_, 16, 8, 4, 16>(isa, &mut acc, xb, &plus[..np], &minus[..nm]);
             }
             // Σ_j W_ij x_j = 2 Σ_j W_ij b_j − 255 Σ_j W_ij.
             let nminus: u32 = wrow.iter().map(|w| w.count_ones()).sum();
-            let c = _mm256_set1_epi32(255 * (n as i32 - 2 * nminus as i32));
+            let c = isa.splat32(255 * (n as i32 - 2 * nminus as i32));
             let (hv, _) = hv.as_chunks_mut::<8>();
             for (a, h) in acc.iter().zip(hv) {
-                store8(h, _mm256_sub_epi32(_mm256_slli_epi32::<1>(*a), c));
+                isa.store32(h, isa.sub32(isa.shl1_32(*a), c));
             }
         }
     }
@@ -1573,8 +1833,8 @@ mod tests {
         for j in (0..n).filter(|j| j % 3 != 0) {
             xb[j] = Column([0xFFFF; LANES]);
         }
-        let full: Vec<u32> = (0..n as u32).filter(|j| j % 3 != 0).collect();
-        let empty: Vec<u32> = (0..n as u32).filter(|j| j % 3 == 0).collect();
+        let full: Vec<u16> = (0..n as u16).filter(|j| j % 3 != 0).collect();
+        let empty: Vec<u16> = (0..n as u16).filter(|j| j % 3 == 0).collect();
         for (na, ns) in [
             (0, 129),
             (129, 0),
@@ -1601,8 +1861,8 @@ mod tests {
             xb[1].0[l] |= 200 << shift;
         }
         for reps in [1usize, 100, 128, 129, 300] {
-            let add = vec![0u32; reps];
-            let sub = vec![1u32; reps / 2];
+            let add = vec![0u16; reps];
+            let sub = vec![1u16; reps / 2];
             let s = column_sums(&xb, &add, &sub);
             for (t, &v) in s.iter().enumerate() {
                 let b = i32::from((t * 8).wrapping_sub(1) as u8);
@@ -1688,27 +1948,45 @@ mod tests {
             for (l, h) in levels.iter().zip(&hs) {
                 assert_eq!(h, &hs[0], "H of {l:?}");
             }
-            for &pf in &[0.0, 0.002, 0.1, 0.5, 0.7, 1.0] {
-                let flips: Vec<u32> = (0..(n * rows) as u32)
-                    .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
-                    .collect();
-                let mut off = vec![0u32; RowFlips::offsets_len(rows)];
-                let mut cols = vec![0u32; flips.len()];
-                let mut neg = vec![0u64; RowFlips::negate_len(rows)];
-                let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
-                for b in 0..InputColumns::blocks(p) {
-                    let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
-                    let words: Vec<Vec<u64>> = levels
-                        .iter()
-                        .map(|&l| {
-                            let mut t = vec![0u64; rows * BLOCK_WORDS];
-                            block_signs_with(l, x.block(b), &rf, hb, &mut t);
-                            t
-                        })
-                        .collect();
-                    for (l, t) in levels.iter().zip(&words) {
-                        assert_eq!(t, &words[0], "{l:?} n {n} P {p} p {pf} block {b}");
-                    }
+            let all: Vec<Vec<u32>> = [0.0, 0.002, 0.1, 0.5, 0.7, 1.0]
+                .iter()
+                .map(|&pf| {
+                    (0..(n * rows) as u32)
+                        .filter(|_| pf >= 1.0 || uniform(&mut rng) < pf)
+                        .collect()
+                })
+                .collect();
+            let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = all
+                .iter()
+                .map(|f| {
+                    (
+                        vec![0u32; RowFlips::offsets_len(rows)],
+                        vec![0u16; f.len()],
+                        vec![0u64; RowFlips::negate_len(rows)],
+                    )
+                })
+                .collect();
+            let rfs: Vec<RowFlips<'_>> = all
+                .iter()
+                .zip(bufs.iter_mut())
+                .map(|(f, (o, c, ng))| RowFlips::build(&w0, f, o, c, ng).unwrap())
+                .collect();
+            let len = rows * BLOCK_WORDS;
+            for b in 0..InputColumns::blocks(p) {
+                let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
+                // One network at a time (portable) and all at once (every level).
+                let mut want = vec![0u64; rfs.len() * len];
+                for (rf, t) in rfs.iter().zip(want.chunks_exact_mut(len)) {
+                    let one = core::slice::from_ref(rf);
+                    block_signs_with(SumLevel::Portable, x.block(b), one, hb, t);
+                }
+                for &l in &levels {
+                    let mut t = vec![0u64; rfs.len() * len];
+                    block_signs_with(l, x.block(b), &rfs, hb, &mut t);
+                    assert_eq!(t, want, "{l:?} n {n} P {p} block {b}");
+                    let mut t = vec![0u64; len];
+                    block_signs_with(l, x.block(b), &rfs[2..3], hb, &mut t);
+                    assert_eq!(t, want[2 * len..3 * len], "{l:?} n {n} P {p} block {b}");
                 }
             }
         }
@@ -1728,6 +2006,9 @@ mod tests {
             .unwrap();
         out
     }
+
+    /// A perturbed network of a test: first-layer flips, all layers, its predictions.
+    type Perturbed = (Vec<u32>, Vec<Vec<u64>>, Vec<i32>);
 
     /// Incremental == full evaluation of the perturbed network, on random networks (depth 1–3,
     /// one or several outputs, widths across word boundaries), P across block boundaries, inputs
@@ -1777,6 +2058,8 @@ mod tests {
             let upper = views(&arch[1..], &base[1..]);
             let mut ints = vec![0i32; cache.int_scratch_len(&upper)];
             let mut bits = vec![0u64; cache.bit_scratch_len(&upper)];
+            // Every perturbation of the case, for the batched evaluation below.
+            let mut batch: Vec<Perturbed> = Vec::new();
             for &pf in &[0.0, 1.0, 0.01, 0.1, 0.45, 0.5, 0.55, 0.9] {
                 let total = n0 * arch[1];
                 let flips: Vec<u32> = (0..total as u32)
@@ -1788,9 +2071,23 @@ mod tests {
                     let (r, c) = (f as usize / n0, f as usize % n0);
                     flipped[0][r * wpr + c / 64] ^= 1 << (c % 64);
                 }
+                // The upper layers perturbed too (every other case), as the local energy does.
+                if depth > 1 && batch.len() % 2 == 1 {
+                    for l in 1..depth {
+                        let wpr = words_for(arch[l]);
+                        for r in 0..arch[l + 1] {
+                            for c in 0..arch[l] {
+                                if uniform(&mut rng) < pf {
+                                    flipped[l][r * wpr + c / 64] ^= 1 << (c % 64);
+                                }
+                            }
+                        }
+                    }
+                }
                 let want = full_predict(&arch, &flipped, &pixels);
+                let upper = views(&arch[1..], &flipped[1..]);
                 let mut off = vec![0u32; RowFlips::offsets_len(arch[1])];
-                let mut cols = vec![0u32; flips.len()];
+                let mut cols = vec![0u16; flips.len()];
                 let mut neg = vec![0u64; RowFlips::negate_len(arch[1])];
                 let rf = RowFlips::build(&w0, &flips, &mut off, &mut cols, &mut neg).unwrap();
                 assert!(
@@ -1807,6 +2104,54 @@ mod tests {
                     .count_errors(&rf, &upper, &labels, &mut ints, &mut bits, &mut out)
                     .unwrap();
                 assert_eq!(e, 0);
+                batch.push((flips, flipped, want));
+            }
+            // All perturbations at once (and the first few): the counts of the single evaluations.
+            let labels = batch[2].2.clone();
+            for len in [batch.len(), 3, 1] {
+                let nets = &batch[..len];
+                let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = nets
+                    .iter()
+                    .map(|(f, _, _)| {
+                        (
+                            vec![0u32; RowFlips::offsets_len(arch[1])],
+                            vec![0u16; f.len()],
+                            vec![0u64; RowFlips::negate_len(arch[1])],
+                        )
+                    })
+                    .collect();
+                let rfs: Vec<RowFlips<'_>> = nets
+                    .iter()
+                    .zip(bufs.iter_mut())
+                    .map(|((f, _, _), (o, c, n))| RowFlips::build(&w0, f, o, c, n).unwrap())
+                    .collect();
+                let uppers: Vec<Vec<Patterns<'_>>> = nets
+                    .iter()
+                    .map(|(_, w, _)| views(&arch[1..], &w[1..]))
+                    .collect();
+                let ups: Vec<&[Patterns<'_>]> = uppers.iter().map(Vec::as_slice).collect();
+                let mut bits = vec![0u64; cache.bit_scratch_len_many(&upper, len)];
+                let mut out = vec![0i32; p];
+                let mut errors = vec![0u32; len];
+                cache
+                    .count_errors_many(
+                        &rfs,
+                        &ups,
+                        &labels,
+                        &mut ints,
+                        &mut bits,
+                        &mut out,
+                        &mut errors,
+                    )
+                    .unwrap();
+                let want: Vec<u32> = nets
+                    .iter()
+                    .map(|(_, _, w)| w.iter().zip(&labels).filter(|(a, b)| a != b).count() as u32)
+                    .collect();
+                assert_eq!(
+                    errors, want,
+                    "case {case} arch {arch:?} P {p}, batch of {len}"
+                );
             }
         }
     }
@@ -1817,7 +2162,7 @@ mod tests {
         let arch = [70, 9, 1];
         let words = random_layers(&arch, &mut rng);
         let w0 = Patterns::new(70, 9, &words[0]).unwrap();
-        let (mut off, mut cols, mut neg) = (vec![0u32; 19], vec![0u32; 4], vec![0u64; 1]);
+        let (mut off, mut cols, mut neg) = (vec![0u32; 19], vec![0u16; 4], vec![0u64; 1]);
         for (flips, err) in [
             (
                 &[5u32, 3][..],
@@ -1851,6 +2196,13 @@ mod tests {
             RowFlips::build(&w0, &[1], &mut off[..18], &mut cols, &mut neg),
             Err(ShapeError::LengthMismatch { .. })
         ));
+        // Rows longer than the u16 column indices reach.
+        let wide = vec![0u64; words_for(MAX_INPUTS + 1)];
+        let wide = Patterns::new(MAX_INPUTS + 1, 1, &wide).unwrap();
+        assert!(matches!(
+            RowFlips::build(&wide, &[], &mut off[..3], &mut cols, &mut neg),
+            Err(ShapeError::InvalidParameter(_))
+        ));
         let pixels = vec![7u8; 70 * 3];
         let mut xs = vec![Column::default(); InputColumns::len_for(70, 3)];
         assert!(InputColumns::pack(&pixels[1..], 70, &mut xs).is_err());
@@ -1883,7 +2235,7 @@ mod tests {
             .is_err());
         // Flips of another layer shape.
         let w1 = Patterns::new(9, 1, &words[1]).unwrap();
-        let (mut o1, mut c1, mut n1) = (vec![0u32; 3], vec![0u32; 0], vec![0u64; 1]);
+        let (mut o1, mut c1, mut n1) = (vec![0u32; 3], vec![0u16; 0], vec![0u64; 1]);
         let rf1 = RowFlips::build(&w1, &[], &mut o1, &mut c1, &mut n1).unwrap();
         assert!(cache
             .predict(&rf1, &upper, &mut ints, &mut bits, &mut out)
@@ -1892,5 +2244,48 @@ mod tests {
             .predict(&rf, &upper, &mut ints, &mut bits, &mut out)
             .unwrap();
         assert_eq!(out, full_predict(&arch, &words, &pixels));
+        // Batches: empty or too large, lists of different lengths, networks of different shapes,
+        // scratch for fewer networks.
+        let labels = out.clone();
+        let mut errors = [0u32; MAX_BATCH + 1];
+        let rfs = [rf; MAX_BATCH + 1];
+        let ups = [&upper[..]; MAX_BATCH + 1];
+        let mut big = vec![0u64; cache.bit_scratch_len_many(&upper, MAX_BATCH + 1)];
+        for len in [0, MAX_BATCH + 1] {
+            assert!(matches!(
+                cache.count_errors_many(
+                    &rfs[..len],
+                    &ups[..len],
+                    &labels,
+                    &mut ints,
+                    &mut big,
+                    &mut out,
+                    &mut errors[..len]
+                ),
+                Err(ShapeError::InvalidParameter(_))
+            ));
+        }
+        let mut run =
+            |rfs: &[RowFlips<'_>], ups: &[&[Patterns<'_>]], nerr: usize, bits: &mut [u64]| {
+                cache.count_errors_many(
+                    rfs,
+                    ups,
+                    &labels,
+                    &mut ints,
+                    bits,
+                    &mut out,
+                    &mut errors[..nerr],
+                )
+            };
+        assert!(run(&rfs[..2], &ups[..3], 2, &mut big).is_err());
+        assert!(run(&rfs[..2], &ups[..2], 3, &mut big).is_err());
+        assert!(run(&rfs[..2], &[&upper[..], &wrong[..]], 2, &mut big).is_err());
+        assert!(run(&[rf, rf1], &ups[..2], 2, &mut big).is_err());
+        assert!(matches!(
+            run(&rfs[..3], &ups[..3], 3, &mut bits),
+            Err(ShapeError::BufferTooSmall { .. })
+        ));
+        run(&rfs[..3], &ups[..3], 3, &mut big).unwrap();
+        assert_eq!(errors[..3], [0, 0, 0]);
     }
 }

@@ -7,8 +7,9 @@
 use crate::deep::net::{count_errors, BinaryNet, PackedData, PackedNet};
 use crate::error::{Error, Result};
 use flatmin_core::bits::{words_for, Patterns, WORD_BITS};
-use flatmin_core::network::{Column, FirstLayerCache, InputColumns, RowFlips};
+use flatmin_core::network::{Column, FirstLayerCache, InputColumns, RowFlips, MAX_BATCH};
 use flatmin_core::rng::{derive_seed, rng_from_seed, uniform, Rng};
+use flatmin_core::special::ln_pos_f64_slice;
 use rayon::prelude::*;
 
 /// One point of the profile.
@@ -73,58 +74,83 @@ pub fn local_energy(
     let jobs: Vec<(usize, usize)> = (0..ps.len())
         .flat_map(|j| (0..samples).map(move |r| (j, r)))
         .collect();
+    let batch = BATCH.min(MAX_BATCH);
     let deltas = jobs
-        .par_iter()
+        .par_chunks(batch)
         .map_init(
-            || Scratch::new(&cache, &base, &pats[1..]),
-            |s, &(j, r)| {
-                let p = ps[j];
-                let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
-                for (w, b) in s.upper.iter_mut().zip(&base.words[1..]) {
-                    w.copy_from_slice(b);
-                }
-                s.flips.clear();
-                if p > 0.0 {
-                    let flips = &mut s.flips;
-                    for_each_flip(sizes[0], p, &mut rng, |i| flips.push(i as u32));
-                    for (l, w) in s.upper.iter_mut().enumerate() {
-                        let cols = upper_arch[l];
-                        let wpr = words_for(cols);
-                        // (row, column) of the previous flip, advanced without a division per flip.
-                        let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
-                        for_each_flip(sizes[l + 1], p, &mut rng, |i| {
-                            c += i - last;
-                            last = i;
-                            if c >= cols {
-                                row += c / cols;
-                                c %= cols;
-                            }
-                            w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
-                        });
+            || Scratch::new(&cache, &base, &pats[1..], batch),
+            |s, chunk| {
+                let Scratch {
+                    nets,
+                    ints,
+                    bits,
+                    out,
+                } = s;
+                for (n, &(j, r)) in nets.iter_mut().zip(chunk) {
+                    let p = ps[j];
+                    let mut rng = rng_from_seed(derive_seed(seed, (j * samples + r) as u64));
+                    for (w, b) in n.upper.iter_mut().zip(&base.words[1..]) {
+                        w.copy_from_slice(b);
+                    }
+                    n.flips.clear();
+                    if p > 0.0 {
+                        let mut gaps = Gaps::new(p);
+                        let flips = &mut n.flips;
+                        for_each_flip(sizes[0], p, &mut gaps, &mut rng, |i| flips.push(i as u32));
+                        for (l, w) in n.upper.iter_mut().enumerate() {
+                            let cols = upper_arch[l];
+                            let wpr = words_for(cols);
+                            // (row, column) of the previous flip, advanced without a division per
+                            // flip.
+                            let (mut last, mut row, mut c) = (0usize, 0usize, 0usize);
+                            for_each_flip(sizes[l + 1], p, &mut gaps, &mut rng, |i| {
+                                c += i - last;
+                                last = i;
+                                if c >= cols {
+                                    row += c / cols;
+                                    c %= cols;
+                                }
+                                w[row * wpr + c / WORD_BITS] ^= 1u64 << (c % WORD_BITS);
+                            });
+                        }
+                    }
+                    if n.cols.len() < n.flips.len() {
+                        n.cols.resize(n.flips.len(), 0);
                     }
                 }
-                if s.cols.len() < s.flips.len() {
-                    s.cols.resize(s.flips.len(), 0);
+                let mut rfs = Vec::with_capacity(chunk.len());
+                let mut uppers = Vec::with_capacity(chunk.len());
+                for n in nets.iter_mut().take(chunk.len()) {
+                    let NetScratch {
+                        upper,
+                        flips,
+                        off,
+                        cols,
+                        neg,
+                    } = n;
+                    rfs.push(RowFlips::build(&pats[0], flips, off, cols, neg)?);
+                    uppers.push(
+                        upper_arch
+                            .windows(2)
+                            .zip(upper.iter())
+                            .map(|(a, w)| Patterns::new(a[0], a[1], w))
+                            .collect::<std::result::Result<Vec<_>, _>>()?,
+                    );
                 }
-                let rf = RowFlips::build(&pats[0], &s.flips, &mut s.off, &mut s.cols, &mut s.neg)?;
-                let upper = upper_arch
-                    .windows(2)
-                    .zip(&s.upper)
-                    .map(|(a, w)| Patterns::new(a[0], a[1], w))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
-                let e = cache.count_errors(
-                    &rf,
-                    &upper,
-                    &data.labels,
-                    &mut s.ints,
-                    &mut s.bits,
-                    &mut s.out,
-                )? as i64;
-                on_done();
-                Ok((e - e0) as f64 / p_all as f64)
+                let ups: Vec<&[Patterns<'_>]> = uppers.iter().map(Vec::as_slice).collect();
+                let mut errors = vec![0u32; chunk.len()];
+                cache.count_errors_many(&rfs, &ups, &data.labels, ints, bits, out, &mut errors)?;
+                Ok(errors
+                    .into_iter()
+                    .map(|e| {
+                        on_done();
+                        (i64::from(e) - e0) as f64 / p_all as f64
+                    })
+                    .collect::<Vec<f64>>())
             },
         )
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<Result<Vec<Vec<f64>>>>()?
+        .concat();
     Ok(ps
         .iter()
         .enumerate()
@@ -144,9 +170,10 @@ pub fn local_energy(
 
 /// Calls `flip(i)` for every index `i < len` flipped with probability `p`, in increasing order:
 /// every index for p ≥ 1, otherwise geometric skips between flips (gap = ⌊ln U / ln(1 − p)⌋,
-/// U uniform in (0, 1]), one draw per flip plus one that ends the layer. No draws for p ≤ 0.
+/// U uniform in (0, 1]), one draw per flip plus one that ends the layer, taken from `gaps` (the
+/// layers of one network share the stream). No draws for p ≤ 0 or p ≥ 1.
 #[inline]
-fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize)) {
+fn for_each_flip(len: usize, p: f64, gaps: &mut Gaps, rng: &mut Rng, mut flip: impl FnMut(usize)) {
     if p <= 0.0 || len == 0 {
         return;
     }
@@ -154,17 +181,14 @@ fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize))
         (0..len).for_each(flip);
         return;
     }
-    let ln_q = (-p).ln_1p();
     // Remaining indices as f64 (exact: a layer is far below 2⁵³ weights).
     let len_f = len as f64;
     let mut i = 0usize;
     loop {
-        let u = 1.0 - uniform(rng); // (0, 1]
-                                    // x = ln U / ln(1 − p) is finite and ≥ 0 (or −0); the gap is ⌊x⌋. For the integer
-                                    // m = len − i, ⌊x⌋ ≥ m ⇔ x ≥ m, so x is compared directly (no float → u64 → float round
-                                    // trip) and truncated only when it is below m, where `as usize` is exact: the same gaps,
-                                    // the same draws as ⌊x⌋ computed first.
-        let x = u.ln() / ln_q;
+        // x ≥ 0 (or −0) with ⌊x⌋ = the gap ([`Gaps::next`]). For the integer m = len − i,
+        // ⌊x⌋ ≥ m ⇔ x ≥ m, so x is compared directly and truncated only when it is below m, where
+        // `as usize` is exact.
+        let x = gaps.next(rng);
         if x >= len_f - i as f64 {
             break;
         }
@@ -177,31 +201,125 @@ fn for_each_flip(len: usize, p: f64, rng: &mut Rng, mut flip: impl FnMut(usize))
     }
 }
 
-/// Per-thread buffers of one perturbed evaluation.
+/// Uniforms drawn ahead per batch of the geometric skips.
+const GAP_BATCH: usize = 256;
+
+/// The skips `x = ln U / ln(1 − p)` of one noise stream (U = 1 − uniform, in (0, 1]), a batch at
+/// a time: the logarithms of [`GAP_BATCH`] uniforms by the vectorized, platform-independent
+/// [`ln_pos_f64_slice`], each then divided by ln(1 − p) exactly as the scalar path divides.
+///
+/// Only ⌊x⌋ matters ([`for_each_flip`]), and it is the one of the library's `u.ln() / ln_q`: both
+/// logarithms are within about one ulp of ln U (≤ 2 ulp apart) and the two quotients round the
+/// same divisor, so the two x differ by at most ≈ 2⁻⁴⁹ x. Wherever the batch's x lies within
+/// 2⁻³⁶ x (8192 times that) of an integer ≥ 1, or is not below 2⁵⁰, the scalar path recomputes
+/// it (a few per million draws); elsewhere both x have the same integer part. The flips are
+/// therefore the ones of one library `ln` per draw (tested against it); drawing a batch ahead
+/// only consumes more of the realisation's own stream after its last flip.
+struct Gaps {
+    ln_q: f64,
+    u: [f64; GAP_BATCH],
+    /// x, or −1 where the scalar path decides.
+    x: [f64; GAP_BATCH],
+    next: usize,
+}
+
+impl Gaps {
+    /// An empty batch for flip probability 0 < p < 1.
+    fn new(p: f64) -> Self {
+        Gaps {
+            ln_q: (-p).ln_1p(),
+            u: [0.0; GAP_BATCH],
+            x: [0.0; GAP_BATCH],
+            next: GAP_BATCH,
+        }
+    }
+
+    /// The next skip x (≥ 0 or −0) of the stream.
+    #[inline(always)]
+    fn next(&mut self, rng: &mut Rng) -> f64 {
+        if self.next == GAP_BATCH {
+            for u in &mut self.u {
+                *u = 1.0 - uniform(rng);
+            }
+            self.fill();
+            self.next = 0;
+        }
+        let k = self.next;
+        self.next += 1;
+        let x = self.x[k];
+        if x < 0.0 {
+            self.u[k].ln() / self.ln_q
+        } else {
+            x
+        }
+    }
+
+    /// The batch's x from its uniforms `u`.
+    #[inline(never)]
+    fn fill(&mut self) {
+        /// 1.5 · 2⁵²: (v + R) − R rounds 0 ≤ v < 2⁵¹ to the nearest integer.
+        const ROUND: f64 = 6_755_399_441_055_744.0;
+        const LIMIT: f64 = (1u64 << 50) as f64;
+        const TOL: f64 = 1.0 / (1u64 << 36) as f64;
+        self.x = self.u;
+        ln_pos_f64_slice(&mut self.x);
+        let ln_q = self.ln_q;
+        for x in &mut self.x {
+            let v = *x / ln_q;
+            let k = (v + ROUND) - ROUND;
+            let near = v.is_nan() || v >= LIMIT || (k >= 1.0 && (v - k).abs() <= v * TOL);
+            *x = if near { -1.0 } else { v };
+        }
+    }
+}
+
+/// Perturbed networks evaluated together ([`FirstLayerCache::count_errors_many`]): the cached
+/// pre-activations and input columns of each example block are read once for all of them.
+/// Measured on 784-501-501-1, P = 6000, p = 0.1 (CPU ms per network, medians of 5, load 6–7): 1 →
+/// 6.1, 2 → 5.6, 4 → 5.4, 6 → 5.7, 8 → 5.6, 16 → 5.5 with `u32` column lists; 3 → 5.6, 4 → 5.5,
+/// 6 → 5.8, 8 → 5.6 with the `u16` ones (beyond 4 the activation buffers and flip lists of the
+/// batch crowd the 1 MB L2 cache).
+const BATCH: usize = 4;
+
+/// Per-thread buffers of one batch of perturbed evaluations.
 struct Scratch {
-    /// Layers 2 … L of the perturbed network (packed).
-    upper: Vec<Vec<u64>>,
-    /// Flipped first-layer weights (row-major indices).
-    flips: Vec<u32>,
-    off: Vec<u32>,
-    cols: Vec<u32>,
-    neg: Vec<u64>,
+    nets: Vec<NetScratch>,
     ints: Vec<i32>,
     bits: Vec<u64>,
     out: Vec<i32>,
 }
 
+/// The buffers of one perturbed network of a batch.
+struct NetScratch {
+    /// Layers 2 … L of the perturbed network (packed).
+    upper: Vec<Vec<u64>>,
+    /// Flipped first-layer weights (row-major indices).
+    flips: Vec<u32>,
+    off: Vec<u32>,
+    cols: Vec<u16>,
+    neg: Vec<u64>,
+}
+
 impl Scratch {
-    fn new(cache: &FirstLayerCache<'_>, base: &PackedNet, upper: &[Patterns<'_>]) -> Self {
+    fn new(
+        cache: &FirstLayerCache<'_>,
+        base: &PackedNet,
+        upper: &[Patterns<'_>],
+        batch: usize,
+    ) -> Self {
         let rows = cache.rows();
         Scratch {
-            upper: base.words[1..].to_vec(),
-            flips: Vec::new(),
-            off: vec![0; RowFlips::offsets_len(rows)],
-            cols: Vec::new(),
-            neg: vec![0; RowFlips::negate_len(rows)],
+            nets: (0..batch)
+                .map(|_| NetScratch {
+                    upper: base.words[1..].to_vec(),
+                    flips: Vec::new(),
+                    off: vec![0; RowFlips::offsets_len(rows)],
+                    cols: Vec::new(),
+                    neg: vec![0; RowFlips::negate_len(rows)],
+                })
+                .collect(),
             ints: vec![0; cache.int_scratch_len(upper)],
-            bits: vec![0; cache.bit_scratch_len(upper)],
+            bits: vec![0; cache.bit_scratch_len_many(upper, batch)],
             out: vec![0; cache.p()],
         }
     }
@@ -266,31 +384,103 @@ mod tests {
         v
     }
 
-    /// The comparison without the round trip draws the same flips and leaves the stream in the
-    /// same state, at small and large p, short and long layers (gaps past the end included).
-    #[test]
-    fn flips_equal_the_reference_definition() {
-        for (k, &p) in [1e-12, 1e-4, 0.01, 0.1, 0.3, 0.5, 0.9, 0.999_999, 1.0]
+    /// The flips of one network's layers from one stream: the batched sampler ([`for_each_flip`]
+    /// with [`Gaps`]) and the reference (one library `ln` per draw).
+    fn both_samplers(lens: &[usize], p: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+        let (mut a, mut b) = (rng_from_seed(seed), rng_from_seed(seed));
+        let mut got = Vec::new();
+        let mut gaps = Gaps::new(p);
+        for (l, &len) in lens.iter().enumerate() {
+            for_each_flip(len, p, &mut gaps, &mut a, |i| got.push(l << 40 | i));
+        }
+        let want = lens
             .iter()
             .enumerate()
-        {
-            for &len in &[1usize, 2, 7, 64, 1000, 392_784] {
-                let seed = (k * 10_000 + len) as u64;
-                let (mut a, mut b) = (rng_from_seed(seed), rng_from_seed(seed));
-                let mut got = Vec::new();
-                for _ in 0..3 {
-                    for_each_flip(len, p, &mut a, |i| got.push(i));
-                }
-                let want: Vec<usize> = (0..3)
-                    .flat_map(|_| reference_flips(len, p, &mut b))
-                    .collect();
-                assert_eq!(got, want, "p={p}, len={len}");
+            .flat_map(|(l, &len)| {
+                reference_flips(len, p, &mut b)
+                    .into_iter()
+                    .map(move |i| l << 40 | i)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        (got, want)
+    }
+
+    /// The batched sampler draws exactly the flips of the reference definition, over many
+    /// (p, seed), layers sharing one stream (gaps past a layer's end included), p from the
+    /// ones where every skip is recomputed by the scalar path (x ≥ 2⁵⁰) to nearly 1.
+    #[test]
+    fn batched_flips_equal_the_reference_definition() {
+        let ps = [
+            1e-300, 1e-15, 1e-9, 1e-4, 1e-3, 0.004, 0.01, 0.03, 0.07, 0.1, 0.13, 0.2, 0.3, 0.45,
+            0.5, 0.6, 0.8, 0.9, 0.99, 0.999_999, 1.0,
+        ];
+        let mut total = 0usize;
+        for (k, &p) in ps.iter().enumerate() {
+            for seed in 0..60u64 {
+                let lens = [1 + (seed as usize * 37) % 5000, 2510, 51, 1, 7];
+                let (got, want) = both_samplers(&lens, p, (k as u64) << 32 | seed);
+                assert_eq!(got, want, "p={p}, seed {seed}");
+                total += got.len();
+            }
+        }
+        assert!(total > 1_000_000, "{total} flips compared");
+        // The benchmark's network (784-501-501-1) at p = 0.1 and 0.5.
+        for (p, seed) in [(0.1, 1u64), (0.1, 2), (0.5, 3)] {
+            let (got, want) = both_samplers(&[392_784, 251_001, 501], p, seed);
+            assert_eq!(got, want, "p={p}, seed {seed}");
+        }
+    }
+
+    /// Skips within a few ulps of an integer go through the scalar path (so their integer part is
+    /// the library's), all others keep the batch's value, and x ≥ 2⁵⁰ goes to the scalar path.
+    #[test]
+    fn near_integer_skips_take_the_scalar_path() {
+        let p = 0.1;
+        let mut gaps = Gaps::new(p);
+        let ln_q = gaps.ln_q;
+        // U = (1 − p)^k rounded, and its neighbours: x within ulps of the integer k.
+        let mut us = Vec::new();
+        for k in 1..=36 {
+            let u = (k as f64 * ln_q).exp();
+            for d in -3i64..=3 {
+                us.push(f64::from_bits((u.to_bits() as i64 + d) as u64));
+            }
+        }
+        let crafted = us.len();
+        us.resize(GAP_BATCH, 0.5);
+        gaps.u.copy_from_slice(&us);
+        gaps.fill();
+        for (j, (&x, &u)) in gaps.x.iter().zip(&gaps.u).enumerate() {
+            if j < crafted {
                 assert_eq!(
-                    uniform(&mut a),
-                    uniform(&mut b),
-                    "stream state, p={p}, len={len}"
+                    x,
+                    -1.0,
+                    "u = {u} (x = {}) is near an integer",
+                    u.ln() / ln_q
+                );
+            } else {
+                assert_eq!(
+                    x,
+                    (0.5f64).ln() / ln_q,
+                    "far from an integer: the batch's value"
                 );
             }
         }
+        // Through `next`: the scalar value where marked.
+        let mut rng = rng_from_seed(0);
+        gaps.next = 0;
+        for j in 0..GAP_BATCH {
+            let x = gaps.next(&mut rng);
+            let exact = gaps.u[j].ln() / ln_q;
+            assert_eq!(x.floor(), exact.floor());
+            if gaps.x[j] < 0.0 {
+                assert_eq!(x.to_bits(), exact.to_bits());
+            }
+        }
+        let mut tiny = Gaps::new(1e-16);
+        tiny.u = [0.25; GAP_BATCH];
+        tiny.fill();
+        assert!(tiny.x.iter().all(|&x| x == -1.0));
     }
 }
