@@ -181,6 +181,23 @@ const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 /// ln x = e·ln 2 + ln m with ln 2 in two parts. Error ≤ 1 ulp (tested against libm).
 #[inline(always)]
 pub fn ln_pos_f64(x: f64) -> f64 {
+    let (e, f, s) = ln_reduce(x);
+    let w = s * s;
+    let r = w
+        * (2.0 / 3.0
+            + w * (2.0 / 5.0
+                + w * (2.0 / 7.0
+                    + w * (2.0 / 9.0
+                        + w * (2.0 / 11.0
+                            + w * (2.0 / 13.0
+                                + w * (2.0 / 15.0 + w * (2.0 / 17.0 + w * (2.0 / 19.0)))))))));
+    ln_finish(e, f, s, r)
+}
+
+/// Range reduction of the branch-free logarithms ([`ln_pos_f64`], the committee's Estrin variant):
+/// x = 2ᵉ·m, m ∈ [√½, √2) read from the bits, returns (e, f = m − 1 (exact), s = f/(2 + f)).
+#[inline(always)]
+pub(crate) fn ln_reduce(x: f64) -> (f64, f64, f64) {
     const MANT: u64 = (1 << 52) - 1;
     const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
     const TWO52_BITS: u64 = 0x4330_0000_0000_0000; // 2⁵²
@@ -192,16 +209,13 @@ pub fn ln_pos_f64(x: f64) -> f64 {
     let m = if big { mant * 0.5 } else { mant };
     let e = if big { ef + 1.0 } else { ef };
     let f = m - 1.0;
-    let s = f / (2.0 + f);
-    let w = s * s;
-    let r = w
-        * (2.0 / 3.0
-            + w * (2.0 / 5.0
-                + w * (2.0 / 7.0
-                    + w * (2.0 / 9.0
-                        + w * (2.0 / 11.0
-                            + w * (2.0 / 13.0
-                                + w * (2.0 / 15.0 + w * (2.0 / 17.0 + w * (2.0 / 19.0)))))))));
+    (e, f, f / (2.0 + f))
+}
+
+/// ln x = e·ln 2 + f − f²/2 + s(f²/2 + r) from [`ln_reduce`]'s (e, f, s) and the series
+/// r = R(s²) (ln 2 in two parts).
+#[inline(always)]
+pub(crate) fn ln_finish(e: f64, f: f64, s: f64, r: f64) -> f64 {
     let hfsq = 0.5 * f * f;
     e * LN2_HI - ((hfsq - (s * (hfsq + r) + e * LN2_LO)) - f)
 }

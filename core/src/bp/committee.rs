@@ -807,19 +807,7 @@ fn erfcx_estrin_f64(y: f64) -> f64 {
 /// whose evaluation is latency-bound.
 #[inline(always)]
 fn ln_pos_estrin_f64(x: f64) -> f64 {
-    const MANT: u64 = (1 << 52) - 1;
-    const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
-    const TWO52_BITS: u64 = 0x4330_0000_0000_0000; // 2⁵²
-    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
-    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let bits = x.to_bits();
-    let mant = f64::from_bits((bits & MANT) | ONE_BITS);
-    let ef = f64::from_bits(TWO52_BITS | (bits >> 52)) - (4_503_599_627_370_496.0 + 1023.0);
-    let big = mant > core::f64::consts::SQRT_2;
-    let m = if big { mant * 0.5 } else { mant };
-    let e = if big { ef + 1.0 } else { ef };
-    let f = m - 1.0;
-    let s = f / (2.0 + f);
+    let (e, f, s) = crate::special::ln_reduce(x);
     let w = s * s;
     let w2 = w * w;
     let w4 = w2 * w2;
@@ -828,9 +816,7 @@ fn ln_pos_estrin_f64(x: f64) -> f64 {
     let p = ((c(1.0) + c(2.0) * w) + (c(3.0) + c(4.0) * w) * w2)
         + ((c(5.0) + c(6.0) * w) + (c(7.0) + c(8.0) * w) * w2) * w4
         + c(9.0) * w8;
-    let r = w * p;
-    let hfsq = 0.5 * f * f;
-    e * LN2_HI - ((hfsq - (s * (hfsq + r) + e * LN2_LO)) - f)
+    crate::special::ln_finish(e, f, s, w * p)
 }
 
 /// L(x) = ln(q + t·H(x)) for the interpolant's node values: as [`tau_mix_lin_f64`] with the
