@@ -107,6 +107,22 @@ def cpu_of(cmd, env=None, timeout=None):
     return cpu, r
 
 
+def flatmin_json(r, mode):
+    """The JSON line the committee bench executable prints in command mode; exits with a clear
+    message when `--flatmin` is another program (the `flatmin` CLI, say) or the run failed."""
+    for line in reversed(r.stdout.strip().splitlines()):
+        try:
+            v = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(v, dict) and v.get("mode") == mode:
+            return v
+    err = r.stderr.strip().splitlines()[-1:] or ["no output"]
+    sys.exit(f"--flatmin {r.args[0]}: not the committee bench executable's {mode!r} output "
+             f"(exit {r.returncode}: {err[0]}); pass `cargo bench --bench committee --no-run`'s "
+             "executable or leave --flatmin out")
+
+
 def write_instance(path, n, p, seed):
     rng = random.Random(seed)
     labels = [rng.choice((-1, 1)) for _ in range(p)]
@@ -206,7 +222,8 @@ def run(a):
                                                  ["-p", "standard_reinforcement", "-s", "1", "-i", str(it),
                                                   "-e", "0", "-d", "0.5"]))
                     else:
-                        cpu, _ = cpu_of([fm], env=dict(env, MODE="sweeps", SWEEPS=str(it)))
+                        cpu, r = cpu_of([fm], env=dict(env, MODE="sweeps", SWEEPS=str(it)))
+                        flatmin_json(r, "sweeps")
                     t[it] = cpu
                 res[who] = (t[52] - t[2]) / 50
                 per_sweep[who].append(res[who])
@@ -227,8 +244,8 @@ def run(a):
                 try:
                     if who == "flatmin":
                         cpu, r = cpu_of([fm], env=dict(env, MODE="solve"), timeout=a.timeout)
-                        lines = r.stdout.strip().splitlines()
-                        ok = bool(lines) and json.loads(lines[-1])["solved"]
+                        # Stopped at the CPU limit (a signal): not solved; otherwise its JSON line.
+                        ok = r.returncode >= 0 and flatmin_json(r, "solve")["solved"]
                     else:
                         cpu, r = cpu_of(rfbp_cmd(a.rfbp, path, a.k, extra), timeout=a.timeout)
                         ok = rfbp_errors(r.stdout) == 0
