@@ -634,22 +634,9 @@ impl<'s, T: Real> Loo<'s, T> {
     }
 }
 
-/// Cavity moments of one hidden factor into `xm` (ξ m) and `vs` (1 − m²); returns (Σ ξm, Σ v):
-/// the perceptron's kernel ([`factor::cavity_moments_at`]) at the unit's bit offset (the Bethe
-/// free entropy's ln Z).
-#[inline(always)]
-fn cavity_moments<T: Real>(
-    row: &[u64],
-    off: usize,
-    g: &[T],
-    h: &[T],
-    xm: &mut [T],
-    vs: &mut [T],
-) -> (T, T) {
-    factor::cavity_moments_at(row, off, g, h, xm, vs)
-}
-
-/// [`cavity_moments`] of the message update: the same kernel ([`factor::cavity_moments_with`])
+/// Cavity moments of one hidden factor for the message update ([`factor::cavity_moments_at`] at the
+/// unit's bit offset is the accurate one, used by the Bethe free entropy): the same kernel
+/// ([`factor::cavity_moments_with`])
 /// with the cheaper exponential [`crate::special::exp_nonpos_fast_f64`] in f64 (relative error
 /// ≤ 1e-13; see "Numerics of the Gaussian hidden factor" in the module docs), `libm` otherwise.
 #[inline(always)]
@@ -1175,7 +1162,7 @@ fn hidden_gaussian_log_z<T: Real>(
     let n = g.len();
     let (xm, rest) = scratch.split_at_mut(n);
     let vs = &mut rest[..n];
-    let (mean, var) = cavity_moments(row, off, g, h, xm, vs);
+    let (mean, var) = factor::cavity_moments_at(row, off, g, h, xm, vs);
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
     let (ltp, ltm) = tau_logs(d);
@@ -1938,6 +1925,66 @@ mod tests {
     use crate::rng::rng_from_seed;
     use crate::rng::uniform;
 
+    /// The messages of a Gaussian hidden factor by the direct per-edge formula ([`hidden_edge`] on
+    /// the accurate cavity moments), with ξ's sign and the clamp at ±`g_max` applied, and the
+    /// moments (mean, var): the reference of the fast update's tests.
+    fn direct_messages(
+        row: &[u64],
+        off: usize,
+        g0: &[f64],
+        h: &[f64],
+        d: f64,
+        theta: f64,
+        g_max: f64,
+    ) -> (std::vec::Vec<f64>, f64, f64) {
+        let n = g0.len();
+        let mut xm = std::vec![0.0; n];
+        let mut vs = std::vec![0.0; n];
+        let (mean, var) = factor::cavity_moments_at(row, off, g0, h, &mut xm, &mut vs);
+        let tau = TauSide::new(d);
+        let direct = (0..n)
+            .map(|i| {
+                let f = hidden_edge(theta - mean, var, xm[i], &tau).0;
+                let f = if xi_of(row, off + i) { -f } else { f };
+                f.clamp(-g_max, g_max)
+            })
+            .collect();
+        (direct, mean, var)
+    }
+
+    /// One undamped fast update ([`hidden_gaussian`] at the best level, no floor) of copies of
+    /// (g0, h): the new (g, h, U).
+    #[allow(clippy::too_many_arguments)]
+    fn fast_update(
+        row: &[u64],
+        off: usize,
+        g0: &[f64],
+        h: &[f64],
+        d: f64,
+        cheb: &[f64],
+        theta: f64,
+        g_max: f64,
+    ) -> (std::vec::Vec<f64>, std::vec::Vec<f64>, f64) {
+        let (mut g, mut hh, mut u) = (g0.to_vec(), h.to_vec(), 0.0);
+        let mut s = std::vec![0.0f64; 2 * g0.len()];
+        hidden_gaussian(
+            Level::best(),
+            row,
+            off,
+            &mut g,
+            &mut hh,
+            &mut u,
+            d,
+            cheb,
+            &mut s,
+            theta,
+            0.0,
+            g_max,
+            0.0,
+        );
+        (g, hh, u)
+    }
+
     /// The linear-space output update equals the log-domain one.
     #[test]
     fn output_update_linear_matches_log_domain() {
@@ -2068,9 +2115,7 @@ mod tests {
             let g0: std::vec::Vec<f64> = (0..n)
                 .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
                 .collect();
-            let mut xm = std::vec![0.0; n];
-            let mut vs = std::vec![0.0; n];
-            let (mean, var) = cavity_moments(&row, off, &g0, &h, &mut xm, &mut vs);
+            let (direct, mean, var) = direct_messages(&row, off, &g0, &h, d, 0.0, 50.0);
             // Reference moments from the unpacked signs.
             let (mut m2, mut v2) = (0.0, 0.0);
             for i in 0..n {
@@ -2079,34 +2124,7 @@ mod tests {
                 v2 += 1.0 - m * m;
             }
             assert!((mean - m2).abs() < 1e-12 * n as f64 && (var - v2).abs() < 1e-12 * n as f64);
-            let tau = TauSide::new(d);
-            let direct: std::vec::Vec<f64> = (0..n)
-                .map(|i| {
-                    let f = hidden_edge(-mean, var, xm[i], &tau).0;
-                    if xi_of(&row, off + i) {
-                        -f
-                    } else {
-                        f
-                    }
-                })
-                .collect();
-            let (mut g, mut hh, mut u) = (g0.clone(), h.clone(), 0.0);
-            let mut s = std::vec![0.0f64; 2 * n];
-            hidden_gaussian(
-                Level::best(),
-                &row,
-                off,
-                &mut g,
-                &mut hh,
-                &mut u,
-                d,
-                &cheb,
-                &mut s,
-                0.0,
-                0.0,
-                50.0,
-                0.0,
-            );
+            let (g, hh, _) = fast_update(&row, off, &g0, &h, d, &cheb, 0.0, 50.0);
             let worst = g
                 .iter()
                 .zip(&direct)
@@ -2145,37 +2163,8 @@ mod tests {
                 .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
                 .collect();
             // Direct values from the pre-update cavities.
-            let mut xm = std::vec![0.0; n];
-            let mut vs = std::vec![0.0; n];
-            let (mean, var) = cavity_moments(&row, 0, &g0, &h, &mut xm, &mut vs);
-            let tau = TauSide::new(d);
-            let direct: std::vec::Vec<f64> = (0..n)
-                .map(|i| {
-                    let f = hidden_edge(-mean, var, xm[i], &tau).0;
-                    if xi_of(&row, i) {
-                        -f
-                    } else {
-                        f
-                    }
-                })
-                .collect();
-            let (mut g, mut hh, mut u) = (g0.clone(), h.clone(), 0.0);
-            let mut s = std::vec![0.0f64; 2 * n];
-            hidden_gaussian(
-                Level::best(),
-                &row,
-                0,
-                &mut g,
-                &mut hh,
-                &mut u,
-                d,
-                &cheb,
-                &mut s,
-                0.0,
-                0.0,
-                50.0,
-                0.0,
-            );
+            let (direct, _, var) = direct_messages(&row, 0, &g0, &h, d, 0.0, 50.0);
+            let (g, _, _) = fast_update(&row, 0, &g0, &h, d, &cheb, 0.0, 50.0);
             let worst = g
                 .iter()
                 .zip(&direct)
@@ -2235,7 +2224,7 @@ mod tests {
             let h: std::vec::Vec<f64> = h.iter().zip(&g0).map(|(c, g)| c + g).collect();
             let mut xm = std::vec![0.0; n];
             let mut vs = std::vec![0.0; n];
-            let (mean, var) = cavity_moments(&row, 0, &g0, &h, &mut xm, &mut vs);
+            let (mean, var) = factor::cavity_moments_at(&row, 0, &g0, &h, &mut xm, &mut vs);
             let sd = var.max(var_floor()).sqrt();
             let z = if trial % 4 == 0 {
                 80.0 * uniform(&mut rng) - 40.0
@@ -2248,33 +2237,10 @@ mod tests {
                 1 => 3.0 * uniform(&mut rng),
                 _ => 50.0 * uniform(&mut rng),
             };
-            let tau = TauSide::new(d);
             let g_max = 50.0;
-            let direct: std::vec::Vec<f64> = (0..n)
-                .map(|i| {
-                    let f = hidden_edge(theta - mean, var, xm[i], &tau).0;
-                    let f = if xi_of(&row, i) { -f } else { f };
-                    f.clamp(-g_max, g_max)
-                })
-                .collect();
+            let (direct, _, _) = direct_messages(&row, 0, &g0, &h, d, theta, g_max);
             let u_direct = up_field((theta - mean) / sd).clamp(-g_max, g_max);
-            let (mut g, mut hh, mut u) = (g0.clone(), h.clone(), 0.0);
-            let mut s = std::vec![0.0f64; 2 * n];
-            hidden_gaussian(
-                Level::best(),
-                &row,
-                0,
-                &mut g,
-                &mut hh,
-                &mut u,
-                d,
-                &cheb,
-                &mut s,
-                theta,
-                0.0,
-                g_max,
-                0.0,
-            );
+            let (g, _, u) = fast_update(&row, 0, &g0, &h, d, &cheb, theta, g_max);
             for (a, b) in g.iter().zip(&direct) {
                 worst = worst.max((a - b).abs() / (1.0 + b.abs()));
             }
