@@ -124,7 +124,13 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     scale: T,
     part: &[T],
 ) -> Option<([T; CHEB_K], usize, T)> {
-    coefficients_tol(f, T::from_f64(256.0) * T::EPSILON * scale, part)
+    coefficients_tol(f, rounding_tol(scale), part)
+}
+
+/// The rounding level 256 ε·scale at which [`coefficients`] accepts an interpolant.
+#[inline(always)]
+pub(crate) fn rounding_tol<T: Real>(scale: T) -> T {
+    T::from_f64(256.0) * T::EPSILON * scale
 }
 
 /// [`coefficients`] with the acceptance tolerance `tol` given by the caller (the perceptron's is the
