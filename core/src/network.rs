@@ -741,6 +741,15 @@ impl<'a> FirstLayerCache<'a> {
     pub fn bit_scratch_len(&self, upper: &[Patterns<'_>]) -> usize {
         self.bit_scratch_len_many(upper, 1)
     }
+    /// Words per example of a packed activation row: the widest of the first layer and the hidden
+    /// layers of `upper` (non-empty; its last layer is the output).
+    fn act_words(&self, upper: &[Patterns<'_>]) -> usize {
+        let widest = upper[..upper.len() - 1]
+            .iter()
+            .map(|w| w.p())
+            .fold(self.rows(), usize::max);
+        words_for(widest)
+    }
     /// `u64` scratch of [`FirstLayerCache::count_errors_many`] for `r` perturbed networks whose
     /// layers above the first are shaped as `upper` (saturating): the sign words of one block of
     /// every network and `r + 1` activation buffers.
@@ -749,16 +758,12 @@ impl<'a> FirstLayerCache<'a> {
         if upper.is_empty() {
             return t;
         }
-        let widest = upper[..upper.len() - 1]
-            .iter()
-            .map(|w| w.p())
-            .fold(self.rows(), usize::max);
         t.saturating_mul(r)
             .max(chunked_sign_len(upper))
             .saturating_add(
                 r.saturating_add(1)
                     .saturating_mul(self.p())
-                    .saturating_mul(words_for(widest)),
+                    .saturating_mul(self.act_words(upper)),
             )
     }
 
@@ -966,11 +971,7 @@ impl<'a> FirstLayerCache<'a> {
             return Ok(());
         }
         let tl = (nr * rows * BLOCK_WORDS).max(chunked_sign_len(up0));
-        let widest = up0[..up0.len() - 1]
-            .iter()
-            .map(|w| w.p())
-            .fold(rows, usize::max);
-        let act_len = p * words_for(widest);
+        let act_len = p * self.act_words(up0);
         let (t, rest) = bits[..nb].split_at_mut(tl);
         let (acts, dst) = rest.split_at_mut(nr * act_len);
         // Signs of each block for every network, transposed into the activation rows.
@@ -1810,6 +1811,34 @@ mod tests {
     use std::vec;
     use std::vec::Vec;
 
+    /// The `(offsets, cols, negate)` buffers of [`RowFlips::build`] for each flip list of a layer
+    /// with `rows` rows.
+    fn flip_bufs(rows: usize, lists: &[&[u32]]) -> Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> {
+        lists
+            .iter()
+            .map(|f| {
+                (
+                    vec![0u32; RowFlips::offsets_len(rows)],
+                    vec![0u16; f.len()],
+                    vec![0u64; RowFlips::negate_len(rows)],
+                )
+            })
+            .collect()
+    }
+
+    /// [`RowFlips::build`] of every flip list of `w0` in its buffers ([`flip_bufs`]).
+    fn build_flips<'b>(
+        w0: &Patterns<'_>,
+        lists: &[&[u32]],
+        bufs: &'b mut [(Vec<u32>, Vec<u16>, Vec<u64>)],
+    ) -> Vec<RowFlips<'b>> {
+        lists
+            .iter()
+            .zip(bufs.iter_mut())
+            .map(|(f, (o, c, n))| RowFlips::build(w0, f, o, c, n).unwrap())
+            .collect()
+    }
+
     #[test]
     fn transpose64_is_the_bit_transpose() {
         let mut rng = rng_from_seed(7);
@@ -1956,21 +1985,9 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = all
-                .iter()
-                .map(|f| {
-                    (
-                        vec![0u32; RowFlips::offsets_len(rows)],
-                        vec![0u16; f.len()],
-                        vec![0u64; RowFlips::negate_len(rows)],
-                    )
-                })
-                .collect();
-            let rfs: Vec<RowFlips<'_>> = all
-                .iter()
-                .zip(bufs.iter_mut())
-                .map(|(f, (o, c, ng))| RowFlips::build(&w0, f, o, c, ng).unwrap())
-                .collect();
+            let lists: Vec<&[u32]> = all.iter().map(Vec::as_slice).collect();
+            let mut bufs = flip_bufs(rows, &lists);
+            let rfs = build_flips(&w0, &lists, &mut bufs);
             let len = rows * BLOCK_WORDS;
             for b in 0..InputColumns::blocks(p) {
                 let hb = &hs[0][b * rows * COL_BLOCK..(b + 1) * rows * COL_BLOCK];
@@ -2110,21 +2127,9 @@ mod tests {
             let labels = batch[2].2.clone();
             for len in [batch.len(), 3, 1] {
                 let nets = &batch[..len];
-                let mut bufs: Vec<(Vec<u32>, Vec<u16>, Vec<u64>)> = nets
-                    .iter()
-                    .map(|(f, _, _)| {
-                        (
-                            vec![0u32; RowFlips::offsets_len(arch[1])],
-                            vec![0u16; f.len()],
-                            vec![0u64; RowFlips::negate_len(arch[1])],
-                        )
-                    })
-                    .collect();
-                let rfs: Vec<RowFlips<'_>> = nets
-                    .iter()
-                    .zip(bufs.iter_mut())
-                    .map(|((f, _, _), (o, c, n))| RowFlips::build(&w0, f, o, c, n).unwrap())
-                    .collect();
+                let lists: Vec<&[u32]> = nets.iter().map(|(f, _, _)| f.as_slice()).collect();
+                let mut bufs = flip_bufs(arch[1], &lists);
+                let rfs = build_flips(&w0, &lists, &mut bufs);
                 let uppers: Vec<Vec<Patterns<'_>>> = nets
                     .iter()
                     .map(|(_, w, _)| views(&arch[1..], &w[1..]))
