@@ -367,13 +367,19 @@ fn gemm_sign_rows_word_boundaries() {
 fn op_mix_probe_reports_its_work() {
     use gemm::OpMix;
     let x86 = cfg!(target_arch = "x86_64");
-    assert_eq!(gemm::op_mix_probe(OpMix::AddChain, 10), x86.then_some(240));
+    // 24 dependent `add`s per iteration of the assembly loop (x86.rs, `op_mix`), 10 iterations.
+    assert_eq!(
+        gemm::op_mix_probe(OpMix::AddChain, 10),
+        x86.then_some(10 * 24)
+    );
     let avx512 = x86 && Backend::Avx512.is_available() && Backend::Popcnt.is_available();
     for mix in [OpMix::Avx512, OpMix::Avx512Scalar] {
         let want = avx512.then_some(7 * mix.work_per_iteration());
         assert_eq!(gemm::op_mix_probe(mix, 7), want, "{mix:?}");
         assert_eq!(gemm::op_mix_probe(mix, 0), avx512.then_some(0), "{mix:?}");
     }
+    // The loops' bodies in x86.rs: 24 `mix_triplet!`s of 512 bits (`mix_vector_body!`), and with
+    // the scalar mix 16 `mix_scalar!` word products of 64 bits beside them.
     assert_eq!(OpMix::Avx512.work_per_iteration(), 24 * 512);
     assert_eq!(OpMix::Avx512Scalar.work_per_iteration(), 24 * 512 + 16 * 64);
 }

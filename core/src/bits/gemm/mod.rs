@@ -210,17 +210,23 @@ pub fn sign_rows_with(
     // so its bits of one row straddle at most two words.
     run(backend, a, b, &mut |r0, mu0, nb, counts, stride| {
         debug_assert!(nb <= WORD_BITS);
-        let (k0, sh) = (mu0 / WORD_BITS, mu0 % WORD_BITS);
         for (i, row) in counts.chunks(stride).enumerate() {
             let m = neg_mask(&row[..nb], n);
-            let o = &mut out[(r0 + i) * kw + k0..];
-            o[0] |= m << sh;
-            if sh + nb > WORD_BITS {
-                o[1] |= m >> (WORD_BITS - sh);
-            }
+            or_bits(&mut out[(r0 + i) * kw..], mu0, m, nb);
         }
     });
     Ok(())
+}
+
+/// ORs the `nb` ≤ 64 sign bits `m` of patterns `mu0 …` into a row of sign words (they straddle at
+/// most two words).
+#[inline(always)]
+fn or_bits(row: &mut [u64], mu0: usize, m: u64, nb: usize) {
+    let (k0, sh) = (mu0 / WORD_BITS, mu0 % WORD_BITS);
+    row[k0] |= m << sh;
+    if sh + nb > WORD_BITS {
+        row[k0 + 1] |= m >> (WORD_BITS - sh);
+    }
 }
 
 /// Bit j set ⇔ `2·counts[j] > n` (`counts.len() ≤ 64`), branch-free.

@@ -338,7 +338,6 @@ fn sign_rows_avx512_lanes(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut [u64]) {
         let np = LT_P.min(pn - pt);
         lt_transpose(&mut buf, bw, nw, pt, np, 0, nw);
         let valid = if np == 64 { !0 } else { (1u64 << np) - 1 };
-        let (k0, sh) = (pt / 64, pt % 64);
         let mut rt = 0;
         while rt < rn {
             let na = LT_RT.min(rn - rt);
@@ -354,11 +353,7 @@ fn sign_rows_avx512_lanes(a: &Patterns<'_>, b: &Patterns<'_>, out: &mut [u64]) {
                     m |= u64::from(_mm512_cmpgt_epu64_mask(v, half)) << (8 * j);
                 }
                 m &= valid;
-                let o = &mut out[(rt + i) * kw + k0..];
-                o[0] |= m << sh;
-                if sh + np > 64 {
-                    o[1] |= m >> (64 - sh);
-                }
+                super::or_bits(&mut out[(rt + i) * kw..], pt, m, np);
             }
             rt += LT_RT;
         }
@@ -376,34 +371,24 @@ fn run_avx512_lanes(a: &Patterns<'_>, b: &Patterns<'_>, visit: &mut Visit<'_>) {
     let mut pt = 0;
     while pt < pn {
         let np = LT_P.min(pn - pt);
+        // One k-block covers a whole row (LANES_BELOW_WORDS ≤ LT_KB): the transposed block of
+        // this pattern tile serves every row group.
+        lt_transpose(&mut buf, bw, nw, pt, np, 0, nw);
         let mut rg = 0;
         while rg < rn {
             let rg_end = (rg + LT_RG).min(rn);
             let acc = &mut acc[..(rg_end - rg) * LT_P];
             acc.fill(0);
-            let mut kb = 0;
-            while kb < nw {
-                let ke = (kb + LT_KB).min(nw);
-                let kl = ke - kb;
-                // With a single k-block the transposed block of this pattern tile serves every row
-                // group: built once (it was rebuilt per group of 64 rows).
-                let fresh = nw > LT_KB || rg == 0;
-                if fresh {
-                    lt_transpose(&mut buf, bw, nw, pt, np, kb, kl);
+            let mut rt = rg;
+            while rt < rg_end {
+                let na = LT_RT.min(rg_end - rt);
+                let mut rows: [&[u64]; LT_RT] = [&[]; LT_RT];
+                for (i, row) in rows.iter_mut().enumerate() {
+                    let o = (rt + i.min(na - 1)) * nw;
+                    *row = &aw[o..o + nw];
                 }
-                let last_mask = if ke == nw { mask } else { !0 };
-                let mut rt = rg;
-                while rt < rg_end {
-                    let na = LT_RT.min(rg_end - rt);
-                    let mut rows: [&[u64]; LT_RT] = [&[]; LT_RT];
-                    for (i, row) in rows.iter_mut().enumerate() {
-                        let o = (rt + i.min(na - 1)) * nw;
-                        *row = &aw[o + kb..o + ke];
-                    }
-                    lt_tile(&rows, &buf, last_mask, &mut acc[(rt - rg) * LT_P..], na);
-                    rt += LT_RT;
-                }
-                kb = ke;
+                lt_tile(&rows, &buf, mask, &mut acc[(rt - rg) * LT_P..], na);
+                rt += LT_RT;
             }
             visit(rg, pt, np, acc, LT_P);
             rg = rg_end;
