@@ -675,24 +675,18 @@ pub fn fixed_point<T: Real, F: FnMut(&[T; N], &mut [T; N]) -> bool, const N: usi
     let tol = T::from_f64(opts.tol);
     let g = T::from_f64(opts.damping);
     let mut x = x0;
-    let mut tx = [T::ZERO; N];
     let mut rn = T::INFINITY;
-    for it in 0..opts.max_iter {
-        if !map(&x, &mut tx) || !tx.iter().all(|v| v.is_finite()) {
-            return Err(SolveError::NonFinite {
-                evaluations: it + 1,
-            });
-        }
-        let mut r = [T::ZERO; N];
-        for i in 0..N {
-            r[i] = tx[i] - x[i];
-        }
+    let mut evals = 0;
+    for _ in 0..opts.max_iter {
+        let Some(r) = residual(&mut map, &x, &mut evals) else {
+            return Err(SolveError::NonFinite { evaluations: evals });
+        };
         rn = max_norm(&r);
         if rn <= tol {
             return Ok(Solution {
                 x,
                 residual: rn,
-                evaluations: it + 1,
+                evaluations: evals,
             });
         }
         for i in 0..N {
