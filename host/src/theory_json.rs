@@ -10,10 +10,6 @@
 //! prints: a warning is the top-level `"warning"` of the object ([`warning`] reads it), which the
 //! CLI repeats on stderr and Python raises as a `RuntimeWarning`.
 
-use crate::experiments::theory_reasons::{
-    no_committee_rs_reason, no_fp_reason, no_rs_reason, scan_range_message, ALPHA_C_RANGE,
-    KAPPA_MAX_RANGE,
-};
 use crate::{Error, Result};
 use flatmin_core::roots::SolveOptions;
 use flatmin_core::theory::committee::{self, Activation};
@@ -38,6 +34,45 @@ pub const MAX_Y: u32 = 10_000;
 
 /// The most iterations of one damped 1RSB run.
 pub const MAX_1RSB_ITER: u32 = 100_000;
+
+// ---------------------------------------------------------------------------------------------
+// The words for values that do not exist and for scans that leave their range (conventions §3, §6).
+
+/// The range `theory kappa-max` computes κ_max(α) in.
+const KAPPA_MAX_RANGE: &str = "-20 <= kappa <= 20";
+
+/// The range `theory alpha-c` computes α_c(κ) in.
+const ALPHA_C_RANGE: &str = "1e-9 < alpha <= 1e6";
+
+/// Why the RS saddle of the perceptron does not exist at (α, κ) ([`rs::RsError::does_not_exist`]),
+/// for `"s_reason"`.
+fn no_rs_reason(alpha: f64, kappa: f64) -> String {
+    format!(
+        "no RS saddle point with q < 1 at alpha = {alpha}, kappa = {kappa}: alpha is at or above \
+         alpha_GD(kappa) = {:.6}, where the RS entropy is -infinity (no kappa-solutions)",
+        rs::alpha_gd(kappa)
+    )
+}
+
+/// Why the RS saddle of a committee does not exist (`e` says where), for `"s_reason"`.
+fn no_committee_rs_reason(alpha: f64, e: &rs::RsError) -> String {
+    format!("{e}: the RS entropy is -infinity there (no kappa-solutions at alpha = {alpha})")
+}
+
+/// Why a Franz–Parisi curve does not exist ([`FpError::does_not_exist`]), for `"s_fp_reason"`,
+/// `"d_star_reason"` and `"phi_star_reason"`.
+fn no_fp_reason(e: &impl core::fmt::Display) -> String {
+    format!("the Franz-Parisi entropy does not exist: {e}")
+}
+
+/// The message of a κ_max / α_c scan that left its range (`at`, the last point probed): the
+/// user's value `flag value` is outside what is computed.
+fn scan_range_message(flag: &str, value: f64, what: &str, range: &str, at: f64) -> String {
+    format!(
+        "{flag} {value}: {what} lies outside the computed range {range} (the scan for the zero of \
+         the RS entropy reached {at})"
+    )
+}
 
 // ---------------------------------------------------------------------------------------------
 // Checks of the caller's values (one message for both front ends).
@@ -170,7 +205,7 @@ pub fn fp_err(e: FpError) -> Error {
 
 /// A committee Franz–Parisi failure: as [`fp_err`], but a failed reference is reported as the RS
 /// error itself ([`rs_err`]).
-pub fn committee_fp_err(e: FpError) -> Error {
+fn committee_fp_err(e: FpError) -> Error {
     match e {
         FpError::InvalidParameter(w) => input(format!("invalid parameter: {w}")),
         FpError::Reference(r) => rs_err(r),
@@ -191,7 +226,7 @@ pub fn sbp_err(e: SbpError) -> Error {
 }
 
 /// A 1RSB failure: a shape is the caller's, a failed reference as [`rs_err`].
-pub fn one_rsb_err(e: OneRsbError) -> Error {
+fn one_rsb_err(e: OneRsbError) -> Error {
     match e {
         OneRsbError::Shape(s) => input(s.to_string()),
         OneRsbError::Reference(r) => rs_err(r),
@@ -319,7 +354,7 @@ pub fn alpha_c(quad: &RsQuadrature, kappa: f64) -> Result<f64> {
 
 /// JSON object of one FP point: `d`, `s_fp` and the order parameters; where the point does not
 /// exist, `s_fp` is null and `s_fp_reason` says why (the key is null otherwise).
-pub fn fp_point_json(d: f64, r: &std::result::Result<FpSaddle, FpError>) -> Value {
+fn fp_point_json(d: f64, r: &std::result::Result<FpSaddle, FpError>) -> Value {
     match r {
         Ok(s) => json!({
             "d": s.d, "s_fp": s.phi, "s_fp_reason": Value::Null, "dphi_dd": s.dphi_dd,
@@ -492,8 +527,7 @@ pub fn phases(
         v["kappa_ref"] = json!(kr);
         return Ok(v);
     }
-    let kmax = rs::kappa_max(rsq, alpha)
-        .map_err(|e| scan_err(e, "--alpha", alpha, "kappa_max(alpha)", KAPPA_MAX_RANGE))?;
+    let kmax = kappa_max(rsq, alpha)?;
     let mut v = kappa_thresholds(quad, alpha, kappa, kmax, tol)?;
     match phases::max_margin_phase(quad, Perceptron, alpha, kappa) {
         Ok((_, rep)) => v["max_margin_phase"] = phase_json(&rep),

@@ -418,6 +418,7 @@ fn committee_instance_stats() {
     let labels = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.starts_with('R'))
+        // The size line and the P = 20 pattern lines come first.
         .nth(21)
         .unwrap();
     assert_eq!(labels.len(), 20);

@@ -1540,6 +1540,7 @@ fn theory_above_capacity_is_null_with_a_reason() {
     let k = ok_json(&["theory", "kappa-max", "--alpha", "5", "--json"], &dir)["kappa_max"]
         .as_f64()
         .unwrap();
+    // A band around the RS κ_max(α = 5) = −1.1531 (`theory kappa-max --alpha 5` on this build).
     assert!((-1.2..-1.1).contains(&k), "{k}");
     let s = ok_json(
         &[
@@ -1556,6 +1557,7 @@ fn theory_above_capacity_is_null_with_a_reason() {
         .as_f64()
         .unwrap();
     assert!(s.abs() < 1e-8, "s(kappa_max) = {s}");
+    // Bands around α_c(10) = 0.0062938 (`theory alpha-c --kappa 10` on this build) and α_c(−4) ≈ 2·10⁴.
     for (kappa, lo, hi) in [("10", 0.006, 0.0066), ("-4", 2.0e4, 2.4e4)] {
         let a = ok_json(&["theory", "alpha-c", "--kappa", kappa, "--json"], &dir)["alpha_c"]
             .as_f64()

@@ -278,13 +278,9 @@ pub fn floats_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<(Vec<f64>, boo
     }
 }
 
-/// Turns a list of JSON objects into one object of arrays (the columnar form of a range of points,
-/// output conventions §2; a key missing from some rows is `null` there): the CLI's own.
-pub use flatmin_host::theory_json::columnar;
-
-/// [`columnar`], then drops every `*_reason` column that is all `null` (no point failed).
+/// [`columnar`](flatmin_host::theory_json::columnar), then drops every `*_reason` column that is all `null` (no point failed).
 pub fn columnar_clean(rows: &[Value]) -> Value {
-    let mut v = columnar(rows);
+    let mut v = flatmin_host::theory_json::columnar(rows);
     if let Value::Object(m) = &mut v {
         m.retain(|k, col| {
             !(k.ends_with("_reason")

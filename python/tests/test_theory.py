@@ -198,6 +198,7 @@ def test_fp_1rsb_one_short_start():
 
 def test_fp_outside_the_physical_region_warns_like_the_cli():
     # phi(d*) < 0 above alpha_c: the CLI's "warning" key (output conventions §4), also raised.
+    # phi(d*) is the RS entropy s(alpha = 0.9, kappa = 0) = -0.0757757 (`flatmin theory rs --alpha 0.9`).
     with pytest.warns(RuntimeWarning, match=r"phi\(d\*\) = -0\.075776 < 0"):
         py = flatmin.theory.fp(0.9, 0.0, d=0.05)
     assert py["phi_star"] < 0 and "outside the physical region" in py["warning"]

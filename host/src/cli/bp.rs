@@ -465,7 +465,7 @@ fn profile_columns(rows: &[pr::ProfileRow]) -> serde_json::Value {
         }
         rows_v.push(v);
     }
-    let mut cols = super::theory_perceptron::columnar(&rows_v);
+    let mut cols = flatmin_host::theory_json::columnar(&rows_v);
     if let serde_json::Value::Object(m) = &mut cols {
         m.retain(|k, col| {
             !(k.ends_with("_reason")

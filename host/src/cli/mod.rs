@@ -256,7 +256,7 @@ pub fn print_rows<T: Serialize>(rows: &[T]) -> anyhow::Result<()> {
                 .iter()
                 .map(serde_json::to_value)
                 .collect::<Result<Vec<_>, _>>()?;
-            print_json(&theory_perceptron::columnar(&rows))
+            print_json(&flatmin_host::theory_json::columnar(&rows))
         }
     }
 }

@@ -4,13 +4,14 @@
 //! The results (keys, nulls with reasons, warnings) come from [`flatmin_host::theory_json`], the
 //! serializer the Python `flatmin.theory` shares; this file holds the flags and the text form.
 
-use super::theory_perceptron::{columnar, parse_d_range, print_warning};
+use super::theory_perceptron::{parse_d_range, print_warning};
 use super::{input_error, print_json, print_line, Global};
 use clap::{Args, Subcommand, ValueEnum};
 use flatmin_core::theory::committee::Activation;
 use flatmin_core::theory::franz_parisi::FpQuadratureFast;
 use flatmin_core::theory::one_rsb::FastQuad;
 use flatmin_core::theory::sbp::Sbp;
+use flatmin_host::theory_json::columnar;
 use flatmin_host::theory_json::{self as tj, act_name, check_alpha};
 use serde_json::json;
 

@@ -8,7 +8,7 @@
 use super::{input_error, print_json, print_line, Global};
 use flatmin_core::theory::franz_parisi::FpQuadratureFast;
 use flatmin_core::theory::rs::RsQuadrature;
-use flatmin_host::theory_json::{self, check_alpha, check_finite, Thresholds};
+use flatmin_host::theory_json::{self, check_alpha, check_finite, Thresholds, MAX_GRID_POINTS};
 use serde_json::{json, Value};
 
 /// Commands of this family.
@@ -112,13 +112,6 @@ pub enum Cmd {
     },
 }
 
-/// The largest grid a `--d-range` may ask for (a perceptron FP point costs ≈ 7 ms, a committee
-/// point ≈ 9 ms).
-pub use flatmin_host::theory_json::MAX_GRID_POINTS;
-
-/// Rows as columns (output conventions §2), for the other commands' JSON.
-pub use flatmin_host::theory_json::columnar;
-
 /// Prints the `"warning"` of a result (output conventions §4) on stderr: always, also with
 /// --quiet, because it qualifies the result.
 pub fn print_warning(v: &Value) {
@@ -152,22 +145,12 @@ pub fn print_text(v: &Value) -> anyhow::Result<()> {
 
 /// Parses `a:b:n` into n linearly spaced distances in (0, 1) (at most [`MAX_GRID_POINTS`]).
 pub fn parse_d_range(s: &str) -> anyhow::Result<Vec<f64>> {
-    let mut ds = flatmin_host::io::parse_grid("--d-range", s, MAX_GRID_POINTS)?;
-    // a + (b − a)·i/(n − 1) can round past an end when the ends differ by orders of magnitude
-    // (`0.5:1e-70:3` gave d = 0, found by the grid_parse fuzz target): keep every point between them.
-    // The ends as given (parse_grid accepted them, so both parse and lie in (0, 1)).
-    let ends: Vec<f64> = s
-        .split(':')
-        .take(2)
-        .filter_map(|x| x.trim().parse().ok())
-        .collect();
-    if let [a, b] = ends[..] {
-        let (lo, hi) = (a.min(b), a.max(b));
-        for d in &mut ds {
-            *d = d.clamp(lo, hi);
-        }
-    }
-    Ok(ds)
+    // parse_grid keeps every point between the ends given (rounding put d = 0 in `0.5:1e-70:3`).
+    Ok(flatmin_host::io::parse_grid(
+        "--d-range",
+        s,
+        MAX_GRID_POINTS,
+    )?)
 }
 
 fn print_kv(pairs: &[(&str, String)]) -> anyhow::Result<()> {

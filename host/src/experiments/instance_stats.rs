@@ -68,16 +68,12 @@ pub struct CommitteeStats {
 
 /// Whether the file says its R1 is the teacher that labelled it (the header comment flatmin writes
 /// for `instance gen --teacher`).
-pub fn has_teacher(f: &InstanceFile) -> bool {
+fn has_teacher(f: &InstanceFile) -> bool {
     !f.refs.is_empty() && f.comments.iter().any(|c| c.contains("R1 = teacher"))
 }
 
 fn spin(words: &[u64], i: usize) -> i64 {
-    if (words[i / 64] >> (i % 64)) & 1 == 1 {
-        -1
-    } else {
-        1
-    }
+    i64::from(crate::io::spin_at(words, i))
 }
 
 /// Statistics of committee file `f` (K > 1) and of configuration `w` (K rows of
@@ -126,19 +122,11 @@ pub fn committee_stats(
             "weights: expected K = {k} rows of {n_in} weights"
         )));
     }
-    let nw = words_for(f.n);
+    let votes = f.forward_votes(w)?;
     let mut errors = 0usize;
     let mut vote_margin = i64::MAX;
-    for mu in 0..f.p {
-        let x = &f.patterns[mu * nw..(mu + 1) * nw];
-        let mut vote = 0i64;
-        for u in 0..k {
-            let off = if s.tree { u * n_in } else { 0 };
-            let row = &w[u * rw..(u + 1) * rw];
-            let h: i64 = (0..n_in).map(|i| spin(row, i) * spin(x, off + i)).sum();
-            vote += if h >= 0 { 1 } else { -1 };
-        }
-        let y = spin(&f.labels, mu);
+    for (mu, &vote) in votes.iter().enumerate() {
+        let (vote, y) = (i64::from(vote), spin(&f.labels, mu));
         errors += usize::from((if vote > 0 { 1 } else { -1 }) != y);
         vote_margin = vote_margin.min(y * vote);
     }

@@ -13,7 +13,6 @@ pub mod perceptron_theory;
 pub mod profile;
 pub mod report;
 pub mod solver;
-pub mod theory_reasons;
 
 use crate::error::Result;
 use crate::harness::runner::{self, Progress, RunOpts, Study};

@@ -608,6 +608,19 @@ impl InstanceFile {
     /// Σ τ, compared with the label y_μ (no gauge). For a perceptron file the header's κ applies
     /// through [`InstanceFile::stats`]; this pass is the committee's (κ = 0).
     pub fn forward_errors(&self, w: &[u64]) -> Result<usize> {
+        let votes = self.forward_votes(w)?;
+        Ok((0..self.p)
+            .filter(|&mu| {
+                let out = if votes[mu] > 0 { 1 } else { -1 };
+                out != spin_at(&self.labels, mu)
+            })
+            .count())
+    }
+
+    /// The output votes Σ_u τ_u of committee weights `w` (K rows of `words_for(n_in)` words, as
+    /// [`InstanceFile::forward_errors`]) on every pattern, by the same unpacked forward pass:
+    /// τ = sign(s) with sign(0) = +1 per hidden unit (no label, no gauge).
+    pub fn forward_votes(&self, w: &[u64]) -> Result<Vec<i32>> {
         let (k, arch, n_in) = self.shape();
         let rw = words_for(n_in);
         if w.len() != k * rw {
@@ -616,34 +629,30 @@ impl InstanceFile {
                 w.len()
             )));
         }
-        let bit = |words: &[u64], i: usize| -> i32 {
-            if (words[i / 64] >> (i % 64)) & 1 == 1 {
-                -1
-            } else {
-                1
-            }
-        };
         let nw = words_for(self.n);
-        let mut errors = 0;
-        for mu in 0..self.p {
-            let x = &self.patterns[mu * nw..(mu + 1) * nw];
-            let mut vote = 0i32;
-            for u in 0..k {
-                let off = if arch == Architecture::Tree {
-                    u * n_in
-                } else {
-                    0
-                };
-                let row = &w[u * rw..(u + 1) * rw];
-                let s: i32 = (0..n_in).map(|i| bit(row, i) * bit(x, off + i)).sum();
-                vote += if s >= 0 { 1 } else { -1 };
-            }
-            let out = if vote > 0 { 1 } else { -1 };
-            if out != bit(&self.labels, mu) {
-                errors += 1;
-            }
-        }
-        Ok(errors)
+        Ok((0..self.p)
+            .map(|mu| {
+                let x = &self.patterns[mu * nw..(mu + 1) * nw];
+                (0..k)
+                    .map(|u| {
+                        let off = if arch == Architecture::Tree {
+                            u * n_in
+                        } else {
+                            0
+                        };
+                        let row = &w[u * rw..(u + 1) * rw];
+                        let s: i32 = (0..n_in)
+                            .map(|i| spin_at(row, i) * spin_at(x, off + i))
+                            .sum();
+                        if s >= 0 {
+                            1
+                        } else {
+                            -1
+                        }
+                    })
+                    .sum()
+            })
+            .collect())
     }
 }
 
@@ -789,6 +798,15 @@ pub fn parse_grid(flag: &str, text: &str, max: usize) -> Result<Vec<f64>> {
     Ok((0..n)
         .map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).clamp(lo, hi))
         .collect())
+}
+
+/// Spin i (±1) of packed ±1 words (bit 1 = −1).
+pub(crate) fn spin_at(words: &[u64], i: usize) -> i32 {
+    if (words[i / 64] >> (i % 64)) & 1 == 1 {
+        -1
+    } else {
+        1
+    }
 }
 
 /// The first line of every file `flatmin instance gen` writes starts with this.
