@@ -1226,29 +1226,17 @@ fn output_update_linear<T: Real>(
         let e = factor::exp_nonpos_f64(-2.0 * u.abs());
         *pj = if u >= 0.0 { 1.0 } else { e } / (1.0 + e);
     }
-    let half = (k - 1) / 2;
     let mut news = [0.0f64; LINEAR_K];
-    for (j, nj) in news[..k].iter_mut().enumerate() {
-        let mut dist = [0.0f64; LINEAR_K + 1];
-        dist[0] = 1.0;
-        let mut len = 1;
-        for (l, &pl) in p[..k].iter().enumerate() {
-            if l == j {
-                continue;
-            }
-            for c in (1..=len).rev() {
-                dist[c] = dist[c] * (1.0 - pl) + dist[c - 1] * pl;
-            }
-            dist[0] *= 1.0 - pl;
-            len += 1;
-        }
-        // Pr[c ≥ half] and Pr[c ≥ half + 1] over the K − 1 others.
-        let b: f64 = dist[half + 1..len].iter().sum();
-        let a = b + dist[half];
-        if !(b > 1e-280 && a.is_finite()) {
-            return None;
-        }
-        *nj = 0.5 * crate::special::ln_pos_f64(a / b);
+    // The common K with the count known at compile time: the loops unroll and the count
+    // distribution stays in registers (the same operations in the same order: the same bits).
+    let ok = match k {
+        3 => down_fields_linear::<3>(&p, 3, &mut news),
+        5 => down_fields_linear::<5>(&p, 5, &mut news),
+        7 => down_fields_linear::<7>(&p, 7, &mut news),
+        _ => down_fields_linear::<LINEAR_K>(&p, k, &mut news),
+    };
+    if !ok {
+        return None;
     }
     let mut residual = floor;
     for (d, &nv) in down.iter_mut().zip(&news[..k]) {
@@ -1256,6 +1244,42 @@ fn output_update_linear<T: Real>(
         residual = damp_store(d, new, damping, residual);
     }
     Some(residual)
+}
+
+/// The new D_j = ½ ln(Pr[c ≥ (k−1)/2] / Pr[c ≥ (k+1)/2]) of [`output_update_linear`] for the
+/// first `k` ≤ `CAP` firing probabilities `p` (c: the number of +1's among the others, by direct
+/// convolution) into `news`; false when a tail probability is below 1e-280. The convolution always
+/// runs over all `CAP` − 1 others and all `CAP` counts (so that with `CAP` = `k` every loop has a
+/// fixed length): the probabilities past `k` are 0 and the counts past the running length are
+/// +0, so the extra steps compute x·1 + 0·p = x and 0·(1 − p) + 0·p = +0 and change no bit.
+#[inline(always)]
+fn down_fields_linear<const CAP: usize>(
+    p: &[f64; LINEAR_K],
+    k: usize,
+    news: &mut [f64; LINEAR_K],
+) -> bool {
+    let half = (k - 1) / 2;
+    for (j, nj) in news[..k].iter_mut().enumerate() {
+        let mut dist = [0.0f64; CAP];
+        dist[0] = 1.0;
+        for (l, &pl) in p[..CAP].iter().enumerate() {
+            if l == j {
+                continue;
+            }
+            for c in (1..CAP).rev() {
+                dist[c] = dist[c] * (1.0 - pl) + dist[c - 1] * pl;
+            }
+            dist[0] *= 1.0 - pl;
+        }
+        // Pr[c ≥ half] and Pr[c ≥ half + 1] over the k − 1 others.
+        let b: f64 = dist[half + 1..].iter().sum();
+        let a = b + dist[half];
+        if !(b > 1e-280 && a.is_finite()) {
+            return false;
+        }
+        *nj = 0.5 * crate::special::ln_pos_f64(a / b);
+    }
+    true
 }
 
 /// The exact output-factor update: D_k from the U's (linear space when safe, else log domain).
