@@ -882,36 +882,59 @@ fn hidden_fit<T: Real, const K: usize>(
         return None;
     }
     let nodes = &part[..K];
-    // Arguments: x_k's two at [k] and [K + k].
+    // Arguments: x_k's two at [k] and [K + k]: the K square roots, then the 2K divisions in a loop
+    // of their own (which vectorizes; the square root does not).
+    let mut sbs = [T::ONE; CHEB_K];
+    for (sb, &x) in sbs[..K].iter_mut().zip(nodes) {
+        *sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
+    }
     let mut xs = [T::ZERO; 2 * CHEB_K];
     for k in 0..K {
         let x = nodes[k];
-        let sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
-        xs[k] = (b + x - T::ONE) / sb;
-        xs[K + k] = (b + x + T::ONE) / sb;
+        xs[k] = (b + x - T::ONE) / sbs[k];
+        xs[K + k] = (b + x + T::ONE) / sbs[k];
     }
     let mut ls = [T::ZERO; 2 * CHEB_K];
     if tau.lin && T::EPSILON.to_f64() < 1e-10 {
-        // The f64 linear-space L, with the mode test hoisted out of the loop (which vectorizes).
-        // The count is rounded up to a multiple of 8 (the unused arguments are 0) so that no
-        // scalar remainder follows the 8-lane vectors (2K = 20 for the 10-node interpolant).
+        // The f64 linear-space L, with the mode test hoisted out of the loop (which vectorizes):
+        // whole 8-lane vectors, then a remaining 4 (2K = 20 for the 10-node interpolant) in a
+        // loop of fixed length 4 (one 4-lane vector; a scalar remainder would cost more than a
+        // fifth 8-lane vector did).
         let (q, t) = (tau.q.to_f64(), tau.t.to_f64());
-        let m = (2 * K).next_multiple_of(8).min(2 * CHEB_K);
-        for (l, &x) in ls[..m].iter_mut().zip(&xs[..m]) {
-            *l = T::from_f64(tau_mix_fit_f64(q, t, x.to_f64()));
+        let m8 = 2 * K - (2 * K) % 8;
+        for (lv, &x) in ls[..m8].iter_mut().zip(&xs[..m8]) {
+            *lv = T::from_f64(tau_mix_fit_f64(q, t, x.to_f64()));
+        }
+        if m8 < 2 * K {
+            let (lr, xr) = (&mut ls[m8..m8 + 4], &xs[m8..m8 + 4]);
+            for j in 0..4 {
+                lr[j] = T::from_f64(tau_mix_fit_f64(q, t, xr[j].to_f64()));
+            }
         }
     } else {
         for (l, &x) in ls[..2 * K].iter_mut().zip(&xs[..2 * K]) {
             *l = tau_mix_any(tau, x);
         }
     }
+    // F at the nodes, and max(1, max |L|) as a lane-wise maximum and a pairwise tree (the
+    // maximum is exact, so the order does not matter; a NaN L makes F NaN and the interpolant is
+    // refused whatever the scale).
     let mut f = [T::ZERO; K];
-    let mut scale = T::ONE;
+    let mut mx = [T::ONE; CHEB_K];
+    let max = |a: T, b: T| if b > a { b } else { a };
     for k in 0..K {
         let (la, lb) = (ls[k], ls[K + k]);
         f[k] = T::HALF * (la - lb);
-        scale = scale.max(la.abs()).max(lb.abs());
+        mx[k] = max(T::ONE, max(la.abs(), lb.abs()));
     }
+    let mut w = CHEB_K / 2;
+    while w > 0 {
+        for l in 0..w {
+            mx[l] = max(mx[l], mx[l + w]);
+        }
+        w /= 2;
+    }
+    let scale = mx[0];
     let rounding = rounding_tol(scale);
     let tol = if T::EPSILON.to_f64() < 1e-10 {
         rounding.max(T::from_f64(FIT_TOL))
