@@ -264,33 +264,33 @@ pub(crate) fn cavity_moments_with<T: Real>(
         let a = c.abs();
         vs[i] = exp(-(a + a));
     }
+    // μ and σ² with sixteen interleaved accumulators ([`tree16`]): edge i into accumulator
+    // i mod 16, in order (a 64-edge chunk is four 16-edge blocks), added while in registers.
+    let mut am = [T::ZERO; 16];
+    let mut av = [T::ZERO; 16];
     for (j, (xc, vc)) in xm.chunks_mut(64).zip(vs.chunks_mut(64)).enumerate() {
         let word = super::cheb::word_at(row, off + 64 * j);
-        let len = xc.len().min(vc.len());
-        for l in 0..len {
-            let (m, v) = tanh_var_from(xc[l], vc[l]);
-            xc[l] = if (word >> l) & 1 == 1 { -m } else { m };
-            vc[l] = v;
+        for (b, (xb, vb)) in xc.chunks_mut(16).zip(vc.chunks_mut(16)).enumerate() {
+            let bits = word >> (16 * b);
+            let len = xb.len().min(vb.len()).min(16);
+            for l in 0..len {
+                let (m, v) = tanh_var_from(xb[l], vb[l]);
+                let m = if (bits >> l) & 1 == 1 { -m } else { m };
+                xb[l] = m;
+                vb[l] = v;
+                am[l] += m;
+                av[l] += v;
+            }
         }
     }
-    (sum16(xm), sum16(vs))
+    (tree16(am), tree16(av))
 }
 
-/// Σ x with sixteen interleaved accumulators (x₀ + x₁₆ + …, x₁ + x₁₇ + …, …), reduced pairwise: the
-/// additions form independent chains at every vector width (8 SSE2, 4 AVX2, 2 AVX-512 registers),
-/// and the summation order, hence the result, is the same at every level.
+/// The pairwise reduction of sixteen interleaved accumulators (x₀ + x₁₆ + …, x₁ + x₁₇ + …, …): the
+/// additions into them form independent chains at every vector width (8 SSE2, 4 AVX2, 2 AVX-512
+/// registers), and the summation order, hence the result, is the same at every level.
 #[inline(always)]
-fn sum16<T: Real>(x: &[T]) -> T {
-    let mut acc = [T::ZERO; 16];
-    let mut chunks = x.chunks_exact(16);
-    for c in &mut chunks {
-        for l in 0..16 {
-            acc[l] += c[l];
-        }
-    }
-    for (a, &r) in acc.iter_mut().zip(chunks.remainder()) {
-        *a += r;
-    }
+fn tree16<T: Real>(mut acc: [T; 16]) -> T {
     let mut w = 8;
     while w > 0 {
         for l in 0..w {
