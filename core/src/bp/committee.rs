@@ -855,17 +855,88 @@ impl<T: Real> TauSide<T> {
 /// (½[ln(1 − H(|x|)) − ln H(|x|)], sign by x), else by two [`log_h`].
 #[inline(always)]
 fn up_field<T: Real>(x: T) -> T {
-    if T::EPSILON.to_f64() < 1e-10 {
-        let xf = x.to_f64();
-        let ax = xf.abs();
-        if ax < 30.0 {
-            let tail = h_f64(ax);
-            let d =
-                0.5 * (crate::special::ln_pos_f64(1.0 - tail) - crate::special::ln_pos_f64(tail));
-            return T::from_f64(if xf > 0.0 { -d } else { d });
-        }
+    if T::EPSILON.to_f64() < 1e-10 && x.to_f64().abs() < 30.0 {
+        return T::from_f64(up_field_near_f64(x.to_f64()));
     }
     T::HALF * (log_h(x) - log_h(-x))
+}
+
+/// [`up_field`] in f64 for |x| < 30, without branches (a loop over it vectorizes).
+#[inline(always)]
+fn up_field_near_f64(x: f64) -> f64 {
+    let tail = h_f64(x.abs());
+    let d = 0.5 * (crate::special::ln_pos_f64(1.0 - tail) - crate::special::ln_pos_f64(tail));
+    if x > 0.0 {
+        -d
+    } else {
+        d
+    }
+}
+
+/// Units whose U [`up_fields`] updates in one pass.
+const UP_BATCH: usize = 8;
+
+/// The U update of up to [`UP_BATCH`] hidden units of a pattern: U_k ← damped
+/// clamp([`up_field`](x_k)) for the arguments `x` (from [`hidden_gaussian`]), the same values as
+/// unit by unit, in f64 side by side in one vectorized pass (|x| ≥ 30 or NaN: [`up_field`] lane by
+/// lane). Returns max(`floor`, residual).
+struct UpFields<'a, T> {
+    x: &'a [T; UP_BATCH],
+    up: &'a mut [T],
+    damping: T,
+    g_max: T,
+    floor: T,
+}
+
+impl<T: Real> crate::simd::Kernel for UpFields<'_, T> {
+    type Output = T;
+    #[inline(always)]
+    fn run(self) -> T {
+        let UpFields {
+            x,
+            up,
+            damping,
+            g_max,
+            floor,
+        } = self;
+        let mut new = [T::ZERO; UP_BATCH];
+        if T::EPSILON.to_f64() < 1e-10 {
+            for (nv, &xv) in new.iter_mut().zip(x) {
+                *nv = T::from_f64(up_field_near_f64(xv.to_f64()));
+            }
+        }
+        let mut residual = floor;
+        for ((slot, &nv), &xv) in up.iter_mut().zip(&new).zip(x) {
+            let nv = if T::EPSILON.to_f64() < 1e-10 && xv.to_f64().abs() < 30.0 {
+                nv
+            } else {
+                up_field(xv)
+            };
+            residual = damp_store(slot, clamp(nv, -g_max, g_max), damping, residual);
+        }
+        residual
+    }
+}
+
+/// Runs [`UpFields`] at `level`.
+fn up_fields<T: Real>(
+    level: Level,
+    x: &[T; UP_BATCH],
+    up: &mut [T],
+    damping: T,
+    g_max: T,
+    floor: T,
+) -> T {
+    crate::simd::run(
+        level,
+        UpFields {
+            x,
+            up,
+            damping,
+            g_max,
+            floor,
+        },
+    )
 }
 
 /// Chebyshev interpolant of F on `K` nodes (`part`: that part of the shared table), through
@@ -951,7 +1022,6 @@ struct HiddenGaussian<'a, T> {
     off: usize,
     g: &'a mut [T],
     h: &'a mut [T],
-    up: &'a mut T,
     d: T,
     cheb: &'a [T],
     scratch: &'a mut [T],
@@ -962,15 +1032,17 @@ struct HiddenGaussian<'a, T> {
 }
 
 impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
-    type Output = T;
+    type Output = (T, T);
     #[inline(always)]
-    fn run(self) -> T {
+    fn run(self) -> (T, T) {
         hidden_gaussian_body(self)
     }
 }
 
-/// The Gaussian hidden-factor update (K ≥ 3). Returns max(`floor`, residual): a sweep passes its
-/// running residual, so edges whose |Δg| does not exceed it need no tanh.
+/// The Gaussian hidden-factor update of the messages to the weights (K ≥ 3). Returns
+/// (max(`floor`, residual), x) with x = (θ − μ)/σ the argument of the unit's new U
+/// ([`up_field`]; the caller updates U, for several units at once, see [`up_fields`]): a sweep
+/// passes its running residual, so edges whose |Δg| does not exceed it need no tanh.
 ///
 /// F(m̃) depends on the edge only through m̃ ∈ (−1, 1), so it is interpolated per factor on
 /// Chebyshev nodes ([`CHEB_K_WIDE`] first when σ² ≥ [`WIDE_VAR`], [`CHEB_K_MID`] first when
@@ -990,7 +1062,6 @@ fn hidden_gaussian<T: Real>(
     off: usize,
     g: &mut [T],
     h: &mut [T],
-    up: &mut T,
     d: T,
     cheb: &[T],
     scratch: &mut [T],
@@ -998,7 +1069,7 @@ fn hidden_gaussian<T: Real>(
     damping: T,
     g_max: T,
     floor: T,
-) -> T {
+) -> (T, T) {
     crate::simd::run(
         level,
         HiddenGaussian {
@@ -1007,7 +1078,6 @@ fn hidden_gaussian<T: Real>(
             off,
             g,
             h,
-            up,
             d,
             cheb,
             scratch,
@@ -1020,14 +1090,13 @@ fn hidden_gaussian<T: Real>(
 }
 
 #[inline(always)]
-fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
+fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
     let HiddenGaussian {
         level,
         row,
         off,
         g,
         h,
-        up,
         d,
         cheb,
         scratch,
@@ -1043,8 +1112,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
     let (mean, var) = cavity_moments_fast(row, off, g, h, xm, vs);
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
-    let new_u = clamp(up_field(x), -g_max, g_max);
-    let mut residual = damp_store(up, new_u, damping, floor);
+    let mut residual = floor;
     // τ side: t = tanh D ≥ 0; L(x) = ln((1−t)/2 + t H(x)).
     let tau = TauSide::new(d);
     if tau.t <= T::ZERO {
@@ -1054,7 +1122,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
             residual = damp_store(&mut g[i], T::ZERO, damping, residual);
             h[i] = cav + g[i];
         }
-        return residual;
+        return (residual, x);
     }
     let b = theta - mean;
     let fit = if n > 64 && var >= T::from_f64(MIN_FIT_VAR) && cheb.len() >= CHEB_TABLE_LEN {
@@ -1088,7 +1156,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
             Level::Avx2 => cheb_all::<T, 16>(row, off, xm, g, h, &fit),
             Level::Baseline => cheb_all::<T, 8>(row, off, xm, g, h, &fit),
         }
-        return residual_pass(g, xm, residual);
+        return (residual_pass(g, xm, residual), x);
     }
     // Direct: σ̄ per edge (own loop: the square root does not vectorize), then F per edge, then
     // the commit (sign ξ per pattern word, clamp, damping, totals; old fields into `xm`).
@@ -1125,7 +1193,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> T {
             xc[l] = old;
         }
     }
-    residual_pass(g, xm, residual)
+    (residual_pass(g, xm, residual), x)
 }
 
 /// ln Z of a Gaussian hidden factor with τ message D.
@@ -1675,22 +1743,38 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
         let theta = T::from_i32(th.t_par - 1);
         let mut residual = floor;
         let (cheb, work) = self.scratch.split_at_mut(self.table_len());
-        for u in 0..k {
-            let off = inst.offset(u);
-            let base = (mu * k + u) * n_in;
-            let g = &mut self.g[base..base + n_in];
-            let h = &mut self.h[u * n_in..(u + 1) * n_in];
-            let d = self.down[mu * k + u];
-            let up = &mut self.up[mu * k + u];
-            let r = match self.factor {
-                FactorKind::Gaussian => hidden_gaussian(
-                    level, row, off, g, h, up, d, cheb, work, theta, damping, g_max, residual,
-                ),
-                FactorKind::Exact => {
-                    hidden_exact(row, off, g, h, up, d, work, th.t, damping, g_max)
-                }
-            };
-            residual = residual.max(r);
+        // The units in batches of UP_BATCH: each unit's messages to its weights, then (Gaussian)
+        // the batch's U's in one pass; the units of a pattern are independent until the output
+        // factor, so this is the unit-by-unit update (the residual is a maximum over the same
+        // values).
+        for u0 in (0..k).step_by(UP_BATCH) {
+            let u1 = (u0 + UP_BATCH).min(k);
+            let mut xu = [T::ZERO; UP_BATCH];
+            for u in u0..u1 {
+                let off = inst.offset(u);
+                let base = (mu * k + u) * n_in;
+                let g = &mut self.g[base..base + n_in];
+                let h = &mut self.h[u * n_in..(u + 1) * n_in];
+                let d = self.down[mu * k + u];
+                let r = match self.factor {
+                    FactorKind::Gaussian => {
+                        let (r, x) = hidden_gaussian(
+                            level, row, off, g, h, d, cheb, work, theta, damping, g_max, residual,
+                        );
+                        xu[u - u0] = x;
+                        r
+                    }
+                    FactorKind::Exact => {
+                        let up = &mut self.up[mu * k + u];
+                        hidden_exact(row, off, g, h, up, d, work, th.t, damping, g_max)
+                    }
+                };
+                residual = residual.max(r);
+            }
+            if self.factor == FactorKind::Gaussian {
+                let up = &mut self.up[mu * k + u0..mu * k + u1];
+                residual = up_fields(level, &xu, up, damping, g_max, residual);
+            }
         }
         output_update(
             &self.up[mu * k..(mu + 1) * k],
@@ -1980,15 +2064,14 @@ mod tests {
         theta: f64,
         g_max: f64,
     ) -> (std::vec::Vec<f64>, std::vec::Vec<f64>, f64) {
-        let (mut g, mut hh, mut u) = (g0.to_vec(), h.to_vec(), 0.0);
+        let (mut g, mut hh) = (g0.to_vec(), h.to_vec());
         let mut s = std::vec![0.0f64; 2 * g0.len()];
-        hidden_gaussian(
+        let (_, x) = hidden_gaussian(
             Level::best(),
             row,
             off,
             &mut g,
             &mut hh,
-            &mut u,
             d,
             cheb,
             &mut s,
@@ -1997,7 +2080,16 @@ mod tests {
             g_max,
             0.0,
         );
-        (g, hh, u)
+        (g, hh, new_up(x, g_max))
+    }
+
+    /// The undamped U of one unit from its argument x, through the batched [`up_fields`].
+    fn new_up(x: f64, g_max: f64) -> f64 {
+        let mut xs = [0.0; UP_BATCH];
+        xs[0] = x;
+        let mut u = [0.0];
+        up_fields(Level::best(), &xs, &mut u, 0.0, g_max, 0.0);
+        u[0]
     }
 
     /// The linear-space output update equals the log-domain one.
@@ -2274,19 +2366,18 @@ mod tests {
             let mut ha = h.clone();
             let mut gb = g0.clone();
             let mut hb = h.clone();
-            let (mut ua, mut ub) = (0.0, 0.0);
+            let mut ub = 0.0;
             let mut s1 = std::vec![0.0f64; 2 * n];
             let mut cheb = std::vec![0.0f64; CHEB_LEN];
             factor::fill_cheb_table(&mut cheb);
             let mut s2 = std::vec![0.0f64; loo_len(n)];
             let th = Threshold::new(0.0, n).unwrap();
-            hidden_gaussian(
+            let (_, x) = hidden_gaussian(
                 Level::best(),
                 &row,
                 0,
                 &mut ga,
                 &mut ha,
-                &mut ua,
                 d,
                 &cheb,
                 &mut s1,
@@ -2295,6 +2386,7 @@ mod tests {
                 50.0,
                 0.0,
             );
+            let ua = new_up(x, 50.0);
             hidden_exact(
                 &row, 0, &mut gb, &mut hb, &mut ub, d, &mut s2, th.t, 0.0, 50.0,
             );
