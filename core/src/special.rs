@@ -430,6 +430,37 @@ pub fn h2<T: Real>(d: T) -> T {
     s
 }
 
+/// The square roots of the entries of `xs`, in place, two at a time: on x86-64 by the SSE2
+/// `sqrtpd` (`llvm.sqrt` on two lanes, which a wider vector level may merge further) instead of
+/// one scalar `sqrtsd` per entry (libm's); IEEE square roots are correctly rounded, so the bits
+/// are libm's. Elsewhere libm entry by entry.
+#[inline(always)]
+pub(crate) fn sqrt_f64_pairs(xs: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{_mm_cvtsd_f64, _mm_set_pd, _mm_sqrt_pd, _mm_unpackhi_pd};
+        let mut pairs = xs.chunks_exact_mut(2);
+        for p in &mut pairs {
+            // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU executes these (the
+            // intrinsics compute on values only, no memory access).
+            #[allow(unsafe_code)]
+            let (lo, hi) = unsafe {
+                let v = _mm_sqrt_pd(_mm_set_pd(p[1], p[0]));
+                (_mm_cvtsd_f64(v), _mm_cvtsd_f64(_mm_unpackhi_pd(v, v)))
+            };
+            p[0] = lo;
+            p[1] = hi;
+        }
+        for x in pairs.into_remainder() {
+            *x = libm::sqrt(*x);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    for x in xs.iter_mut() {
+        *x = libm::sqrt(*x);
+    }
+}
+
 /// [`ln_pos_f64`] of every entry of `xs`, in place, compiled at the widest vector level the CPU
 /// runs ([`crate::simd`]): bit-identical to the scalar [`ln_pos_f64`] at every level (the same IEEE
 /// operations lane by lane, no fused multiply-add), so a batch of logarithms gives the same numbers

@@ -953,11 +953,22 @@ fn hidden_fit<T: Real, const K: usize>(
         return None;
     }
     let nodes = &part[..K];
-    // Arguments: x_k's two at [k] and [K + k]: the K square roots, then the 2K divisions in a loop
-    // of their own (which vectorizes; the square root does not).
+    // Arguments: x_k's two at [k] and [K + k]: the K square roots (in f64 two at a time), then the
+    // 2K divisions in a loop of their own (which vectorizes).
     let mut sbs = [T::ONE; CHEB_K];
-    for (sb, &x) in sbs[..K].iter_mut().zip(nodes) {
-        *sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
+    if T::EPSILON.to_f64() < 1e-10 {
+        let mut sq = [1.0f64; CHEB_K];
+        for (q, &x) in sq[..K].iter_mut().zip(nodes) {
+            *q = (var - (T::ONE - x * x)).max(var_floor()).to_f64();
+        }
+        crate::special::sqrt_f64_pairs(&mut sq[..K]);
+        for (sb, &q) in sbs[..K].iter_mut().zip(&sq[..K]) {
+            *sb = T::from_f64(q);
+        }
+    } else {
+        for (sb, &x) in sbs[..K].iter_mut().zip(nodes) {
+            *sb = (var - (T::ONE - x * x)).max(var_floor()).sqrt();
+        }
     }
     let mut xs = [T::ZERO; 2 * CHEB_K];
     for k in 0..K {
