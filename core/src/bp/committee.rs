@@ -467,14 +467,14 @@ fn log_sigmoid<T: Real>(x: T) -> T {
     }
 }
 
+/// Clamp x to [lo, hi] (lo ≤ hi; NaN stays NaN), as [`factor::clamp`]: two selects in sequence.
 #[inline]
 fn clamp<T: Real>(x: T, lo: T, hi: T) -> T {
-    if x > hi {
-        hi
-    } else if x < lo {
+    let y = if x > hi { hi } else { x };
+    if y < lo {
         lo
     } else {
-        x
+        y
     }
 }
 
