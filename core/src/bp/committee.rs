@@ -1309,59 +1309,83 @@ const LINEAR_K: usize = 15;
 /// The output-factor update in linear probability space (f64), for K ≤ [`LINEAR_K`]: for each k
 /// the count distribution of the others by direct convolution (O(K²) per unit, K ≤ 15). Returns
 /// `None` (nothing written) when a needed tail probability is below 1e-280 (then the log-domain
-/// update runs instead).
+/// update runs instead). Runs at `level` ([`crate::simd`]: the K firing probabilities and the K
+/// logarithms side by side; every level gives the same bits).
 fn output_update_linear<T: Real>(
+    level: Level,
     up: &[T],
     down: &mut [T],
     damping: T,
     g_max: T,
     floor: T,
 ) -> Option<T> {
-    let k = up.len();
-    if !(3..=LINEAR_K).contains(&k) {
+    if !(3..=LINEAR_K).contains(&up.len()) || down.len() != up.len() {
         return None;
     }
+    crate::simd::run(
+        level,
+        OutputLinear {
+            up,
+            down,
+            damping,
+            g_max,
+            floor,
+        },
+    )
+}
+
+/// The arguments of [`output_update_linear`] as a kernel.
+struct OutputLinear<'a, T> {
+    up: &'a [T],
+    down: &'a mut [T],
+    damping: T,
+    g_max: T,
+    floor: T,
+}
+
+impl<T: Real> crate::simd::Kernel for OutputLinear<'_, T> {
+    type Output = Option<T>;
+    #[inline(always)]
+    fn run(self) -> Option<T> {
+        // The common K with the count known at compile time: the loops unroll and the count
+        // distribution stays in registers (the same operations in the same order: the same bits).
+        match self.up.len() {
+            3 => output_linear::<T, 3>(self),
+            5 => output_linear::<T, 5>(self),
+            7 => output_linear::<T, 7>(self),
+            _ => output_linear::<T, LINEAR_K>(self),
+        }
+    }
+}
+
+/// [`output_update_linear`] for K = `CAP` (or, with `CAP` = [`LINEAR_K`], any K ≤ `CAP`): the new
+/// D_j = ½ ln(Pr[c ≥ (K−1)/2] / Pr[c ≥ (K+1)/2]), c the number of +1's among the others. The
+/// convolution always runs over all `CAP` − 1 others and all `CAP` counts (so that with `CAP` = K
+/// every loop has a fixed length): the probabilities past K are 0 and the counts past the running
+/// length are +0, so the extra steps compute x·1 + 0·p = x and 0·(1 − p) + 0·p = +0 and change no
+/// bit. The K ratios are formed first and their logarithms taken in one loop (which vectorizes).
+#[inline(always)]
+fn output_linear<T: Real, const CAP: usize>(a: OutputLinear<'_, T>) -> Option<T> {
+    let OutputLinear {
+        up,
+        down,
+        damping,
+        g_max,
+        floor,
+    } = a;
+    let k = if CAP < LINEAR_K { CAP } else { up.len() };
+    let (up, down) = (&up[..k], &mut down[..k]);
     let mut p = [0.0f64; LINEAR_K];
-    for (pj, &u) in p.iter_mut().zip(up) {
+    for (pj, &u) in p[..k].iter_mut().zip(up) {
         let u = u.to_f64();
         // σ(2u) without overflow.
         let e = factor::exp_nonpos_f64(-2.0 * u.abs());
         *pj = if u >= 0.0 { 1.0 } else { e } / (1.0 + e);
     }
-    let mut news = [0.0f64; LINEAR_K];
-    // The common K with the count known at compile time: the loops unroll and the count
-    // distribution stays in registers (the same operations in the same order: the same bits).
-    let ok = match k {
-        3 => down_fields_linear::<3>(&p, 3, &mut news),
-        5 => down_fields_linear::<5>(&p, 5, &mut news),
-        7 => down_fields_linear::<7>(&p, 7, &mut news),
-        _ => down_fields_linear::<LINEAR_K>(&p, k, &mut news),
-    };
-    if !ok {
-        return None;
-    }
-    let mut residual = floor;
-    for (d, &nv) in down.iter_mut().zip(&news[..k]) {
-        let new = clamp(T::from_f64(nv), T::ZERO, g_max);
-        residual = damp_store(d, new, damping, residual);
-    }
-    Some(residual)
-}
-
-/// The new D_j = ½ ln(Pr[c ≥ (k−1)/2] / Pr[c ≥ (k+1)/2]) of [`output_update_linear`] for the
-/// first `k` ≤ `CAP` firing probabilities `p` (c: the number of +1's among the others, by direct
-/// convolution) into `news`; false when a tail probability is below 1e-280. The convolution always
-/// runs over all `CAP` − 1 others and all `CAP` counts (so that with `CAP` = `k` every loop has a
-/// fixed length): the probabilities past `k` are 0 and the counts past the running length are
-/// +0, so the extra steps compute x·1 + 0·p = x and 0·(1 − p) + 0·p = +0 and change no bit.
-#[inline(always)]
-fn down_fields_linear<const CAP: usize>(
-    p: &[f64; LINEAR_K],
-    k: usize,
-    news: &mut [f64; LINEAR_K],
-) -> bool {
     let half = (k - 1) / 2;
-    for (j, nj) in news[..k].iter_mut().enumerate() {
+    let mut ratio = [1.0f64; LINEAR_K];
+    let mut ok = true;
+    for (j, rj) in ratio[..k].iter_mut().enumerate() {
         let mut dist = [0.0f64; CAP];
         dist[0] = 1.0;
         for (l, &pl) in p[..CAP].iter().enumerate() {
@@ -1373,20 +1397,31 @@ fn down_fields_linear<const CAP: usize>(
             }
             dist[0] *= 1.0 - pl;
         }
-        // Pr[c ≥ half] and Pr[c ≥ half + 1] over the k − 1 others.
+        // Pr[c ≥ half] and Pr[c ≥ half + 1] over the K − 1 others.
         let b: f64 = dist[half + 1..].iter().sum();
         let a = b + dist[half];
-        if !(b > 1e-280 && a.is_finite()) {
-            return false;
-        }
-        *nj = 0.5 * crate::special::ln_pos_f64(a / b);
+        ok &= b > 1e-280 && a.is_finite();
+        *rj = a / b;
     }
-    true
+    if !ok {
+        return None;
+    }
+    let mut news = [0.0f64; LINEAR_K];
+    for (nj, &rj) in news[..k].iter_mut().zip(&ratio[..k]) {
+        *nj = 0.5 * crate::special::ln_pos_f64(rj);
+    }
+    let mut residual = floor;
+    for (d, &nv) in down.iter_mut().zip(&news[..k]) {
+        let new = clamp(T::from_f64(nv), T::ZERO, g_max);
+        residual = damp_store(d, new, damping, residual);
+    }
+    Some(residual)
 }
 
 /// The exact output-factor update: D_k from the U's (linear space when safe, else log domain).
 /// Returns the residual.
 fn output_update<T: Real>(
+    level: Level,
     up: &[T],
     down: &mut [T],
     scratch: &mut [T],
@@ -1394,7 +1429,7 @@ fn output_update<T: Real>(
     g_max: T,
     floor: T,
 ) -> T {
-    if let Some(r) = output_update_linear(up, down, damping, g_max, floor) {
+    if let Some(r) = output_update_linear(level, up, down, damping, g_max, floor) {
         return r;
     }
     let k = up.len();
@@ -1788,6 +1823,7 @@ impl<'a, T: Real> CommitteeWorkspace<'a, T> {
             }
         }
         output_update(
+            level,
             &self.up[mu * k..(mu + 1) * k],
             &mut self.down[mu * k..(mu + 1) * k],
             work,
@@ -2114,7 +2150,8 @@ mod tests {
                     .collect();
                 let mut a = std::vec![0.0f64; k];
                 let mut b = std::vec![0.0f64; k];
-                let Some(_) = output_update_linear(&up, &mut a, 0.0, 50.0, 0.0) else {
+                let Some(_) = output_update_linear(Level::best(), &up, &mut a, 0.0, 50.0, 0.0)
+                else {
                     continue;
                 };
                 let mut s = std::vec![0.0f64; loo_len(k)];
