@@ -186,6 +186,7 @@ fn cheb_block<T: Real, const L: usize>(
     g: &mut [T],
     h: &mut [T],
     fit: &Fit<T>,
+    dmax: &mut [T; L],
 ) {
     let len = xm.len().min(g.len()).min(h.len()).min(L);
     let (c, deg) = (&fit.c, fit.deg.min(CHEB_K));
@@ -235,6 +236,8 @@ fn cheb_block<T: Real, const L: usize>(
         h[l] = (h[l] - old) + new;
         g[l] = new;
         xm[l] = old;
+        let d = (new - old).abs();
+        dmax[l] = if d > dmax[l] { d } else { dmax[l] };
     }
 }
 
@@ -309,6 +312,8 @@ pub(crate) fn to_monomial<T: Real>(c: &[T; CHEB_K], deg: usize, tol: T) -> Optio
 
 /// Clenshaw and commit on every edge of a factor, `L` edges per block (full blocks take the
 /// fixed-width path, then the tail): new fields into `g`, totals into `h`, old fields into `xm`.
+/// Returns max |new − old| over the edges (NaN changes ignored): where it does not exceed the
+/// running residual, [`residual_pass`] would skip every edge, so the caller skips it.
 /// The factor's pattern bits start at bit `off` of `row` (0 for the perceptron; a tree committee's
 /// hidden unit k starts at k·n).
 #[inline(always)]
@@ -319,20 +324,47 @@ pub(crate) fn cheb_all<T: Real, const L: usize>(
     g: &mut [T],
     h: &mut [T],
     fit: &Fit<T>,
-) {
+) -> T {
     const { assert!(64 % L == 0) };
     let n = xm.len().min(g.len()).min(h.len());
     let full = n - n % L;
+    let mut dmax = [T::ZERO; L];
     for i0 in (0..full).step_by(L) {
         let bits = word_at(row, off + i0);
         let r = i0..i0 + L;
-        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
+        cheb_block::<T, L>(
+            bits,
+            &mut xm[r.clone()],
+            &mut g[r.clone()],
+            &mut h[r],
+            fit,
+            &mut dmax,
+        );
     }
     if full < n {
         let bits = word_at(row, off + full);
         let r = full..n;
-        cheb_block::<T, L>(bits, &mut xm[r.clone()], &mut g[r.clone()], &mut h[r], fit);
+        cheb_block::<T, L>(
+            bits,
+            &mut xm[r.clone()],
+            &mut g[r.clone()],
+            &mut h[r],
+            fit,
+            &mut dmax,
+        );
     }
+    let mut w = L / 2;
+    while w > 0 {
+        for l in 0..w {
+            dmax[l] = if dmax[l + w] > dmax[l] {
+                dmax[l + w]
+            } else {
+                dmax[l]
+            };
+        }
+        w /= 2;
+    }
+    dmax[0]
 }
 
 /// max(`residual`, max |tanh g − tanh old|) over the edges of a factor (`g`: new fields, `old`:

@@ -1162,12 +1162,15 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
             damping,
             g_max,
         };
-        match level {
+        let dmax = match level {
             Level::Avx512 => cheb_all::<T, 32>(row, off, xm, g, h, &fit),
             Level::Avx2 => cheb_all::<T, 16>(row, off, xm, g, h, &fit),
             Level::Baseline => cheb_all::<T, 8>(row, off, xm, g, h, &fit),
+        };
+        if dmax > residual {
+            residual = residual_pass(g, xm, residual);
         }
-        return (residual_pass(g, xm, residual), x);
+        return (residual, x);
     }
     // Direct: σ̄ per edge (own loop: the square root does not vectorize), then F per edge, then
     // the commit (sign ξ per pattern word, clamp, damping, totals; old fields into `xm`).

@@ -643,12 +643,15 @@ fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
             g_max,
         };
         let (g, h, ms) = (&mut g[..n], &mut h[..n], &mut ms[..n]);
-        match level {
+        let dmax = match level {
             Level::Avx512 => cheb_all::<T, 32>(row, 0, ms, g, h, &fit),
             Level::Avx2 => cheb_all::<T, 16>(row, 0, ms, g, h, &fit),
             Level::Baseline => cheb_all::<T, 8>(row, 0, ms, g, h, &fit),
+        };
+        // Pass 2: the residual max |Δ tanh| (nothing to do when no |Δg| exceeds it).
+        if dmax <= residual {
+            return residual;
         }
-        // Pass 2: the residual max |Δ tanh|.
         return residual_pass(g, ms, residual);
     }
     let tiny = T::from_f64(TINY_VAR);
