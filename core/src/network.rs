@@ -1097,7 +1097,7 @@ struct BaseKernel<'k, 'a> {
 impl crate::simd::Kernel for BaseKernel<'_, '_> {
     type Output = ();
     #[inline(always)]
-    fn run(self) {
+    fn run<const FMA: bool>(self) {
         let (rows, n) = (self.w.p(), self.w.n());
         for b in 0..InputColumns::blocks(self.x.p()) {
             let xb = self.x.block(b);

@@ -9,7 +9,10 @@
 //! **Bit-identical results at every level.** A level only lets LLVM use wider registers for the same
 //! IEEE-754 operations in the same order: Rust never contracts `a * b + c` into a fused multiply-add
 //! and never reassociates floating-point sums, so a wider vector computes lane by lane exactly what
-//! the scalar code computes. A run therefore gives the same numbers on every x86-64 machine (and the
+//! the scalar code computes. Kernels that want a fused multiply-add ask for it with [`mul_add`]:
+//! one FMA instruction at the AVX2 and AVX-512 levels (which require FMA), libm's correctly
+//! rounded software `fma` at the baseline: the same single rounding, the same bits (the baseline,
+//! only run by CPUs without AVX2 and FMA, is then much slower in those kernels). A run therefore gives the same numbers on every x86-64 machine (and the
 //! f32 path the same numbers as on a Cortex-M, whose firmware test compares them); the unit tests of
 //! `bp::factor` check the equality bit for bit.
 //!
@@ -22,7 +25,7 @@
 pub enum Level {
     /// The build's baseline target (SSE2 on x86-64; everything on other architectures).
     Baseline,
-    /// x86-64 AVX2 (256-bit vectors).
+    /// x86-64 AVX2 and FMA (256-bit vectors).
     Avx2,
     /// x86-64 AVX-512F + VL + DQ (512-bit vectors, mask registers).
     Avx512,
@@ -69,8 +72,28 @@ impl Level {
 pub(crate) trait Kernel {
     /// The result.
     type Output;
-    /// Runs the computation.
-    fn run(self) -> Self::Output;
+    /// Runs the computation. `FMA`: the code runs where fused multiply-add instructions exist (the
+    /// AVX2 and AVX-512 levels, which require FMA), so [`mul_add`]`::<FMA>` is one instruction.
+    /// Only this module's level wrappers pass `true`.
+    fn run<const FMA: bool>(self) -> Self::Output;
+}
+
+/// a·b + c with one rounding (IEEE fusedMultiplyAdd), the same bits at every level: the FMA
+/// instruction when `FMA` (only inside the AVX2/AVX-512 wrappers, which run on CPUs with FMA: see
+/// [`Kernel::run`]), else libm's correctly rounded software `fma` (slow: the baseline level, which
+/// only CPUs without AVX2 and FMA run, pays for the identical bits). Loops over it vectorize at
+/// the FMA levels.
+#[inline(always)]
+pub(crate) fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        use core::arch::x86_64::{_mm_cvtsd_f64, _mm_fmadd_sd, _mm_set_sd};
+        // SAFETY: `FMA` is true only in code compiled into `x86::run_avx2`/`x86::run_avx512`, which
+        // `run` calls only after the detection found FMA (with AVX2) on this CPU and OS.
+        #[allow(unsafe_code)]
+        return unsafe { _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c))) };
+    }
+    libm::fma(a, b, c)
 }
 
 /// Runs `k` at `level`, or at the baseline if the CPU cannot execute `level`.
@@ -80,12 +103,12 @@ pub(crate) fn run<K: Kernel>(level: Level, k: K) -> K::Output {
     {
         match level {
             Level::Avx512 if level.is_available() => {
-                // SAFETY: `is_available` checked AVX2 and AVX-512F/VL/DQ on this CPU and OS.
+                // SAFETY: `is_available` checked AVX2, FMA and AVX-512F/VL/DQ on this CPU and OS.
                 #[allow(unsafe_code)]
                 return unsafe { x86::run_avx512(k) };
             }
             Level::Avx2 | Level::Avx512 if Level::Avx2.is_available() => {
-                // SAFETY: `is_available` checked AVX2 on this CPU and OS.
+                // SAFETY: `is_available` checked AVX2 and FMA on this CPU and OS.
                 #[allow(unsafe_code)]
                 return unsafe { x86::run_avx2(k) };
             }
@@ -93,22 +116,22 @@ pub(crate) fn run<K: Kernel>(level: Level, k: K) -> K::Output {
         }
     }
     let _ = level;
-    k.run()
+    k.run::<false>()
 }
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::Kernel;
 
-    /// `k.run()` compiled with AVX2.
-    #[target_feature(enable = "avx,avx2")]
+    /// `k.run()` compiled with AVX2 and FMA.
+    #[target_feature(enable = "avx,avx2,fma")]
     pub(super) fn run_avx2<K: Kernel>(k: K) -> K::Output {
-        k.run()
+        k.run::<true>()
     }
 
-    /// `k.run()` compiled with AVX2 and AVX-512F/VL/DQ.
-    #[target_feature(enable = "avx,avx2,avx512f,avx512vl,avx512dq")]
+    /// `k.run()` compiled with AVX2, FMA and AVX-512F/VL/DQ.
+    #[target_feature(enable = "avx,avx2,fma,avx512f,avx512vl,avx512dq")]
     pub(super) fn run_avx512<K: Kernel>(k: K) -> K::Output {
-        k.run()
+        k.run::<true>()
     }
 }

@@ -222,11 +222,13 @@ fn ln_finish(e: f64, f: f64, s: f64, r: f64) -> f64 {
 
 /// erfcx(y) for y ≥ 0: [`erfcx_nonneg_f64`]'s polynomial
 /// (`ERFCX_POLY`, degree 24 in z = t − ½, t = 4/(4 + y)) evaluated by Estrin's
-/// scheme instead of Horner's rule: the same operations count, a dependency chain of 10 instead of
-/// 48 (the committee's L values of a factor are few, so their evaluation is latency-bound). |z| ≤ ½, so the
-/// rounding stays at a few ulp (tested against the Horner form).
+/// scheme in fused multiply-adds ([`crate::simd::mul_add`], one instruction each where the CPU
+/// has FMA) instead of Horner's rule: a dependency chain of 10 instead of 48 (the committee's L
+/// values of a factor are few). |z| ≤ ½, so the rounding stays at a few ulp (tested against the
+/// Horner form). The same bits at every vector level.
 #[inline(always)]
-pub(crate) fn erfcx_estrin_f64(y: f64) -> f64 {
+pub(crate) fn erfcx_estrin_f64<const FMA: bool>(y: f64) -> f64 {
+    use crate::simd::mul_add;
     let c = &ERFCX_POLY;
     let t = 4.0 / (4.0 + y);
     let z = t - 0.5;
@@ -234,33 +236,32 @@ pub(crate) fn erfcx_estrin_f64(y: f64) -> f64 {
     let z4 = z2 * z2;
     let z8 = z4 * z4;
     let z16 = z8 * z8;
-    let p = |i: usize| c[i] + c[i + 1] * z;
-    let q0 = p(0) + p(2) * z2;
-    let q1 = p(4) + p(6) * z2;
-    let q2 = p(8) + p(10) * z2;
-    let q3 = p(12) + p(14) * z2;
-    let q4 = p(16) + p(18) * z2;
-    let q5 = p(20) + p(22) * z2;
-    let s0 = (q0 + q1 * z4) + (q2 + q3 * z4) * z8;
-    let s1 = (q4 + q5 * z4) + c[24] * z8;
-    t * (s0 + s1 * z16)
+    let p = |i: usize| mul_add::<FMA>(c[i + 1], z, c[i]);
+    let q = |i: usize| mul_add::<FMA>(p(i + 2), z2, p(i));
+    let (q0, q1, q2) = (q(0), q(4), q(8));
+    let (q3, q4, q5) = (q(12), q(16), q(20));
+    let s0 = mul_add::<FMA>(mul_add::<FMA>(q3, z4, q2), z8, mul_add::<FMA>(q1, z4, q0));
+    let s1 = mul_add::<FMA>(c[24], z8, mul_add::<FMA>(q5, z4, q4));
+    t * mul_add::<FMA>(s1, z16, s0)
 }
 
 /// ln x for a positive normal f64: [`ln_pos_f64`]'s formula with its series
-/// R(w) = Σ_{k=1}^{9} 2wᵏ/(2k + 1) evaluated by Estrin's scheme (a chain of 4 multiply-adds instead
-/// of 9; error ≤ 2 ulp, tested against libm). For the committee's interpolated L values (`bp::committee`),
-/// whose evaluation is latency-bound.
+/// R(w) = Σ_{k=1}^{9} 2wᵏ/(2k + 1) evaluated by Estrin's scheme in fused multiply-adds
+/// ([`crate::simd::mul_add`]; a chain of 4 instead of 9; error ≤ 2 ulp, tested against libm), the
+/// same bits at every vector level. For the committee's interpolated L values (`bp::committee`).
 #[inline(always)]
-pub(crate) fn ln_pos_estrin_f64(x: f64) -> f64 {
+pub(crate) fn ln_pos_estrin_f64<const FMA: bool>(x: f64) -> f64 {
+    use crate::simd::mul_add;
     let (e, f, s) = ln_reduce(x);
     let w = s * s;
     let w2 = w * w;
     let w4 = w2 * w2;
     let w8 = w4 * w4;
     let c = |k: f64| 2.0 / (2.0 * k + 1.0);
-    let p = ((c(1.0) + c(2.0) * w) + (c(3.0) + c(4.0) * w) * w2)
-        + ((c(5.0) + c(6.0) * w) + (c(7.0) + c(8.0) * w) * w2) * w4
-        + c(9.0) * w8;
+    let pair = |k: f64| mul_add::<FMA>(c(k + 1.0), w, c(k));
+    let lo = mul_add::<FMA>(pair(3.0), w2, pair(1.0));
+    let hi = mul_add::<FMA>(pair(7.0), w2, pair(5.0));
+    let p = mul_add::<FMA>(c(9.0), w8, mul_add::<FMA>(hi, w4, lo));
     crate::special::ln_finish(e, f, s, w * p)
 }
 
@@ -342,25 +343,30 @@ const EXP_FAST_Q: [f64; 8] = [
     2.7617576855151134e-06,
 ];
 
-/// e^x for x ≤ 0 in f64, branch-free and cheaper than the perceptron's `exp_nonpos_f64`: the same
-/// reduction ([`exp_reduce`]) and scaling, but a degree-9 polynomial ([`EXP_FAST_Q`], exact at
-/// r = 0: e^0 = 1; q by Estrin's scheme, 20 operations instead of 27). Relative error ≤ 1e-13 on
-/// [−708, 0] (7.4e-14 from the polynomial, measured against extended precision, plus rounding;
-/// tested against libm). Inputs below −708 return e^−708 ≈ 3e-308. Used only where that accuracy is
-/// far more than enough: the cavity magnetizations of the committee's Gaussian hidden factor
-/// ([`crate::bp::committee`], which states what the error does to its messages).
+/// e^x for x ≤ 0 in f64, branch-free and cheaper than the perceptron's `exp_nonpos_f64`: the
+/// reduction x = k ln 2 + r (|r| ≤ ½ ln 2; k by the round-to-integer constant, r with ln 2 in two
+/// parts) and the scaling by 2ᵏ as [`exp_reduce`]/[`exp_scale`], but a degree-9 polynomial
+/// ([`EXP_FAST_Q`], exact at r = 0: e^0 = 1) by Horner's rule in fused multiply-adds
+/// ([`crate::simd::mul_add`]: 11 of them, one instruction each where the CPU has FMA; loops over
+/// this function are throughput-bound, where Horner's fewer operations beat Estrin's shorter
+/// chain). Relative error ≤ 1e-13 on [−708, 0] (7.4e-14 from the polynomial, measured against
+/// extended precision, plus rounding; tested against libm). Inputs below −708 return e^−708 ≈
+/// 3e-308. The same bits at every vector level. Used only where that accuracy is far more than
+/// enough: the committee's Gaussian hidden factor ([`crate::bp::committee`], which states what the
+/// error does to its messages).
 #[inline(always)]
-pub(crate) fn exp_nonpos_fast_f64(x: f64) -> f64 {
+pub(crate) fn exp_nonpos_fast_f64<const FMA: bool>(x: f64) -> f64 {
+    use crate::simd::mul_add;
     let x = if x < -708.0 { -708.0 } else { x };
-    let (t, r) = exp_reduce(x, -0.0);
-    // q(r) by Estrin's scheme (a dependency chain of 3 multiply-adds instead of 7).
+    let t = mul_add::<FMA>(x, core::f64::consts::LOG2_E, EXP_MAGIC);
+    let kf = t - EXP_MAGIC;
+    let r = mul_add::<FMA>(-kf, LN2_LO, mul_add::<FMA>(-kf, LN2_HI, x));
     let c = &EXP_FAST_Q;
-    let r2 = r * r;
-    let r4 = r2 * r2;
-    let lo = (c[0] + c[1] * r) + (c[2] + c[3] * r) * r2;
-    let hi = (c[4] + c[5] * r) + (c[6] + c[7] * r) * r2;
-    let q = lo + hi * r4;
-    let p = (q * r + 1.0) * r + 1.0;
+    let mut q = c[7];
+    for &ci in c[..7].iter().rev() {
+        q = mul_add::<FMA>(q, r, ci);
+    }
+    let p = mul_add::<FMA>(mul_add::<FMA>(q, r, 1.0), r, 1.0);
     exp_scale(p, t)
 }
 
@@ -470,7 +476,7 @@ pub fn ln_pos_f64_slice(xs: &mut [f64]) {
     impl crate::simd::Kernel for Ln<'_> {
         type Output = ();
         #[inline(always)]
-        fn run(self) {
+        fn run<const FMA: bool>(self) {
             for x in self.0.iter_mut() {
                 *x = ln_pos_f64(*x);
             }
@@ -552,17 +558,20 @@ mod tests {
         let mut worst = 0.0f64;
         for k in 0..=400_000 {
             let x = -708.0 * f64::from(k) / 400_000.0;
-            let (a, b) = (exp_nonpos_fast_f64(x), libm::exp(x));
+            let (a, b) = (exp_nonpos_fast_f64::<false>(x), libm::exp(x));
             worst = worst.max(((a - b) / b).abs());
         }
         for k in 0..=100_000 {
             let x = -0.7 * f64::from(k) / 100_000.0;
-            let (a, b) = (exp_nonpos_fast_f64(x), libm::exp(x));
+            let (a, b) = (exp_nonpos_fast_f64::<false>(x), libm::exp(x));
             worst = worst.max(((a - b) / b).abs());
         }
         assert!(worst < 1e-13, "worst relative error {worst:e}");
-        assert_eq!(exp_nonpos_fast_f64(0.0), 1.0);
-        assert_eq!(exp_nonpos_fast_f64(-1000.0), exp_nonpos_fast_f64(-708.0));
+        assert_eq!(exp_nonpos_fast_f64::<false>(0.0), 1.0);
+        assert_eq!(
+            exp_nonpos_fast_f64::<false>(-1000.0),
+            exp_nonpos_fast_f64::<false>(-708.0)
+        );
     }
 
     /// The Estrin form of erfcx agrees with the Horner form to a few ulp (relative 2e-15) from
@@ -576,7 +585,7 @@ mod tests {
             } else {
                 10f64.powf(1.5 + 298.5 * f64::from(k - 50_000) / 50_000.0)
             };
-            let (a, b) = (erfcx_estrin_f64(y), erfcx_nonneg_f64(y));
+            let (a, b) = (erfcx_estrin_f64::<false>(y), erfcx_nonneg_f64(y));
             worst = worst.max(((a - b) / b).abs());
         }
         assert!(worst < 2e-15, "worst relative difference {worst:e}");
@@ -593,7 +602,7 @@ mod tests {
             } else {
                 10f64.powf(600.0 * crate::rng::uniform(&mut rng) - 300.0)
             };
-            let (a, b) = (ln_pos_estrin_f64(x), libm::log(x));
+            let (a, b) = (ln_pos_estrin_f64::<false>(x), libm::log(x));
             worst = worst.max((a - b).abs() / b.abs().max(f64::MIN_POSITIVE));
         }
         assert!(worst < 4.5e-16, "worst relative error {worst:e}");

@@ -180,7 +180,7 @@ pub(crate) fn coefficients_tol<T: Real, const K: usize>(
 /// from bit 0 (1 ⇔ ξ = −1); `xm`: the signed cavity magnetizations ξ m; `c[..deg]`: Chebyshev
 /// coefficients; the fields go to `out`.
 #[inline(always)]
-fn cheb_block<T: Real, const L: usize>(
+fn cheb_block<T: Real, const L: usize, const FUSED: bool, const FMA: bool>(
     bits: u64,
     xm: &mut [T],
     g: &mut [T],
@@ -199,7 +199,7 @@ fn cheb_block<T: Real, const L: usize>(
         let mut p = [a[deg - 1]; L];
         for &aj in a[..deg - 1].iter().rev() {
             for l in 0..L {
-                p[l] = p[l] * xs[l] + aj;
+                p[l] = madd::<T, FUSED, FMA>(p[l], xs[l], aj);
             }
         }
         vals = p;
@@ -229,7 +229,7 @@ fn cheb_block<T: Real, const L: usize>(
         let v = clamp(if (bits >> l) & 1 == 1 { -v } else { v }, g_max);
         let old = g[l];
         let new = if damping > T::ZERO {
-            keep * v + damping * old
+            madd::<T, FUSED, FMA>(keep, v, damping * old)
         } else {
             v
         };
@@ -310,14 +310,31 @@ pub(crate) fn to_monomial<T: Real>(c: &[T; CHEB_K], deg: usize, tol: T) -> Optio
     Some(a)
 }
 
+/// a·b + c: in f64 with one rounding when `FUSED` ([`crate::simd::mul_add`]`::<FMA>`), else (and
+/// for f32) as a product and a sum.
+#[inline(always)]
+fn madd<T: Real, const FUSED: bool, const FMA: bool>(a: T, b: T, c: T) -> T {
+    if FUSED && T::EPSILON.to_f64() < 1e-10 {
+        T::from_f64(crate::simd::mul_add::<FMA>(
+            a.to_f64(),
+            b.to_f64(),
+            c.to_f64(),
+        ))
+    } else {
+        a * b + c
+    }
+}
+
 /// Clenshaw and commit on every edge of a factor, `L` edges per block (full blocks take the
 /// fixed-width path, then the tail): new fields into `g`, totals into `h`, old fields into `xm`.
+/// `FUSED`: Horner's steps and the damping as fused multiply-adds (the committee; the perceptron
+/// keeps products and sums), `FMA` as [`crate::simd::Kernel::run`].
 /// Returns max |new − old| over the edges (NaN changes ignored): where it does not exceed the
 /// running residual, [`residual_pass`] would skip every edge, so the caller skips it.
 /// The factor's pattern bits start at bit `off` of `row` (0 for the perceptron; a tree committee's
 /// hidden unit k starts at k·n).
 #[inline(always)]
-pub(crate) fn cheb_all<T: Real, const L: usize>(
+pub(crate) fn cheb_all<T: Real, const L: usize, const FUSED: bool, const FMA: bool>(
     row: &[u64],
     off: usize,
     xm: &mut [T],
@@ -332,7 +349,7 @@ pub(crate) fn cheb_all<T: Real, const L: usize>(
     for i0 in (0..full).step_by(L) {
         let bits = word_at(row, off + i0);
         let r = i0..i0 + L;
-        cheb_block::<T, L>(
+        cheb_block::<T, L, FUSED, FMA>(
             bits,
             &mut xm[r.clone()],
             &mut g[r.clone()],
@@ -344,7 +361,7 @@ pub(crate) fn cheb_all<T: Real, const L: usize>(
     if full < n {
         let bits = word_at(row, off + full);
         let r = full..n;
-        cheb_block::<T, L>(
+        cheb_block::<T, L, FUSED, FMA>(
             bits,
             &mut xm[r.clone()],
             &mut g[r.clone()],

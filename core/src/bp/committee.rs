@@ -640,7 +640,7 @@ impl<'s, T: Real> Loo<'s, T> {
 /// with the cheaper exponential [`crate::special::exp_nonpos_fast_f64`] in f64 (relative error
 /// ≤ 1e-13; see "Numerics of the Gaussian hidden factor" in the module docs), `libm` otherwise.
 #[inline(always)]
-fn cavity_moments_fast<T: Real>(
+fn cavity_moments_fast<T: Real, const FMA: bool>(
     row: &[u64],
     off: usize,
     g: &[T],
@@ -648,13 +648,21 @@ fn cavity_moments_fast<T: Real>(
     xm: &mut [T],
     vs: &mut [T],
 ) -> (T, T) {
-    factor::cavity_moments_with(row, off, g, h, xm, vs, |x: T| {
+    factor::cavity_moments_with::<T, FastExp<FMA>>(row, off, g, h, xm, vs)
+}
+
+/// The cavity pass's exponential: [`crate::special::exp_nonpos_fast_f64`] in f64, `libm` otherwise.
+struct FastExp<const FMA: bool>;
+
+impl<T: Real, const FMA: bool> factor::ExpNonpos<T> for FastExp<FMA> {
+    #[inline(always)]
+    fn exp(x: T) -> T {
         if T::EPSILON.to_f64() < 1e-10 {
-            T::from_f64(crate::special::exp_nonpos_fast_f64(x.to_f64()))
+            T::from_f64(crate::special::exp_nonpos_fast_f64::<FMA>(x.to_f64()))
         } else {
             x.exp()
         }
-    })
+    }
 }
 
 /// Absolute acceptance tolerance of the hidden factor's Chebyshev interpolant in f64 (the
@@ -703,8 +711,8 @@ pub const CHEB_LEN: usize = CHEB_TABLE_LEN;
 #[cfg(test)]
 fn hidden_edge<T: Real>(b: T, var: T, mt: T, tau: &TauSide<T>) -> (T, T) {
     let sb = (var - (T::ONE - mt * mt)).max(var_floor()).sqrt();
-    let lp = tau_mix_any(tau, (b + mt - T::ONE) / sb);
-    let lm = tau_mix_any(tau, (b + mt + T::ONE) / sb);
+    let lp = tau_mix_any::<T, false>(tau, (b + mt - T::ONE) / sb);
+    let lm = tau_mix_any::<T, false>(tau, (b + mt + T::ONE) / sb);
     (T::HALF * (lp - lm), lp.abs().max(lm.abs()))
 }
 
@@ -713,10 +721,14 @@ fn hidden_edge<T: Real>(b: T, var: T, mt: T, tau: &TauSide<T>) -> (T, T) {
 /// the branch-free log-domain [`tau_mix_f64`] (both vectorize); the scalar [`tau_mix`] otherwise
 /// (f32 on firmware).
 #[inline(always)]
-fn tau_mix_any<T: Real>(tau: &TauSide<T>, x: T) -> T {
+fn tau_mix_any<T: Real, const FMA: bool>(tau: &TauSide<T>, x: T) -> T {
     if T::EPSILON.to_f64() < 1e-10 {
         if tau.lin {
-            T::from_f64(tau_mix_lin_f64(tau.q.to_f64(), tau.t.to_f64(), x.to_f64()))
+            T::from_f64(tau_mix_lin_f64::<FMA>(
+                tau.q.to_f64(),
+                tau.t.to_f64(),
+                x.to_f64(),
+            ))
         } else {
             T::from_f64(tau_mix_f64(tau.ltm.to_f64(), tau.ln_t.to_f64(), x.to_f64()))
         }
@@ -730,18 +742,12 @@ fn tau_mix_any<T: Real>(tau: &TauSide<T>, x: T) -> T {
 /// x² = x_h² + ℓ with x_h² exact), e^{−x²/2} = e^{−x_h²/2}·e^{−ℓ/2} (the first by
 /// [`factor::exp_nonpos_f64`], the second by its second-order Taylor polynomial; relative error a
 /// few ulp; |x| capped at 40, where H(40) ≈ 0 to the last subnormal), and H(x) = 1 − H(|x|) for
-/// x ≤ 0.
+/// x ≤ 0. `FMA`: as [`crate::simd::Kernel::run`] (the erfcx polynomial in fused multiply-adds;
+/// the same bits either way).
 #[inline(always)]
-fn h_f64(x: f64) -> f64 {
-    h_f64_by::<false>(x)
-}
-
-/// [`h_f64`] with e^{−x_h²/2} by [`crate::special::exp_nonpos_fast_f64`] when `FAST` (relative
-/// error ≤ 2e-13 instead of a few ulp; the interpolated L values, [`tau_mix_fit_f64`]).
-#[inline(always)]
-fn h_f64_by<const FAST: bool>(x: f64) -> f64 {
+fn h_f64<const FMA: bool>(x: f64) -> f64 {
     let ax = f64::from_bits(x.to_bits() & !(1 << 63));
-    let e = crate::special::erfcx_estrin_f64(ax * core::f64::consts::FRAC_1_SQRT_2);
+    let e = crate::special::erfcx_estrin_f64::<FMA>(ax * core::f64::consts::FRAC_1_SQRT_2);
     let xc = if ax < 40.0 { ax } else { 40.0 };
     let c = xc * 134_217_729.0; // 2²⁷ + 1
     let xh = c - (c - xc);
@@ -749,11 +755,7 @@ fn h_f64_by<const FAST: bool>(x: f64) -> f64 {
     let hi = -0.5 * (xh * xh);
     let lo = -0.5 * ((xh + xh) * xl + xl * xl);
     // e^{lo} = 1 + lo + lo²/2 to 1e-21 (|lo| ≤ x_c²·2⁻²⁶ ≈ 2.4e-5).
-    let ex = if FAST {
-        crate::special::exp_nonpos_fast_f64(hi)
-    } else {
-        factor::exp_nonpos_f64(hi)
-    };
+    let ex = factor::exp_nonpos_f64(hi);
     let tail = 0.5 * e * (ex * (1.0 + lo * (1.0 + 0.5 * lo)));
     if x > 0.0 {
         tail
@@ -762,20 +764,43 @@ fn h_f64_by<const FAST: bool>(x: f64) -> f64 {
     }
 }
 
-/// L(x) = ln(q + t·H(x)) for the interpolant's node values: as [`tau_mix_lin_f64`] with the
-/// shorter dependency chains of [`h_f64_by`]`::<true>` and [`crate::special::ln_pos_estrin_f64`] (absolute error
+/// H(x) for the interpolant's node values: [`h_f64`]'s formula in fused multiply-adds
+/// ([`crate::simd::mul_add`]): erfcx by [`crate::special::erfcx_estrin_f64`], x² exactly as
+/// h + ℓ with h = fl(x²) and ℓ = fma(x, x, −h) (|ℓ| ≤ ulp(x²)/2 ≤ 1e-13, so e^{−ℓ/2} = 1 − ℓ/2 to
+/// 1e-27), e^{−h/2} by [`crate::special::exp_nonpos_fast_f64`] (relative error ≤ 1e-13). The same
+/// bits at every vector level.
+#[inline(always)]
+fn h_fit_f64<const FMA: bool>(x: f64) -> f64 {
+    use crate::simd::mul_add;
+    let ax = f64::from_bits(x.to_bits() & !(1 << 63));
+    let e = crate::special::erfcx_estrin_f64::<FMA>(ax * core::f64::consts::FRAC_1_SQRT_2);
+    let hx = -0.5 * if ax < 40.0 { ax } else { 40.0 }; // exact
+    let xc = -2.0 * hx;
+    let hi = hx * xc;
+    let lo = mul_add::<FMA>(hx, xc, -hi);
+    let ex = crate::special::exp_nonpos_fast_f64::<FMA>(hi);
+    let tail = 0.5 * e * mul_add::<FMA>(ex, lo, ex);
+    if x > 0.0 {
+        tail
+    } else {
+        1.0 - tail
+    }
+}
+
+/// L(x) = ln(q + t·H(x)) for the interpolant's node values: as [`tau_mix_lin_f64`] with
+/// [`h_fit_f64`] and [`crate::special::ln_pos_estrin_f64`] in fused multiply-adds (absolute error
 /// ≤ 1e-12·max(1, |L|), far below [`FIT_TOL`]; covered by the error-bound test of the update).
 #[inline(always)]
-fn tau_mix_fit_f64(q: f64, t: f64, x: f64) -> f64 {
-    crate::special::ln_pos_estrin_f64(q + t * h_f64_by::<true>(x))
+fn tau_mix_fit_f64<const FMA: bool>(q: f64, t: f64, x: f64) -> f64 {
+    crate::special::ln_pos_estrin_f64::<FMA>(crate::simd::mul_add::<FMA>(t, h_fit_f64::<FMA>(x), q))
 }
 
 /// L(x) = ln(q + t·H(x)) in f64, branch-free ([`h_f64`], [`crate::special::ln_pos_f64`]), for
 /// q ≥ 1e-200 (so the argument is a normal number ≥ q and no cancellation occurs: both terms are
 /// positive). Absolute error a few ulp (tested against the log-domain formula).
 #[inline(always)]
-fn tau_mix_lin_f64(q: f64, t: f64, x: f64) -> f64 {
-    crate::special::ln_pos_f64(q + t * h_f64(x))
+fn tau_mix_lin_f64<const FMA: bool>(q: f64, t: f64, x: f64) -> f64 {
+    crate::special::ln_pos_f64(q + t * h_f64::<FMA>(x))
 }
 
 /// L(x) = ln((1−t)/2 + t H(x)) = log-sum-exp of `ltm` = ln((1−t)/2) and `ln_t` + ln H(x), in f64
@@ -854,17 +879,17 @@ impl<T: Real> TauSide<T> {
 /// |x| < 30 from one tail H(|x|) ([`h_f64`]) and two [`crate::special::ln_pos_f64`]
 /// (½[ln(1 − H(|x|)) − ln H(|x|)], sign by x), else by two [`log_h`].
 #[inline(always)]
-fn up_field<T: Real>(x: T) -> T {
+fn up_field<T: Real, const FMA: bool>(x: T) -> T {
     if T::EPSILON.to_f64() < 1e-10 && x.to_f64().abs() < 30.0 {
-        return T::from_f64(up_field_near_f64(x.to_f64()));
+        return T::from_f64(up_field_near_f64::<FMA>(x.to_f64()));
     }
     T::HALF * (log_h(x) - log_h(-x))
 }
 
 /// [`up_field`] in f64 for |x| < 30, without branches (a loop over it vectorizes).
 #[inline(always)]
-fn up_field_near_f64(x: f64) -> f64 {
-    let tail = h_f64(x.abs());
+fn up_field_near_f64<const FMA: bool>(x: f64) -> f64 {
+    let tail = h_f64::<FMA>(x.abs());
     let d = 0.5 * (crate::special::ln_pos_f64(1.0 - tail) - crate::special::ln_pos_f64(tail));
     if x > 0.0 {
         -d
@@ -891,7 +916,7 @@ struct UpFields<'a, T> {
 impl<T: Real> crate::simd::Kernel for UpFields<'_, T> {
     type Output = T;
     #[inline(always)]
-    fn run(self) -> T {
+    fn run<const FMA: bool>(self) -> T {
         let UpFields {
             x,
             up,
@@ -902,7 +927,7 @@ impl<T: Real> crate::simd::Kernel for UpFields<'_, T> {
         let mut new = [T::ZERO; UP_BATCH];
         if T::EPSILON.to_f64() < 1e-10 {
             for (nv, &xv) in new.iter_mut().zip(x) {
-                *nv = T::from_f64(up_field_near_f64(xv.to_f64()));
+                *nv = T::from_f64(up_field_near_f64::<FMA>(xv.to_f64()));
             }
         }
         let mut residual = floor;
@@ -910,7 +935,7 @@ impl<T: Real> crate::simd::Kernel for UpFields<'_, T> {
             let nv = if T::EPSILON.to_f64() < 1e-10 && xv.to_f64().abs() < 30.0 {
                 nv
             } else {
-                up_field(xv)
+                up_field::<T, FMA>(xv)
             };
             residual = damp_store(slot, clamp(nv, -g_max, g_max), damping, residual);
         }
@@ -943,7 +968,7 @@ fn up_fields<T: Real>(
 /// [`super::cheb::coefficients`]: the 2K values L((b + x_k ∓ 1)/s_k) side by side (a loop that
 /// vectorizes in f64), then F = ½(L₋ − L₊) and scale max |L|.
 #[inline(always)]
-fn hidden_fit<T: Real, const K: usize>(
+fn hidden_fit<T: Real, const K: usize, const FMA: bool>(
     b: T,
     var: T,
     tau: &TauSide<T>,
@@ -985,17 +1010,17 @@ fn hidden_fit<T: Real, const K: usize>(
         let (q, t) = (tau.q.to_f64(), tau.t.to_f64());
         let m8 = 2 * K - (2 * K) % 8;
         for (lv, &x) in ls[..m8].iter_mut().zip(&xs[..m8]) {
-            *lv = T::from_f64(tau_mix_fit_f64(q, t, x.to_f64()));
+            *lv = T::from_f64(tau_mix_fit_f64::<FMA>(q, t, x.to_f64()));
         }
         if m8 < 2 * K {
             let (lr, xr) = (&mut ls[m8..m8 + 4], &xs[m8..m8 + 4]);
             for j in 0..4 {
-                lr[j] = T::from_f64(tau_mix_fit_f64(q, t, xr[j].to_f64()));
+                lr[j] = T::from_f64(tau_mix_fit_f64::<FMA>(q, t, xr[j].to_f64()));
             }
         }
     } else {
         for (l, &x) in ls[..2 * K].iter_mut().zip(&xs[..2 * K]) {
-            *l = tau_mix_any(tau, x);
+            *l = tau_mix_any::<T, FMA>(tau, x);
         }
     }
     // F at the nodes, and max(1, max |L|) as a lane-wise maximum and a pairwise tree (the
@@ -1045,8 +1070,8 @@ struct HiddenGaussian<'a, T> {
 impl<T: Real> crate::simd::Kernel for HiddenGaussian<'_, T> {
     type Output = (T, T);
     #[inline(always)]
-    fn run(self) -> (T, T) {
-        hidden_gaussian_body(self)
+    fn run<const FMA: bool>(self) -> (T, T) {
+        hidden_gaussian_body::<T, FMA>(self)
     }
 }
 
@@ -1101,7 +1126,7 @@ fn hidden_gaussian<T: Real>(
 }
 
 #[inline(always)]
-fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
+fn hidden_gaussian_body<T: Real, const FMA: bool>(a: HiddenGaussian<'_, T>) -> (T, T) {
     let HiddenGaussian {
         level,
         row,
@@ -1120,7 +1145,7 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
     let (g, h) = (&mut g[..n], &mut h[..n]);
     let (xm, rest) = scratch.split_at_mut(n);
     let vs = &mut rest[..n];
-    let (mean, var) = cavity_moments_fast(row, off, g, h, xm, vs);
+    let (mean, var) = cavity_moments_fast::<T, FMA>(row, off, g, h, xm, vs);
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
     let mut residual = floor;
@@ -1140,16 +1165,16 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
         let (big, rest) = cheb.split_at(CHEB_K * (CHEB_K + 1));
         let (mid, wide) = rest.split_at(CHEB_K_MID * (CHEB_K_MID + 1));
         let first = if var >= T::from_f64(WIDE_VAR) {
-            hidden_fit::<T, CHEB_K_WIDE>(b, var, &tau, wide)
+            hidden_fit::<T, CHEB_K_WIDE, FMA>(b, var, &tau, wide)
         } else if var >= T::from_f64(MID_VAR) {
-            hidden_fit::<T, CHEB_K_MID>(b, var, &tau, mid)
+            hidden_fit::<T, CHEB_K_MID, FMA>(b, var, &tau, mid)
         } else {
             None
         };
         if first.is_some() {
             first
         } else {
-            hidden_fit::<T, CHEB_K>(b, var, &tau, big)
+            hidden_fit::<T, CHEB_K, FMA>(b, var, &tau, big)
         }
     } else {
         None
@@ -1163,9 +1188,9 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
             g_max,
         };
         let dmax = match level {
-            Level::Avx512 => cheb_all::<T, 32>(row, off, xm, g, h, &fit),
-            Level::Avx2 => cheb_all::<T, 16>(row, off, xm, g, h, &fit),
-            Level::Baseline => cheb_all::<T, 8>(row, off, xm, g, h, &fit),
+            Level::Avx512 => cheb_all::<T, 32, true, FMA>(row, off, xm, g, h, &fit),
+            Level::Avx2 => cheb_all::<T, 16, true, FMA>(row, off, xm, g, h, &fit),
+            Level::Baseline => cheb_all::<T, 8, true, FMA>(row, off, xm, g, h, &fit),
         };
         if dmax > residual {
             residual = residual_pass(g, xm, residual);
@@ -1180,8 +1205,8 @@ fn hidden_gaussian_body<T: Real>(a: HiddenGaussian<'_, T>) -> (T, T) {
     }
     for i in 0..n {
         let (mt, sb) = (xm[i], vs[i]);
-        let lp = tau_mix_any(&tau, (b + mt - T::ONE) / sb);
-        let lm = tau_mix_any(&tau, (b + mt + T::ONE) / sb);
+        let lp = tau_mix_any::<T, FMA>(&tau, (b + mt - T::ONE) / sb);
+        let lm = tau_mix_any::<T, FMA>(&tau, (b + mt + T::ONE) / sb);
         vs[i] = T::HALF * (lp - lm);
     }
     let keep = T::ONE - damping;
@@ -1349,7 +1374,7 @@ struct OutputLinear<'a, T> {
 impl<T: Real> crate::simd::Kernel for OutputLinear<'_, T> {
     type Output = Option<T>;
     #[inline(always)]
-    fn run(self) -> Option<T> {
+    fn run<const FMA: bool>(self) -> Option<T> {
         // The common K with the count known at compile time: the loops unroll and the count
         // distribution stays in registers (the same operations in the same order: the same bits).
         match self.up.len() {
@@ -2212,7 +2237,7 @@ mod tests {
             for k in 0..=480 {
                 let x = -30.0 + 0.125 * k as f64;
                 let want = log_add(ltm, ln_t + log_h(x));
-                let lin = tau_mix_lin_f64(tau.q, tau.t, x);
+                let lin = tau_mix_lin_f64::<false>(tau.q, tau.t, x);
                 let log = tau_mix_f64(ltm, ln_t, x);
                 let tol = 4e-15 * want.abs().max(1.0);
                 assert!(
@@ -2227,7 +2252,7 @@ mod tests {
         }
         for k in 0..=800 {
             let x = -40.0 + 0.1 * k as f64;
-            let (a, b) = (h_f64(x), crate::special::h(x));
+            let (a, b) = (h_f64::<false>(x), crate::special::h(x));
             if x <= 10.0 {
                 // libm's erfc itself errs by ~2e-14 relative near x = 9 (against glibc), and by
                 // more further out.
@@ -2241,7 +2266,7 @@ mod tests {
                     "ln H({x}): {la} vs {lb}"
                 );
             }
-            let u = up_field(x);
+            let u = up_field::<f64, false>(x);
             let want = 0.5 * (log_h(x) - log_h(-x));
             assert!(
                 (u - want).abs() <= 1e-13 * want.abs().max(1.0),
@@ -2287,6 +2312,68 @@ mod tests {
             assert!(worst <= FAST_G_BOUND, "n {n} off {off}: worst {worst}");
             for i in 0..n {
                 assert!((hh[i] - (h[i] - g0[i] + g[i])).abs() < 1e-12);
+            }
+        }
+    }
+
+    /// Every vector level gives the same bits for the hidden update (interpolated and direct), the
+    /// U's and the output factor: the fused multiply-adds are one instruction at the AVX2/AVX-512
+    /// levels and libm's correctly rounded software `fma` at the baseline.
+    #[test]
+    fn every_vector_level_gives_the_same_bits() {
+        let mut rng = rng_from_seed(21);
+        let mut cheb = std::vec![0.0f64; CHEB_LEN];
+        factor::fill_cheb_table(&mut cheb);
+        let levels: std::vec::Vec<Level> = Level::ALL
+            .into_iter()
+            .filter(|l| l.is_available())
+            .collect();
+        for (n, hs, d, damping) in [
+            (201, 0.3, 0.5, 0.5),
+            (335, 2.0, 3.0, 0.0),
+            (1001, 0.1, 30.0, 0.5),
+            (65, 0.5, 1.0, 0.5),
+            (120, 0.01, 1e-6, 0.2),
+        ] {
+            let row: std::vec::Vec<u64> = (0..words_for(n)).map(|_| rng.next_u64()).collect();
+            let h: std::vec::Vec<f64> = (0..n)
+                .map(|_| hs * (2.0 * uniform(&mut rng) - 1.0))
+                .collect();
+            let g0: std::vec::Vec<f64> = (0..n)
+                .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
+                .collect();
+            let theta = 3.0 * (2.0 * uniform(&mut rng) - 1.0);
+            let run = |level: Level| {
+                let (mut g, mut hh) = (g0.clone(), h.clone());
+                let mut s = std::vec![0.0f64; 2 * n];
+                let (r, x) = hidden_gaussian(
+                    level, &row, 0, &mut g, &mut hh, d, &cheb, &mut s, theta, damping, 50.0, 0.0,
+                );
+                let mut xs = [0.0; UP_BATCH];
+                for (j, v) in xs.iter_mut().enumerate() {
+                    *v = x + 0.7 * j as f64 - 2.0;
+                }
+                let mut up = [0.1; 5];
+                let ru = up_fields(level, &xs, &mut up, damping, 50.0, 0.0);
+                let mut down = [0.2; 5];
+                let ro = output_update_linear(level, &up, &mut down, damping, 50.0, 0.0);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<std::vec::Vec<_>>();
+                (
+                    bits(&g),
+                    bits(&hh),
+                    [r.to_bits(), x.to_bits(), ru.to_bits()],
+                    bits(&up),
+                    bits(&down),
+                    ro.map(f64::to_bits),
+                )
+            };
+            let first = run(levels[0]);
+            for &level in &levels[1..] {
+                assert!(
+                    run(level) == first,
+                    "n {n}: {level:?} differs from {:?}",
+                    levels[0]
+                );
             }
         }
     }
@@ -2382,7 +2469,7 @@ mod tests {
             };
             let g_max = 50.0;
             let (direct, _, _) = direct_messages(&row, 0, &g0, &h, d, theta, g_max);
-            let u_direct = up_field((theta - mean) / sd).clamp(-g_max, g_max);
+            let u_direct = up_field::<f64, false>((theta - mean) / sd).clamp(-g_max, g_max);
             let (g, _, u) = fast_update(&row, 0, &g0, &h, d, &cheb, theta, g_max);
             worst = worst.max(worst_relative(&g, &direct));
             worst_u = worst_u.max((u - u_direct).abs() / (1.0 + u_direct.abs()));

@@ -163,13 +163,25 @@ pub(crate) fn exp_nonpos_f64(x: f64) -> f64 {
     crate::special::exp_dd_core(x, -0.0)
 }
 
-/// e^x for x ≤ 0: the vectorizable [`exp_nonpos_f64`] for f64, `libm` otherwise (f32 on firmware).
-#[inline(always)]
-fn exp_nonpos<T: Real>(x: T) -> T {
-    if T::EPSILON.to_f64() < 1e-10 {
-        T::from_f64(exp_nonpos_f64(x.to_f64()))
-    } else {
-        x.exp()
+/// An exponential of a non-positive argument for [`cavity_moments_with`] (a type rather than a
+/// closure, so that it is always inlined into the vector-level kernel that calls it).
+pub(crate) trait ExpNonpos<T> {
+    /// e^x for x ≤ 0.
+    fn exp(x: T) -> T;
+}
+
+/// The perceptron's exponential: the vectorizable [`exp_nonpos_f64`] for f64, `libm` otherwise
+/// (f32 on firmware).
+pub(crate) struct AccurateExp;
+
+impl<T: Real> ExpNonpos<T> for AccurateExp {
+    #[inline(always)]
+    fn exp(x: T) -> T {
+        if T::EPSILON.to_f64() < 1e-10 {
+            T::from_f64(exp_nonpos_f64(x.to_f64()))
+        } else {
+            x.exp()
+        }
     }
 }
 
@@ -241,21 +253,20 @@ pub(crate) fn cavity_moments_at<T: Real>(
     xm: &mut [T],
     vs: &mut [T],
 ) -> (T, T) {
-    cavity_moments_with(row, off, g, h, xm, vs, exp_nonpos)
+    cavity_moments_with::<T, AccurateExp>(row, off, g, h, xm, vs)
 }
 
-/// [`cavity_moments_at`] with the exponential `exp` (of a non-positive argument) as a parameter: the
-/// perceptron passes its [`exp_nonpos`]; the committee's Gaussian hidden factor a cheaper one
+/// [`cavity_moments_at`] with the exponential (of a non-positive argument) as a parameter: the
+/// perceptron uses [`AccurateExp`]; the committee's Gaussian hidden factor a cheaper one
 /// ([`super::committee`]).
 #[inline(always)]
-pub(crate) fn cavity_moments_with<T: Real>(
+pub(crate) fn cavity_moments_with<T: Real, E: ExpNonpos<T>>(
     row: &[u64],
     off: usize,
     g: &[T],
     h: &[T],
     xm: &mut [T],
     vs: &mut [T],
-    exp: impl Fn(T) -> T,
 ) -> (T, T) {
     let n = g.len().min(h.len()).min(xm.len()).min(vs.len());
     let (g, h, xm, vs) = (&g[..n], &h[..n], &mut xm[..n], &mut vs[..n]);
@@ -263,7 +274,7 @@ pub(crate) fn cavity_moments_with<T: Real>(
         let c = h[i] - g[i];
         xm[i] = c;
         let a = c.abs();
-        vs[i] = exp(-(a + a));
+        vs[i] = E::exp(-(a + a));
     }
     // μ and σ² with sixteen interleaved accumulators ([`tree16`]): edge i into accumulator
     // i mod 16, in order (a 64-edge chunk is four 16-edge blocks), added while in registers.
@@ -594,7 +605,7 @@ struct GaussianUpdate<'a, T> {
 impl<T: Real> Kernel for GaussianUpdate<'_, T> {
     type Output = T;
     #[inline(always)]
-    fn run(self) -> T {
+    fn run<const FMA: bool>(self) -> T {
         gaussian_body(self)
     }
 }
@@ -644,9 +655,9 @@ fn gaussian_body<T: Real>(args: GaussianUpdate<'_, T>) -> T {
         };
         let (g, h, ms) = (&mut g[..n], &mut h[..n], &mut ms[..n]);
         let dmax = match level {
-            Level::Avx512 => cheb_all::<T, 32>(row, 0, ms, g, h, &fit),
-            Level::Avx2 => cheb_all::<T, 16>(row, 0, ms, g, h, &fit),
-            Level::Baseline => cheb_all::<T, 8>(row, 0, ms, g, h, &fit),
+            Level::Avx512 => cheb_all::<T, 32, false, false>(row, 0, ms, g, h, &fit),
+            Level::Avx2 => cheb_all::<T, 16, false, false>(row, 0, ms, g, h, &fit),
+            Level::Baseline => cheb_all::<T, 8, false, false>(row, 0, ms, g, h, &fit),
         };
         // Pass 2: the residual max |Δ tanh| (nothing to do when no |Δg| exceeds it).
         if dmax <= residual {

@@ -30,13 +30,13 @@
 #[allow(unsafe_code)]
 mod x86;
 
-/// Vector instruction sets of the running CPU for [`crate::simd`]: (AVX2, AVX-512F+VL+DQ), both
-/// including the OS support check; `(false, false)` off x86-64.
+/// Vector instruction sets of the running CPU for [`crate::simd`]: (AVX2 + FMA, AVX-512F+VL+DQ),
+/// both including the OS support check; `(false, false)` off x86-64.
 pub(crate) fn float_vector_features() -> (bool, bool) {
     #[cfg(target_arch = "x86_64")]
     {
         let f = x86::features();
-        (f.avx2, f.avx512fp)
+        (f.avx2 && f.fma, f.avx512fp)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -429,6 +429,7 @@ mod tests {
         let f = x86::detect_cpuid();
         assert_eq!(f.popcnt, std::is_x86_feature_detected!("popcnt"));
         assert_eq!(f.avx2, std::is_x86_feature_detected!("avx2"));
+        assert_eq!(f.fma, std::is_x86_feature_detected!("fma"));
         assert_eq!(
             f.avx512,
             std::is_x86_feature_detected!("avx512f")

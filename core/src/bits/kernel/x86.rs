@@ -26,6 +26,8 @@ pub(super) struct Features {
     /// AVX-512F + VL + DQ with the OS saving the opmask and ZMM state (the floating-point loops of
     /// [`crate::simd`]).
     pub avx512fp: bool,
+    /// FMA (fused multiply-add on XMM/YMM) with the OS saving the YMM state.
+    pub fma: bool,
 }
 
 const DONE: u8 = 1;
@@ -33,6 +35,7 @@ const POPCNT: u8 = 2;
 const AVX2: u8 = 4;
 const AVX512: u8 = 8;
 const AVX512FP: u8 = 16;
+const FMA: u8 = 32;
 
 /// Detection result cache (0 = not yet detected). Plain load/store: racing threads compute the same
 /// value, so no compare-and-swap is needed.
@@ -47,7 +50,8 @@ pub(super) fn features() -> Features {
             | if f.popcnt { POPCNT } else { 0 }
             | if f.avx2 { AVX2 } else { 0 }
             | if f.avx512 { AVX512 } else { 0 }
-            | if f.avx512fp { AVX512FP } else { 0 };
+            | if f.avx512fp { AVX512FP } else { 0 }
+            | if f.fma { FMA } else { 0 };
         CACHE.store(bits, Ordering::Relaxed);
     }
     Features {
@@ -55,6 +59,7 @@ pub(super) fn features() -> Features {
         avx2: bits & AVX2 != 0,
         avx512: bits & AVX512 != 0,
         avx512fp: bits & AVX512FP != 0,
+        fma: bits & FMA != 0,
     }
 }
 
@@ -69,6 +74,7 @@ fn detect() -> Features {
         avx512fp: std::is_x86_feature_detected!("avx512f")
             && std::is_x86_feature_detected!("avx512vl")
             && std::is_x86_feature_detected!("avx512dq"),
+        fma: std::is_x86_feature_detected!("fma"),
     }
 }
 
@@ -91,6 +97,7 @@ pub(super) fn detect_cpuid() -> Features {
         avx2: false,
         avx512: false,
         avx512fp: false,
+        fma: false,
     };
     if !(osxsave && avx) || max_leaf < 7 {
         return f;
@@ -102,6 +109,8 @@ pub(super) fn detect_cpuid() -> Features {
     let avx_state = xcr0 & 0x6 == 0x6;
     let zmm_state = xcr0 & 0xE6 == 0xE6;
     f.avx2 = avx_state && l7.ebx & (1 << 5) != 0;
+    // FMA: CPUID.1:ECX bit 12 (YMM state, as AVX).
+    f.fma = avx_state && l1.ecx & (1 << 12) != 0;
     f.avx512 = avx_state && zmm_state && l7.ebx & (1 << 16) != 0 && l7.ecx & (1 << 14) != 0;
     // AVX-512F (EBX bit 16), DQ (bit 17), VL (bit 31).
     f.avx512fp = avx_state
