@@ -124,7 +124,7 @@ pub(crate) fn coefficients<T: Real, const K: usize>(
     scale: T,
     part: &[T],
 ) -> Option<([T; CHEB_K], usize, T)> {
-    coefficients_tol(f, rounding_tol(scale), part)
+    coefficients_tol::<T, K, false, false>(f, rounding_tol(scale), part)
 }
 
 /// The rounding level 256 ε·scale at which [`coefficients`] accepts an interpolant.
@@ -136,9 +136,9 @@ pub(crate) fn rounding_tol<T: Real>(scale: T) -> T {
 /// [`coefficients`] with the acceptance tolerance `tol` given by the caller (the perceptron's is the
 /// rounding level 256 ε·scale; the committee's hidden factor accepts a looser one, see
 /// [`super::committee`]): `None` unless the last two coefficients sum to at most `tol`; the top
-/// coefficients whose sum stays below `tol` are dropped.
+/// coefficients whose sum stays below `tol` are dropped. `FUSED`, `FMA`: as [`cheb_all`].
 #[inline(always)]
-pub(crate) fn coefficients_tol<T: Real, const K: usize>(
+pub(crate) fn coefficients_tol<T: Real, const K: usize, const FUSED: bool, const FMA: bool>(
     f: &[T; K],
     tol: T,
     part: &[T],
@@ -152,7 +152,7 @@ pub(crate) fn coefficients_tol<T: Real, const K: usize>(
     let mut acc = [T::ZERO; K];
     for (&fk, row) in f.iter().zip(tk.chunks_exact(K)) {
         for (a, &t) in acc.iter_mut().zip(row) {
-            *a += fk * t;
+            *a = madd::<T, FUSED, FMA>(fk, t, *a);
         }
     }
     let mut c = [T::ZERO; CHEB_K];

@@ -1048,7 +1048,7 @@ fn hidden_fit<T: Real, const K: usize, const FMA: bool>(
     } else {
         rounding
     };
-    coefficients_tol::<T, K>(&f, tol, part)
+    coefficients_tol::<T, K, true, FMA>(&f, tol, part)
 }
 
 /// The arguments of [`hidden_gaussian`] as a kernel run at the CPU's vector level.
