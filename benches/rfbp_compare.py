@@ -12,8 +12,9 @@ Usage:
 * Instances: P = round(alpha·K·N) random ±1 patterns with random ±1 labels (Python's random module,
   seed = instance index), written in rFBP's text format (labels line, then P lines of N inputs,
   tab-separated); flatmin reads the same file (benches/committee.rs command mode), fully connected.
-* Per sweep: (CPU of 52 sweeps − CPU of 2 sweeps)/50. rFBP: `-e 0 -i 52` (the first step, y = 1,
-  never converges at ε = 0, so exactly 52 sweeps); flatmin: MODE=sweeps (plain damped sweeps).
+* Per sweep: (CPU of 52 sweeps − CPU of 2 sweeps)/50, the median of --repeats such pairs per side
+  and instance (interleaved). rFBP: `-e 0 -i 52` (the first step, y = 1, never converges at ε = 0,
+  so exactly 52 sweeps); flatmin: MODE=sweeps (plain damped sweeps).
 * Solve: rFBP patched standard reinforcement `-p standard_reinforcement -s 101 -i 1000 -e 0.001 -d 0.5`
   (the Julia default protocol with damping 0.5) and as shipped (`-a accurate exact` only);
   flatmin: StandardReinforcement(0.01), damping 0.5, ≤ 10 sweeps per step, tol 1e-3, solution test
@@ -26,10 +27,27 @@ Measured 2026-11-29 on the project machine (AMD EPYC, 2 cores shared with other 
 thread per process; f64, AVX-512 level), with
   benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha A --instances I --mode M
 (BIN = the committee bench executable, RFBP = benches/rfbp_build.sh output).
+Per sweep, session 5 (the same numerics bound; fused multiply-adds and the restructured kernels
+listed in core/src/bp/committee.rs "Speed"; load average 1.1; --instances 9 --repeats 3):
+  per sweep, K=5 N=201 alpha=0.3 (P=302), 9 instances: rFBP 12.85 ms, flatmin 1.029 ms: 12.5x
+      (instances 10.4x-14.2x)
+  per sweep, K=3 N=335 alpha=0.3 (P=301), 9 instances: rFBP 13.97 ms, flatmin 0.790 ms: 17.7x
+      (instances 15.2x-19.1x)
+Solves, session 5 (flatmin side on the same instances; rFBP's binary and instances are those of
+session 4, whose rFBP times are quoted):
+  solve, K=3 N=335 alpha=0.45 (P=452), 5 instances: flatmin 5/5, median 0.82 s (0.73-0.88 s);
+      rFBP (session 4) 5/5, median 112.7 s: 137x median per solve.
+  solve, K=5 N=201 alpha=0.2 (P=201), 3 instances, CPU limit 120 s, both sides run again:
+      flatmin 3/3, median 0.48 s; rFBP 1/3 (25.6 s; 2 ended unsolved at 25.1 s and 12.5 s):
+      55.6x on the one both solved.
+  threshold scan, flatmin side (--side flatmin --scan 0.05 --scan-max 0.5, 300 s CPU limit):
+      K=3 N=335 alpha 0.40/0.45/0.50: 5/5 each, medians 0.65/0.83/1.14 s; K=5 N=201 alpha
+      0.40/0.45/0.50: 5/5 each, medians 0.94/0.94/1.49 s. rFBP (session 3, below): K=3 4/5, 5/5,
+      4/5; K=5 0/5 at 0.40.
 Per sweep, session 4 (the committee's Gaussian hidden factor at a stated accuracy, see
 core/src/bp/committee.rs "Numerics of the Gaussian hidden factor"; load average 6.2-6.8; three runs):
   per sweep, K=5 N=201 alpha=0.3 (P=302), 5 instances: rFBP 12.32 ms, flatmin 1.434 ms:  8.6x
-      (runs 8.4x, 8.6x, 8.9x: flatmin 1.435 / 1.434 / 1.398 ms) - the 10x goal is still not met
+      (runs 8.4x, 8.6x, 8.9x: flatmin 1.435 / 1.434 / 1.398 ms) (the 10x goal was not met then)
   per sweep, K=3 N=335 alpha=0.3 (P=301), 5 instances: rFBP 14.17 ms, flatmin 1.141 ms: 12.3x
       (runs 11.7x, 12.3x, 12.8x)
   the build before it (main at ca2f5a9), same load, same script: K=5 1.624 ms (7.6x), K=3
@@ -164,6 +182,8 @@ def main():
     ap.add_argument("--n", type=int, default=335)
     ap.add_argument("--alpha", type=float, default=0.2)
     ap.add_argument("--instances", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="per-sweep mode: runs per side and instance (interleaved; their median)")
     ap.add_argument("--mode", default="both", choices=["sweep", "solve", "both"])
     ap.add_argument("--workdir", default="/tmp/flatmin_rfbp_compare")
     ap.add_argument("--timeout", type=float, default=600.0,
@@ -212,20 +232,23 @@ def run(a):
         env = dict(os.environ, FLATMIN_COMMITTEE_FILE=path, K=str(a.k), DAMPING="0.5",
                    SEED=str(s + 1))
         if a.mode in ("sweep", "both"):
-            res = {}
-            order = ["rfbp", "flatmin"] if s % 2 == 0 else ["flatmin", "rfbp"]
-            for who in order:
-                t = {}
-                for it in (2, 52):
-                    if who == "rfbp":
-                        cpu, _ = cpu_of(rfbp_cmd(a.rfbp, path, a.k,
-                                                 ["-p", "standard_reinforcement", "-s", "1", "-i", str(it),
-                                                  "-e", "0", "-d", "0.5"]))
-                    else:
-                        cpu, r = cpu_of([fm], env=dict(env, MODE="sweeps", SWEEPS=str(it)))
-                        flatmin_json(r, "sweeps")
-                    t[it] = cpu
-                res[who] = (t[52] - t[2]) / 50
+            reps = {"rfbp": [], "flatmin": []}
+            for rep in range(a.repeats):
+                order = ["rfbp", "flatmin"] if (s + rep) % 2 == 0 else ["flatmin", "rfbp"]
+                for who in order:
+                    t = {}
+                    for it in (2, 52):
+                        if who == "rfbp":
+                            cpu, _ = cpu_of(rfbp_cmd(a.rfbp, path, a.k,
+                                                     ["-p", "standard_reinforcement", "-s", "1", "-i",
+                                                      str(it), "-e", "0", "-d", "0.5"]))
+                        else:
+                            cpu, r = cpu_of([fm], env=dict(env, MODE="sweeps", SWEEPS=str(it)))
+                            flatmin_json(r, "sweeps")
+                        t[it] = cpu
+                    reps[who].append((t[52] - t[2]) / 50)
+            res = {who: statistics.median(v) for who, v in reps.items()}
+            for who in res:
                 per_sweep[who].append(res[who])
             print(f"instance {s}: per sweep rfbp {res['rfbp'] * 1e3:.2f} ms, flatmin "
                   f"{res['flatmin'] * 1e3:.3f} ms, ratio {res['rfbp'] / res['flatmin']:.1f}", flush=True)

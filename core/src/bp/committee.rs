@@ -127,7 +127,14 @@
 //!   ≤ 1e-13·n;
 //! * the interpolant's node values L use the same fast exponential in H, an Estrin-form ln and
 //!   erfcx (shorter dependency chains; ≤ 1e-12 relative), and t = tanh D = (1 − e^{−2D})/(1 + e^{−2D})
-//!   (absolute error ≈ ε).
+//!   (absolute error ≈ ε);
+//! * fused multiply-adds (`simd::mul_add`, one rounding instead of two) in the fast exponential
+//!   (Horner's rule), the erfcx and ln polynomials (the erfcx also in U and the direct path), the
+//!   exact split x² = fl(x²) + fma(x, x, −fl(x²)) inside H, the Chebyshev coefficients, the Horner
+//!   commit and its damping: at least as accurate as the separate products and sums, one
+//!   instruction each at the AVX2/AVX-512 levels and libm's correctly rounded software `fma` at
+//!   the baseline, so every level still gives the same bits (tested,
+//!   `every_vector_level_gives_the_same_bits`; the baseline pays for it in speed).
 //!
 //! Bound (tested, `fast_hidden_update_error_bound`): |g_fast − g_direct| ≤ 1e-10 (1 + |g|) for every
 //! edge of random factors spanning n = 65 … 3001, σ² from ≈ 1 to ≈ 3000, (θ − μ)/σ from −40 to 40
@@ -141,35 +148,37 @@
 //! The Gaussian hidden update interpolates its edge function F(m̃) per factor on 10, 12 or 16
 //! Chebyshev nodes (the perceptron's interpolant code, `bp::cheb`, at the tolerance above; else
 //! the direct formula) and runs at the CPU's vector level: a factor costs O(n) branch-free
-//! arithmetic (one exponential per edge for the cavity magnetization, a Horner evaluation with the
-//! commit fused in, a residual pass that takes tanh only where |Δg| exceeds the running residual)
-//! plus 20–32 vectorized evaluations of L = ln(q + t·H) (rounded up to whole 8-lane vectors) and
-//! O(1) scalar work (U, the τ side); the output factor is O(K³) products in linear space per
-//! pattern (log domain only when a tail underflows).
+//! arithmetic (one exponential and one division per edge for the cavity magnetization, with μ and
+//! σ² summed in the same loop; a Horner evaluation with the commit fused in, which also keeps the
+//! largest |Δg|, so the residual pass, which takes tanh only where |Δg| exceeds the running
+//! residual, runs only when that maximum does) plus 20–32 vectorized evaluations of
+//! L = ln(q + t·H) (whole 8-lane vectors and one 4-lane remainder) and O(1) scalar work (the τ
+//! side, K square roots two at a time); the U's of a pattern's units are computed side by side
+//! after their weight messages, and the output factor (O(K³) products in linear space, the count
+//! fixed at compile time for K = 3, 5, 7, log domain only when a tail underflows) runs at the
+//! vector level too.
 //!
-//! Measured on the project machine (AMD EPYC, 2 shared cores, load average ≈ 6.2–6.8; one thread,
-//! f64, CPU time, medians of 5 instances, three runs) against rFBP 1.0.4 with
-//! `benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha 0.3 --instances 5 --mode
-//! sweep`: one sweep at K = 5, N = 201, P = 302 takes 1.43 ms (rFBP 12.3 ms, **8.6×**; runs 8.4,
-//! 8.6, 8.9×), at K = 3, N = 335, P = 301 1.14 ms (rFBP 14.2 ms, 12.3×; runs 11.7–12.8×). The
-//! build before this decision, same load and script: K = 5 1.62 ms (7.6×), K = 3 1.31 ms (10.9×).
-//! **The 10× goal per sweep is still not met at K = 5.** Solves: see that script's docstring.
+//! Measured on the project machine (AMD EPYC (Zen 4), 2 shared cores, load average ≈ 1.1; one
+//! thread, f64, AVX-512, CPU time, medians of 9 instances, each the median of 3 interleaved runs)
+//! against rFBP 1.0.4 with `benches/rfbp_compare.py --rfbp RFBP --flatmin BIN --k K --n N --alpha
+//! 0.3 --instances 9 --repeats 3 --mode sweep`: one sweep at K = 5, N = 201, P = 302 takes 1.03 ms
+//! (rFBP 12.85 ms, **12.5×**; instances 10.4–14.2×), at K = 3, N = 335, P = 301 0.79 ms (rFBP
+//! 13.97 ms, **17.7×**; 15.2–19.1×). Session 4's build, same script: K = 5 8.6×, K = 3 12.3×.
+//! Solves: see that script's docstring.
 //!
-//! Where a K = 5, N = 201 sweep goes now (`perf`, AVX-512): the cavity pass ≈ 27 % (its
-//! exponential ≈ 15 %: the loop is throughput-bound, 8 edges per ≈ 35 vector instructions), the L
-//! values, U and the rest of the interpolant ≈ 20 %, the Horner commit and the residual pass ≈ 9 %,
-//! the output factor ≈ 4 %, and ≈ 14 % generic arithmetic `perf` attributes to no source line
-//! (samples by source line; approximate). Tried and
-//! measured, interleaved CPU-time A/B (7 pairs, load ≈ 6–7): the looser tolerance with the
-//! cheaper cavity exponential alone gave no gain (10 nodes = 20 L values left a 4-value scalar tail
-//! after the 8-lane vectors; padding to 24 fixed that: −12 % with the tolerance, cavity exponential
-//! and Estrin erfcx together); the shorter L chains (fast exponential in H, Estrin ln, no libm tanh
-//! for D): ±0 (kept: fewer operations and no libm call); software-pipelining the K units of a
-//! pattern (unit u's cavity pass and fit before unit u − 1's commit, two scratch halves) +8 %
-//! slower; one fused cavity pass instead of the perceptron's two loops +3 % slower; touching the
-//! next pattern's fields ahead (safe code has no prefetch instruction) +1.5 % slower. Earlier
-//! sessions: batching the K units' L values 8 % slower (scratch spills L1), the residual fused into
-//! the commit 15 % slower, lane-wise coefficient sums 4 % faster (kept).
+//! What took a K = 5 sweep from 1.38 to ≈ 0.95 ms (interleaved A/B of the bench's sweep mode, 1500
+//! sweeps, 5 pairs; the same bits unless said): the output factor's convolution with K fixed at
+//! compile time (−5 %); the node values as 2 + ½ vectors instead of 3 padded, the square roots
+//! before the divisions, max |L| by a tree (−4 %); μ and σ² summed in the magnetization loop
+//! (−3.6 %); the U's side by side (−3 %); the square roots two at a time (−2.7 %); clamp as one
+//! min and one max (−1.7 %); the output factor at the vector level (−1.1 %); the residual pass
+//! skipped by the commit's max |Δg| (−3.4 %); and fused multiply-adds (the cavity exponential and
+//! the node values −14.6 %, the Horner commit −4 %, the coefficients ≈ −1 %; new bits, same
+//! bound). Tried and measured slower or ±0, not kept: the Horner commit's tail in blocks of 8
+//! (+3.7 %: one latency-bound vector each), the τ side computed before the cavity pass (±0), the
+//! tail block's copy without memcpy (±0). Earlier sessions: software-pipelining the K units
+//! (+8 %), one fused cavity pass (+3 %), touching the next pattern ahead (+1.5 %), batching the K
+//! units' L values (+8 %), the residual fused into the commit (+15 %).
 //!
 //! # Memory (caller-provided)
 //! [`CommitteeWorkspace::required_reals`] reals (P·K·n fields + 2P·K + 2K·n + scratch) and
