@@ -78,11 +78,11 @@ pub(crate) trait Kernel {
     fn run<const FMA: bool>(self) -> Self::Output;
 }
 
-/// a·b + c with one rounding (IEEE fusedMultiplyAdd), the same bits at every level: the FMA
-/// instruction when `FMA` (only inside the AVX2/AVX-512 wrappers, which run on CPUs with FMA: see
-/// [`Kernel::run`]), else libm's correctly rounded software `fma` (slow: the baseline level, which
-/// only CPUs without AVX2 and FMA run, pays for the identical bits). Loops over it vectorize at
-/// the FMA levels.
+/// a·b + c with one rounding (IEEE fusedMultiplyAdd), the same bits at every level: on x86-64 the
+/// FMA instruction when `FMA` (only inside the AVX2/AVX-512 wrappers, which run on CPUs with FMA:
+/// see [`Kernel::run`]), else libm's correctly rounded `fma` (a library call: the baseline level,
+/// which only CPUs without AVX2 and FMA run, pays for the identical bits); on AArch64 the NEON
+/// instruction always; elsewhere libm's. Loops over it vectorize where it is an instruction.
 #[inline(always)]
 pub(crate) fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
     #[cfg(target_arch = "x86_64")]
@@ -93,6 +93,19 @@ pub(crate) fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
         #[allow(unsafe_code)]
         return unsafe { _mm_cvtsd_f64(_mm_fmadd_sd(_mm_set_sd(a), _mm_set_sd(b), _mm_set_sd(c))) };
     }
+    // AArch64 with NEON (every AArch64 target but the soft-float ones) has a fused multiply-add:
+    // one instruction at every level.
+    #[cfg(all(target_arch = "aarch64", target_feature = "neon"))]
+    {
+        use core::arch::aarch64::{vdup_n_f64, vfma_f64, vget_lane_f64};
+        // SAFETY: the build enables NEON (the cfg above), so these instructions exist; they
+        // compute on values only.
+        #[allow(unsafe_code)]
+        unsafe {
+            vget_lane_f64::<0>(vfma_f64(vdup_n_f64(c), vdup_n_f64(a), vdup_n_f64(b)))
+        }
+    }
+    #[cfg(not(all(target_arch = "aarch64", target_feature = "neon")))]
     libm::fma(a, b, c)
 }
 
