@@ -9,7 +9,7 @@
 //! **Bit-identical results at every level.** A level only lets LLVM use wider registers for the same
 //! IEEE-754 operations in the same order: Rust never contracts `a * b + c` into a fused multiply-add
 //! and never reassociates floating-point sums, so a wider vector computes lane by lane exactly what
-//! the scalar code computes. Kernels that want a fused multiply-add ask for it with [`mul_add`]:
+//! the scalar code computes. Kernels that want a fused multiply-add ask for it with `mul_add`:
 //! one FMA instruction at the AVX2 and AVX-512 levels (which require FMA), libm's correctly
 //! rounded software `fma` at the baseline: the same single rounding, the same bits (the baseline,
 //! only run by CPUs without AVX2 and FMA, is then much slower in those kernels). A run therefore gives the same numbers on every x86-64 machine (and the

@@ -346,6 +346,9 @@ pub(crate) fn cheb_all<T: Real, const L: usize, const FUSED: bool, const FMA: bo
     let n = xm.len().min(g.len()).min(h.len());
     let full = n - n % L;
     let mut dmax = [T::ZERO; L];
+    // Full blocks as their own loop, so that their length L is known at compile time (one loop
+    // over all blocks with a computed length measured 27 % slower per committee sweep), then the
+    // tail.
     for i0 in (0..full).step_by(L) {
         let bits = word_at(row, off + i0);
         let r = i0..i0 + L;

@@ -2325,6 +2325,19 @@ mod tests {
         }
     }
 
+    /// A random factor of n edges: pattern bits, totals h uniform in ±`hs`, fields g uniform in
+    /// ±0.1.
+    fn random_factor(
+        rng: &mut Rng,
+        n: usize,
+        hs: f64,
+    ) -> (std::vec::Vec<u64>, std::vec::Vec<f64>, std::vec::Vec<f64>) {
+        let row = (0..words_for(n)).map(|_| rng.next_u64()).collect();
+        let h = (0..n).map(|_| hs * (2.0 * uniform(rng) - 1.0)).collect();
+        let g0 = (0..n).map(|_| 0.1 * (2.0 * uniform(rng) - 1.0)).collect();
+        (row, h, g0)
+    }
+
     /// Every vector level gives the same bits for the hidden update (interpolated and direct), the
     /// U's and the output factor: the fused multiply-adds are one instruction at the AVX2/AVX-512
     /// levels and libm's correctly rounded software `fma` at the baseline.
@@ -2344,13 +2357,7 @@ mod tests {
             (65, 0.5, 1.0, 0.5),
             (120, 0.01, 1e-6, 0.2),
         ] {
-            let row: std::vec::Vec<u64> = (0..words_for(n)).map(|_| rng.next_u64()).collect();
-            let h: std::vec::Vec<f64> = (0..n)
-                .map(|_| hs * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
-            let g0: std::vec::Vec<f64> = (0..n)
-                .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
+            let (row, h, g0) = random_factor(&mut rng, n, hs);
             let theta = 3.0 * (2.0 * uniform(&mut rng) - 1.0);
             let run = |level: Level| {
                 let (mut g, mut hh) = (g0.clone(), h.clone());
@@ -2401,13 +2408,7 @@ mod tests {
             (201, 3.0, 10.0),
             (65, 0.5, 40.0),
         ] {
-            let row: std::vec::Vec<u64> = (0..words_for(n)).map(|_| rng.next_u64()).collect();
-            let h: std::vec::Vec<f64> = (0..n)
-                .map(|_| hs * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
-            let g0: std::vec::Vec<f64> = (0..n)
-                .map(|_| 0.1 * (2.0 * uniform(&mut rng) - 1.0))
-                .collect();
+            let (row, h, g0) = random_factor(&mut rng, n, hs);
             // Direct values from the pre-update cavities.
             let (direct, _, var) = direct_messages(&row, 0, &g0, &h, d, 0.0, 50.0);
             let (g, _, _) = fast_update(&row, 0, &g0, &h, d, &cheb, 0.0, 50.0);
