@@ -5,7 +5,7 @@ each whole process (getrusage of the children), interleaved runs, medians.
 
 Usage:
   benches/rfbp_compare.py --rfbp /path/to/train_main --k 3 --n 335 --alpha 0.2 \
-      --instances 4 [--mode sweep|solve|both] [--workdir DIR] [--side both|flatmin|rfbp]
+      --instances 4 [--mode sweep|solve|both] [--repeats R] [--workdir DIR] [--side both|flatmin|rfbp]
   threshold scan (solve mode at alpha, alpha + STEP, ... until rFBP solves <= --scan-stop):
   benches/rfbp_compare.py --rfbp RFBP --k 3 --n 335 --alpha 0.4 --scan 0.05 --instances 5
 
