@@ -658,7 +658,8 @@ pub fn committee_kappa_max(quad: &RsQuadrature, act: Activation, alpha: f64) -> 
 
 /// `theory committee fp`: one row `{"d","s_fp","s_fp_reason"}` per distance of `ds` (checked by
 /// the caller, [`check_committee_ds`]); `s_fp` null with the reason where the point or the whole
-/// curve does not exist. The caller has checked α ([`check_alpha`]).
+/// curve does not exist (the text form prints these rows; the JSON form is
+/// [`committee_fp_json`]). The caller has checked α ([`check_alpha`]).
 pub fn committee_fp(
     quad: &FpQuadratureFast,
     act: Activation,
@@ -687,6 +688,25 @@ pub fn committee_fp(
             Err(e) => json!({"d": d, "s_fp": null, "s_fp_reason": e.to_string()}),
         })
         .collect())
+}
+
+/// `theory committee fp --json`: the rows of [`committee_fp`] as one object of scalars when
+/// `single`, else as columns, with the parameters `"act"`, `"alpha"`, `"kappa_ref"` and `"kappa"`
+/// (as `committee rs` and the perceptron's `fp` carry theirs).
+pub fn committee_fp_json(
+    rows: Vec<Value>,
+    single: bool,
+    act: Activation,
+    alpha: f64,
+    kappa_ref: f64,
+    kappa: f64,
+) -> Value {
+    let mut v = point_or_columns(rows, single);
+    v["act"] = json!(act_name(act));
+    v["alpha"] = json!(alpha);
+    v["kappa_ref"] = json!(kappa_ref);
+    v["kappa"] = json!(kappa);
+    v
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -372,6 +372,19 @@ fn one_output_convention() {
         cg.is_object() && cg["s_fp"].as_array().unwrap().len() == 2,
         "{cg}"
     );
+    // The committee's curve carries its parameters as `committee rs` and `fp` do, in both forms.
+    for v in [&c1, &cg] {
+        assert_eq!(v["act"], "sign", "{v}");
+        assert_eq!(v["alpha"], 0.5, "{v}");
+        assert_eq!(v["kappa_ref"], 0.0, "{v}");
+        assert_eq!(v["kappa"], 0.0, "{v}");
+    }
+    for k in c1.as_object().unwrap().keys() {
+        assert!(
+            cg.get(k).is_some(),
+            "key {k} missing from the committee grid form"
+        );
+    }
     // No JSON unless asked for.
     let text = ok(&["theory", "rs", "--alpha", "0.5"], &dir);
     assert!(!String::from_utf8_lossy(&text.stdout)

@@ -241,8 +241,9 @@ fn committee_kappa_max(py: Python<'_>, act: &str, alpha: f64) -> PyResult<f64> {
 }
 
 /// Franz–Parisi local entropy of the tree committee machine (`flatmin theory committee fp --json`):
-/// ``{"d", "s_fp"}`` for a float ``d``, the same keys with arrays for an array of (at most 2000)
-/// distances; a point that failed has ``s_fp = None`` / NaN and its reason in ``"s_fp_reason"``.
+/// ``{"act", "alpha", "kappa_ref", "kappa", "d", "s_fp"}`` for a float ``d``, the same keys with
+/// arrays for ``d`` and ``s_fp`` for an array of (at most 2000) distances; a point that failed has
+/// ``s_fp = None`` / NaN and its reason in ``"s_fp_reason"``.
 #[pyfunction]
 #[pyo3(signature = (act, alpha, kappa_ref, kappa = 0.0, d = None))]
 fn committee_fp<'py>(
@@ -265,7 +266,8 @@ fn committee_fp<'py>(
     let rows = py
         .detach(|| tj::committee_fp(fp_quad(), act, alpha, kappa_ref, kappa, &ds))
         .map_err(err)?;
-    points_to_py(py, &tj::point_or_columns(rows, scalar), scalar, "s_fp")
+    let v = tj::committee_fp_json(rows, scalar, act, alpha, kappa_ref, kappa);
+    points_to_py(py, &v, scalar, "s_fp")
 }
 
 /// α_1M(κ) of the symmetric binary perceptron (the ``"alpha_1m"`` of `flatmin theory sbp alpha-1m`),

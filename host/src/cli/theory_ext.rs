@@ -11,7 +11,6 @@ use flatmin_core::theory::committee::Activation;
 use flatmin_core::theory::franz_parisi::FpQuadratureFast;
 use flatmin_core::theory::one_rsb::FastQuad;
 use flatmin_core::theory::sbp::Sbp;
-use flatmin_host::theory_json::columnar;
 use flatmin_host::theory_json::{self as tj, act_name, check_alpha};
 use serde_json::json;
 
@@ -265,14 +264,12 @@ fn run_committee(cmd: CommitteeCmd, g: &Global) -> anyhow::Result<()> {
                 _ => return Err(input_error("give exactly one of --d and --d-range")),
             };
             tj::check_committee_ds(&ds)?;
-            let rows = tj::committee_fp(&quad, a.act.into(), a.alpha, a.kappa_ref, a.kappa, &ds)?;
-            if a.d.is_some() {
-                emit(
-                    g,
-                    rows.into_iter().next().unwrap_or(serde_json::Value::Null),
-                )
-            } else if g.json {
-                print_json(&columnar(&rows))
+            let act: Activation = a.act.into();
+            let rows = tj::committee_fp(&quad, act, a.alpha, a.kappa_ref, a.kappa, &ds)?;
+            if a.d.is_some() || g.json {
+                let single = a.d.is_some();
+                let v = tj::committee_fp_json(rows, single, act, a.alpha, a.kappa_ref, a.kappa);
+                emit(g, v)
             } else {
                 for r in rows {
                     emit(g, r)?;
