@@ -45,19 +45,32 @@ fn block_max_change<T: Real>(new: &[T], old: &[T]) -> T {
         for l in 0..RES_BLOCK {
             acc[l] = (nb[l] - ob[l]).abs();
         }
-        let mut w = RES_BLOCK / 2;
-        while w > 0 {
-            for l in 0..w {
-                acc[l] = max(acc[l], acc[l + w]);
-            }
-            w /= 2;
-        }
-        acc[0]
+        lane_max(acc)
     } else {
         new.iter()
             .zip(old)
             .fold(T::ZERO, |m, (&a, &b)| max(m, (a - b).abs()))
     }
+}
+
+/// The largest of `L` lanes (a power of two) by a pairwise tree, `max(a, b) = if b > a { b } else
+/// { a }` (branch-free and vectorizable; the maximum is exact, so the result does not depend on the
+/// order).
+#[inline(always)]
+pub(crate) fn lane_max<T: Real, const L: usize>(mut acc: [T; L]) -> T {
+    const { assert!(L.is_power_of_two()) };
+    let mut w = L / 2;
+    while w > 0 {
+        for l in 0..w {
+            acc[l] = if acc[l + w] > acc[l] {
+                acc[l + w]
+            } else {
+                acc[l]
+            };
+        }
+        w /= 2;
+    }
+    acc[0]
 }
 
 /// Number of Chebyshev nodes of the per-factor interpolant of the Gaussian update (the largest
@@ -373,18 +386,7 @@ pub(crate) fn cheb_all<T: Real, const L: usize, const FUSED: bool, const FMA: bo
             &mut dmax,
         );
     }
-    let mut w = L / 2;
-    while w > 0 {
-        for l in 0..w {
-            dmax[l] = if dmax[l + w] > dmax[l] {
-                dmax[l + w]
-            } else {
-                dmax[l]
-            };
-        }
-        w /= 2;
-    }
-    dmax[0]
+    lane_max(dmax)
 }
 
 /// max(`residual`, max |tanh g − tanh old|) over the edges of a factor (`g`: new fields, `old`:

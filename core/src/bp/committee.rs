@@ -186,8 +186,8 @@
 
 use super::bethe::BetheStats;
 use super::cheb::{
-    cheb_all, coefficients_tol, residual_pass, rounding_tol, to_monomial, word_at, Fit, CHEB_K,
-    CHEB_K_MID, CHEB_K_WIDE, CHEB_TABLE_LEN,
+    cheb_all, coefficients_tol, lane_max, residual_pass, rounding_tol, to_monomial, word_at, Fit,
+    CHEB_K, CHEB_K_MID, CHEB_K_WIDE, CHEB_TABLE_LEN,
 };
 use super::focusing::{FbpParams, FocusingEngine};
 use super::{factor, BpOutcome, BpParams, BpWorkspace, Convergence, FactorKind, Focus};
@@ -643,34 +643,16 @@ impl<'s, T: Real> Loo<'s, T> {
     }
 }
 
-/// Cavity moments of one hidden factor for the message update ([`factor::cavity_moments_at`] at the
-/// unit's bit offset is the accurate one, used by the Bethe free entropy): the same kernel
-/// ([`factor::cavity_moments_with`])
-/// with the cheaper exponential [`crate::special::exp_nonpos_fast_f64`] in f64 (relative error
-/// ≤ 1e-13; see "Numerics of the Gaussian hidden factor" in the module docs), `libm` otherwise.
-#[inline(always)]
-fn cavity_moments_fast<T: Real, const FMA: bool>(
-    row: &[u64],
-    off: usize,
-    g: &[T],
-    h: &[T],
-    xm: &mut [T],
-    vs: &mut [T],
-) -> (T, T) {
-    factor::cavity_moments_with::<T, FastExp<FMA>>(row, off, g, h, xm, vs)
-}
-
-/// The cavity pass's exponential: [`crate::special::exp_nonpos_fast_f64`] in f64, `libm` otherwise.
+/// The exponential of the committee's cavity pass ([`factor::cavity_moments_with`] in the message
+/// update; the accurate [`factor::cavity_moments_at`] serves the Bethe free entropy):
+/// [`crate::special::exp_nonpos_fast_f64`] in f64 (relative error ≤ 1e-13; see "Numerics of the
+/// Gaussian hidden factor" in the module docs), `libm` otherwise.
 struct FastExp<const FMA: bool>;
 
-impl<T: Real, const FMA: bool> factor::ExpNonpos<T> for FastExp<FMA> {
+impl<const FMA: bool> factor::ExpNonpos for FastExp<FMA> {
     #[inline(always)]
-    fn exp(x: T) -> T {
-        if T::EPSILON.to_f64() < 1e-10 {
-            T::from_f64(crate::special::exp_nonpos_fast_f64::<FMA>(x.to_f64()))
-        } else {
-            x.exp()
-        }
+    fn exp_f64(x: f64) -> f64 {
+        crate::special::exp_nonpos_fast_f64::<FMA>(x)
     }
 }
 
@@ -778,6 +760,9 @@ fn h_f64<const FMA: bool>(x: f64) -> f64 {
 /// h + ℓ with h = fl(x²) and ℓ = fma(x, x, −h) (|ℓ| ≤ ulp(x²)/2 ≤ 1e-13, so e^{−ℓ/2} = 1 − ℓ/2 to
 /// 1e-27), e^{−h/2} by [`crate::special::exp_nonpos_fast_f64`] (relative error ≤ 1e-13). The same
 /// bits at every vector level.
+/// (U and the direct path keep [`h_f64`]'s split and exponential: one H for all, tried, changes
+/// U's last bits and sends the seeded committee test `runaway_rule_scales_with_the_number_of_weights`
+/// down another trajectory.)
 #[inline(always)]
 fn h_fit_f64<const FMA: bool>(x: f64) -> f64 {
     use crate::simd::mul_add;
@@ -1032,9 +1017,8 @@ fn hidden_fit<T: Real, const K: usize, const FMA: bool>(
             *l = tau_mix_any::<T, FMA>(tau, x);
         }
     }
-    // F at the nodes, and max(1, max |L|) as a lane-wise maximum and a pairwise tree (the
-    // maximum is exact, so the order does not matter; a NaN L makes F NaN and the interpolant is
-    // refused whatever the scale).
+    // F at the nodes, and max(1, max |L|) lane-wise and by `lane_max` (a NaN L makes F NaN and
+    // the interpolant is refused whatever the scale).
     let mut f = [T::ZERO; K];
     let mut mx = [T::ONE; CHEB_K];
     let max = |a: T, b: T| if b > a { b } else { a };
@@ -1043,14 +1027,7 @@ fn hidden_fit<T: Real, const K: usize, const FMA: bool>(
         f[k] = T::HALF * (la - lb);
         mx[k] = max(T::ONE, max(la.abs(), lb.abs()));
     }
-    let mut w = CHEB_K / 2;
-    while w > 0 {
-        for l in 0..w {
-            mx[l] = max(mx[l], mx[l + w]);
-        }
-        w /= 2;
-    }
-    let scale = mx[0];
+    let scale = lane_max(mx);
     let rounding = rounding_tol(scale);
     let tol = if T::EPSILON.to_f64() < 1e-10 {
         rounding.max(T::from_f64(FIT_TOL))
@@ -1154,7 +1131,7 @@ fn hidden_gaussian_body<T: Real, const FMA: bool>(a: HiddenGaussian<'_, T>) -> (
     let (g, h) = (&mut g[..n], &mut h[..n]);
     let (xm, rest) = scratch.split_at_mut(n);
     let vs = &mut rest[..n];
-    let (mean, var) = cavity_moments_fast::<T, FMA>(row, off, g, h, xm, vs);
+    let (mean, var) = factor::cavity_moments_with::<T, FastExp<FMA>>(row, off, g, h, xm, vs);
     let s = var.max(var_floor()).sqrt();
     let x = (theta - mean) / s;
     let mut residual = floor;

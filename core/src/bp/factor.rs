@@ -164,24 +164,30 @@ pub(crate) fn exp_nonpos_f64(x: f64) -> f64 {
 }
 
 /// An exponential of a non-positive argument for [`cavity_moments_with`] (a type rather than a
-/// closure, so that it is always inlined into the vector-level kernel that calls it).
-pub(crate) trait ExpNonpos<T> {
-    /// e^x for x ≤ 0.
-    fn exp(x: T) -> T;
-}
+/// closure, so that it is always inlined into the vector-level kernel that calls it): the
+/// implementor gives the f64 function, used for f64; other reals (f32 on firmware) take `libm`.
+pub(crate) trait ExpNonpos {
+    /// e^x for x ≤ 0 in f64.
+    fn exp_f64(x: f64) -> f64;
 
-/// The perceptron's exponential: the vectorizable [`exp_nonpos_f64`] for f64, `libm` otherwise
-/// (f32 on firmware).
-pub(crate) struct AccurateExp;
-
-impl<T: Real> ExpNonpos<T> for AccurateExp {
+    /// e^x for x ≤ 0: [`Self::exp_f64`] for f64, `libm` otherwise.
     #[inline(always)]
-    fn exp(x: T) -> T {
+    fn exp<T: Real>(x: T) -> T {
         if T::EPSILON.to_f64() < 1e-10 {
-            T::from_f64(exp_nonpos_f64(x.to_f64()))
+            T::from_f64(Self::exp_f64(x.to_f64()))
         } else {
             x.exp()
         }
+    }
+}
+
+/// The perceptron's exponential: the vectorizable [`exp_nonpos_f64`].
+pub(crate) struct AccurateExp;
+
+impl ExpNonpos for AccurateExp {
+    #[inline(always)]
+    fn exp_f64(x: f64) -> f64 {
+        exp_nonpos_f64(x)
     }
 }
 
@@ -260,7 +266,7 @@ pub(crate) fn cavity_moments_at<T: Real>(
 /// perceptron uses [`AccurateExp`]; the committee's Gaussian hidden factor a cheaper one
 /// ([`super::committee`]).
 #[inline(always)]
-pub(crate) fn cavity_moments_with<T: Real, E: ExpNonpos<T>>(
+pub(crate) fn cavity_moments_with<T: Real, E: ExpNonpos>(
     row: &[u64],
     off: usize,
     g: &[T],
